@@ -1,0 +1,7 @@
+'use strict'
+// Public entry: each capability lives in lib/; this file only gathers them.
+module.exports = {
+  ...require('./lib/crypto'),
+  ...require('./lib/sandbox'),
+  ...require('./lib/server'),
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Builds the native addon from source (release). Uses @napi-rs/cli when it is
+// installed (a fresh clone), plain cargo otherwise (installed as a dependency).
+'use strict'
+const { spawnSync } = require('child_process')
+const fs = require('fs')
+const path = require('path')
+
+const root = path.join(__dirname, '..')
+const out = path.join(root, 'native')
+fs.mkdirSync(out, { recursive: true })
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
+  if (r.error) throw r.error
+  if (r.status !== 0) process.exit(r.status || 1)
+}
+
+const napiCli = path.join(root, 'node_modules', '@napi-rs', 'cli', 'package.json')
+if (fs.existsSync(napiCli)) {
+  run(process.execPath, [path.join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js'),
+    'build', '--release', '--output-dir', 'native', '--dts', 'binding.d.ts'])
+} else {
+  run('cargo', ['build', '--release', '--lib'])
+  const target = process.env.CARGO_TARGET_DIR || path.join(root, 'target')
+  fs.copyFileSync(path.join(target, 'release', 'libwxthirdparty.so'), path.join(out, 'wxthirdparty.node'))
+}

@@ -1,0 +1,1 @@
+//! napi adapter (placeholder until its capability lands).

@@ -1,0 +1,35 @@
+//! napi adapters: argument conversion and error mapping only, no logic.
+//! Errors cross as `Kind|code|message`; index.js turns them into proper
+//! `WeChatAPIError` / `TypeError` objects.
+
+use crate::error::Error;
+
+pub(crate) fn to_napi(e: Error) -> napi::Error {
+    let code = e.code().map(|c| c.to_string()).unwrap_or_default();
+    let status = match e {
+        Error::InvalidArgument { .. } => napi::Status::InvalidArg,
+        _ => napi::Status::GenericFailure,
+    };
+    napi::Error::new(status, format!("{}|{}|{}", e.kind(), code, e))
+}
+
+pub(crate) trait IntoNapi<T> {
+    fn napi(self) -> napi::Result<T>;
+}
+
+impl<T> IntoNapi<T> for crate::error::Result<T> {
+    fn napi(self) -> napi::Result<T> {
+        self.map_err(to_napi)
+    }
+}
+
+mod crypto;
+mod message;
+mod sandbox;
+mod server;
+
+/// The addon's version (Cargo package version).
+#[napi_derive::napi]
+pub fn native_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

@@ -1,0 +1,5 @@
+//! Talking to WeChat: the HTTP transport and the endpoint tables.
+
+mod transport;
+
+pub use transport::{check_errcode, default_api_base, Transport, DEFAULT_API_BASE};

@@ -1,0 +1,155 @@
+//! HTTP to WeChat. Turns non-zero `errcode`s into `Error::WeChat` and network
+//! trouble into `Error::Transport`; URLs (which carry tokens) never reach an
+//! error message.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
+
+/// `WXTHIRDPARTY_API_BASE` when set, else WeChat's own base URL.
+pub fn default_api_base() -> String {
+    std::env::var("WXTHIRDPARTY_API_BASE")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_API_BASE.to_owned())
+}
+
+#[derive(Clone, Debug)]
+pub struct Transport {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Transport {
+    /// `base`: None → `default_api_base()`.
+    pub fn new(base: Option<&str>) -> Self {
+        Self::with_timeout(base, Duration::from_secs(15))
+    }
+
+    pub fn with_timeout(base: Option<&str>, timeout: Duration) -> Self {
+        let base = base.map(str::to_owned).unwrap_or_else(default_api_base);
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .expect("reqwest client");
+        Transport { client, base: base.trim_end_matches('/').to_owned() }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}{}", self.base, path)
+        }
+    }
+
+    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value> {
+        let req = self.client.get(self.url(path)).query(query);
+        self.send_json(req).await
+    }
+
+    pub async fn post(&self, path: &str, query: &[(&str, &str)], body: &Value) -> Result<Value> {
+        let req = self.client.post(self.url(path)).query(query).json(body);
+        self.send_json(req).await
+    }
+
+    /// POST a multipart form with one file field (media uploads).
+    pub async fn post_file(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        field: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Value> {
+        // reqwest's multipart feature is not enabled (build time); a tiny hand-rolled body suffices.
+        let boundary = format!("----wxtp{}", crate::crypto::random_nonce());
+        let mut body = Vec::with_capacity(bytes.len() + 256);
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = self
+            .client
+            .post(self.url(path))
+            .query(query)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body);
+        self.send_json(req).await
+    }
+
+    /// GET raw bytes (media download). A JSON body with an errcode is an error.
+    pub async fn get_bytes(&self, path: &str, query: &[(&str, &str)]) -> Result<(Vec<u8>, String)> {
+        let resp = self.client.get(self.url(path)).query(query).send().await.map_err(net_err)?;
+        let status = resp.status();
+        let ctype = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = resp.bytes().await.map_err(net_err)?.to_vec();
+        if status.is_server_error() {
+            return Err(Error::Transport(format!("WeChat answered HTTP {}", status.as_u16())));
+        }
+        if ctype.contains("json") || ctype.starts_with("text/plain") {
+            if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+                check_errcode(&v)?;
+            }
+        }
+        Ok((bytes, ctype))
+    }
+
+    async fn send_json(&self, req: reqwest::RequestBuilder) -> Result<Value> {
+        let resp = req.send().await.map_err(net_err)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(net_err)?;
+        if status.is_server_error() {
+            return Err(Error::Transport(format!("WeChat answered HTTP {}", status.as_u16())));
+        }
+        let value: Value = serde_json::from_slice(&bytes).map_err(|_| {
+            Error::Transport(format!("WeChat answered HTTP {} with a body that is not JSON", status.as_u16()))
+        })?;
+        check_errcode(&value)?;
+        Ok(value)
+    }
+}
+
+/// `{"errcode": N != 0, "errmsg": …}` → `Error::WeChat`.
+pub fn check_errcode(value: &Value) -> Result<()> {
+    let code = value.get("errcode").and_then(|c| c.as_i64().or_else(|| c.as_str()?.parse().ok()));
+    match code {
+        Some(0) | None => Ok(()),
+        Some(code) => {
+            let msg = value.get("errmsg").and_then(Value::as_str).unwrap_or("unknown error");
+            Err(Error::wechat(code, msg))
+        }
+    }
+}
+
+fn net_err(e: reqwest::Error) -> Error {
+    // without_url: request URLs carry access tokens and secrets.
+    let e = e.without_url();
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    Error::Transport(format!("request to WeChat {what}: {e}"))
+}
