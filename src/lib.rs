@@ -4,6 +4,7 @@
 //! thin napi adapters. Data flows one way: adapter → core (component, api)
 //! → token cells → wechat transport / store.
 
+pub mod api;
 pub mod crypto;
 pub mod error;
 pub mod message;

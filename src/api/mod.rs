@@ -1,0 +1,177 @@
+//! The official-account API client (wechat-api's method set), acting for one
+//! account through a token source: an authorizer's token cell, an account's
+//! own token cell, or tokens the user keeps elsewhere.
+
+mod jssdk;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::wechat::endpoints::{self, Http};
+use crate::wechat::Transport;
+
+pub use jssdk::{js_config, js_signature};
+
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Where a client gets its access token, and where it reports one WeChat rejected.
+pub trait TokenSource: Send + Sync + 'static {
+    /// A usable token and its expiry (ms since epoch).
+    fn token(&self) -> BoxFut<'_, Result<(String, i64)>>;
+    /// `failed` met 40001 / 42001 / 40014: drop it if it is still current.
+    fn invalidate<'a>(&'a self, failed: &'a str) -> BoxFut<'a, Result<()>>;
+}
+
+/// Turns an error met while acting for an account into a clearer one
+/// (for example "this authorizer revoked its authorization").
+pub trait ErrorGuard: Send + Sync + 'static {
+    fn check<'a>(&'a self, err: Error) -> BoxFut<'a, Error>;
+}
+
+#[derive(Clone)]
+pub struct ApiClient {
+    appid: String,
+    transport: Transport,
+    token: Arc<dyn TokenSource>,
+    jsapi_ticket: Option<Arc<dyn TokenSource>>,
+    wx_card_ticket: Option<Arc<dyn TokenSource>>,
+    guard: Option<Arc<dyn ErrorGuard>>,
+}
+
+impl ApiClient {
+    pub fn new(appid: &str, transport: Transport, token: Arc<dyn TokenSource>) -> Self {
+        ApiClient { appid: appid.to_owned(), transport, token, jsapi_ticket: None, wx_card_ticket: None, guard: None }
+    }
+
+    /// JS-SDK tickets kept in their own cells (fleet-wide single refresh).
+    pub fn with_tickets(mut self, jsapi: Arc<dyn TokenSource>, wx_card: Arc<dyn TokenSource>) -> Self {
+        self.jsapi_ticket = Some(jsapi);
+        self.wx_card_ticket = Some(wx_card);
+        self
+    }
+
+    pub fn with_guard(mut self, guard: Arc<dyn ErrorGuard>) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
+    pub fn appid(&self) -> &str {
+        &self.appid
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Whether `method` is one of the table-driven wechat-api methods.
+    pub fn has_method(method: &str) -> bool {
+        endpoints::find(method).is_some()
+    }
+
+    /// Calls a wechat-api method by name with its positional arguments.
+    pub async fn call(&self, method: &str, args: &[Value]) -> Result<Value> {
+        let ep = endpoints::find(method)
+            .ok_or_else(|| Error::invalid("method", format!("{method} is not an official-account API method")))?;
+        let (query, body) = endpoints::build_request(ep, args)?;
+        self.request(ep.http, ep.path, &query, body.as_ref()).await
+    }
+
+    /// One authenticated request; a rejected token is refreshed once and the call retried.
+    pub async fn request(&self, http: Http, path: &str, query: &[(String, String)], body: Option<&Value>) -> Result<Value> {
+        let result = self.request_once(http, path, query, body, None).await;
+        match result {
+            Err((e, Some(used))) if e.is_token_invalid() => {
+                self.token.invalidate(&used).await?;
+                self.request_once(http, path, query, body, Some(&used)).await.map_err(|(e, _)| e)
+            }
+            other => other.map_err(|(e, _)| e),
+        }
+        .map_err_guard(self)
+        .await
+    }
+
+    async fn request_once(
+        &self,
+        http: Http,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        previous: Option<&str>,
+    ) -> std::result::Result<Value, (Error, Option<String>)> {
+        let (token, _) = self.token.token().await.map_err(|e| (e, None))?;
+        if previous == Some(token.as_str()) {
+            // The source handed back the token WeChat just rejected: don't hammer WeChat with it.
+            return Err((Error::NotReady("no fresh access token is available yet".into()), None));
+        }
+        let mut q: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 1);
+        q.push(("access_token", token.as_str()));
+        q.extend(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let res = match (http, body) {
+            (Http::Post, Some(b)) => self.transport.post(path, &q, b).await,
+            (Http::Post, None) => self.transport.post(path, &q, &Value::Object(Default::default())).await,
+            (Http::Get, _) => self.transport.get(path, &q).await,
+        };
+        res.map_err(|e| (e, Some(token)))
+    }
+
+    /// The current access token (wechat-api's `getLatestToken`).
+    pub async fn latest_token(&self) -> Result<(String, i64)> {
+        self.token.token().await
+    }
+
+    /// wechat-api's `getTicket(type)` → `(ticket, expireTime ms)`.
+    pub async fn ticket(&self, kind: &str) -> Result<(String, i64)> {
+        let cell = match kind {
+            "jsapi" => self.jsapi_ticket.as_ref(),
+            "wx_card" => self.wx_card_ticket.as_ref(),
+            _ => return Err(Error::invalid("type", "must be 'jsapi' or 'wx_card'")),
+        };
+        match cell {
+            Some(c) => c.token().await,
+            None => {
+                let v = self.request(Http::Get, "/cgi-bin/ticket/getticket", &[("type".into(), kind.into())], None).await?;
+                parse_ticket(&v)
+            }
+        }
+    }
+
+    /// wechat-api's `getJsConfig({debug, jsApiList, url})`.
+    pub async fn js_config(&self, param: &Value) -> Result<Value> {
+        let (ticket, _) = self.ticket("jsapi").await?;
+        js_config(&self.appid, &ticket, param)
+    }
+}
+
+/// `{ticket, expires_in}` → `(ticket, expiry ms)`.
+pub fn parse_ticket(v: &Value) -> Result<(String, i64)> {
+    let ticket = v
+        .get("ticket")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::Other("WeChat's getticket answer has no ticket".into()))?;
+    let expires_in = v.get("expires_in").and_then(Value::as_i64).unwrap_or(7200);
+    Ok((ticket.to_owned(), now_ms() + expires_in * 1000))
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+trait GuardExt<T> {
+    async fn map_err_guard(self, client: &ApiClient) -> Result<T>;
+}
+
+impl<T> GuardExt<T> for Result<T> {
+    async fn map_err_guard(self, client: &ApiClient) -> Result<T> {
+        match (self, &client.guard) {
+            (Err(e), Some(g)) => Err(g.check(e).await),
+            (r, _) => r,
+        }
+    }
+}
