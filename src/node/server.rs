@@ -1,1 +1,204 @@
-//! napi adapter (placeholder until its capability lands).
+//! napi adapter for the platform (ThirdpartyServer's native half) and its
+//! API clients. Conversion only; lib/server.js adds the Node conventions.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::api::ApiClient;
+use crate::component::{self, AuthorizeUrlOptions, Component, ComponentConfig};
+use crate::error::Error as CoreError;
+use crate::store::StoreConfig;
+
+use super::IntoNapi;
+
+#[napi(object)]
+pub struct ComponentOptions {
+    pub appid: String,
+    pub appsecret: String,
+    pub token: String,
+    pub encoding_aes_key: String,
+    pub db_write: String,
+    pub db_read: Option<String>,
+    pub is_cluster: bool,
+    pub failover: Option<bool>,
+    pub api_base: Option<String>,
+    pub pool_size: Option<u32>,
+    pub max_tick_ms: Option<f64>,
+    pub poll_interval_ms: Option<f64>,
+    pub refresh_ahead_ratio: Option<f64>,
+    pub lease_ttl_ms: Option<f64>,
+    pub wait_timeout_ms: Option<f64>,
+    pub ticket_max_age_ms: Option<f64>,
+    pub push_ticket_interval_ms: Option<f64>,
+    pub authorizer_batch: Option<u32>,
+}
+
+fn ms(v: Option<f64>, default: Duration) -> Duration {
+    v.filter(|x| x.is_finite() && *x >= 0.0).map(|x| Duration::from_millis(x as u64)).unwrap_or(default)
+}
+
+impl From<ComponentOptions> for ComponentConfig {
+    fn from(o: ComponentOptions) -> Self {
+        let mut c = ComponentConfig::new(&o.appid, &o.appsecret, &o.token, &o.encoding_aes_key, &o.db_write);
+        c.store = StoreConfig { write: o.db_write, read: o.db_read, max_connections: o.pool_size.unwrap_or(5) };
+        c.is_cluster = o.is_cluster;
+        c.failover = o.failover.unwrap_or(false);
+        c.api_base = o.api_base;
+        c.max_tick = ms(o.max_tick_ms, c.max_tick);
+        c.poll_interval = ms(o.poll_interval_ms, c.poll_interval);
+        c.refresh_ahead_ratio = o.refresh_ahead_ratio.unwrap_or(c.refresh_ahead_ratio);
+        c.lease_ttl_ms = o.lease_ttl_ms.map(|v| v as i64).unwrap_or(c.lease_ttl_ms);
+        c.wait_timeout = ms(o.wait_timeout_ms, c.wait_timeout);
+        c.ticket_max_age_ms = o.ticket_max_age_ms.map(|v| v as i64).unwrap_or(c.ticket_max_age_ms);
+        c.push_ticket_interval = ms(o.push_ticket_interval_ms, c.push_ticket_interval);
+        c.authorizer_batch = o.authorizer_batch.map(|v| v as usize).unwrap_or(c.authorizer_batch);
+        c
+    }
+}
+
+#[napi]
+pub struct NativeComponent {
+    cfg: ComponentConfig,
+    inner: Arc<OnceLock<Arc<Component>>>,
+}
+
+#[napi]
+impl NativeComponent {
+    #[napi(constructor)]
+    pub fn new(options: ComponentOptions) -> Self {
+        NativeComponent { cfg: options.into(), inner: Arc::new(OnceLock::new()) }
+    }
+
+    fn core(&self) -> Result<Arc<Component>> {
+        self.inner.get().cloned().ok_or_else(|| super::to_napi(CoreError::NotReady("the platform is not open yet".into())))
+    }
+
+    /// Connects the store and creates missing tables.
+    #[napi]
+    pub async fn open(&self) -> Result<()> {
+        if self.inner.get().is_some() {
+            return Ok(());
+        }
+        let c = Component::open(self.cfg.clone()).await.napi()?;
+        let _ = self.inner.set(c);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn start(&self) -> Result<()> {
+        self.core()?.start();
+        Ok(())
+    }
+
+    /// The next event as `{name, …}`, or null once closed.
+    #[napi]
+    pub async fn next_event(&self) -> Result<Option<Value>> {
+        Ok(self.core()?.next_event().await.map(|e| e.to_json()))
+    }
+
+    #[napi]
+    pub async fn handle_push(&self, body: String, query: Option<Value>) -> Result<Value> {
+        let q = component::signature_query(query.as_ref()).napi()?;
+        let msg = self.core()?.handle_push(&body, q.as_ref()).await.napi()?;
+        Ok(Value::Object(msg))
+    }
+
+    #[napi]
+    pub async fn secrets(&self) -> Result<Value> {
+        Ok(self.core()?.secrets().await.napi()?.to_json())
+    }
+
+    #[napi]
+    pub async fn component_access_token(&self) -> Result<String> {
+        self.core()?.component_access_token().await.napi()
+    }
+
+    #[napi]
+    pub async fn pre_auth_code(&self) -> Result<String> {
+        self.core()?.pre_auth_code().await.napi()
+    }
+
+    #[napi]
+    pub async fn request_ticket_push(&self) -> Result<()> {
+        self.core()?.request_ticket_push().await.napi()
+    }
+
+    #[napi]
+    pub async fn authorize_url(&self, redirect_uri: String, mobile: bool, auth_type: Option<i64>, biz_appid: Option<String>) -> Result<String> {
+        let opts = AuthorizeUrlOptions { mobile, auth_type, biz_appid };
+        self.core()?.authorize_url(&redirect_uri, &opts).await.napi()
+    }
+
+    #[napi]
+    pub async fn handle_auth_code(&self, code: String) -> Result<Value> {
+        Ok(self.core()?.handle_auth_code(&code).await.napi()?.to_json())
+    }
+
+    #[napi]
+    pub async fn get_authorizer(&self, appid_or_wx_token: String) -> Result<Value> {
+        Ok(self.core()?.get_authorizer(&appid_or_wx_token).await.napi()?.to_json())
+    }
+
+    #[napi]
+    pub async fn refresh_authorizer_token(&self, appid: String, refresh_token: String) -> Result<Value> {
+        self.core()?.refresh_authorizer_token(&appid, &refresh_token).await.napi()
+    }
+
+    #[napi]
+    pub fn client(&self, appid: String) -> Result<NativeClient> {
+        Ok(NativeClient { client: self.core()?.client(&appid) })
+    }
+
+    #[napi]
+    pub async fn close(&self) -> Result<()> {
+        if let Some(c) = self.inner.get() {
+            c.close().await;
+        }
+        Ok(())
+    }
+}
+
+/// The official-account API acting for one account.
+#[napi]
+pub struct NativeClient {
+    client: ApiClient,
+}
+
+#[napi]
+impl NativeClient {
+    #[napi(getter)]
+    pub fn appid(&self) -> String {
+        self.client.appid().to_owned()
+    }
+
+    #[napi]
+    pub fn has_method(method: String) -> bool {
+        ApiClient::has_method(&method)
+    }
+
+    #[napi]
+    pub async fn call(&self, method: String, args: Vec<Value>) -> Result<Value> {
+        self.client.call(&method, &args).await.napi()
+    }
+
+    #[napi]
+    pub async fn ticket(&self, kind: String) -> Result<Value> {
+        let (ticket, expire_time) = self.client.ticket(&kind).await.napi()?;
+        Ok(serde_json::json!({ "ticket": ticket, "expireTime": expire_time }))
+    }
+
+    #[napi]
+    pub async fn js_config(&self, param: Value) -> Result<Value> {
+        self.client.js_config(&param).await.napi()
+    }
+
+    #[napi]
+    pub async fn latest_token(&self) -> Result<Value> {
+        let (token, expire_time) = self.client.latest_token().await.napi()?;
+        Ok(serde_json::json!({ "accessToken": token, "expireTime": expire_time }))
+    }
+}

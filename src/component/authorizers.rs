@@ -1,0 +1,234 @@
+//! Authorizers: the official accounts that authorized the platform. Code
+//! exchange, storage with a random wx_token, lookup with token refresh,
+//! the authorization URL, and API clients acting for them.
+
+use std::sync::Arc;
+
+use rand::RngCore;
+use serde_json::{json, Value};
+
+use crate::api::{ApiClient, BoxFut, ErrorGuard, TicketFetch, TokenSource};
+use crate::error::{Error, Result};
+use crate::store::{AuthorizerRecord, Store};
+use crate::token::{CellOptions, Role, Token, TokenCell, TokenKey, TokenKind};
+
+use super::fetchers::{component_post, token_from, API_AUTHORIZER_TOKEN, API_GET_AUTHORIZER_INFO, API_QUERY_AUTH};
+use super::Component;
+
+/// An authorizer with a usable access token.
+#[derive(Clone, Debug)]
+pub struct AuthorizerView {
+    pub record: AuthorizerRecord,
+    pub token: Token,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AuthorizeUrlOptions {
+    /// bindcomponent (mobile, inside WeChat) instead of componentloginpage (PC).
+    pub mobile: bool,
+    /// 1 official accounts, 2 mini programs, 3 both (WeChat's auth_type).
+    pub auth_type: Option<i64>,
+    pub biz_appid: Option<String>,
+}
+
+/// 32 CSPRNG bytes, hex: the cookie that names an authorizer.
+fn new_wx_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+impl Component {
+    /// api_query_auth + api_get_authorizer_info; stores the authorizer and its tokens.
+    pub async fn handle_auth_code(self: &Arc<Self>, code: &str) -> Result<AuthorizerView> {
+        if code.trim().is_empty() {
+            return Err(Error::invalid("auth_code", "must be a non-empty string"));
+        }
+        let comp = &self.cfg.appid;
+        let auth = component_post(
+            &self.transport,
+            &self.access_token,
+            API_QUERY_AUTH,
+            &json!({ "component_appid": comp, "authorization_code": code }),
+        )
+        .await?;
+        let info = auth
+            .get("authorization_info")
+            .ok_or_else(|| Error::Other("api_query_auth answered without authorization_info".into()))?;
+        let appid = info
+            .get("authorizer_appid")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::Other("api_query_auth answered without authorizer_appid".into()))?
+            .to_owned();
+        let mut token = token_from(info, "authorizer_access_token")?;
+        token.refresh_token = info.get("authorizer_refresh_token").and_then(Value::as_str).map(str::to_owned);
+
+        let profile = component_post(
+            &self.transport,
+            &self.access_token,
+            API_GET_AUTHORIZER_INFO,
+            &json!({ "component_appid": comp, "authorizer_appid": appid }),
+        )
+        .await?;
+        let a = profile.get("authorizer_info").cloned().unwrap_or(Value::Null);
+        let s = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_owned);
+        let id = |k: &str| a.get(k).and_then(|v| v.get("id")).and_then(Value::as_i64);
+        let existing = self.store.authorizer_by_appid(comp, &appid).await?;
+        let record = AuthorizerRecord {
+            component_appid: comp.clone(),
+            appid: appid.clone(),
+            // Keep the cookie of an account that authorizes again.
+            wx_token: existing.map(|r| r.wx_token).filter(|t| !t.is_empty()).unwrap_or_else(new_wx_token),
+            nick_name: s("nick_name"),
+            head_img: s("head_img"),
+            service_type_id: id("service_type_info"),
+            verify_type_info: id("verify_type_info"),
+            user_name: s("user_name"),
+            alias: s("alias"),
+            func_info: info.get("func_info").map(Value::to_string),
+            authorized: true,
+        };
+        self.store.upsert_authorizer(&record).await?;
+        self.authorizer_cell(&appid).set(token.clone()).await?;
+        Ok(AuthorizerView { record, token })
+    }
+
+    /// By wx_token or appid; its token refreshed when due (one refresher fleet-wide).
+    pub async fn get_authorizer(self: &Arc<Self>, appid_or_wx_token: &str) -> Result<AuthorizerView> {
+        let record = self.find_authorizer(appid_or_wx_token).await?;
+        if !record.authorized {
+            return Err(revoked(&record.appid));
+        }
+        let token = self.authorizer_cell(&record.appid).get().await?;
+        Ok(AuthorizerView { record, token })
+    }
+
+    pub async fn find_authorizer(&self, appid_or_wx_token: &str) -> Result<AuthorizerRecord> {
+        let comp = &self.cfg.appid;
+        if appid_or_wx_token.is_empty() {
+            return Err(Error::NotFound("not exist".into()));
+        }
+        if let Some(r) = self.store.authorizer_by_wx_token(comp, appid_or_wx_token).await? {
+            return Ok(r);
+        }
+        self.store
+            .authorizer_by_appid(comp, appid_or_wx_token)
+            .await?
+            .ok_or_else(|| Error::NotFound("not exist".into()))
+    }
+
+    pub async fn authorizer_access_token(self: &Arc<Self>, appid: &str) -> Result<Token> {
+        Ok(self.get_authorizer(appid).await?.token)
+    }
+
+    /// The original `refresh_token(appid, refresh_token)`: one api_authorizer_token call.
+    pub async fn refresh_authorizer_token(&self, appid: &str, refresh_token: &str) -> Result<Value> {
+        let body = json!({
+            "component_appid": self.cfg.appid,
+            "authorizer_appid": appid,
+            "authorizer_refresh_token": refresh_token,
+        });
+        component_post(&self.transport, &self.access_token, API_AUTHORIZER_TOKEN, &body).await
+    }
+
+    /// The page an official-account admin opens to authorize the platform.
+    pub async fn authorize_url(&self, redirect_uri: &str, opts: &AuthorizeUrlOptions) -> Result<String> {
+        if redirect_uri.is_empty() {
+            return Err(Error::invalid("redirectUri", "must be a non-empty URL"));
+        }
+        let code = self.pre_auth_code().await?;
+        let base = if opts.mobile {
+            "https://open.weixin.qq.com/wxaopen/safe/bindcomponent?action=bindcomponent&no_scan=1&"
+        } else {
+            "https://mp.weixin.qq.com/cgi-bin/componentloginpage?"
+        };
+        let mut url = url::form_urlencoded::Serializer::new(String::from(base));
+        url.append_pair("component_appid", &self.cfg.appid)
+            .append_pair("pre_auth_code", &code)
+            .append_pair("redirect_uri", redirect_uri);
+        if let Some(t) = opts.auth_type {
+            url.append_pair("auth_type", &t.to_string());
+        }
+        if let Some(b) = &opts.biz_appid {
+            url.append_pair("biz_appid", b);
+        }
+        let mut url = url.finish();
+        if opts.mobile {
+            url.push_str("#wechat_redirect");
+        }
+        Ok(url)
+    }
+
+    /// The official-account API acting for `appid`.
+    pub fn client(self: &Arc<Self>, appid: &str) -> ApiClient {
+        let token: Arc<dyn TokenSource> = self.authorizer_cell(appid);
+        let ticket = |kind: TokenKind, name: &'static str| -> Arc<dyn TokenSource> {
+            TokenCell::new(
+                TokenKey { component_appid: self.cfg.appid.clone(), kind, appid: appid.to_owned() },
+                Some(self.store.clone()),
+                Arc::new(TicketFetch::new(name, self.transport.clone(), token.clone())),
+                CellOptions {
+                    role: Role::Refresher,
+                    refresh_ahead_ratio: self.cfg.refresh_ahead_ratio,
+                    lease_ttl_ms: self.cfg.lease_ttl_ms,
+                    wait_timeout: self.cfg.wait_timeout,
+                    owner_id: self.owner_id.clone(),
+                    ..CellOptions::default()
+                },
+            )
+        };
+        let jsapi = ticket(TokenKind::JsapiTicket, "jsapi");
+        let wx_card = ticket(TokenKind::WxCardTicket, "wx_card");
+        ApiClient::new(appid, self.transport.clone(), token.clone())
+            .with_tickets(jsapi, wx_card)
+            .with_guard(Arc::new(RevocationGuard { store: self.store.clone(), component_appid: self.cfg.appid.clone(), appid: appid.to_owned() }))
+    }
+}
+
+fn revoked(appid: &str) -> Error {
+    Error::Revoked(format!("authorizer {appid} has revoked its authorization of this platform"))
+}
+
+/// A call that fails for a revoked authorizer says so, instead of a WeChat errcode.
+struct RevocationGuard {
+    store: Store,
+    component_appid: String,
+    appid: String,
+}
+
+impl ErrorGuard for RevocationGuard {
+    fn check<'a>(&'a self, err: Error) -> BoxFut<'a, Error> {
+        Box::pin(async move {
+            if matches!(err, Error::InvalidArgument { .. } | Error::Revoked(_)) {
+                return err;
+            }
+            match self.store.authorizer_by_appid(&self.component_appid, &self.appid).await {
+                Ok(Some(r)) if !r.authorized => revoked(&self.appid),
+                _ => err,
+            }
+        })
+    }
+}
+
+impl AuthorizerView {
+    /// The original wxthirdparty user_info shape (times in ms; JS makes Dates).
+    pub fn to_json(&self) -> Value {
+        let r = &self.record;
+        json!({
+            "wx_token": r.wx_token,
+            "appid": r.appid,
+            "access_token": self.token.value,
+            "access_token_updated_at": self.token.updated_at_ms,
+            "access_token_expires_in": self.token.expires_at_ms,
+            "refresh_token": self.token.refresh_token,
+            "nick_name": r.nick_name,
+            "head_img": r.head_img,
+            "service_type_id": r.service_type_id,
+            "verify_type_info": r.verify_type_info,
+            "user_name": r.user_name,
+            "alias": r.alias,
+            "func_info": r.func_info.as_deref().and_then(|f| serde_json::from_str::<Value>(f).ok()),
+            "authorized": r.authorized,
+        })
+    }
+}

@@ -1,0 +1,80 @@
+//! What the platform tells its host app: readiness changes, refresh failures,
+//! authorization events. Delivered in order through one channel.
+
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Mutex};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Ready,
+    NotReady,
+    Outdated,
+    DbError { message: String },
+    RefreshFailed { token_kind: String, appid: String, code: Option<i64>, message: String },
+    Ticket,
+    Authorized { appid: String },
+    UpdateAuthorized { appid: String },
+    Unauthorized { appid: String },
+}
+
+impl Event {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Ready => "ready",
+            Event::NotReady => "not_ready",
+            Event::Outdated => "outdated",
+            Event::DbError { .. } => "db_error",
+            Event::RefreshFailed { .. } => "refresh_failed",
+            Event::Ticket => "ticket",
+            Event::Authorized { .. } => "authorized",
+            Event::UpdateAuthorized { .. } => "updateauthorized",
+            Event::Unauthorized { .. } => "unauthorized",
+        }
+    }
+
+    /// `{name, …fields}` for the JS side.
+    pub fn to_json(&self) -> Value {
+        let mut v = match self {
+            Event::DbError { message } => json!({ "message": message }),
+            Event::RefreshFailed { token_kind, appid, code, message } => {
+                json!({ "tokenKind": token_kind, "appid": appid, "code": code, "message": message })
+            }
+            Event::Authorized { appid } | Event::UpdateAuthorized { appid } | Event::Unauthorized { appid } => {
+                json!({ "appid": appid })
+            }
+            _ => json!({}),
+        };
+        v["name"] = json!(self.name());
+        v
+    }
+}
+
+pub struct Events {
+    tx: mpsc::UnboundedSender<Option<Event>>,
+    rx: Mutex<mpsc::UnboundedReceiver<Option<Event>>>,
+}
+
+impl Events {
+    pub fn new() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Events { tx, rx: Mutex::new(rx) }
+    }
+    pub fn emit(&self, e: Event) {
+        let _ = self.tx.send(Some(e));
+    }
+    /// Ends every pending and future `next()` with None.
+    pub fn end(&self) {
+        let _ = self.tx.send(None);
+    }
+    pub async fn next(&self) -> Option<Event> {
+        let mut rx = self.rx.lock().await;
+        match rx.recv().await {
+            Some(Some(e)) => Some(e),
+            _ => {
+                // Keep answering None after the end.
+                let _ = self.tx.send(None);
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! The third-party platform ("component"): its tokens, its pushes, the
+//! authorizers (official accounts) that authorized it, and API clients
+//! acting for them. `ThirdpartyServer` in JS is a thin skin over this.
+
+mod authorizers;
+pub mod events;
+pub mod fetchers;
+mod push;
+mod runner;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::api::now_ms;
+use crate::crypto::MsgCrypt;
+use crate::error::{Error, Result};
+use crate::store::{Store, StoreConfig};
+use crate::token::{CellEvent, CellOptions, Role, TokenCell, TokenKey, TokenKind};
+use crate::wechat::Transport;
+
+pub use authorizers::{AuthorizeUrlOptions, AuthorizerView};
+pub use events::Event;
+use fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PreAuthCodeFetch};
+
+/// WeChat pushes a ticket every 10 minutes; one is good for 12 hours.
+pub const TICKET_MAX_AGE_MS: i64 = 12 * 3600 * 1000;
+
+#[derive(Clone, Debug)]
+pub struct ComponentConfig {
+    pub appid: String,
+    pub secret: String,
+    pub token: String,
+    pub encoding_aes_key: String,
+    pub store: StoreConfig,
+    /// A cluster worker: reads secrets from the store, never refreshes them.
+    pub is_cluster: bool,
+    /// Workers take over the refresh when no master holds the lease.
+    pub failover: bool,
+    pub api_base: Option<String>,
+    pub ticket_max_age_ms: i64,
+    /// The longest the refresh loop sleeps between checks.
+    pub max_tick: Duration,
+    /// How often workers re-read readiness from the store.
+    pub poll_interval: Duration,
+    pub refresh_ahead_ratio: f64,
+    pub lease_ttl_ms: i64,
+    pub wait_timeout: Duration,
+    /// Authorizer tokens refreshed concurrently by the master.
+    pub authorizer_batch: usize,
+    /// Least time between two `api_start_push_ticket` requests.
+    pub push_ticket_interval: Duration,
+}
+
+impl ComponentConfig {
+    pub fn new(appid: &str, secret: &str, token: &str, encoding_aes_key: &str, db: &str) -> Self {
+        ComponentConfig {
+            appid: appid.into(),
+            secret: secret.into(),
+            token: token.into(),
+            encoding_aes_key: encoding_aes_key.into(),
+            store: StoreConfig { write: db.into(), read: None, max_connections: 5 },
+            is_cluster: false,
+            failover: false,
+            api_base: None,
+            ticket_max_age_ms: TICKET_MAX_AGE_MS,
+            max_tick: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(1),
+            refresh_ahead_ratio: 0.05,
+            lease_ttl_ms: 10_000,
+            wait_timeout: Duration::from_secs(10),
+            authorizer_batch: 16,
+            push_ticket_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The original `secrets()` outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Secrets {
+    Ready { ticket: String, preauthcode: String, access_token: String },
+    NotReady,
+    Outdated,
+}
+
+pub struct Component {
+    pub(crate) cfg: ComponentConfig,
+    pub(crate) crypt: MsgCrypt,
+    pub(crate) transport: Transport,
+    pub(crate) store: Store,
+    pub(crate) owner_id: String,
+    pub(crate) access_token: Arc<TokenCell>,
+    pub(crate) pre_auth_code: Arc<TokenCell>,
+    pub(crate) authorizer_cells: Mutex<HashMap<String, Arc<TokenCell>>>,
+    pub(crate) events: Arc<events::Events>,
+    pub(crate) wake: Notify,
+    pub(crate) closed: AtomicBool,
+    pub(crate) started: AtomicBool,
+    pub(crate) state: Mutex<Option<&'static str>>,
+    pub(crate) tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Component {
+    /// Checks the credentials, connects the store and creates missing tables.
+    pub async fn open(cfg: ComponentConfig) -> Result<Arc<Component>> {
+        for (name, v) in [("appid", &cfg.appid), ("appsecret", &cfg.secret)] {
+            if v.is_empty() {
+                return Err(Error::invalid(name, "must be a non-empty string"));
+            }
+        }
+        let crypt = MsgCrypt::new(&cfg.token, &cfg.encoding_aes_key, &cfg.appid)?;
+        let transport = Transport::new(cfg.api_base.as_deref());
+        let store = Store::connect(&cfg.store).await?;
+        store.migrate().await?;
+        let owner_id = format!("{}-{}", std::process::id(), crate::crypto::random_nonce());
+        let events = Arc::new(events::Events::new());
+
+        let cell_opts = |role: Role| CellOptions {
+            role,
+            refresh_ahead_ratio: cfg.refresh_ahead_ratio,
+            lease_ttl_ms: cfg.lease_ttl_ms,
+            wait_timeout: cfg.wait_timeout,
+            owner_id: owner_id.clone(),
+            on_event: Some(cell_event_sink(&events)),
+            ..CellOptions::default()
+        };
+        let component_role = if cfg.is_cluster { Role::Reader { failover: cfg.failover } } else { Role::Refresher };
+        let key = |kind| TokenKey { component_appid: cfg.appid.clone(), kind, appid: String::new() };
+        let access_token = TokenCell::new(
+            key(TokenKind::ComponentAccessToken),
+            Some(store.clone()),
+            Arc::new(ComponentTokenFetch {
+                appid: cfg.appid.clone(),
+                secret: cfg.secret.clone(),
+                store: store.clone(),
+                transport: transport.clone(),
+            }),
+            cell_opts(component_role.clone()),
+        );
+        let pre_auth_code = TokenCell::new(
+            key(TokenKind::PreAuthCode),
+            Some(store.clone()),
+            Arc::new(PreAuthCodeFetch { appid: cfg.appid.clone(), transport: transport.clone(), access_token: access_token.clone() }),
+            cell_opts(component_role),
+        );
+        Ok(Arc::new(Component {
+            crypt,
+            transport,
+            store,
+            owner_id,
+            access_token,
+            pre_auth_code,
+            authorizer_cells: Mutex::new(HashMap::new()),
+            events,
+            wake: Notify::new(),
+            closed: AtomicBool::new(false),
+            started: AtomicBool::new(false),
+            state: Mutex::new(None),
+            tasks: Mutex::new(Vec::new()),
+            cfg,
+        }))
+    }
+
+    pub fn appid(&self) -> &str {
+        &self.cfg.appid
+    }
+
+    pub fn is_cluster(&self) -> bool {
+        self.cfg.is_cluster
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    pub fn crypt(&self) -> &MsgCrypt {
+        &self.crypt
+    }
+
+    /// Starts the background loop: the master keeps secrets fresh, a worker
+    /// watches readiness in the store. Idempotent.
+    pub fn start(self: &Arc<Self>) {
+        if self.started.swap(true, Ordering::SeqCst) || self.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let me = self.clone();
+        let handle = tokio::spawn(async move { runner::run(me).await });
+        self.tasks.lock().unwrap().push(handle);
+    }
+
+    pub async fn next_event(&self) -> Option<Event> {
+        self.events.next().await
+    }
+
+    pub fn emit(&self, e: Event) {
+        self.events.emit(e);
+    }
+
+    /// A valid component_access_token (refreshing on the master when due).
+    pub async fn component_access_token(&self) -> Result<String> {
+        Ok(self.access_token.get().await?.value)
+    }
+
+    pub async fn pre_auth_code(&self) -> Result<String> {
+        Ok(self.pre_auth_code.get().await?.value)
+    }
+
+    /// The original `secrets()`: what the store holds now, never upstream.
+    pub async fn secrets(&self) -> Result<Secrets> {
+        let now = now_ms();
+        let ticket = self.store.load_token(&self.key(TokenKind::ComponentVerifyTicket), false).await?;
+        let token = self.access_token.peek().await?;
+        let code = self.pre_auth_code.peek().await?;
+        match (ticket, token, code) {
+            (Some(t), Some(a), Some(p)) => {
+                if t.expires_at_ms <= now || a.expires_at_ms <= now || p.expires_at_ms <= now {
+                    Ok(Secrets::Outdated)
+                } else {
+                    Ok(Secrets::Ready { ticket: t.value, preauthcode: p.value, access_token: a.value })
+                }
+            }
+            _ => Ok(Secrets::NotReady),
+        }
+    }
+
+    /// Asks WeChat to push a component_verify_ticket now.
+    pub async fn request_ticket_push(&self) -> Result<()> {
+        let body = serde_json::json!({ "component_appid": self.cfg.appid, "component_secret": self.cfg.secret });
+        self.transport.post(fetchers::API_START_PUSH_TICKET, &[], &body).await.map(|_| ())
+    }
+
+    pub(crate) fn key(&self, kind: TokenKind) -> TokenKey {
+        TokenKey { component_appid: self.cfg.appid.clone(), kind, appid: String::new() }
+    }
+
+    /// The token cell of one authorizer (created on first use).
+    pub fn authorizer_cell(&self, appid: &str) -> Arc<TokenCell> {
+        let mut cells = self.authorizer_cells.lock().unwrap();
+        if let Some(c) = cells.get(appid) {
+            return c.clone();
+        }
+        let cell = TokenCell::new(
+            TokenKey { component_appid: self.cfg.appid.clone(), kind: TokenKind::AuthorizerAccessToken, appid: appid.to_owned() },
+            Some(self.store.clone()),
+            Arc::new(AuthorizerTokenFetch {
+                component_appid: self.cfg.appid.clone(),
+                authorizer_appid: appid.to_owned(),
+                transport: self.transport.clone(),
+                store: self.store.clone(),
+                access_token: self.access_token.clone(),
+            }),
+            // Any process may refresh an authorizer token; the lease keeps it to one fleet-wide.
+            CellOptions {
+                role: Role::Refresher,
+                refresh_ahead_ratio: self.cfg.refresh_ahead_ratio,
+                lease_ttl_ms: self.cfg.lease_ttl_ms,
+                wait_timeout: self.cfg.wait_timeout,
+                owner_id: self.owner_id.clone(),
+                on_event: Some(cell_event_sink(&self.events)),
+                ..CellOptions::default()
+            },
+        );
+        cells.insert(appid.to_owned(), cell.clone());
+        cell
+    }
+
+    pub(crate) fn forget_authorizer(&self, appid: &str) {
+        self.authorizer_cells.lock().unwrap().remove(appid);
+    }
+
+    /// Stops the loop and closes the store; pending `next_event`s end.
+    pub async fn close(&self) {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.wake.notify_waiters();
+        let tasks: Vec<_> = self.tasks.lock().unwrap().drain(..).collect();
+        for t in tasks {
+            t.abort();
+            let _ = t.await;
+        }
+        self.store.close().await;
+        self.events.end();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+}
+
+/// Cell refresh failures and store errors become host-app events.
+fn cell_event_sink(events: &Arc<events::Events>) -> Arc<dyn Fn(CellEvent) + Send + Sync> {
+    let events = events.clone();
+    Arc::new(move |e: CellEvent| match e.kind {
+        "refresh_failed" => events.emit(Event::RefreshFailed {
+            token_kind: e.token_kind.as_str().to_owned(),
+            appid: e.appid,
+            code: e.code,
+            message: e.message,
+        }),
+        "store_error" => events.emit(Event::DbError { message: e.message }),
+        _ => {}
+    })
+}
+
+impl Secrets {
+    /// `{state: 'ready', ticket, preauthcode, access_token}` or `{state: 'not_ready' | 'outdated'}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Secrets::Ready { ticket, preauthcode, access_token } => serde_json::json!({
+                "state": "ready", "ticket": ticket, "preauthcode": preauthcode, "access_token": access_token,
+            }),
+            Secrets::NotReady => serde_json::json!({ "state": "not_ready" }),
+            Secrets::Outdated => serde_json::json!({ "state": "outdated" }),
+        }
+    }
+}
+
+/// `{timestamp, nonce, msg_signature}` from a request's query; None when no
+/// query was given. A query without msg_signature is refused, not trusted.
+pub fn signature_query(query: Option<&serde_json::Value>) -> Result<Option<crate::message::SignatureQuery>> {
+    let Some(q) = query.filter(|q| !q.is_null()) else { return Ok(None) };
+    let get = |k: &'static str| -> Result<String> {
+        match q.get(k) {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+            Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
+            _ => Err(Error::invalid("query", format!("has no {k}"))),
+        }
+    };
+    Ok(Some(crate::message::SignatureQuery {
+        timestamp: get("timestamp")?,
+        nonce: get("nonce")?,
+        msg_signature: get("msg_signature")?,
+    }))
+}

@@ -1,0 +1,100 @@
+//! Pushes to the authorization-event URL: component_verify_ticket,
+//! authorized / updateauthorized / unauthorized. Verified and decrypted
+//! before anything is stored, so a rejected push changes nothing; handled
+//! idempotently, because WeChat retries a push when the answer is slow.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::api::now_ms;
+use crate::error::{Error, Result};
+use crate::message::{decrypt_envelope, SignatureQuery};
+use crate::token::{Token, TokenKind};
+
+use super::{Component, Event};
+
+fn field<'a>(m: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    m.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl Component {
+    /// Verifies (when `query` carries msg_signature), decrypts and handles a
+    /// push; returns the decrypted message with WeChat's field names.
+    pub async fn handle_push(self: &Arc<Self>, body: &str, query: Option<&SignatureQuery>) -> Result<Map<String, Value>> {
+        let msg = decrypt_envelope(&self.crypt, body, query)?;
+        if let Some(appid) = field(&msg, "AppId") {
+            if appid != self.cfg.appid {
+                return Err(Error::Crypto("push is addressed to another component appid".into()));
+            }
+        }
+        match field(&msg, "InfoType").unwrap_or("") {
+            "component_verify_ticket" => self.save_ticket_from(&msg).await?,
+            "authorized" | "updateauthorized" => self.authorized_from(&msg).await?,
+            "unauthorized" => {
+                let appid = field(&msg, "AuthorizerAppid")
+                    .ok_or_else(|| Error::Parse("unauthorized push has no AuthorizerAppid".into()))?;
+                if self.store.set_authorizer_revoked(&self.cfg.appid, appid).await? {
+                    self.forget_authorizer(appid);
+                    self.emit(Event::Unauthorized { appid: appid.to_owned() });
+                }
+            }
+            _ => {}
+        }
+        Ok(msg)
+    }
+
+    async fn save_ticket_from(&self, msg: &Map<String, Value>) -> Result<()> {
+        let ticket = field(msg, "ComponentVerifyTicket")
+            .ok_or_else(|| Error::Parse("component_verify_ticket push has no ComponentVerifyTicket".into()))?;
+        let now = now_ms();
+        // The ticket's age counts from its push (CreateTime), never from the future.
+        let pushed_at = field(msg, "CreateTime").and_then(|s| s.parse::<i64>().ok()).map(|s| s * 1000).unwrap_or(now).min(now);
+        let key = self.key(TokenKind::ComponentVerifyTicket);
+        if let Some(stored) = self.store.load_token(&key, true).await? {
+            if stored.value == ticket || stored.updated_at_ms > pushed_at {
+                return Ok(()); // a retried or out-of-order push
+            }
+        }
+        let token = Token {
+            value: ticket.to_owned(),
+            expires_at_ms: pushed_at + self.cfg.ticket_max_age_ms,
+            updated_at_ms: pushed_at,
+            refresh_token: None,
+            extra: None,
+        };
+        self.store.save_token(&key, &token).await?;
+        self.emit(Event::Ticket);
+        self.wake.notify_waiters();
+        Ok(())
+    }
+
+    async fn authorized_from(self: &Arc<Self>, msg: &Map<String, Value>) -> Result<()> {
+        let code = field(msg, "AuthorizationCode")
+            .ok_or_else(|| Error::Parse("authorization push has no AuthorizationCode".into()))?;
+        let appid = field(msg, "AuthorizerAppid").unwrap_or("").to_owned();
+        let update = field(msg, "InfoType") == Some("updateauthorized");
+        match self.handle_auth_code(code).await {
+            Ok(view) => {
+                let appid = view.record.appid.clone();
+                self.emit(if update { Event::UpdateAuthorized { appid } } else { Event::Authorized { appid } });
+                Ok(())
+            }
+            // A retried push whose code was already exchanged (here or by another process).
+            Err(Error::WeChat { .. }) if !appid.is_empty() && self.recently_authorized(&appid).await => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The authorizer is stored, authorized, with a token issued in the last minutes.
+    async fn recently_authorized(&self, appid: &str) -> bool {
+        let Ok(Some(rec)) = self.store.authorizer_by_appid(&self.cfg.appid, appid).await else { return false };
+        if !rec.authorized {
+            return false;
+        }
+        match self.authorizer_cell(appid).peek().await {
+            Ok(Some(t)) => now_ms() - t.updated_at_ms < 10 * 60 * 1000,
+            _ => false,
+        }
+    }
+}
