@@ -109,7 +109,10 @@ impl MsgCrypt {
         let mut buf = base64::engine::general_purpose::STANDARD
             .decode(text.trim())
             .map_err(|_| Error::Crypto("encrypted text is not valid base64".into()))?;
-        if buf.is_empty() || buf.len() % 16 != 0 {
+        if buf.is_empty() {
+            return Err(Error::Crypto("encrypted text is empty".into()));
+        }
+        if buf.len() % 16 != 0 {
             return Err(Error::Crypto("encrypted text length is not a multiple of the AES block size".into()));
         }
         let iv: [u8; 16] = self.key[..16].try_into().expect("16 bytes");
