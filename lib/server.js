@@ -1,2 +1,323 @@
 'use strict'
-module.exports = {}
+// ThirdpartyServer: the drop-in for the npm library wxthirdparty. The native
+// platform core does the work; this is the Node skin: EventEmitter, the
+// original snake_case methods with their callback shapes, and camelCase
+// methods with (err, result) callbacks or promises.
+const { EventEmitter } = require('events')
+const { binding, convertError, settle, splitCallback } = require('./native')
+const { Client } = require('./client')
+const { middleware } = require('./middleware')
+
+const FLAGS = ['ticket_ready', 'access_token_ready', 'preauthcode_ready']
+
+function requireString(value, name) {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`)
+}
+
+/** `db`: a URL, or `{ read, write }` URLs (read replica + primary). */
+function dbUrls(db) {
+  if (typeof db === 'string' && db) return { dbWrite: db }
+  if (db && typeof db === 'object' && typeof db.write === 'string' && db.write) {
+    if (db.read !== undefined && typeof db.read !== 'string') throw new TypeError('db.read must be a URL string')
+    return { dbWrite: db.write, dbRead: db.read }
+  }
+  throw new TypeError("db must be a database URL ('mysql://…', 'postgres://…', 'sqlite://…') or { read, write }")
+}
+
+function userInfo(v) {
+  // The original gave Dates for the token times.
+  return Object.assign({}, v, {
+    access_token_updated_at: new Date(v.access_token_updated_at),
+    access_token_expires_in: new Date(v.access_token_expires_in),
+  })
+}
+
+class ThirdpartyServer extends EventEmitter {
+  constructor(appid, appsecret, token, encodingAESKey, db, isCluster, options) {
+    super()
+    requireString(appid, 'appid')
+    requireString(appsecret, 'appsecret')
+    requireString(token, 'token')
+    if (typeof encodingAESKey !== 'string' || encodingAESKey.length !== 43) {
+      throw new TypeError('encodingAESKey must be the 43-character EncodingAESKey')
+    }
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError('options must be an object')
+    }
+    this.component_appid = appid
+    this.is_cluster = !!isCluster
+    this.options = Object.assign({}, options)
+    this.ready = false
+    this.db_ready = false
+    for (const f of FLAGS) this[f] = false
+    Object.defineProperty(this, '_secret', { value: { appid, appsecret, token, encodingAESKey } })
+    this._closed = false
+    this._connect(db)
+  }
+
+  _connect(db) {
+    const o = this.options
+    const { appid, appsecret, token, encodingAESKey } = this._secret
+    const native = new binding.NativeComponent({
+      appid,
+      appsecret,
+      token,
+      encodingAesKey: encodingAESKey,
+      ...dbUrls(db),
+      isCluster: this.is_cluster,
+      failover: !!o.failover,
+      apiBase: o.apiBase || process.env.WXTHIRDPARTY_API_BASE || undefined,
+      poolSize: o.poolSize,
+      maxTickMs: o.maxTickMs,
+      pollIntervalMs: o.pollIntervalMs,
+      refreshAheadRatio: o.refreshAheadRatio,
+      leaseTtlMs: o.leaseTtlMs,
+      waitTimeoutMs: o.waitTimeoutMs,
+      ticketMaxAgeMs: o.ticketMaxAgeMs,
+      pushTicketIntervalMs: o.pushTicketIntervalMs,
+      authorizerBatch: o.authorizerBatch,
+    })
+    this._native = native
+    this._opened = native.open().then(
+      () => {
+        if (this._native !== native) return
+        this.db_ready = true
+        this._pump(native)
+        // Workers watch readiness in the store from the start; the master's
+        // refresh loop starts with start().
+        if (this.is_cluster || this._startRequested) native.start()
+      },
+      (e) => {
+        const err = convertError(e)
+        this._emitSafe('db_error', err)
+        throw err
+      },
+    )
+    // A failed open is reported as db_error and by every later call; never unhandled.
+    this._opened.catch(() => {})
+  }
+
+  async _core() {
+    await this._opened
+    return this._native
+  }
+
+  async _pump(native) {
+    for (;;) {
+      let ev
+      try {
+        ev = await native.nextEvent()
+      } catch (e) {
+        return
+      }
+      if (!ev) return
+      this._dispatch(ev)
+    }
+  }
+
+  _dispatch(ev) {
+    switch (ev.name) {
+      case 'ready':
+        for (const f of FLAGS) this[f] = true
+        this.ready = true
+        return this._emitSafe('ready')
+      case 'not_ready':
+      case 'outdated':
+        for (const f of FLAGS) this[f] = false
+        this.ready = false
+        return this._emitSafe(ev.name)
+      case 'ticket':
+        this.ticket_ready = true
+        return this._emitSafe('ticket')
+      case 'db_error':
+        return this._emitSafe('db_error', Object.assign(new Error(ev.message), { name: 'StoreError' }))
+      case 'refresh_failed': {
+        const err = Object.assign(new Error(ev.message), { tokenKind: ev.tokenKind, appid: ev.appid || undefined })
+        if (ev.code != null) Object.assign(err, { name: 'WeChatAPIError', code: ev.code })
+        return this._emitSafe('refresh_failed', err)
+      }
+      default:
+        return this._emitSafe(ev.name, { appid: ev.appid })
+    }
+  }
+
+  // An event nobody listens to never crashes the host app (not even 'error').
+  _emitSafe(name, ...args) {
+    if (this.listenerCount(name) === 0) return false
+    try {
+      return this.emit(name, ...args)
+    } catch (e) {
+      process.nextTick(() => { throw e })
+      return true
+    }
+  }
+
+  // ---- original surface --------------------------------------------------
+
+  /** Master: keep component_access_token and pre_auth_code fresh. */
+  start() {
+    this._startRequested = true
+    if (this.db_ready) this._native.start()
+    return this
+  }
+
+  check_ready() {
+    if (this.ready) return true
+    if (this.db_ready && FLAGS.every((f) => this[f])) {
+      this.ready = true
+      this._emitSafe('ready')
+      return true
+    }
+    return false
+  }
+
+  /** Stores a pushed component_verify_ticket (or handles an authorization push). */
+  save_ticket(xml, ...rest) {
+    const [args, cb] = splitCallback(rest)
+    return this._push(xml, args[0], cb)
+  }
+
+  /** Calls back with `{ticket, preauthcode, access_token}`, 'not_ready' or 'outdated' (one argument, as the original). */
+  secrets(callback) {
+    const p = this._core()
+      .then((n) => n.secrets())
+      .then((s) => {
+        if (s.state !== 'ready') {
+          this._emitSafe(s.state)
+          return s.state
+        }
+        const secret = { ticket: s.ticket, preauthcode: s.preauthcode, access_token: s.access_token }
+        this._emitSafe('end', secret)
+        return secret
+      }, (e) => {
+        const err = convertError(e)
+        this._emitSafe('db_error', err)
+        throw err
+      })
+    if (typeof callback !== 'function') return p
+    p.then((v) => callback(v), (e) => callback(e))
+    return this
+  }
+
+  fetch_user_info(auth_code, callback) {
+    return settle(this.handleAuthCode(auth_code), callback)
+  }
+
+  get_user_info(wx_token, callback) {
+    const p = this.getAuthorizer(wx_token).catch((e) => {
+      throw e && e.name === 'NotFoundError' ? 'not exist' : e
+    })
+    return settle(p, callback)
+  }
+
+  /** Calls back with WeChat's answer as a JSON string, as the original did. */
+  refresh_token(appid, refresh_token, callback) {
+    requireString(appid, 'appid')
+    requireString(refresh_token, 'refresh_token')
+    const p = this._core().then((n) => n.refreshAuthorizerToken(appid, refresh_token)).then((v) => JSON.stringify(v))
+    return settle(p, callback)
+  }
+
+  /** A wechat-api client acting for an authorizer (`user` from get_user_info, or an appid). */
+  createClient(user) {
+    const appid = typeof user === 'string' ? user : user && user.appid
+    requireString(appid, 'user.appid')
+    if (!this.db_ready) throw new Error('createClient: the database is not connected yet (wait for db_ready or await getAuthorizer first)')
+    return new Client(this._native.client(appid), { component: this, user })
+  }
+
+  check_ticket(callback) {
+    const p = this._core().then((n) => n.secrets()).then((s) => {
+      this.ticket_ready = s.state === 'ready' || !!s.ticket
+      return this.ticket_ready
+    })
+    return settle(p, callback)
+  }
+
+  refresh_secrets() {
+    return this.start()
+  }
+
+  get_access_token(callback) {
+    return this.getComponentAccessToken(callback)
+  }
+
+  get_preauthcode(callback) {
+    return this.getPreAuthCode(callback)
+  }
+
+  /** Reconnects to another database (URL or {read, write}). */
+  set_db(config, callback) {
+    const p = Promise.resolve(this._native && this._native.close()).catch(() => {}).then(() => {
+      this.db_ready = false
+      this._connect(config)
+      return this._opened
+    })
+    return settle(p, callback)
+  }
+
+  // ---- modern surface ----------------------------------------------------
+
+  getComponentAccessToken(callback) {
+    return settle(this._core().then((n) => n.componentAccessToken()), callback)
+  }
+
+  getPreAuthCode(callback) {
+    return settle(this._core().then((n) => n.preAuthCode()), callback)
+  }
+
+  /** opts: `{ mobile, authType, bizAppid }` */
+  getAuthorizeUrl(redirectUri, ...rest) {
+    const [args, cb] = splitCallback(rest)
+    requireString(redirectUri, 'redirectUri')
+    const o = args[0] || {}
+    const p = this._core().then((n) => n.authorizeUrl(redirectUri, !!o.mobile, o.authType, o.bizAppid))
+    return settle(p, cb)
+  }
+
+  handleAuthCode(code, callback) {
+    requireString(code, 'auth_code')
+    return settle(this._core().then((n) => n.handleAuthCode(code)).then(userInfo), callback)
+  }
+
+  getAuthorizer(appidOrWxToken, callback) {
+    requireString(appidOrWxToken, 'appidOrWxToken')
+    return settle(this._core().then((n) => n.getAuthorizer(appidOrWxToken)).then(userInfo), callback)
+  }
+
+  getAuthorizerAccessToken(appid, callback) {
+    requireString(appid, 'appid')
+    return settle(this._core().then((n) => n.getAuthorizer(appid)).then((u) => u.access_token), callback)
+  }
+
+  /** Verifies, decrypts and handles a push; resolves with the message. */
+  handleEvent(body, ...rest) {
+    const [args, cb] = splitCallback(rest)
+    return this._push(body, args[0], cb)
+  }
+
+  _push(body, query, cb) {
+    if (Buffer.isBuffer(body)) body = body.toString('utf8')
+    if (typeof body !== 'string') throw new TypeError('body must be the raw request body (string or Buffer)')
+    const p = this._core().then((n) => n.handlePush(body, query || null))
+    // A rejected push must never become an unhandled rejection that kills the app.
+    p.catch((e) => this._emitSafe('push_rejected', convertError(e)))
+    return settle(p, cb)
+  }
+
+  /** A request handler for the authorization-event URL (plain http, Express, Koa). */
+  middleware(opts) {
+    return middleware(this, opts)
+  }
+
+  /** Stops timers and pools so the process can exit. */
+  close(callback) {
+    this._closed = true
+    const p = Promise.resolve(this._native.close()).then(() => {
+      this.db_ready = false
+    })
+    return settle(p, callback)
+  }
+}
+
+module.exports = { ThirdpartyServer, Client }

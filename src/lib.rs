@@ -5,6 +5,7 @@
 //! → token cells → wechat transport / store.
 
 pub mod api;
+pub mod component;
 pub mod crypto;
 pub mod error;
 pub mod message;

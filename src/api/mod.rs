@@ -2,6 +2,7 @@
 //! account through a token source: an authorizer's token cell, an account's
 //! own token cell, or tokens the user keeps elsewhere.
 
+mod cells;
 mod jssdk;
 
 use std::future::Future;
@@ -14,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::wechat::endpoints::{self, Http};
 use crate::wechat::Transport;
 
+pub use cells::TicketFetch;
 pub use jssdk::{js_config, js_signature};
 
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

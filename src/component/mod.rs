@@ -113,8 +113,7 @@ impl Component {
         }
         let crypt = MsgCrypt::new(&cfg.token, &cfg.encoding_aes_key, &cfg.appid)?;
         let transport = Transport::new(cfg.api_base.as_deref());
-        let store = Store::connect(&cfg.store).await?;
-        store.migrate().await?;
+        let store = connect_store(&cfg.store).await?;
         let owner_id = format!("{}-{}", std::process::id(), crate::crypto::random_nonce());
         let events = Arc::new(events::Events::new());
 
@@ -293,6 +292,16 @@ impl Component {
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
     }
+}
+
+/// Boxed so the Send proof happens here, with concrete lifetimes: sqlx's
+/// higher-ranked executor futures defeat it inside napi's generic async glue.
+fn connect_store(cfg: &StoreConfig) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Store>> + Send + '_>> {
+    Box::pin(async move {
+        let store = Store::connect(cfg).await?;
+        store.migrate().await?;
+        Ok(store)
+    })
 }
 
 /// Cell refresh failures and store errors become host-app events.

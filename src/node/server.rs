@@ -15,6 +15,17 @@ use crate::store::StoreConfig;
 
 use super::IntoNapi;
 
+/// Runs core work as its own tokio task: the napi future then holds only a
+/// JoinHandle, not borrows of `self` (which trip rustc's Send inference on
+/// sqlx's higher-ranked futures).
+async fn spawn<T, F>(fut: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
+{
+    tokio::spawn(fut).await.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?.napi()
+}
+
 #[napi(object)]
 pub struct ComponentOptions {
     pub appid: String,
@@ -83,7 +94,8 @@ impl NativeComponent {
         if self.inner.get().is_some() {
             return Ok(());
         }
-        let c = Component::open(self.cfg.clone()).await.napi()?;
+        let cfg = self.cfg.clone();
+        let c = spawn(async move { Component::open(cfg).await }).await?;
         let _ = self.inner.set(c);
         Ok(())
     }
@@ -97,55 +109,64 @@ impl NativeComponent {
     /// The next event as `{name, …}`, or null once closed.
     #[napi]
     pub async fn next_event(&self) -> Result<Option<Value>> {
-        Ok(self.core()?.next_event().await.map(|e| e.to_json()))
+        let c = self.core()?;
+        spawn(async move { Ok(c.next_event().await.map(|e| e.to_json())) }).await
     }
 
     #[napi]
     pub async fn handle_push(&self, body: String, query: Option<Value>) -> Result<Value> {
         let q = component::signature_query(query.as_ref()).napi()?;
-        let msg = self.core()?.handle_push(&body, q.as_ref()).await.napi()?;
-        Ok(Value::Object(msg))
+        let c = self.core()?;
+        spawn(async move { c.handle_push(&body, q.as_ref()).await.map(Value::Object) }).await
     }
 
     #[napi]
     pub async fn secrets(&self) -> Result<Value> {
-        Ok(self.core()?.secrets().await.napi()?.to_json())
+        let c = self.core()?;
+        spawn(async move { c.secrets().await.map(|s| s.to_json()) }).await
     }
 
     #[napi]
     pub async fn component_access_token(&self) -> Result<String> {
-        self.core()?.component_access_token().await.napi()
+        let c = self.core()?;
+        spawn(async move { c.component_access_token().await }).await
     }
 
     #[napi]
     pub async fn pre_auth_code(&self) -> Result<String> {
-        self.core()?.pre_auth_code().await.napi()
+        let c = self.core()?;
+        spawn(async move { c.pre_auth_code().await }).await
     }
 
     #[napi]
     pub async fn request_ticket_push(&self) -> Result<()> {
-        self.core()?.request_ticket_push().await.napi()
+        let c = self.core()?;
+        spawn(async move { c.request_ticket_push().await }).await
     }
 
     #[napi]
     pub async fn authorize_url(&self, redirect_uri: String, mobile: bool, auth_type: Option<i64>, biz_appid: Option<String>) -> Result<String> {
         let opts = AuthorizeUrlOptions { mobile, auth_type, biz_appid };
-        self.core()?.authorize_url(&redirect_uri, &opts).await.napi()
+        let c = self.core()?;
+        spawn(async move { c.authorize_url(&redirect_uri, &opts).await }).await
     }
 
     #[napi]
     pub async fn handle_auth_code(&self, code: String) -> Result<Value> {
-        Ok(self.core()?.handle_auth_code(&code).await.napi()?.to_json())
+        let c = self.core()?;
+        spawn(async move { c.handle_auth_code(&code).await.map(|v| v.to_json()) }).await
     }
 
     #[napi]
     pub async fn get_authorizer(&self, appid_or_wx_token: String) -> Result<Value> {
-        Ok(self.core()?.get_authorizer(&appid_or_wx_token).await.napi()?.to_json())
+        let c = self.core()?;
+        spawn(async move { c.get_authorizer(&appid_or_wx_token).await.map(|v| v.to_json()) }).await
     }
 
     #[napi]
     pub async fn refresh_authorizer_token(&self, appid: String, refresh_token: String) -> Result<Value> {
-        self.core()?.refresh_authorizer_token(&appid, &refresh_token).await.napi()
+        let c = self.core()?;
+        spawn(async move { c.refresh_authorizer_token(&appid, &refresh_token).await }).await
     }
 
     #[napi]
@@ -155,10 +176,12 @@ impl NativeComponent {
 
     #[napi]
     pub async fn close(&self) -> Result<()> {
-        if let Some(c) = self.inner.get() {
+        let Some(c) = self.inner.get().cloned() else { return Ok(()) };
+        spawn(async move {
             c.close().await;
-        }
-        Ok(())
+            Ok(())
+        })
+        .await
     }
 }
 
@@ -182,23 +205,33 @@ impl NativeClient {
 
     #[napi]
     pub async fn call(&self, method: String, args: Vec<Value>) -> Result<Value> {
-        self.client.call(&method, &args).await.napi()
+        let c = self.client.clone();
+        spawn(async move { c.call(&method, &args).await }).await
     }
 
     #[napi]
     pub async fn ticket(&self, kind: String) -> Result<Value> {
-        let (ticket, expire_time) = self.client.ticket(&kind).await.napi()?;
+        let c = self.client.clone();
+        let (ticket, expire_time) = spawn(async move { c.ticket(&kind).await }).await?;
         Ok(serde_json::json!({ "ticket": ticket, "expireTime": expire_time }))
     }
 
     #[napi]
     pub async fn js_config(&self, param: Value) -> Result<Value> {
-        self.client.js_config(&param).await.napi()
+        let c = self.client.clone();
+        spawn(async move { c.js_config(&param).await }).await
     }
 
     #[napi]
     pub async fn latest_token(&self) -> Result<Value> {
-        let (token, expire_time) = self.client.latest_token().await.napi()?;
+        let c = self.client.clone();
+        let (token, expire_time) = spawn(async move { c.latest_token().await }).await?;
         Ok(serde_json::json!({ "accessToken": token, "expireTime": expire_time }))
     }
+}
+
+/// Names of the table-driven wechat-api methods (lib/client.js makes one JS method each).
+#[napi]
+pub fn api_methods() -> Vec<String> {
+    crate::wechat::endpoints::ENDPOINTS.iter().map(|e| e.name.to_owned()).collect()
 }

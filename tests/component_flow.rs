@@ -1,0 +1,256 @@
+//! The platform core end to end against the sandbox over real HTTP and a
+//! real SQLite file: ticket push → ready, authorization, API calls for the
+//! authorizer, rejected pushes, revocation, restart without wasted calls.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::routing::post;
+use serde_json::json;
+use wxthirdparty::component::{Component, ComponentConfig, Event};
+use wxthirdparty::message::SignatureQuery;
+use wxthirdparty::sandbox::{AuthorizeOptions, ComponentRegistration, Lifetimes, Sandbox, SandboxConfig};
+use wxthirdparty::Error;
+
+const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+struct Harness {
+    sandbox: Sandbox,
+    comp_appid: String,
+    db: String,
+    _dir: TempDir,
+    receiver: Arc<tokio::sync::RwLock<Option<Arc<Component>>>>,
+}
+
+struct TempDir(std::path::PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}{}{}", std::process::id(), wxthirdparty::crypto::random_nonce().to_lowercase())
+}
+
+type Receiver = Arc<tokio::sync::RwLock<Option<Arc<Component>>>>;
+
+/// The platform's authorization-event URL: hands each push to the component.
+async fn receive(State(rx): State<Receiver>, Query(q): Query<HashMap<String, String>>, body: String) -> (axum::http::StatusCode, String) {
+    let Some(c) = rx.read().await.clone() else { return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "no platform".into()) };
+    let query = SignatureQuery {
+        timestamp: q.get("timestamp").cloned().unwrap_or_default(),
+        nonce: q.get("nonce").cloned().unwrap_or_default(),
+        msg_signature: q.get("msg_signature").cloned().unwrap_or_default(),
+    };
+    match c.handle_push(&body, Some(&query)).await {
+        Ok(_) => (axum::http::StatusCode::OK, "success".into()),
+        Err(e) => (axum::http::StatusCode::BAD_REQUEST, e.to_string()),
+    }
+}
+
+impl Harness {
+    async fn new(lifetime_secs: f64) -> Harness {
+        let cfg = SandboxConfig {
+            lifetimes: Lifetimes {
+                component_access_token: lifetime_secs,
+                pre_auth_code: lifetime_secs,
+                authorizer_access_token: lifetime_secs,
+                ..Lifetimes::default()
+            },
+            ..SandboxConfig::default()
+        };
+        let sandbox = Sandbox::start(cfg).await.expect("sandbox starts");
+        let receiver: Receiver = Arc::new(tokio::sync::RwLock::new(None));
+        let app = axum::Router::new().route("/push", post(receive)).with_state(receiver.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let comp_appid = unique("wxcomp");
+        sandbox
+            .register_component(ComponentRegistration {
+                appid: comp_appid.clone(),
+                secret: "component-secret".into(),
+                token: "push-token".into(),
+                encoding_aes_key: KEY.into(),
+                push_url: Some(format!("http://127.0.0.1:{port}/push")),
+            })
+            .unwrap();
+        let dir = std::env::temp_dir().join(unique("wxtp-flow-"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = format!("sqlite://{}", dir.join("platform.db").display());
+        Harness { sandbox, comp_appid, db, _dir: TempDir(dir), receiver }
+    }
+
+    fn config(&self, is_cluster: bool) -> ComponentConfig {
+        let mut c = ComponentConfig::new(&self.comp_appid, "component-secret", "push-token", KEY, &self.db);
+        c.api_base = Some(self.sandbox.url());
+        c.is_cluster = is_cluster;
+        c.max_tick = Duration::from_millis(500);
+        c.poll_interval = Duration::from_millis(100);
+        c.push_ticket_interval = Duration::from_secs(1);
+        c
+    }
+
+    async fn open(&self, is_cluster: bool) -> Arc<Component> {
+        let c = Component::open(self.config(is_cluster)).await.expect("component opens");
+        if self.receiver.read().await.is_none() {
+            *self.receiver.write().await = Some(c.clone());
+        }
+        c
+    }
+
+    fn count(&self, endpoint: &str) -> u64 {
+        self.sandbox.counters().get(&format!("/cgi-bin/component/{endpoint}")).copied().unwrap_or(0)
+    }
+}
+
+async fn wait_for(c: &Component, name: &str) -> Event {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let e = c.next_event().await.expect("events keep coming");
+            if e.name() == name {
+                return e;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no '{name}' event within 10 s"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn master_becomes_ready_from_a_requested_ticket_push() {
+    let h = Harness::new(7200.0).await;
+    let c = h.open(false).await;
+    c.start();
+    wait_for(&c, "ready").await;
+    assert!(h.count("api_start_push_ticket") >= 1, "the master asked WeChat to push a ticket");
+    assert_eq!(h.count("api_component_token"), 1);
+    assert_eq!(h.count("api_create_preauthcode"), 1);
+    let token = c.component_access_token().await.unwrap();
+    assert!(!token.is_empty());
+    // Asking again is served from the cell, not upstream.
+    assert_eq!(c.component_access_token().await.unwrap(), token);
+    assert_eq!(h.count("api_component_token"), 1);
+    c.close().await;
+
+    // A restart uses the stored, still-valid ticket and tokens at once.
+    let again = h.open(false).await;
+    *h.receiver.write().await = Some(again.clone());
+    again.start();
+    wait_for(&again, "ready").await;
+    assert_eq!(again.component_access_token().await.unwrap(), token);
+    assert_eq!(h.count("api_component_token"), 1, "no wasted upstream call after a restart");
+    again.close().await;
+    h.sandbox.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_flow_and_api_calls() {
+    let h = Harness::new(7200.0).await;
+    let c = h.open(false).await;
+    c.start();
+    wait_for(&c, "ready").await;
+
+    let url = c.authorize_url("https://example.com/back", &Default::default()).await.unwrap();
+    assert!(url.starts_with("https://mp.weixin.qq.com/cgi-bin/componentloginpage?component_appid="));
+    assert!(url.contains(&format!("pre_auth_code={}", c.pre_auth_code().await.unwrap())));
+
+    let auth = h
+        .sandbox
+        .authorize(&h.comp_appid, AuthorizeOptions { nick_name: Some("测试号 🚀".into()), followers: Some(5), ..Default::default() })
+        .await
+        .unwrap();
+    let view = c.handle_auth_code(&auth.auth_code).await.unwrap();
+    assert_eq!(view.record.appid, auth.authorizer_appid);
+    assert_eq!(view.record.nick_name.as_deref(), Some("测试号 🚀"));
+    assert_eq!(view.record.wx_token.len(), 64, "wx_token is 32 random bytes in hex");
+    // The code is single use: a second exchange is WeChat's error, not a silent success.
+    assert!(matches!(c.handle_auth_code(&auth.auth_code).await, Err(Error::WeChat { .. })));
+
+    let by_cookie = c.get_authorizer(&view.record.wx_token).await.unwrap();
+    assert_eq!(by_cookie.record.appid, auth.authorizer_appid);
+    assert_eq!(by_cookie.token.value, view.token.value);
+
+    let client = c.client(&auth.authorizer_appid);
+    let followers = client.call("getFollowers", &[]).await.unwrap();
+    let openids = followers["data"]["openid"].as_array().expect("openid list").clone();
+    assert_eq!(openids.len(), 5);
+    let user = client.call("getUser", &[openids[0].clone()]).await.unwrap();
+    assert_eq!(user["openid"], openids[0]);
+    let sent = client.call("sendText", &[openids[0].clone(), json!("hello")]).await.unwrap();
+    assert_eq!(sent["errcode"], 0);
+    assert!(h.sandbox.invalid_token_calls().is_empty(), "{:?}", h.sandbox.invalid_token_calls());
+
+    // The admin revokes: the push drops its tokens, calls fail clearly.
+    h.sandbox.push_event(&h.comp_appid, "unauthorized", &auth.authorizer_appid).await.unwrap();
+    wait_for(&c, "unauthorized").await;
+    let err = c.get_authorizer(&auth.authorizer_appid).await.unwrap_err();
+    assert!(matches!(err, Error::Revoked(_)), "{err:?}");
+    let err = client.call("getUser", &[openids[0].clone()]).await.unwrap_err();
+    assert!(matches!(err, Error::Revoked(_)), "{err:?}");
+    c.close().await;
+    h.sandbox.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_push_changes_nothing() {
+    let h = Harness::new(7200.0).await;
+    let c = h.open(false).await;
+    c.start();
+    wait_for(&c, "ready").await;
+    let before = c.secrets().await.unwrap();
+
+    // A ticket push encrypted for us but signed wrongly.
+    let crypt = wxthirdparty::crypto::MsgCrypt::new("push-token", KEY, &h.comp_appid).unwrap();
+    let inner = format!(
+        "<xml><AppId><![CDATA[{}]]></AppId><CreateTime>{}</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[forged]]></ComponentVerifyTicket></xml>",
+        h.comp_appid,
+        chrono_now()
+    );
+    let encrypt = crypt.encrypt(&inner);
+    let body = format!("<xml><AppId><![CDATA[{}]]></AppId><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>", h.comp_appid);
+    let bad = SignatureQuery { timestamp: "1".into(), nonce: "n".into(), msg_signature: "0".repeat(40) };
+    assert!(matches!(c.handle_push(&body, Some(&bad)).await, Err(Error::Crypto(_))));
+    // Encrypted with another key: refused as well.
+    let other = wxthirdparty::crypto::MsgCrypt::new("push-token", "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210abcdefg", &h.comp_appid).unwrap();
+    let enc2 = other.encrypt(&inner);
+    let sig2 = crypt.signature("1", "n", &enc2);
+    let body2 = format!("<xml><Encrypt><![CDATA[{enc2}]]></Encrypt></xml>");
+    let q2 = SignatureQuery { timestamp: "1".into(), nonce: "n".into(), msg_signature: sig2 };
+    assert!(c.handle_push(&body2, Some(&q2)).await.is_err());
+    assert!(c.handle_push("<xml><Encrypt>", None).await.is_err());
+    assert_eq!(c.secrets().await.unwrap(), before, "stored secrets untouched");
+
+    // The same valid push twice: the second changes nothing.
+    let good_sig = crypt.signature("1", "n", &encrypt);
+    let good = SignatureQuery { timestamp: "1".into(), nonce: "n".into(), msg_signature: good_sig };
+    c.handle_push(&body, Some(&good)).await.unwrap();
+    let after_one = c.secrets().await.unwrap();
+    c.handle_push(&body, Some(&good)).await.unwrap();
+    assert_eq!(c.secrets().await.unwrap(), after_one);
+    c.close().await;
+    h.sandbox.close().await;
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_reads_the_store_and_never_calls_upstream() {
+    let h = Harness::new(7200.0).await;
+    let master = h.open(false).await;
+    let worker = h.open(true).await;
+    worker.start();
+    wait_for(&worker, "not_ready").await;
+    master.start();
+    wait_for(&worker, "ready").await;
+    assert_eq!(worker.component_access_token().await.unwrap(), master.component_access_token().await.unwrap());
+    assert_eq!(h.count("api_component_token"), 1);
+    worker.close().await;
+    master.close().await;
+    h.sandbox.close().await;
+}
