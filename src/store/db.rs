@@ -1,0 +1,345 @@
+//! A tiny dynamic layer over sqlx's three drivers, so every query in the store
+//! is written once: SQL uses `?` placeholders (rewritten to `$n` for Postgres),
+//! arguments are `Arg`s, and rows come back as `Vec<Arg>` decoded by `Col`.
+//! (sqlx's `Any` driver is not enabled in this build, and it lacks chrono.)
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use sqlx::pool::PoolConnection;
+use sqlx::{MySql, MySqlPool, PgPool, Postgres, Row, Sqlite, SqlitePool, Transaction};
+
+use crate::error::Error;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    MySql,
+    Postgres,
+    Sqlite,
+}
+
+/// A bound argument.
+#[derive(Clone, Debug)]
+pub enum Arg {
+    S(Option<String>),
+    I(Option<i64>),
+    T(Option<NaiveDateTime>),
+    D(Option<NaiveDate>),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::S(Some(s.to_owned()))
+    }
+}
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Arg::S(Some(s))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(s: Option<String>) -> Self {
+        Arg::S(s)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(s: Option<&str>) -> Self {
+        Arg::S(s.map(str::to_owned))
+    }
+}
+impl From<i64> for Arg {
+    fn from(i: i64) -> Self {
+        Arg::I(Some(i))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(i: Option<i64>) -> Self {
+        Arg::I(i)
+    }
+}
+impl From<NaiveDateTime> for Arg {
+    fn from(t: NaiveDateTime) -> Self {
+        Arg::T(Some(t))
+    }
+}
+
+/// How to decode a result column.
+#[derive(Clone, Copy, Debug)]
+pub enum Col {
+    S,
+    I,
+}
+
+/// One decoded row.
+#[derive(Clone, Debug)]
+pub struct DbRow(pub Vec<Arg>);
+
+impl DbRow {
+    pub fn s(&self, i: usize) -> Option<String> {
+        match &self.0[i] {
+            Arg::S(s) => s.clone(),
+            Arg::I(n) => n.map(|n| n.to_string()),
+            Arg::T(t) => t.map(|t| t.to_string()),
+            Arg::D(t) => t.map(|t| t.to_string()),
+        }
+    }
+    pub fn i(&self, i: usize) -> Option<i64> {
+        match &self.0[i] {
+            Arg::I(n) => *n,
+            Arg::S(s) => s.as_deref().and_then(|s| s.trim().parse().ok()),
+            Arg::T(_) | Arg::D(_) => None,
+        }
+    }
+}
+
+/// `?` → `$1, $2, …` for Postgres. Our SQL never has `?` inside literals.
+pub fn placeholders(d: Dialect, sql: &str) -> Cow<'_, str> {
+    if d != Dialect::Postgres || !sql.contains('?') {
+        return Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for ch in sql.chars() {
+        if ch == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(ch);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Turns a sqlx error into `Error::Store`, scrubbing any password we know of.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor(pub Arc<Vec<String>>);
+
+impl Redactor {
+    pub fn err(&self, what: &str, e: impl std::fmt::Display) -> Error {
+        Error::Store(self.scrub(&format!("{what}: {e}")))
+    }
+    pub fn scrub(&self, s: &str) -> String {
+        let mut s = s.to_owned();
+        for secret in self.0.iter().filter(|p| !p.is_empty()) {
+            s = s.replace(secret.as_str(), "***");
+        }
+        s
+    }
+}
+
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+// One body, three drivers: binds the args and runs `$method` on `$exec`.
+macro_rules! run {
+    ($exec:expr, $d:expr, $sql:expr, $args:expr, execute) => {{
+        let sql = placeholders($d, $sql);
+        let mut q = sqlx::query(&sql);
+        for a in $args {
+            q = match a {
+                Arg::S(v) => q.bind(v.clone()),
+                Arg::I(v) => q.bind(*v),
+                Arg::T(v) => q.bind(*v),
+                Arg::D(v) => q.bind(*v),
+            };
+        }
+        q.execute($exec).await.map(|r| r.rows_affected())
+    }};
+    ($exec:expr, $d:expr, $sql:expr, $args:expr, fetch, $cols:expr) => {{
+        let sql = placeholders($d, $sql);
+        let mut q = sqlx::query(&sql);
+        for a in $args {
+            q = match a {
+                Arg::S(v) => q.bind(v.clone()),
+                Arg::I(v) => q.bind(*v),
+                Arg::T(v) => q.bind(*v),
+                Arg::D(v) => q.bind(*v),
+            };
+        }
+        match q.fetch_all($exec).await {
+            Ok(rows) => {
+                let mut out = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let mut vals = Vec::with_capacity($cols.len());
+                    for (i, c) in $cols.iter().enumerate() {
+                        vals.push(match c {
+                            Col::S => Arg::S(
+                                row.try_get::<Option<String>, _>(i)
+                                    .or_else(|_| {
+                                        row.try_get::<Option<Vec<u8>>, _>(i)
+                                            .map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned()))
+                                    })?,
+                            ),
+                            // Integer widths differ per backend (INT vs BIGINT).
+                            Col::I => Arg::I(
+                                row.try_get::<Option<i64>, _>(i)
+                                    .or_else(|_| row.try_get::<Option<i32>, _>(i).map(|v| v.map(i64::from)))
+                                    .or_else(|_| row.try_get::<Option<i16>, _>(i).map(|v| v.map(i64::from)))?,
+                            ),
+                        });
+                    }
+                    out.push(DbRow(vals));
+                }
+                Ok(out)
+            }
+            Err(e) => Err(e),
+        }
+    }};
+}
+
+/// A connection pool on one of the three backends.
+#[derive(Clone, Debug)]
+pub enum Pool {
+    My(MySqlPool),
+    Pg(PgPool),
+    Lite(SqlitePool),
+}
+
+impl Pool {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Pool::My(_) => Dialect::MySql,
+            Pool::Pg(_) => Dialect::Postgres,
+            Pool::Lite(_) => Dialect::Sqlite,
+        }
+    }
+
+    pub async fn exec(&self, sql: &str, args: &[Arg]) -> std::result::Result<u64, sqlx::Error> {
+        let d = self.dialect();
+        match self {
+            Pool::My(p) => run!(p, d, sql, args, execute),
+            Pool::Pg(p) => run!(p, d, sql, args, execute),
+            Pool::Lite(p) => run!(p, d, sql, args, execute),
+        }
+    }
+
+    pub async fn fetch(&self, sql: &str, args: &[Arg], cols: &[Col]) -> std::result::Result<Vec<DbRow>, sqlx::Error> {
+        let d = self.dialect();
+        match self {
+            Pool::My(p) => run!(p, d, sql, args, fetch, cols),
+            Pool::Pg(p) => run!(p, d, sql, args, fetch, cols),
+            Pool::Lite(p) => run!(p, d, sql, args, fetch, cols),
+        }
+    }
+
+    /// A write transaction. SQLite takes the write lock up front (BEGIN
+    /// IMMEDIATE) so concurrent writers wait instead of failing with BUSY.
+    pub async fn begin(&self) -> std::result::Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Pool::My(p) => Tx::My(p.begin().await?),
+            Pool::Pg(p) => Tx::Pg(p.begin().await?),
+            Pool::Lite(p) => Tx::Lite(p.begin_with("BEGIN IMMEDIATE").await?),
+        })
+    }
+
+    /// A dedicated connection (session-level locks live on it).
+    pub async fn acquire(&self) -> std::result::Result<Conn, sqlx::Error> {
+        Ok(match self {
+            Pool::My(p) => Conn::My(p.acquire().await?),
+            Pool::Pg(p) => Conn::Pg(p.acquire().await?),
+            Pool::Lite(p) => Conn::Lite(p.acquire().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Pool::My(p) => p.close().await,
+            Pool::Pg(p) => p.close().await,
+            Pool::Lite(p) => p.close().await,
+        }
+    }
+}
+
+pub enum Tx {
+    My(Transaction<'static, MySql>),
+    Pg(Transaction<'static, Postgres>),
+    Lite(Transaction<'static, Sqlite>),
+}
+
+impl Tx {
+    fn dialect(&self) -> Dialect {
+        match self {
+            Tx::My(_) => Dialect::MySql,
+            Tx::Pg(_) => Dialect::Postgres,
+            Tx::Lite(_) => Dialect::Sqlite,
+        }
+    }
+    pub async fn exec(&mut self, sql: &str, args: &[Arg]) -> std::result::Result<u64, sqlx::Error> {
+        let d = self.dialect();
+        match self {
+            Tx::My(t) => run!(&mut **t, d, sql, args, execute),
+            Tx::Pg(t) => run!(&mut **t, d, sql, args, execute),
+            Tx::Lite(t) => run!(&mut **t, d, sql, args, execute),
+        }
+    }
+    pub async fn fetch(&mut self, sql: &str, args: &[Arg], cols: &[Col]) -> std::result::Result<Vec<DbRow>, sqlx::Error> {
+        let d = self.dialect();
+        match self {
+            Tx::My(t) => run!(&mut **t, d, sql, args, fetch, cols),
+            Tx::Pg(t) => run!(&mut **t, d, sql, args, fetch, cols),
+            Tx::Lite(t) => run!(&mut **t, d, sql, args, fetch, cols),
+        }
+    }
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        match self {
+            Tx::My(t) => t.commit().await,
+            Tx::Pg(t) => t.commit().await,
+            Tx::Lite(t) => t.commit().await,
+        }
+    }
+}
+
+pub enum Conn {
+    My(PoolConnection<MySql>),
+    Pg(PoolConnection<Postgres>),
+    Lite(PoolConnection<Sqlite>),
+}
+
+pub type ConnFut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<T, sqlx::Error>> + Send + 'a>>;
+
+impl Conn {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Conn::My(_) => Dialect::MySql,
+            Conn::Pg(_) => Dialect::Postgres,
+            Conn::Lite(_) => Dialect::Sqlite,
+        }
+    }
+    // These return boxed Send futures: the Send proof then happens here, with
+    // concrete lifetimes. Left as `async fn`, sqlx's higher-ranked executor
+    // futures make callers inside generic async glue (napi) fail to prove Send.
+    pub fn exec<'a>(&'a mut self, sql: &'a str, args: &'a [Arg]) -> ConnFut<'a, u64> {
+        Box::pin(async move {
+            let d = self.dialect();
+            match self {
+                Conn::My(c) => run!(&mut **c, d, sql, args, execute),
+                Conn::Pg(c) => run!(&mut **c, d, sql, args, execute),
+                Conn::Lite(c) => run!(&mut **c, d, sql, args, execute),
+            }
+        })
+    }
+    pub fn fetch<'a>(&'a mut self, sql: &'a str, args: &'a [Arg], cols: &'a [Col]) -> ConnFut<'a, Vec<DbRow>> {
+        Box::pin(async move {
+            let d = self.dialect();
+            match self {
+                Conn::My(c) => run!(&mut **c, d, sql, args, fetch, cols),
+                Conn::Pg(c) => run!(&mut **c, d, sql, args, fetch, cols),
+                Conn::Lite(c) => run!(&mut **c, d, sql, args, fetch, cols),
+            }
+        })
+    }
+    /// Runs one DDL / utility statement, not kept in the statement cache.
+    /// (Not `raw_sql`: its executor bound defeats the Send proof above.)
+    pub fn raw<'a>(&'a mut self, sql: &'a str) -> ConnFut<'a, ()> {
+        Box::pin(async move {
+            match self {
+                Conn::My(c) => sqlx::query(sql).persistent(false).execute(&mut **c).await.map(|_| ()),
+                Conn::Pg(c) => sqlx::query(sql).persistent(false).execute(&mut **c).await.map(|_| ()),
+                Conn::Lite(c) => sqlx::query(sql).persistent(false).execute(&mut **c).await.map(|_| ()),
+            }
+        })
+    }
+}
