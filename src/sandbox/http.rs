@@ -143,7 +143,7 @@ pub(crate) async fn wechat(State(shared): State<Arc<Shared>>, ConnectInfo(conn):
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let req = Req { method: parts.method, query: parse_query(parts.uri.query()), path, body, content_type };
+    let req = Req { query: parse_query(parts.uri.query()), path, body, content_type };
     route(&shared, &req).await.into_response()
 }
 

@@ -52,17 +52,18 @@ pub fn generic_paths() -> Vec<&'static str> {
 /// clone stops it too).
 #[derive(Clone)]
 pub struct Sandbox {
-    inner: Arc<Inner>,
+    shared: Arc<Shared>,
+    life: Arc<Life>,
 }
 
-struct Inner {
-    shared: Arc<Shared>,
-    port: u16,
+/// The server and pusher tasks; only the handle `start` returned owns them.
+#[derive(Default)]
+struct Life {
     shutdown: Mutex<Option<oneshot::Sender<()>>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
-impl Drop for Inner {
+impl Drop for Life {
     fn drop(&mut self) {
         for t in self.tasks.get_mut().unwrap_or_else(|e| e.into_inner()).drain(..) {
             t.abort();
@@ -90,7 +91,8 @@ impl Sandbox {
             .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| Error::Other(format!("sandbox: http client: {e}")))?;
-        let shared = Arc::new(Shared { state: Mutex::new(State::new(cfg)), http, url: format!("http://{host}:{}", addr.port()) });
+        let url = format!("http://{host}:{}", addr.port());
+        let shared = Arc::new(Shared { state: Mutex::new(State::new(cfg)), http, url, port: addr.port() });
 
         let app = axum::Router::new()
             .nest(CONTROL_PREFIX, control::router())
@@ -106,27 +108,31 @@ impl Sandbox {
                 .await;
         });
         let pusher = tokio::spawn(periodic_pushes(Arc::downgrade(&shared)));
-        Ok(Sandbox {
-            inner: Arc::new(Inner { shared, port: addr.port(), shutdown: Mutex::new(Some(tx)), tasks: Mutex::new(vec![server, pusher]) }),
-        })
+        let life = Life { shutdown: Mutex::new(Some(tx)), tasks: Mutex::new(vec![server, pusher]) };
+        Ok(Sandbox { shared, life: Arc::new(life) })
+    }
+
+    /// A handle for the control API: same sandbox, owns no tasks.
+    pub(crate) fn from_shared(shared: Arc<Shared>) -> Sandbox {
+        Sandbox { shared, life: Arc::default() }
     }
 
     /// `http://host:port`, the `apiBase` to give clients.
     pub fn url(&self) -> String {
-        self.inner.shared.url.clone()
+        self.shared.url.clone()
     }
 
     pub fn port(&self) -> u16 {
-        self.inner.port
+        self.shared.port
     }
 
     /// Stops listening and the periodic pushes. Idempotent.
     pub async fn close(&self) {
-        let tx = self.inner.shutdown.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let tx = self.life.shutdown.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(tx) = tx {
             let _ = tx.send(());
         }
-        let tasks: Vec<JoinHandle<()>> = self.inner.tasks.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
+        let tasks: Vec<JoinHandle<()>> = self.life.tasks.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
         for mut t in tasks {
             // Idle keep-alive connections close at once; a delayed request gets a moment.
             if tokio::time::timeout(Duration::from_millis(500), &mut t).await.is_err() {
@@ -136,7 +142,7 @@ impl Sandbox {
     }
 
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
-        self.inner.shared.lock()
+        self.shared.lock()
     }
 
     pub fn config(&self) -> SandboxConfig {
@@ -190,19 +196,19 @@ impl Sandbox {
     /// (encrypted, signed, as WeChat does) and returns the ticket. Without a
     /// push_url the ticket is only stored, so api_component_token accepts it.
     pub async fn push_ticket(&self, component_appid: &str) -> Result<String> {
-        component::push_ticket(&self.inner.shared, component_appid).await
+        component::push_ticket(&self.shared, component_appid).await
     }
 
     /// Simulates an admin authorizing the platform; `opts.push` also sends
     /// the authorized / updateauthorized event.
     pub async fn authorize(&self, component_appid: &str, opts: AuthorizeOptions) -> Result<Authorized> {
-        component::authorize(&self.inner.shared, component_appid, opts).await
+        component::authorize(&self.shared, component_appid, opts).await
     }
 
     /// Sends `component_verify_ticket`, `authorized`, `updateauthorized` or
     /// `unauthorized` (which also revokes the authorization and its tokens).
     pub async fn push_event(&self, component_appid: &str, info_type: &str, authorizer_appid: &str) -> Result<()> {
-        component::push_event(&self.inner.shared, component_appid, info_type, authorizer_appid).await
+        component::push_event(&self.shared, component_appid, info_type, authorizer_appid).await
     }
 
     /// An OAuth code for `appid` as if a user consented (`openid`: a follower's

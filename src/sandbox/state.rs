@@ -23,6 +23,7 @@ pub(crate) struct Shared {
     pub state: Mutex<State>,
     pub http: reqwest::Client,
     pub url: String,
+    pub port: u16,
 }
 
 impl Shared {
@@ -139,7 +140,6 @@ pub(crate) fn push_capped<T>(log: &mut Vec<T>, item: T) {
 
 /// One WeChat call as the handlers see it.
 pub(crate) struct Req {
-    pub method: axum::http::Method,
     pub path: String,
     pub query: HashMap<String, String>,
     pub body: Bytes,
