@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::extract::{Query, State};
 use axum::routing::post;
 use serde_json::json;
-use wxthirdparty::component::{Component, ComponentConfig, Event};
+use wxthirdparty::component::{AuthorizeUrlOptions, Component, ComponentConfig, Event};
 use wxthirdparty::message::SignatureQuery;
 use wxthirdparty::sandbox::{AuthorizeOptions, ComponentRegistration, Lifetimes, Sandbox, SandboxConfig};
 use wxthirdparty::Error;
@@ -155,8 +155,18 @@ async fn authorizer_flow_and_api_calls() {
     wait_for(&c, "ready").await;
 
     let url = c.authorize_url("https://example.com/back", &Default::default()).await.unwrap();
-    assert!(url.starts_with("https://mp.weixin.qq.com/cgi-bin/componentloginpage?component_appid="));
-    assert!(url.contains(&format!("pre_auth_code={}", c.pre_auth_code().await.unwrap())));
+    assert!(url.starts_with("https://mp.weixin.qq.com/cgi-bin/componentloginpage?component_appid="), "{url}");
+    let parsed = url::Url::parse(&url).unwrap();
+    let pairs: HashMap<String, String> = parsed.query_pairs().into_owned().collect();
+    assert_eq!(pairs["pre_auth_code"], c.pre_auth_code().await.unwrap());
+    assert_eq!(pairs["component_appid"], h.comp_appid);
+    assert_eq!(pairs["redirect_uri"], "https://example.com/back");
+    let mobile = c
+        .authorize_url("https://example.com/back", &AuthorizeUrlOptions { mobile: true, auth_type: Some(3), biz_appid: Some("wxbiz".into()) })
+        .await
+        .unwrap();
+    assert!(mobile.starts_with("https://open.weixin.qq.com/wxaopen/safe/bindcomponent?action=bindcomponent&no_scan=1&component_appid="), "{mobile}");
+    assert!(mobile.ends_with("#wechat_redirect") && mobile.contains("&auth_type=3&biz_appid=wxbiz"), "{mobile}");
 
     let auth = h
         .sandbox

@@ -142,17 +142,17 @@ impl Component {
         } else {
             "https://mp.weixin.qq.com/cgi-bin/componentloginpage?"
         };
-        let mut url = url::form_urlencoded::Serializer::new(String::from(base));
-        url.append_pair("component_appid", &self.cfg.appid)
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("component_appid", &self.cfg.appid)
             .append_pair("pre_auth_code", &code)
             .append_pair("redirect_uri", redirect_uri);
         if let Some(t) = opts.auth_type {
-            url.append_pair("auth_type", &t.to_string());
+            query.append_pair("auth_type", &t.to_string());
         }
         if let Some(b) = &opts.biz_appid {
-            url.append_pair("biz_appid", b);
+            query.append_pair("biz_appid", b);
         }
-        let mut url = url.finish();
+        let mut url = format!("{base}{}", query.finish());
         if opts.mobile {
             url.push_str("#wechat_redirect");
         }

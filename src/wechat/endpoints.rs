@@ -136,6 +136,8 @@ pub fn build_request(ep: &Endpoint, values: &[Value]) -> Result<(Vec<(String, St
             return Err(Error::invalid(p, format!("is required by {}", ep.name)));
         }
     }
+    let normalized = normalize(ep.name, values);
+    let values = normalized.as_deref().unwrap_or(values);
     let args = Args { params: ep.params, values };
     let mut query = Vec::new();
     for (k, t) in ep.query {
@@ -191,6 +193,15 @@ fn fill(template: &Value, args: &Args) -> Option<Value> {
         }
         Value::Array(items) => Some(Value::Array(items.iter().filter_map(|v| fill(v, args)).collect())),
         other => Some(other.clone()),
+    }
+}
+
+/// Argument shapes wechat-api accepts besides the table's own.
+fn normalize(name: &str, values: &[Value]) -> Option<Vec<Value>> {
+    match (name, values.first()) {
+        // getUser(openid) is getUser({openid}).
+        ("getUser", Some(Value::String(openid))) => Some(vec![json!({ "openid": openid })]),
+        _ => None,
     }
 }
 
