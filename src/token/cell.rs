@@ -15,6 +15,7 @@ use crate::store::{now_ms, Store};
 const STORE_REPORT_EVERY_MS: i64 = 5_000;
 
 pub struct TokenCell {
+    me: std::sync::Weak<TokenCell>,
     key: TokenKey,
     store: Option<Store>,
     fetcher: Arc<dyn Fetch>,
@@ -35,6 +36,8 @@ struct State {
     last_sync_ms: i64,
     store_failing: bool,
     last_store_report_ms: i64,
+    background: bool,
+    last_background_ms: i64,
 }
 
 /// Where a refresh attempt ended.
@@ -50,7 +53,15 @@ enum Outcome {
 
 impl TokenCell {
     pub fn new(key: TokenKey, store: Option<Store>, fetcher: Arc<dyn Fetch>, opts: CellOptions) -> Arc<TokenCell> {
-        Arc::new(TokenCell { key, store, fetcher, opts, state: Mutex::new(State::default()), flight: tokio::sync::Mutex::new(()) })
+        Arc::new_cyclic(|me| TokenCell {
+            me: me.clone(),
+            key,
+            store,
+            fetcher,
+            opts,
+            state: Mutex::new(State::default()),
+            flight: tokio::sync::Mutex::new(()),
+        })
     }
 
     pub fn key(&self) -> &TokenKey {
@@ -101,19 +112,54 @@ impl TokenCell {
         if let Some(t) = self.cached_if(|t| self.fresh(t, now)) {
             return Ok(t);
         }
-        // Due but still valid while another task refreshes: don't wait.
-        let guard = match self.flight.try_lock() {
-            Ok(g) => g,
-            Err(_) => {
-                if let Some(t) = self.cached_if(|t| t.is_valid_at(now)) {
-                    return Ok(t);
-                }
-                self.flight.lock().await
+        // Due but still valid: callers never wait; one background task
+        // refreshes (or, for a Reader, pulls the store).
+        if let Some(t) = self.cached_if(|t| t.is_valid_at(now)) {
+            self.spawn_background(now);
+            return Ok(t);
+        }
+        let _guard = self.flight.lock().await;
+        self.get_locked().await
+    }
+
+    fn spawn_background(&self, now: i64) {
+        let poll = poll_interval(self.cached().map(|t| t.lifetime_ms())).as_millis() as i64;
+        {
+            let mut st = self.st();
+            // One at a time, and not more often than the poll interval (the
+            // store may be down: each attempt can take the acquire timeout).
+            if st.background || now - st.last_background_ms < poll || st.retry_at_ms > now {
+                return;
             }
+            st.background = true;
+            st.last_background_ms = now;
+        }
+        let (Some(me), Ok(rt)) = (self.me.upgrade(), tokio::runtime::Handle::try_current()) else {
+            self.st().background = false;
+            return;
         };
-        let result = self.get_locked().await;
-        drop(guard);
-        result
+        rt.spawn(async move {
+            let _ = me.background_refresh().await;
+            me.st().background = false;
+        });
+    }
+
+    async fn background_refresh(&self) -> Result<()> {
+        let _g = self.flight.lock().await;
+        self.flush_unsaved().await;
+        let now = now_ms();
+        if self.cached_if(|t| self.fresh(t, now)).is_some() {
+            return Ok(());
+        }
+        self.sync(false).await;
+        let now = now_ms();
+        if self.cached_if(|t| self.fresh(t, now)).is_some() {
+            return Ok(());
+        }
+        if self.opts.role == Role::Refresher {
+            self.refresh(None).await?;
+        }
+        Ok(())
     }
 
     async fn get_locked(&self) -> Result<Token> {
