@@ -315,6 +315,30 @@ fn issue_auth_code(st: &mut State, component_appid: &str, authorizer: &str, pre_
     (code, lifetime)
 }
 
+/// mp.weixin.qq.com/cgi-bin/componentloginpage: the admin scans and agrees at
+/// once; WeChat pushes `authorized` and redirects with auth_code and expires_in.
+pub(crate) async fn login_page(shared: &Shared, req: &Req) -> Reply {
+    let component = req.q("component_appid").unwrap_or_default().to_owned();
+    let Some(redirect) = req.q("redirect_uri").and_then(|r| url::Url::parse(r).ok()) else {
+        return Reply::err(10003, "redirect_uri missing or invalid");
+    };
+    let opts = AuthorizeOptions {
+        appid: req.q("biz_appid").filter(|a| !a.is_empty()).map(str::to_owned),
+        pre_auth_code: Some(req.q("pre_auth_code").unwrap_or_default().to_owned()),
+        ..Default::default()
+    };
+    let out = match authorize(shared, &component, opts).await {
+        Ok(out) => out,
+        Err(e) => return Reply::err(61004, &e.to_string()),
+    };
+    let expired_time = shared.lock().now() as i64 + out.expires_in;
+    // The page works even when nobody listens on the push_url (recorded in the push log).
+    let _ = push::send(shared, &component, &out.info_type, Some(&out.authorizer_appid), &authorized_fields(&out, expired_time)).await;
+    let mut to = redirect;
+    to.query_pairs_mut().append_pair("auth_code", &out.auth_code).append_pair("expires_in", &out.expires_in.to_string());
+    Reply::Redirect(to.to_string())
+}
+
 fn authorized_fields(a: &Authorized, expired_time: i64) -> Vec<Field> {
     vec![
         Field::Text("AuthorizerAppid", a.authorizer_appid.clone()),

@@ -147,7 +147,7 @@ fn sha1_of(s: &str) -> Vec<u8> {
 fn media_id(acc: &mut Account) -> String {
     // WeChat media ids are 64 characters of base64-ish text.
     let n = acc.next_id();
-    format!("{}{:020}", &hex::encode(sha1_of(&acc.appid))[..44], n)
+    format!("{}{:024}", hex::encode(sha1_of(&acc.appid)), n)
 }
 
 const MEDIA_TYPES: [&str; 4] = ["image", "voice", "video", "thumb"];

@@ -154,6 +154,9 @@ async fn route(shared: &Shared, req: &Req) -> Reply {
             return component::handle(shared, req, name).await;
         }
     }
+    if path == "/cgi-bin/componentloginpage" || path == "/safe/bindcomponent" {
+        return component::login_page(shared, req).await;
+    }
     if let Some(reply) = account::handle(shared, req) {
         return reply;
     }
