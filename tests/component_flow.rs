@@ -190,6 +190,9 @@ async fn authorizer_flow_and_api_calls() {
     assert_eq!(openids.len(), 5);
     let user = client.call("getUser", &[openids[0].clone()]).await.unwrap();
     assert_eq!(user["openid"], openids[0]);
+    // The default hooks stored the follower (wx_followers_info), emoji and all.
+    let stored = c.store().follower_nickname(openids[0].as_str().unwrap()).await.unwrap();
+    assert_eq!(stored.as_deref(), user["nickname"].as_str());
     let sent = client.call("sendText", &[openids[0].clone(), json!("hello")]).await.unwrap();
     assert_eq!(sent["errcode"], 0);
     assert!(h.sandbox.invalid_token_calls().is_empty(), "{:?}", h.sandbox.invalid_token_calls());

@@ -34,6 +34,16 @@ pub trait ErrorGuard: Send + Sync + 'static {
     fn check<'a>(&'a self, err: Error) -> BoxFut<'a, Error>;
 }
 
+/// Sees every successful table-driven call (the original library's default
+/// hooks: storing followers). Must not fail the call.
+pub trait CallObserver: Send + Sync + 'static {
+    fn observe<'a>(&'a self, method: &'a str, result: &'a Value) -> BoxFut<'a, ()>;
+}
+
+/// Transient failures (errcode -1, 5xx, network) are retried until this long
+/// after the first attempt: WeChat's own advice for -1 is to try again.
+const TRANSIENT_RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(3);
+
 #[derive(Clone)]
 pub struct ApiClient {
     appid: String,
@@ -42,11 +52,12 @@ pub struct ApiClient {
     jsapi_ticket: Option<Arc<dyn TokenSource>>,
     wx_card_ticket: Option<Arc<dyn TokenSource>>,
     guard: Option<Arc<dyn ErrorGuard>>,
+    observer: Option<Arc<dyn CallObserver>>,
 }
 
 impl ApiClient {
     pub fn new(appid: &str, transport: Transport, token: Arc<dyn TokenSource>) -> Self {
-        ApiClient { appid: appid.to_owned(), transport, token, jsapi_ticket: None, wx_card_ticket: None, guard: None }
+        ApiClient { appid: appid.to_owned(), transport, token, jsapi_ticket: None, wx_card_ticket: None, guard: None, observer: None }
     }
 
     /// JS-SDK tickets kept in their own cells (fleet-wide single refresh).
@@ -58,6 +69,11 @@ impl ApiClient {
 
     pub fn with_guard(mut self, guard: Arc<dyn ErrorGuard>) -> Self {
         self.guard = Some(guard);
+        self
+    }
+
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -79,11 +95,30 @@ impl ApiClient {
         let ep = endpoints::find(method)
             .ok_or_else(|| Error::invalid("method", format!("{method} is not an official-account API method")))?;
         let (query, body) = endpoints::build_request(ep, args)?;
-        self.request(ep.http, ep.path, &query, body.as_ref()).await
+        let v = self.request(ep.http, ep.path, &query, body.as_ref()).await?;
+        if let Some(o) = &self.observer {
+            o.observe(method, &v).await;
+        }
+        Ok(v)
     }
 
-    /// One authenticated request; a rejected token is refreshed once and the call retried.
+    /// One authenticated request; a rejected token is refreshed once and the
+    /// call retried; transient failures are retried with backoff for a while.
     pub async fn request(&self, http: Http, path: &str, query: &[(String, String)], body: Option<&Value>) -> Result<Value> {
+        let started = std::time::Instant::now();
+        let mut delay = std::time::Duration::from_millis(25);
+        loop {
+            match self.request_with_token_retry(http, path, query, body).await {
+                Err(e) if e.is_transient() && started.elapsed() + delay < TRANSIENT_RETRY_FOR => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_millis(400));
+                }
+                other => return other.map_err_guard(self).await,
+            }
+        }
+    }
+
+    async fn request_with_token_retry(&self, http: Http, path: &str, query: &[(String, String)], body: Option<&Value>) -> Result<Value> {
         let result = self.request_once(http, path, query, body, None).await;
         match result {
             Err((e, Some(used))) if e.is_token_invalid() => {
@@ -92,8 +127,6 @@ impl ApiClient {
             }
             other => other.map_err(|(e, _)| e),
         }
-        .map_err_guard(self)
-        .await
     }
 
     async fn request_once(

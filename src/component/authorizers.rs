@@ -182,6 +182,13 @@ impl Component {
         ApiClient::new(appid, self.transport.clone(), token.clone())
             .with_tickets(jsapi, wx_card)
             .with_guard(Arc::new(RevocationGuard { store: self.store.clone(), component_appid: self.cfg.appid.clone(), appid: appid.to_owned() }))
+            .with_observer(Arc::new(FollowerRecorder {
+                store: self.store.clone(),
+                component_appid: self.cfg.appid.clone(),
+                appid: appid.to_owned(),
+                events: self.events.clone(),
+                wx_token: tokio::sync::OnceCell::new(),
+            }))
     }
 }
 
@@ -229,6 +236,47 @@ impl AuthorizerView {
             "alias": r.alias,
             "func_info": r.func_info.as_deref().and_then(|f| serde_json::from_str::<Value>(f).ok()),
             "authorized": r.authorized,
+        })
+    }
+}
+
+/// The original library's default hooks: followers seen through getUser /
+/// batchGetUsers are stored in wx_followers / wx_followers_info.
+struct FollowerRecorder {
+    store: Store,
+    component_appid: String,
+    appid: String,
+    events: Arc<super::events::Events>,
+    wx_token: tokio::sync::OnceCell<String>,
+}
+
+impl crate::api::CallObserver for FollowerRecorder {
+    fn observe<'a>(&'a self, method: &'a str, result: &'a Value) -> BoxFut<'a, ()> {
+        Box::pin(async move {
+            let users: Vec<&Value> = match method {
+                "getUser" => vec![result],
+                "batchGetUsers" => result.get("user_info_list").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default(),
+                _ => return,
+            };
+            let wx_token = self
+                .wx_token
+                .get_or_try_init(|| async {
+                    match self.store.authorizer_by_appid(&self.component_appid, &self.appid).await {
+                        Ok(Some(r)) => Ok(r.wx_token),
+                        Ok(None) => Err(Error::NotFound("not exist".into())),
+                        Err(e) => Err(e),
+                    }
+                })
+                .await;
+            let wx_token = match wx_token {
+                Ok(t) => t,
+                Err(_) => return,
+            };
+            for u in users.into_iter().filter(|u| u.get("openid").is_some()) {
+                if let Err(e) = self.store.save_follower(wx_token, u).await {
+                    self.events.emit(super::Event::DbError { message: e.to_string() });
+                }
+            }
         })
     }
 }
