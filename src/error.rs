@@ -24,6 +24,8 @@ pub enum Error {
     NotReady(String),
     /// The authorizer revoked its authorization.
     Revoked(String),
+    /// No such authorizer / record.
+    NotFound(String),
     /// Anything else, with a clear message.
     Other(String),
 }
@@ -48,6 +50,7 @@ impl Error {
             Error::Transport(_) => "TransportError",
             Error::NotReady(_) => "NotReadyError",
             Error::Revoked(_) => "RevokedError",
+            Error::NotFound(_) => "NotFoundError",
             Error::Other(_) => "Error",
         }
     }
@@ -83,6 +86,7 @@ impl fmt::Display for Error {
             | Error::Transport(m)
             | Error::NotReady(m)
             | Error::Revoked(m)
+            | Error::NotFound(m)
             | Error::Other(m) => f.write_str(m),
         }
     }
