@@ -1,0 +1,56 @@
+'use strict'
+// One process of the fleet test: a master (refreshes secrets) or a worker
+// (serves API calls for an authorizer from what the store holds). Talks to
+// the parent over IPC: 'ready', then {stats} when told to stop.
+const { ThirdpartyServer } = require('../..')
+
+const o = JSON.parse(process.env.WXTP_FLEET)
+const isWorker = o.role === 'worker'
+const platform = new ThirdpartyServer(o.appid, o.secret, o.token, o.key, o.db, isWorker, {
+  apiBase: o.sandbox,
+  maxTickMs: 200,
+  pollIntervalMs: 100,
+  leaseTtlMs: o.leaseTtlMs,
+  pushTicketIntervalMs: 1000,
+  failover: !!o.failover,
+})
+const stats = { role: o.role, pid: process.pid, ok: 0, failed: 0, errors: {}, refreshFailures: 0 }
+platform.on('refresh_failed', () => { stats.refreshFailures++ })
+platform.on('db_error', () => {})
+if (!isWorker) platform.start()
+
+let wxToken = null
+let stopping = false
+
+async function workLoop() {
+  while (!stopping) {
+    if (wxToken) {
+      try {
+        const user = await platform.getAuthorizer(wxToken)
+        const client = platform.createClient(user)
+        const openid = o.openid
+        const follower = await client.getUser(openid)
+        if (follower.openid !== openid) throw new Error('wrong follower')
+        stats.ok++
+      } catch (e) {
+        stats.failed++
+        const k = `${e.name}:${e.code || ''}:${e.message}`.slice(0, 160)
+        stats.errors[k] = (stats.errors[k] || 0) + 1
+      }
+    }
+    await new Promise((r) => setTimeout(r, o.intervalMs))
+  }
+}
+
+process.on('message', async (m) => {
+  if (m.wxToken) wxToken = m.wxToken
+  if (m.stop) {
+    stopping = true
+    await new Promise((r) => setTimeout(r, o.intervalMs * 2))
+    await platform.close()
+    process.send({ stats }, () => process.exit(0))
+  }
+})
+
+platform.once('ready', () => process.send({ ready: true }))
+if (isWorker) workLoop()

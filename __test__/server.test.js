@@ -1,0 +1,206 @@
+'use strict'
+// ThirdpartyServer as a user calls it: the original README's flow, the
+// original callback shapes, the modern promise surface, pushes, revocation.
+const { test, describe, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const { once } = require('events')
+const { ThirdpartyServer } = require('..')
+const { platformSetup, readBody } = require('./helpers/platform')
+
+const FAST = { apiBase: undefined, maxTickMs: 300, pollIntervalMs: 100, pushTicketIntervalMs: 1000 }
+
+function newServer(env, isCluster, extra) {
+  const { appid, secret, token, key } = env.creds
+  return new ThirdpartyServer(appid, secret, token, key, env.db.url, isCluster, { ...FAST, apiBase: env.sandbox.url, ...extra })
+}
+
+describe('constructor', () => {
+  test('bad arguments throw TypeError naming the argument', () => {
+    const key = 'a'.repeat(43)
+    assert.throws(() => new ThirdpartyServer('', 's', 't', key, 'sqlite::memory:'), { name: 'TypeError', message: /appid/ })
+    assert.throws(() => new ThirdpartyServer('wx1', '', 't', key, 'sqlite::memory:'), { name: 'TypeError', message: /appsecret/ })
+    assert.throws(() => new ThirdpartyServer('wx1', 's', 't', 'short', 'sqlite::memory:'), { name: 'TypeError', message: /encodingAESKey/ })
+    assert.throws(() => new ThirdpartyServer('wx1', 's', 't', key, 42), { name: 'TypeError', message: /db/ })
+  })
+
+  test('an unreachable database is a db_error event and rejected calls, never a crash', async () => {
+    const s = new ThirdpartyServer('wx1', 'secret', 'tok', 'a'.repeat(43), 'mysql://root@127.0.0.1:1/nothing')
+    // No 'db_error' listener: must not throw.
+    await assert.rejects(s.getComponentAccessToken(), (e) => e.name === 'StoreError' && !/secret/.test(e.message))
+    const seen = new Promise((resolve) => s.secrets((v) => resolve(v)))
+    const v = await seen
+    assert.ok(v instanceof Error)
+    await s.close()
+  })
+})
+
+describe('the original README flow (master + worker)', () => {
+  let env, master, worker
+  before(async () => {
+    env = await platformSetup()
+    master = newServer(env, false)
+    worker = newServer(env, true)
+    // The original authorization-event handler: read the body, save_ticket(body).
+    env.receiver.box.handler = async (req, res) => {
+      const body = await readBody(req)
+      const query = Object.fromEntries(new URL(req.url, 'http://x').searchParams)
+      master.save_ticket(body, query)
+      res.end('success')
+    }
+  })
+  after(async () => {
+    await master.close()
+    await worker.close()
+    await env.close()
+  })
+
+  test('secrets() says not_ready before the first ticket', async () => {
+    const v = await new Promise((resolve) => master.secrets(resolve))
+    assert.equal(v, 'not_ready')
+  })
+
+  test("master start() → 'ready'; the worker sees readiness through the store", async () => {
+    const workerReady = once(worker, 'ready')
+    const masterReady = once(master, 'ready')
+    master.start()
+    await masterReady
+    await workerReady
+    assert.equal(master.ready, true)
+    assert.equal(worker.ready, true)
+    for (const f of ['ticket_ready', 'access_token_ready', 'preauthcode_ready', 'db_ready']) assert.equal(worker[f], true, f)
+    const counters = await env.sandbox.counters()
+    assert.equal(counters['/cgi-bin/component/api_component_token'], 1)
+  })
+
+  test('secrets(cb) calls back with {ticket, preauthcode, access_token}; end is emitted', async () => {
+    const ended = once(worker, 'end')
+    const s = await new Promise((resolve) => worker.secrets(resolve))
+    assert.deepEqual(Object.keys(s).sort(), ['access_token', 'preauthcode', 'ticket'])
+    assert.equal(s.access_token, await master.getComponentAccessToken())
+    assert.deepEqual((await ended)[0], s)
+  })
+
+  test('fetch_user_info → get_user_info → createClient(user).getUser(openid, cb)', async () => {
+    const { authorizerAppid, authCode } = await env.sandbox.authorize(env.creds.appid, { nickName: '公众号 😀', followers: 4 })
+    const info = await new Promise((resolve, reject) => worker.fetch_user_info(authCode, (err, u) => (err ? reject(err) : resolve(u))))
+    assert.equal(info.appid, authorizerAppid)
+    assert.equal(info.nick_name, '公众号 😀')
+    assert.match(info.wx_token, /^[0-9a-f]{64}$/)
+    assert.ok(info.access_token_expires_in instanceof Date && info.access_token_expires_in > new Date())
+
+    const user = await new Promise((resolve, reject) => worker.get_user_info(info.wx_token, (err, u) => (err ? reject(err) : resolve(u))))
+    const client = worker.createClient(user)
+    const followers = await client.getFollowers()
+    assert.equal(followers.data.openid.length, 4)
+    const openid = followers.data.openid[0]
+    const follower = await new Promise((resolve, reject) =>
+      client.getUser(openid, (err, data) => (err ? reject(err) : resolve(data))))
+    assert.equal(follower.openid, openid)
+    assert.equal(typeof follower.nickname, 'string')
+  })
+
+  test("get_user_info of an unknown wx_token calls back with 'not exist'", async () => {
+    const err = await new Promise((resolve) => worker.get_user_info('f'.repeat(64), (e) => resolve(e)))
+    assert.equal(err, 'not exist')
+  })
+
+  test('refresh_token(appid, refresh_token, cb) calls back with WeChat\'s JSON text', async () => {
+    const { authCode } = await env.sandbox.authorize(env.creds.appid, {})
+    const u = await master.handleAuthCode(authCode)
+    const text = await new Promise((resolve, reject) =>
+      master.refresh_token(u.appid, u.refresh_token, (err, d) => (err ? reject(err) : resolve(d))))
+    const data = JSON.parse(text)
+    assert.equal(typeof data.authorizer_access_token, 'string')
+    assert.ok(data.expires_in > 0)
+  })
+})
+
+describe('modern surface', () => {
+  let env, platform
+  before(async () => {
+    env = await platformSetup()
+    platform = newServer(env, false)
+    env.receiver.box.handler = platform.middleware()
+    const ready = once(platform, 'ready')
+    platform.start()
+    await ready
+  })
+  after(async () => {
+    await platform.close()
+    await env.close()
+  })
+
+  test('getAuthorizeUrl for PC and mobile', async () => {
+    const pc = new URL(await platform.getAuthorizeUrl('https://example.com/cb', { authType: 1 }))
+    assert.equal(pc.origin + pc.pathname, 'https://mp.weixin.qq.com/cgi-bin/componentloginpage')
+    assert.equal(pc.searchParams.get('component_appid'), env.creds.appid)
+    assert.equal(pc.searchParams.get('pre_auth_code'), await platform.getPreAuthCode())
+    assert.equal(pc.searchParams.get('redirect_uri'), 'https://example.com/cb')
+    assert.equal(pc.searchParams.get('auth_type'), '1')
+    const mobile = await platform.getAuthorizeUrl('https://example.com/cb', { mobile: true, bizAppid: 'wxbiz' })
+    assert.match(mobile, /^https:\/\/open\.weixin\.qq\.com\/wxaopen\/safe\/bindcomponent\?action=bindcomponent&no_scan=1&/)
+    assert.match(mobile, /biz_appid=wxbiz#wechat_redirect$/)
+    assert.throws(() => platform.getAuthorizeUrl(''), TypeError)
+  })
+
+  test('a reused auth code is a WeChatAPIError with the errcode', async () => {
+    const { authCode } = await env.sandbox.authorize(env.creds.appid, {})
+    await platform.handleAuthCode(authCode)
+    await assert.rejects(platform.handleAuthCode(authCode), (e) => e.name === 'WeChatAPIError' && typeof e.code === 'number' && e.code !== 0)
+  })
+
+  test('an authorized push stores the authorizer; unauthorized revokes it', async () => {
+    const authorized = once(platform, 'authorized')
+    const { authorizerAppid } = await env.sandbox.authorize(env.creds.appid, { push: true, followers: 2 })
+    assert.deepEqual((await authorized)[0], { appid: authorizerAppid })
+    const a = await platform.getAuthorizer(authorizerAppid)
+    assert.equal(a.appid, authorizerAppid)
+    assert.equal(await platform.getAuthorizerAccessToken(authorizerAppid), a.access_token)
+    const client = platform.createClient(a)
+    const [openid] = (await client.getFollowers()).data.openid
+    await client.sendText(openid, 'hi')
+
+    const revoked = once(platform, 'unauthorized')
+    await env.sandbox.pushEvent(env.creds.appid, 'unauthorized', authorizerAppid)
+    await revoked
+    await assert.rejects(platform.getAuthorizer(authorizerAppid), { name: 'RevokedError' })
+    await assert.rejects(client.getUser(openid), { name: 'RevokedError' })
+  })
+
+  test('a forged push is refused by the middleware and changes nothing', async () => {
+    const before = await platform.secrets()
+    const res = await fetch(`${env.receiver.url}/wechat/auth?timestamp=1&nonce=2&msg_signature=${'0'.repeat(40)}&encrypt_type=aes`, {
+      method: 'POST',
+      body: `<xml><AppId><![CDATA[${env.creds.appid}]]></AppId><Encrypt><![CDATA[AAAA]]></Encrypt></xml>`,
+    })
+    assert.equal(res.status, 400)
+    assert.equal(await res.text(), 'invalid push')
+    const noSig = await fetch(`${env.receiver.url}/wechat/auth`, { method: 'POST', body: '<xml/>' })
+    assert.equal(noSig.status, 400)
+    assert.deepEqual(await platform.secrets(), before)
+    // handleEvent rejects with a clear error and the process goes on.
+    await assert.rejects(platform.handleEvent('<xml><Encrypt>nope</Encrypt></xml>', { timestamp: '1', nonce: '2', msg_signature: 'x' }), (e) => e.name === 'CryptoError' || e.name === 'ParseError')
+  })
+
+  test('a real ticket push through the middleware answers success', async () => {
+    await env.sandbox.pushTicket(env.creds.appid)
+    const pushes = await env.sandbox.pushes()
+    const last = pushes[pushes.length - 1]
+    assert.equal(last.infoType || last.info_type, 'component_verify_ticket')
+    assert.equal(last.status, 200)
+    assert.equal(last.response, 'success')
+  })
+
+  test('hooks run around API calls, as in the original wxthirdparty', async () => {
+    const { authCode } = await env.sandbox.authorize(env.creds.appid, { followers: 1 })
+    const u = await platform.handleAuthCode(authCode)
+    const client = platform.createClient(u)
+    const calls = []
+    client.hooks.getFollowers = {
+      before(next, temp) { calls.push('before'); temp.t = 1; next() },
+      after(err, data, next, temp) { calls.push(`after:${temp.t}:${err ? 'err' : data.total}`); next(null, data) },
+    }
+    const data = await client.getFollowers()
+    assert.deepEqual(calls, [`before`, `after:1:${data.total}`])
+  })
+})
