@@ -14,6 +14,10 @@ use wxthirdparty::message::SignatureQuery;
 use wxthirdparty::sandbox::{AuthorizeOptions, ComponentRegistration, Lifetimes, Sandbox, SandboxConfig};
 use wxthirdparty::Error;
 
+#[path = "store_support/mod.rs"]
+mod store_support;
+use store_support::{Backend, TestDb};
+
 const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
 struct Harness {
@@ -21,6 +25,7 @@ struct Harness {
     comp_appid: String,
     db: String,
     _dir: TempDir,
+    _testdb: Option<TestDb>,
     receiver: Arc<tokio::sync::RwLock<Option<Arc<Component>>>>,
 }
 
@@ -53,6 +58,10 @@ async fn receive(State(rx): State<Receiver>, Query(q): Query<HashMap<String, Str
 
 impl Harness {
     async fn new(lifetime_secs: f64) -> Harness {
+        Self::on(Backend::Sqlite, lifetime_secs).await
+    }
+
+    async fn on(backend: Backend, lifetime_secs: f64) -> Harness {
         let cfg = SandboxConfig {
             lifetimes: Lifetimes {
                 component_access_token: lifetime_secs,
@@ -80,8 +89,14 @@ impl Harness {
             .unwrap();
         let dir = std::env::temp_dir().join(unique("wxtp-flow-"));
         std::fs::create_dir_all(&dir).unwrap();
-        let db = format!("sqlite://{}", dir.join("platform.db").display());
-        Harness { sandbox, comp_appid, db, _dir: TempDir(dir), receiver }
+        let (db, testdb) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}", dir.join("platform.db").display()), None),
+            other => {
+                let t = TestDb::create(other).await;
+                (t.url.clone(), Some(t))
+            }
+        };
+        Harness { sandbox, comp_appid, db, _dir: TempDir(dir), _testdb: testdb, receiver }
     }
 
     fn config(&self, is_cluster: bool) -> ComponentConfig {
@@ -148,8 +163,22 @@ async fn master_becomes_ready_from_a_requested_ticket_push() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn authorizer_flow_and_api_calls() {
-    let h = Harness::new(7200.0).await;
+async fn authorizer_flow_and_api_calls_sqlite() {
+    authorizer_flow_and_api_calls(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_flow_and_api_calls_mysql() {
+    authorizer_flow_and_api_calls(Backend::MySql).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorizer_flow_and_api_calls_postgres() {
+    authorizer_flow_and_api_calls(Backend::Postgres).await
+}
+
+async fn authorizer_flow_and_api_calls(backend: Backend) {
+    let h = Harness::on(backend, 7200.0).await;
     let c = h.open(false).await;
     c.start();
     wait_for(&c, "ready").await;
