@@ -1,2 +1,349 @@
 'use strict'
-module.exports = {}
+// startSandbox(): a local WeChat (Rust, src/sandbox) for tests and demos.
+// connectSandbox(url): the same control surface for a sandbox running in
+// another process, over its /__sandbox HTTP API.
+// Every method returns a Promise, or calls back when given a callback.
+// Options are camelCase here and snake_case on the wire / in Rust.
+
+const { binding, convertError, settle, splitCallback } = require('./native')
+
+const snake = (k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+
+/** Renames the keys of a plain object (and of nested plain objects). */
+function renameKeys(value, rename, deep) {
+  if (Array.isArray(value)) return value.map((v) => renameKeys(v, rename, deep))
+  if (value === null || typeof value !== 'object') return value
+  const out = {}
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue
+    out[rename(k)] = deep ? renameKeys(v, rename, deep) : v
+  }
+  return out
+}
+
+/** A record list from Rust: camelCase keys on each entry (bodies untouched). */
+const records = (list) => list.map((r) => renameKeys(r, camel, false))
+
+function nonEmpty(name, value) {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name}: must be a non-empty string`)
+}
+
+function plainObject(name, value) {
+  if (value == null) return {}
+  if (typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${name}: must be an object`)
+  return value
+}
+
+const CONFIG_KEYS = new Set(['host', 'port', 'lifetimes', 'graceSecs', 'ticketMaxAgeSecs', 'rotateRefreshTokens',
+  'pushIntervalSecs', 'followersPageSize', 'defaultFollowers'])
+
+/** camelCase sandbox options → the Rust SandboxConfig (only its keys). */
+function configJson(options) {
+  const out = {}
+  for (const [k, v] of Object.entries(options)) {
+    if (!CONFIG_KEYS.has(k) || v === undefined) continue
+    out[snake(k)] = k === 'lifetimes' ? renameKeys(plainObject('options.lifetimes', v), snake, false) : v
+  }
+  return out
+}
+
+/**
+ * A fault as the sandbox takes it: a number (errcode), { errcode }, 'http500',
+ * { delayMs } or 'reset'.
+ */
+function faultJson(fault) {
+  if (typeof fault === 'number' && Number.isInteger(fault)) return { errcode: fault }
+  if (fault === 'http500' || fault === 'reset') return fault
+  if (fault && typeof fault === 'object') {
+    if (Number.isInteger(fault.errcode)) return { errcode: fault.errcode }
+    const ms = fault.delayMs ?? fault.delay_ms
+    if (Number.isInteger(ms) && ms >= 0) return { delay_ms: ms }
+  }
+  throw new TypeError("fault: must be an errcode, { errcode }, 'http500', { delayMs } or 'reset'")
+}
+
+function registrationJson(c) {
+  plainObject('component', c)
+  nonEmpty('component.appid', c.appid)
+  nonEmpty('component.secret', c.secret)
+  nonEmpty('component.token', c.token)
+  const key = c.encodingAESKey ?? c.encodingAesKey
+  nonEmpty('component.encodingAESKey', key)
+  return { appid: c.appid, secret: c.secret, token: c.token, encoding_aes_key: key, push_url: c.pushUrl ?? c.push_url ?? null }
+}
+
+function authorizeJson(options) {
+  const o = plainObject('options', options)
+  const out = renameKeys(o, snake, false)
+  if (out.push !== undefined) out.push = Boolean(out.push)
+  return out
+}
+
+function pathArg(path) {
+  if (path == null) return null
+  nonEmpty('path', path)
+  return path
+}
+
+function rateArg(rate) {
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new TypeError('rate: must be a number from 0 to 1')
+  return rate
+}
+
+/**
+ * The control surface, written once over a small "ops" object: the native
+ * addon in this process, or HTTP to a sandbox in another one.
+ */
+class Sandbox {
+  #ops
+
+  constructor(ops, url, port) {
+    this.#ops = ops
+    /** http://127.0.0.1:PORT: the apiBase to give clients. */
+    this.url = url
+    this.port = port
+  }
+
+  #run(args, fn, shape) {
+    const [list, cb] = splitCallback(args)
+    let p
+    try {
+      p = Promise.resolve(fn(...list))
+    } catch (e) {
+      // Bad arguments (checked here or natively) throw synchronously, as TypeErrors.
+      const err = convertError(e)
+      if (cb) { process.nextTick(cb, err); return undefined }
+      throw err
+    }
+    return settle(shape ? p.then(shape) : p, cb)
+  }
+
+  close() { return this.#run(arguments, () => this.#ops.close()) }
+
+  /** { appid, secret, token, encodingAESKey, pushUrl? } */
+  registerComponent() { return this.#run(arguments, (c) => this.#ops.registerComponent(registrationJson(c))) }
+
+  /** An account's own credentials (cgi-bin/token, stable_token, sns/*): (appid, secret) or ({ appid, secret }). */
+  registerApp() {
+    return this.#run(arguments, (appid, secret) => {
+      if (appid && typeof appid === 'object') ({ appid, secret } = appid)
+      nonEmpty('appid', appid)
+      nonEmpty('secret', secret)
+      return this.#ops.registerApp(appid, secret)
+    })
+  }
+
+  /** Pushes a fresh component_verify_ticket (encrypted, signed); resolves to the ticket. */
+  pushTicket() {
+    return this.#run(arguments, (componentAppid) => { nonEmpty('componentAppid', componentAppid); return this.#ops.pushTicket(componentAppid) })
+  }
+
+  /**
+   * Simulates an admin authorizing the platform. options: { appid, nickName,
+   * followers, funcInfo, serviceType, verifyType, preAuthCode, push }.
+   * Resolves to { authorizerAppid, authCode, expiresIn, preAuthCode, infoType }.
+   */
+  authorize() {
+    return this.#run(arguments, (componentAppid, options) => {
+      nonEmpty('componentAppid', componentAppid)
+      return this.#ops.authorize(componentAppid, authorizeJson(options))
+    }, (r) => renameKeys(r, camel, false))
+  }
+
+  /** infoType: 'component_verify_ticket' | 'authorized' | 'updateauthorized' | 'unauthorized'. */
+  pushEvent() {
+    return this.#run(arguments, (componentAppid, infoType, authorizerAppid) => {
+      nonEmpty('componentAppid', componentAppid)
+      nonEmpty('infoType', infoType)
+      nonEmpty('authorizerAppid', authorizerAppid)
+      return this.#ops.pushEvent(componentAppid, infoType, authorizerAppid)
+    })
+  }
+
+  /** An OAuth code as if a user consented: options { openid, scope, componentAppid } → { code, openid }. */
+  oauthCode() {
+    return this.#run(arguments, (appid, options) => {
+      nonEmpty('appid', appid)
+      const o = plainObject('options', options)
+      return this.#ops.oauthCode(appid, o.openid, o.scope, o.componentAppid)
+    })
+  }
+
+  /** A mini-program js_code (wx.login): options { openid, componentAppid } → { code, openid }. */
+  jsCode() {
+    return this.#run(arguments, (appid, options) => {
+      nonEmpty('appid', appid)
+      const o = plainObject('options', options)
+      return this.#ops.jsCode(appid, o.openid, o.componentAppid)
+    })
+  }
+
+  setFollowers() {
+    return this.#run(arguments, (appid, count) => {
+      nonEmpty('appid', appid)
+      if (!Number.isInteger(count) || count < 0) throw new TypeError('count: must be a non-negative integer')
+      return this.#ops.setFollowers(appid, count)
+    })
+  }
+
+  /** The openids of appid's followers, in /cgi-bin/user/get order. */
+  followers() { return this.#run(arguments, (appid) => { nonEmpty('appid', appid); return this.#ops.followers(appid) }) }
+
+  /** Calls per endpoint path, e.g. { '/cgi-bin/component/api_component_token': 1 }. */
+  counters() { return this.#run(arguments, () => this.#ops.counters()) }
+
+  /** Successful calls per path (for token endpoints: credentials issued). */
+  issued() { return this.#run(arguments, () => this.#ops.issued()) }
+
+  /** Every call that presented an expired / invalid / wrong-appid token: [{ path, reason, appid, at }]. */
+  invalidTokenCalls() { return this.#run(arguments, () => this.#ops.invalidTokenCalls()) }
+
+  /** Every push sent: [{ componentAppid, infoType, authorizerAppid, status, response, at }]. */
+  pushes() { return this.#run(arguments, () => this.#ops.pushes(), records) }
+
+  /** Bodies kept by message and long-tail endpoints: [{ path, appid, body, at }]. */
+  recordedCalls() { return this.#run(arguments, (path) => this.#ops.recordedCalls(pathArg(path))) }
+
+  /** The next `count` (default 1) calls of `path` ('*' = any) suffer `fault`. */
+  injectFault() {
+    return this.#run(arguments, (path, fault, count = 1) => {
+      nonEmpty('path', path)
+      if (!Number.isInteger(count) || count < 0) throw new TypeError('count: must be a non-negative integer')
+      return this.#ops.injectFault(path, faultJson(fault), count)
+    })
+  }
+
+  /** A share `rate` (0..1) of calls to `path` (null = every path) suffer `fault`; rate 0 removes the rule. */
+  setFailureRate() {
+    return this.#run(arguments, (path, rate, fault = { errcode: -1 }) =>
+      this.#ops.setFailureRate(pathArg(path), rateArg(rate), faultJson(fault)))
+  }
+
+  clearFaults() { return this.#run(arguments, () => this.#ops.clearFaults()) }
+
+  /** Voids every access token, ticket and pre_auth_code now (no grace). */
+  invalidateTokens() { return this.#run(arguments, () => this.#ops.invalidateTokens()) }
+
+  /** Moves the sandbox clock forward: tokens expire without waiting. */
+  advanceClock() {
+    return this.#run(arguments, (secs) => {
+      if (typeof secs !== 'number' || !(secs >= 0)) throw new TypeError('secs: must be a non-negative number')
+      return this.#ops.advanceClock(secs)
+    })
+  }
+
+  /** The current rules, camelCase. */
+  config() { return this.#run(arguments, () => this.#ops.config(), (c) => renameKeys(c, camel, true)) }
+
+  /** Changes the rules (any subset of the startSandbox options except host/port). */
+  updateConfig() {
+    return this.#run(arguments, (patch) => this.#ops.updateConfig(configJson(plainObject('patch', patch))), (c) => renameKeys(c, camel, true))
+  }
+
+  /** Forgets everything (components, apps, tokens, counters, logs, faults); keeps the config. */
+  reset() { return this.#run(arguments, () => this.#ops.reset()) }
+}
+
+/** Ops backed by the native sandbox in this process. */
+function nativeOps(n) {
+  return {
+    close: () => n.close(),
+    registerComponent: (c) => n.registerComponent(c),
+    registerApp: (a, s) => n.registerApp(a, s),
+    pushTicket: (c) => n.pushTicket(c),
+    authorize: (c, o) => n.authorize(c, o),
+    pushEvent: (c, t, a) => n.pushEvent(c, t, a),
+    oauthCode: (a, o, s, c) => n.oauthCode(a, o ?? null, s ?? null, c ?? null),
+    jsCode: (a, o, c) => n.jsCode(a, o ?? null, c ?? null),
+    setFollowers: (a, c) => n.setFollowers(a, c),
+    followers: (a) => n.followers(a),
+    counters: () => n.counters(),
+    issued: () => n.issued(),
+    invalidTokenCalls: () => n.invalidTokenCalls(),
+    pushes: () => n.pushes(),
+    recordedCalls: (p) => n.recordedCalls(p),
+    injectFault: (p, f, c) => n.injectFault(p, f, c),
+    setFailureRate: (p, r, f) => n.setFailureRate(p, r, f),
+    clearFaults: () => n.clearFaults(),
+    invalidateTokens: () => n.invalidateAllTokens(),
+    advanceClock: (s) => n.advanceClock(s),
+    config: () => n.config(),
+    updateConfig: (p) => n.updateConfig(p),
+    reset: () => n.reset(),
+  }
+}
+
+/** Ops over a remote sandbox's /__sandbox HTTP API. */
+function httpOps(base) {
+  const call = async (method, path, body) => {
+    const res = await fetch(`${base}/__sandbox${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const data = await res.json().catch(() => ({ error: `sandbox answered HTTP ${res.status}` }))
+    if (!res.ok) throw new Error(`sandbox: ${data.error || `HTTP ${res.status}`}`)
+    return data
+  }
+  const post = (p, b = {}) => call('POST', p, b)
+  const get = (p) => call('GET', p)
+  const q = encodeURIComponent
+  return {
+    // The remote sandbox belongs to its own process; "closing" a connection is a no-op.
+    close: async () => {},
+    registerComponent: async (c) => { await post('/components', c) },
+    registerApp: async (appid, secret) => { await post('/apps', { appid, secret }) },
+    pushTicket: async (c) => (await post('/push_ticket', { component_appid: c })).ticket,
+    authorize: (c, o) => post('/authorize', { ...o, component_appid: c }),
+    pushEvent: async (c, t, a) => { await post('/push_event', { component_appid: c, info_type: t, authorizer_appid: a }) },
+    oauthCode: (appid, openid, scope, c) => post('/oauth_code', { appid, openid, scope, component_appid: c }),
+    jsCode: (appid, openid, c) => post('/js_code', { appid, openid, component_appid: c }),
+    setFollowers: async (appid, count) => { await post('/followers', { appid, count }) },
+    followers: async (appid) => (await get(`/followers?appid=${q(appid)}`)).openids,
+    counters: () => get('/counters'),
+    issued: () => get('/issued'),
+    invalidTokenCalls: () => get('/invalid_token_calls'),
+    pushes: () => get('/pushes'),
+    recordedCalls: (p) => get(p == null ? '/recorded' : `/recorded?path=${q(p)}`),
+    injectFault: async (path, fault, count) => { await post('/faults', { path, fault, count }) },
+    setFailureRate: async (path, rate, fault) => { await post('/failure_rate', { path, rate, fault }) },
+    clearFaults: async () => { await call('DELETE', '/faults') },
+    invalidateTokens: async () => { await post('/invalidate_tokens') },
+    advanceClock: async (secs) => { await post('/advance', { secs }) },
+    config: () => get('/config'),
+    updateConfig: (p) => post('/config', p),
+    reset: async () => { await post('/reset') },
+  }
+}
+
+/**
+ * Starts a local WeChat. options: { host ('127.0.0.1'), port (0 = any free),
+ * lifetimes: { componentAccessToken, preAuthCode, authorizerAccessToken,
+ * accessToken, ticket, oauth, authCode, oauthCode, oauthRefreshToken } (seconds),
+ * graceSecs (300), ticketMaxAgeSecs (43200), rotateRefreshTokens (false),
+ * pushIntervalSecs (off), followersPageSize (10000), defaultFollowers (3) }.
+ * It does not keep the process alive; close() stops it.
+ */
+function startSandbox(options, callback) {
+  if (typeof options === 'function') [options, callback] = [undefined, options]
+  let cfg
+  try {
+    cfg = configJson(plainObject('options', options))
+  } catch (e) {
+    if (typeof callback === 'function') { process.nextTick(callback, e); return undefined }
+    throw e
+  }
+  const p = binding.startSandbox(cfg).then((n) => new Sandbox(nativeOps(n), n.url, n.port))
+  return settle(p, callback)
+}
+
+/** The same object for a sandbox running elsewhere (e.g. `wxthirdparty sandbox`), by its URL. */
+function connectSandbox(url) {
+  nonEmpty('url', url)
+  const base = url.replace(/\/+$/, '')
+  const port = Number(new URL(base).port) || 80
+  return new Sandbox(httpOps(base), base, port)
+}
+
+module.exports = { startSandbox, connectSandbox }

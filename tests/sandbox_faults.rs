@@ -31,6 +31,7 @@ async fn errcode_faults_hit_the_next_n_calls_only() {
     let e = t.get(TOKEN_URL, &q()).await.unwrap_err();
     assert!(e.is_transient());
     assert_eq!(sb.counters()[TOKEN_URL], 4, "faulted calls are counted too");
+    assert_eq!(sb.issued()[TOKEN_URL], 1, "only the successful call issued a token");
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::config::{AuthorizeOptions, ComponentRegistration, Fault, SandboxConfig};
+use super::config::{AuthorizeOptions, ComponentRegistration, Fault};
 use super::state::Shared;
 use super::Sandbox;
 use crate::error::Error;
@@ -61,6 +61,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/js_code", post(js_code))
         .route("/followers", get(followers).post(set_followers))
         .route("/counters", get(counters))
+        .route("/issued", get(issued))
         .route("/invalid_token_calls", get(invalid_token_calls))
         .route("/pushes", get(pushes))
         .route("/recorded", get(recorded))
@@ -85,15 +86,11 @@ async fn config(State(s): S) -> Answer {
 
 /// Merges the given fields into the current config (lifetimes per field too).
 async fn set_config(State(s): S, Json(patch): Json<Value>) -> Answer {
-    let sandbox = sb(s);
-    let mut current = serde_json::to_value(sandbox.config()).expect("config serializes");
-    merge(&mut current, patch);
-    let cfg: SandboxConfig = parse(current)?;
-    sandbox.set_config(cfg);
-    Ok(Json(serde_json::to_value(sandbox.config()).expect("config serializes")))
+    let cfg = sb(s).update_config(patch)?;
+    Ok(Json(serde_json::to_value(cfg).expect("config serializes")))
 }
 
-fn merge(into: &mut Value, patch: Value) {
+pub(crate) fn merge(into: &mut Value, patch: Value) {
     match (into, patch) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, v) in b {
@@ -163,6 +160,10 @@ async fn set_followers(State(s): S, Json(body): Json<Value>) -> Answer {
 
 async fn counters(State(s): S) -> Answer {
     Ok(Json(json!(sb(s).counters())))
+}
+
+async fn issued(State(s): S) -> Answer {
+    Ok(Json(json!(sb(s).issued())))
 }
 
 async fn invalid_token_calls(State(s): S) -> Answer {

@@ -144,7 +144,11 @@ pub(crate) async fn wechat(State(shared): State<Arc<Shared>>, ConnectInfo(conn):
         .unwrap_or("")
         .to_owned();
     let req = Req { query: parse_query(parts.uri.query()), path, body, content_type };
-    route(&shared, &req).await.into_response()
+    let reply = route(&shared, &req).await;
+    if reply.is_success() {
+        *shared.lock().issued.entry(req.path).or_default() += 1;
+    }
+    reply.into_response()
 }
 
 async fn route(shared: &Shared, req: &Req) -> Reply {

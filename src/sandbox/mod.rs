@@ -156,6 +156,16 @@ impl Sandbox {
         st.cfg = SandboxConfig { host, port, ..cfg };
     }
 
+    /// Merges `patch` (any subset of the config's JSON, lifetimes field by
+    /// field) into the rules; returns the new config.
+    pub fn update_config(&self, patch: serde_json::Value) -> Result<SandboxConfig> {
+        let mut current = serde_json::to_value(self.config()).map_err(|e| Error::Other(e.to_string()))?;
+        control::merge(&mut current, patch);
+        let cfg: SandboxConfig = serde_json::from_value(current).map_err(|e| Error::invalid("config", e.to_string()))?;
+        self.set_config(cfg);
+        Ok(self.config())
+    }
+
     /// Registers (or replaces) a third-party platform.
     pub fn register_component(&self, c: ComponentRegistration) -> Result<()> {
         if c.appid.is_empty() {
@@ -225,6 +235,12 @@ impl Sandbox {
     /// Calls per endpoint path (e.g. "/cgi-bin/component/api_component_token").
     pub fn counters(&self) -> BTreeMap<String, u64> {
         self.st().counters.clone()
+    }
+
+    /// Successful calls per path (for token endpoints: credentials issued);
+    /// faulted and refused calls are not in here.
+    pub fn issued(&self) -> BTreeMap<String, u64> {
+        self.st().issued.clone()
     }
 
     /// Every call that presented an expired, invalid or wrong-appid token.

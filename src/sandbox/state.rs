@@ -59,6 +59,8 @@ pub(crate) struct State {
     pub accounts: HashMap<String, Account>,
     pub tokens: Tokens,
     pub counters: BTreeMap<String, u64>,
+    /// Calls per path that succeeded (for token endpoints: credentials issued).
+    pub issued: BTreeMap<String, u64>,
     pub invalid_calls: Vec<InvalidTokenCall>,
     pub faults: Faults,
     pub recorded: Vec<RecordedCall>,
@@ -75,6 +77,7 @@ impl State {
             accounts: HashMap::new(),
             tokens: Tokens::default(),
             counters: BTreeMap::new(),
+            issued: BTreeMap::new(),
             invalid_calls: Vec::new(),
             faults: Faults::default(),
             recorded: Vec::new(),
@@ -205,6 +208,17 @@ impl Reply {
             o.extend(f);
         }
         Reply::Json(v)
+    }
+}
+
+impl Reply {
+    /// WeChat would call it a success: errcode 0 (or none), a file, a redirect.
+    pub fn is_success(&self) -> bool {
+        match self {
+            Reply::Json(v) => v.get("errcode").and_then(Value::as_i64).unwrap_or(0) == 0,
+            Reply::Raw { status, .. } => status.is_success(),
+            Reply::Redirect(_) => true,
+        }
     }
 }
 
