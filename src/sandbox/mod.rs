@@ -133,12 +133,15 @@ impl Sandbox {
             let _ = tx.send(());
         }
         let tasks: Vec<JoinHandle<()>> = self.life.tasks.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
-        for mut t in tasks {
-            // Idle keep-alive connections close at once; a delayed request gets a moment.
-            if tokio::time::timeout(Duration::from_millis(500), &mut t).await.is_err() {
-                t.abort();
+        let mut tasks = tasks.into_iter();
+        // The server first: idle keep-alive connections close at once, a delayed request gets a moment.
+        if let Some(mut server) = tasks.next() {
+            if tokio::time::timeout(Duration::from_millis(500), &mut server).await.is_err() {
+                server.abort();
             }
         }
+        // The pusher never ends by itself.
+        tasks.for_each(|t| t.abort());
     }
 
     fn st(&self) -> std::sync::MutexGuard<'_, State> {

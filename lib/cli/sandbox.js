@@ -1,0 +1,58 @@
+'use strict'
+// `wxthirdparty sandbox [--port N] [--host H] [--push-interval S] [--grace S]`:
+// a local WeChat for tests and demos; runs until SIGINT / SIGTERM.
+const { startSandbox } = require('../sandbox')
+
+const USAGE = 'usage: wxthirdparty sandbox [--port N] [--host H] [--push-interval SECONDS] [--grace SECONDS] [--rotate-refresh-tokens]'
+
+function parse(argv) {
+  const opts = {}
+  const number = (flag, v) => {
+    const n = Number(v)
+    if (v === undefined || !Number.isFinite(n) || n < 0) throw new TypeError(`${flag}: expected a non-negative number\n${USAGE}`)
+    return n
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2)
+    const value = () => (inline !== undefined ? inline : argv[++i])
+    switch (flag) {
+      case '--port': case '-p': {
+        const port = number(flag, value())
+        if (!Number.isInteger(port) || port > 65535) throw new TypeError(`--port: expected 0..65535\n${USAGE}`)
+        opts.port = port
+        break
+      }
+      case '--host': opts.host = value(); break
+      case '--push-interval': opts.pushIntervalSecs = number(flag, value()); break
+      case '--grace': opts.graceSecs = number(flag, value()); break
+      case '--rotate-refresh-tokens': opts.rotateRefreshTokens = true; break
+      case '--help': case '-h': console.log(USAGE); return null
+      default: throw new TypeError(`unknown option ${argv[i]}\n${USAGE}`)
+    }
+  }
+  return opts
+}
+
+module.exports = async function sandbox(argv) {
+  const opts = parse(argv || [])
+  if (!opts) return
+  const sb = await startSandbox(opts)
+  console.log(`wxthirdparty sandbox listening on ${sb.url}`)
+  console.log(`  WeChat API base:  ${sb.url}   (apiBase / WXTHIRDPARTY_API_BASE)`)
+  console.log(`  control API:      ${sb.url}/__sandbox   (or connectSandbox('${sb.url}'))`)
+  console.log('  Ctrl-C to stop')
+  // The native server does not hold the event loop; this timer does, until a signal.
+  const keepAlive = setInterval(() => {}, 1 << 30)
+  await new Promise((resolve) => {
+    const stop = (signal) => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      console.log(`\nwxthirdparty sandbox: ${signal}, stopping`)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  clearInterval(keepAlive)
+  await sb.close()
+}
