@@ -16,6 +16,161 @@ export type Callback<T> = (err: Error | null, result?: T) => void
 
 // ---- sandbox (startSandbox) ----
 
+/** Lifetimes in seconds per kind of credential (defaults: WeChat's). */
+export interface SandboxLifetimes {
+  componentAccessToken?: number // 7200
+  preAuthCode?: number // 1800
+  authorizerAccessToken?: number // 7200
+  accessToken?: number // 7200
+  ticket?: number // 7200
+  oauth?: number // 7200
+  authCode?: number // 3600
+  oauthCode?: number // 300
+  oauthRefreshToken?: number // 30 days
+}
+
+export interface SandboxOptions {
+  /** Default '127.0.0.1'. */
+  host?: string
+  /** 0 (default) = any free port. */
+  port?: number
+  lifetimes?: SandboxLifetimes
+  /** How long a token stays valid after a newer one is issued (WeChat: 300). */
+  graceSecs?: number
+  /** How recent a pushed component_verify_ticket must be for api_component_token (WeChat: 43200). */
+  ticketMaxAgeSecs?: number
+  /** api_authorizer_token hands out a new refresh token and voids the old one. */
+  rotateRefreshTokens?: boolean
+  /** Push a ticket to every component with a pushUrl this often (WeChat: 600); off by default. */
+  pushIntervalSecs?: number | null
+  /** Page size of /cgi-bin/user/get (WeChat: 10000). */
+  followersPageSize?: number
+  /** Followers of an account not given a count (3). */
+  defaultFollowers?: number
+}
+
+export type SandboxConfig = Required<Omit<SandboxOptions, 'lifetimes'>> & { lifetimes: Required<SandboxLifetimes> }
+
+export interface SandboxComponent {
+  appid: string
+  secret: string
+  token: string
+  encodingAESKey: string
+  /** The platform's 授权事件接收URL; pushes go here. */
+  pushUrl?: string
+}
+
+export interface SandboxAuthorizeOptions {
+  /** The authorizer's appid; generated when absent. An authorized appid is re-authorized (updateauthorized). */
+  appid?: string
+  nickName?: string
+  /** Number of followers to generate. */
+  followers?: number
+  /** funcscope_category ids. */
+  funcInfo?: number[]
+  /** service_type_info.id: 0 subscription, 1 upgraded, 2 service account (default). */
+  serviceType?: number
+  /** verify_type_info.id: -1 unverified, 0 WeChat verified (default), … */
+  verifyType?: number
+  /** Authorize with this pre_auth_code (must be valid); one is issued otherwise. */
+  preAuthCode?: string
+  /** Send the authorized / updateauthorized event to the pushUrl. */
+  push?: boolean
+}
+
+export interface SandboxAuthorized {
+  authorizerAppid: string
+  authCode: string
+  expiresIn: number
+  preAuthCode: string
+  infoType: 'authorized' | 'updateauthorized'
+}
+
+export interface SandboxInvalidTokenCall {
+  path: string
+  reason: 'expired' | 'invalid' | 'wrong_appid'
+  /** The appid the token belonged to, when the sandbox issued it. */
+  appid: string | null
+  /** Unix milliseconds on the sandbox clock. */
+  at: number
+}
+
+export interface SandboxPush {
+  componentAppid: string
+  infoType: string
+  authorizerAppid: string | null
+  /** HTTP status the receiver answered; null when unreachable or no pushUrl. */
+  status: number | null
+  response: string
+  at: number
+}
+
+export interface SandboxRecordedCall {
+  path: string
+  appid: string | null
+  body: any
+  at: number
+}
+
+export interface SandboxUserCode {
+  code: string
+  openid: string
+}
+
+/** An errcode (-1, 45009, …), { errcode }, 'http500', { delayMs } or 'reset'. */
+export type SandboxFault = number | { errcode: number } | 'http500' | { delayMs: number } | 'reset'
+
+export interface Sandbox {
+  /** http://127.0.0.1:PORT — the apiBase to give clients. */
+  readonly url: string
+  readonly port: number
+  close(): Promise<void>
+  close(callback: Callback<void>): void
+  registerComponent(component: SandboxComponent): Promise<void>
+  registerComponent(component: SandboxComponent, callback: Callback<void>): void
+  registerApp(appid: string, secret: string): Promise<void>
+  registerApp(credentials: { appid: string; secret: string }): Promise<void>
+  registerApp(appid: string, secret: string, callback: Callback<void>): void
+  /** Pushes a fresh component_verify_ticket; resolves to the ticket. */
+  pushTicket(componentAppid: string): Promise<string>
+  pushTicket(componentAppid: string, callback: Callback<string>): void
+  authorize(componentAppid: string, options?: SandboxAuthorizeOptions): Promise<SandboxAuthorized>
+  authorize(componentAppid: string, options: SandboxAuthorizeOptions, callback: Callback<SandboxAuthorized>): void
+  pushEvent(componentAppid: string, infoType: 'component_verify_ticket' | 'authorized' | 'updateauthorized' | 'unauthorized', authorizerAppid: string): Promise<void>
+  oauthCode(appid: string, options?: { openid?: string; scope?: string; componentAppid?: string }): Promise<SandboxUserCode>
+  jsCode(appid: string, options?: { openid?: string; componentAppid?: string }): Promise<SandboxUserCode>
+  setFollowers(appid: string, count: number): Promise<void>
+  followers(appid: string): Promise<string[]>
+  /** Calls per endpoint path. */
+  counters(): Promise<Record<string, number>>
+  counters(callback: Callback<Record<string, number>>): void
+  /** Successful calls per path (for token endpoints: credentials issued). */
+  issued(): Promise<Record<string, number>>
+  invalidTokenCalls(): Promise<SandboxInvalidTokenCall[]>
+  pushes(): Promise<SandboxPush[]>
+  recordedCalls(path?: string): Promise<SandboxRecordedCall[]>
+  /** The next `count` (1) calls of `path` ('*' = any) suffer `fault`. */
+  injectFault(path: string, fault: SandboxFault, count?: number): Promise<void>
+  /** A share `rate` (0..1) of calls to `path` (null = all) suffer `fault` ({ errcode: -1 }); rate 0 removes. */
+  setFailureRate(path: string | null, rate: number, fault?: SandboxFault): Promise<void>
+  clearFaults(): Promise<void>
+  /** Voids every access token, ticket and pre_auth_code now. */
+  invalidateTokens(): Promise<void>
+  /** Moves the sandbox clock forward. */
+  advanceClock(secs: number): Promise<void>
+  config(): Promise<SandboxConfig>
+  updateConfig(patch: Omit<SandboxOptions, 'host' | 'port'>): Promise<SandboxConfig>
+  /** Forgets components, apps, tokens, counters, logs and faults; keeps the config. */
+  reset(): Promise<void>
+}
+
+/** Starts a local WeChat; it does not keep the process alive. */
+export function startSandbox(options?: SandboxOptions): Promise<Sandbox>
+export function startSandbox(options: SandboxOptions, callback: Callback<Sandbox>): void
+export function startSandbox(callback: Callback<Sandbox>): void
+/** The same surface for a sandbox running in another process (its /__sandbox HTTP API). close() is a no-op. */
+export function connectSandbox(url: string): Sandbox
+
 // ---- ThirdpartyServer ----
 
 /** An authorizer (official account) as the original wxthirdparty returned it. */
