@@ -113,7 +113,7 @@ pub fn placeholders(d: Dialect, sql: &str) -> Cow<'_, str> {
 }
 
 /// Turns a sqlx error into `Error::Store`, scrubbing any password we know of.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)] // no Debug: it holds passwords
 pub struct Redactor(pub Arc<Vec<String>>);
 
 impl Redactor {

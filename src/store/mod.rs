@@ -73,12 +73,18 @@ pub struct AuthorizerRecord {
 }
 
 /// Cheap to clone: the pools are reference-counted.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+/// Shows the backend only: pools carry connection options.
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dialect", &self.dialect()).finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     write: Pool,
     read: Pool,
