@@ -101,6 +101,8 @@ pub struct Component {
     pub(crate) started: AtomicBool,
     pub(crate) state: Mutex<Option<&'static str>>,
     pub(crate) tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// The runtime `open` ran on: `start` may be called from a thread without one (JS).
+    pub(crate) runtime: tokio::runtime::Handle,
 }
 
 impl Component {
@@ -159,6 +161,7 @@ impl Component {
             started: AtomicBool::new(false),
             state: Mutex::new(None),
             tasks: Mutex::new(Vec::new()),
+            runtime: tokio::runtime::Handle::current(),
             cfg,
         }))
     }
@@ -190,7 +193,7 @@ impl Component {
             return;
         }
         let me = self.clone();
-        let handle = tokio::spawn(async move { runner::run(me).await });
+        let handle = self.runtime.spawn(async move { runner::run(me).await });
         self.tasks.lock().unwrap().push(handle);
     }
 
