@@ -266,3 +266,55 @@ test('`wxthirdparty sandbox --port N` prints its URL, is driven from another pro
     if (child.exitCode === null) child.kill('SIGKILL')
   }
 })
+
+test('wechat-api 1.35, the original client, works unchanged against the sandbox', async () => {
+  const WechatAPI = require('wechat-api')
+  const fs = require('node:fs')
+  const os = require('node:os')
+  await withSandbox({}, async (sb) => {
+    await sb.setFollowers(APP.appid, 5)
+    const api = new WechatAPI(APP.appid, APP.secret)
+    api.endpoint = sb.url
+    const call = (name, ...args) => new Promise((resolve, reject) => api[name](...args, (err, data) => (err ? reject(err) : resolve(data))))
+
+    const followers = await call('getFollowers')
+    assert.equal(followers.total, 5)
+    const openids = followers.data.openid
+    assert.equal((await call('getUser', { openid: openids[1], lang: 'en' })).language, 'en')
+    assert.equal((await call('batchGetUsers', openids.slice(0, 2))).user_info_list.length, 2)
+    await assert.rejects(call('getUser', 'oNobody'), (e) => e.name === 'WeChatAPIError' && e.code === 40003)
+
+    await call('createMenu', { button: [{ type: 'click', name: '今日歌曲', key: 'V1001' }] })
+    assert.equal((await call('getMenu')).menu.button[0].key, 'V1001')
+    const tag = await call('createTag', '星标用户')
+    assert.equal(tag.tag.name, '星标用户')
+    await call('sendText', openids[0], '你好')
+    const sent = await sb.recordedCalls('/cgi-bin/message/custom/send')
+    assert.deepEqual(sent[0].body, { touser: openids[0], msgtype: 'text', text: { content: '你好' } })
+    assert.equal(typeof (await call('sendTemplate', openids[0], 'TEMPLATE_ID', 'http://x.example', { first: { value: 'v' } })).msgid, 'number')
+
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wxtp-sb-')), 'pic.jpg')
+    fs.writeFileSync(file, Buffer.from('fake jpeg bytes'))
+    const media = await call('uploadMedia', file, 'image')
+    assert.equal(media.type, 'image')
+    assert.equal((await call('getMedia', media.media_id)).toString(), 'fake jpeg bytes')
+    await assert.rejects(call('getMedia', 'nope'), /invalid media_id/)
+
+    assert.equal((await call('createTmpQRCode', 123, 1800)).expire_seconds, 1800)
+    assert.match((await call('shorturl', 'http://example.com/very/long')).short_url, /^https:\/\/w\.url\.cn\/s\//)
+    assert.deepEqual((await call('getIp')).ip_list, ['127.0.0.1'])
+    assert.equal(typeof (await call('getLatestTicket')).ticket, 'string')
+
+    // WeChat voids every token: wechat-api 1.35 retries once on 40001 but with
+    // the cached token (its known weakness), so both calls are refused and logged.
+    await sb.invalidateTokens()
+    await assert.rejects(call('getFollowers'), (e) => e.code === 40001)
+    const log = await sb.invalidTokenCalls()
+    assert.deepEqual(log.map((c) => [c.path, c.reason, c.appid]), [
+      ['/cgi-bin/user/get', 'invalid', APP.appid],
+      ['/cgi-bin/user/get', 'invalid', APP.appid],
+    ])
+    await call('getAccessToken')
+    assert.equal((await call('getFollowers')).total, 5)
+  })
+})

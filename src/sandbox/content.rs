@@ -94,7 +94,8 @@ fn dispatch(st: &mut State, req: &Req) -> Reply {
             acc.media.insert(id.clone(), Media { kind: "video".into(), filename: String::new(), content_type: String::new(), bytes: Vec::new(), created_at: now, news: None, permanent: false });
             Reply::Json(json!({"type": "video", "media_id": id, "created_at": now}))
         }
-        "get" => get_media(acc, req.q("media_id").unwrap_or_default(), false),
+        // WeChat answers media/get errors as text/plain; clients (wechat-api) look for exactly that.
+        "get" => as_text_plain(get_media(acc, req.q("media_id").unwrap_or_default(), false)),
         "get_material" => {
             let body = tri!(req.json());
             get_media(acc, &s(&body, "media_id").unwrap_or_default(), true)
@@ -180,6 +181,13 @@ fn get_media(acc: &Account, id: &str, material: bool) -> Reply {
         ("video", _) if material => Reply::Json(json!({"title": m.filename, "description": "", "down_url": format!("http://sandbox.video/{id}")})),
         ("video", _) => Reply::Json(json!({"video_url": format!("http://sandbox.video/{id}")})),
         _ => Reply::Raw { status: StatusCode::OK, content_type: m.content_type.clone(), body: m.bytes.clone(), filename: Some(m.filename.clone()) },
+    }
+}
+
+fn as_text_plain(reply: Reply) -> Reply {
+    match reply {
+        Reply::Json(v) => Reply::Raw { status: StatusCode::OK, content_type: "text/plain".into(), body: v.to_string().into_bytes(), filename: None },
+        other => other,
     }
 }
 
