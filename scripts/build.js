@@ -25,3 +25,17 @@ if (fs.existsSync(napiCli)) {
   const target = process.env.CARGO_TARGET_DIR || path.join(root, 'target')
   fs.copyFileSync(path.join(target, 'release', 'libwxthirdparty.so'), path.join(out, 'wxthirdparty.node'))
 }
+
+// In a clone (not installed as a dependency, where npm links bins itself),
+// link our own bin so `npx wxthirdparty demo` works from the project folder.
+if (!root.split(path.sep).includes('node_modules')) {
+  const binDir = path.join(root, 'node_modules', '.bin')
+  const link = path.join(binDir, 'wxthirdparty')
+  try {
+    fs.mkdirSync(binDir, { recursive: true })
+    fs.rmSync(link, { force: true })
+    fs.symlinkSync(path.join('..', '..', 'bin', 'wxthirdparty.js'), link)
+  } catch (e) {
+    console.warn(`wxthirdparty: could not link node_modules/.bin/wxthirdparty: ${e.message}`)
+  }
+}

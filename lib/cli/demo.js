@@ -77,5 +77,5 @@ module.exports = async function demo() {
 }
 
 function mask(s) {
-  return s ? `${String(s).slice(0, 4)}…` : '(none)'
+  return s ? `(${String(s).length} chars)` : '(none)'
 }
