@@ -122,14 +122,25 @@ function assertFleet(r, { failureRate }) {
   assert.ok(count('api_authorizer_token') <= bound, `api_authorizer_token ${count('api_authorizer_token')} ≤ ${bound}\n${report}`)
 }
 
+function summary(r) {
+  const c = (m, p) => (m && m[`/cgi-bin/component/${p}`]) || 0
+  const w = r.stats.filter((s) => s.role === 'worker')
+  return `elapsed ${r.elapsed.toFixed(1)} s, lifetime ${LIFETIME} s, bound ${Math.floor(r.elapsed / LIFETIME) + 1}; ` +
+    ['api_component_token', 'api_create_preauthcode', 'api_authorizer_token']
+      .map((p) => `${p} ${c(r.issued, p)} issued / ${c(r.counters, p)} calls`).join(', ') +
+    `; worker API calls ${w.reduce((n, s) => n + s.ok, 0)} ok, ${w.reduce((n, s) => n + s.failed, 0)} failed; invalid-token calls ${r.invalid.length}`
+}
+
 for (const kind of ['mysql', 'postgres']) {
   describe(`fleet on ${kind}`, { timeout: (SECONDS + 60) * 1000 * 3 }, () => {
-    test(`2 masters + 3 workers for ${SECONDS} s, one master killed mid-run`, async () => {
+    test(`2 masters + 3 workers for ${SECONDS} s, one master killed mid-run`, async (t) => {
       const r = await runFleet({ kind, killMaster: true })
+      t.diagnostic(summary(r))
       assertFleet(r, {})
     })
-    test(`the same with the sandbox failing 20% of calls`, async () => {
+    test(`the same with the sandbox failing 20% of calls`, async (t) => {
       const r = await runFleet({ kind, failureRate: 0.2 })
+      t.diagnostic(summary(r))
       assertFleet(r, { failureRate: 0.2 })
     })
   })
