@@ -54,7 +54,7 @@ class WXBizMsgCrypt {
     nonEmpty('appid', appid)
     this.#maxBytes = maxBytes(options)
     try {
-      this.#native = new binding.NativeMsgCrypt(token, encodingAESKey, appid)
+      this.#native = binding.msgCryptNew(token, encodingAESKey, appid)
     } catch (e) {
       throw convertError(e)
     }
@@ -70,26 +70,26 @@ class WXBizMsgCrypt {
 
   /** sha1 hex of token, timestamp, nonce and encrypt, sorted and joined. */
   getSignature(timestamp, nonce, encrypt) {
-    return this.#native.getSignature(text('timestamp', timestamp), text('nonce', nonce), text('encrypt', encrypt))
+    return binding.msgCryptSignature(this.#native, text('timestamp', timestamp), text('nonce', nonce), text('encrypt', encrypt))
   }
 
   /** Constant-time check of a msg_signature. */
   verifySignature(signature, timestamp, nonce, encrypt) {
     string('signature', signature)
-    return this.#native.verifySignature(signature, text('timestamp', timestamp), text('nonce', nonce), text('encrypt', encrypt))
+    return binding.msgCryptVerifySignature(this.#native, signature, text('timestamp', timestamp), text('nonce', nonce), text('encrypt', encrypt))
   }
 
   /** Encrypts `message` → base64. */
   encrypt(message) {
     string('message', message)
-    return this.#native.encrypt(message)
+    return binding.msgCryptEncrypt(this.#native, message)
   }
 
   /** Decrypts base64 `encrypted` → `{ message, id }`; padding, length and appid are checked. */
   decrypt(encrypted) {
     string('encrypted', encrypted)
     try {
-      return this.#native.decrypt(encrypted)
+      return { message: binding.msgCryptDecrypt(this.#native, encrypted), id: this.#appid }
     } catch (e) {
       throw convertError(e)
     }
@@ -109,7 +109,7 @@ class WXBizMsgCrypt {
       signature = text('query.msg_signature', query.msg_signature)
     }
     try {
-      return this.#native.decryptMessage(b, timestamp, nonce, signature, this.#maxBytes)
+      return JSON.parse(binding.msgCryptDecryptMessageJson(this.#native, b, timestamp, nonce, signature, this.#maxBytes))
     } catch (e) {
       throw convertError(e)
     }
@@ -117,7 +117,7 @@ class WXBizMsgCrypt {
 
   /** Encrypts and signs a reply → the `<xml><Encrypt>…</xml>` envelope. */
   encryptMessage(xml, timestamp, nonce) {
-    return this.#native.encryptMessage(body('xml', xml), optionalText('timestamp', timestamp), optionalText('nonce', nonce))
+    return binding.msgCryptEncryptMessage(this.#native, body('xml', xml), optionalText('timestamp', timestamp), optionalText('nonce', nonce))
   }
 
   /**
@@ -127,7 +127,8 @@ class WXBizMsgCrypt {
   verifyUrl(query) {
     if (query == null || typeof query !== 'object') throw new TypeError('query: must be an object')
     try {
-      return this.#native.verifyUrl(
+      return binding.msgCryptVerifyUrl(
+        this.#native,
         text('query.timestamp', query.timestamp),
         text('query.nonce', query.nonce),
         text('query.echostr', query.echostr),
@@ -178,7 +179,7 @@ function parseMessage(xml, options) {
   const b = body('xml', xml)
   const cap = maxBytes(options)
   try {
-    return binding.parseMessage(b, cap)
+    return JSON.parse(binding.parseMessageJson(b, cap))
   } catch (e) {
     throw convertError(e)
   }

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use wxthirdparty::crypto::MsgCrypt;
-use wxthirdparty::message::{self, SignatureQuery};
+use wxthirdparty::message::{self, ParseOptions, SignatureQuery};
 
 fn crypt() -> MsgCrypt {
     MsgCrypt::new("tok", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxappid").unwrap()
@@ -45,6 +45,16 @@ proptest! {
     #[test]
     fn parse_never_panics(xml in xmlish()) {
         let _ = message::parse(&xml);
+    }
+
+    #[test]
+    fn json_output_is_the_same_object(xml in xmlish()) {
+        let opts = ParseOptions::default();
+        match (message::parse(&xml), message::parse_json(&xml, &opts)) {
+            (Ok(map), Ok(json)) => prop_assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), Value::Object(map)),
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "parse {:?} but parse_json {:?}", a, b),
+        }
     }
 
     #[test]
@@ -89,7 +99,10 @@ proptest! {
         // XML cannot carry most control characters; WeChat never sends them.
         let clean = |s: &String| s.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n')).collect::<String>();
         let map: Map<String, Value> = fields.iter().map(|(k, v)| (k.clone(), Value::String(clean(v)))).collect();
-        let back = message::parse(&message::to_xml(&map)).unwrap();
-        prop_assert_eq!(back, map);
+        let xml = message::to_xml(&map);
+        let back = message::parse(&xml).unwrap();
+        prop_assert_eq!(&back, &map);
+        let json = message::parse_json(&xml, &ParseOptions::default()).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), Value::Object(map));
     }
 }

@@ -151,6 +151,20 @@ fn text_cdata_entities_and_layout() {
 }
 
 #[test]
+fn json_text_output_matches_the_map_and_escapes() {
+    let xml = "<xml><Q><![CDATA[say \"hi\" \\ \u{1} \t\n 中文 🎉]]></Q><L><item>a</item><item>b</item><item><X>1</X></item></L><Z>z</Z><A>a</A></xml>";
+    let json = message::parse_json(xml, &ParseOptions::default()).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), Value::Object(parse(xml)));
+    // Keys keep document order in the JSON text.
+    assert!(json.find("\"Z\"").unwrap() < json.find("\"A\"").unwrap(), "{json}");
+    // Many siblings (the hashed grouping path) group the same way.
+    let many: String = (0..100).map(|i| format!("<k{}>{i}</k{}>", i % 7, i % 7)).collect();
+    let xml = format!("<xml>{many}</xml>");
+    let json = message::parse_json(&xml, &ParseOptions::default()).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), Value::Object(parse(&xml)));
+}
+
+#[test]
 fn hostile_and_malformed_xml_is_refused_clearly() {
     let xxe = "<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><xml><A>&xxe;</A></xml>";
     assert_eq!(parse_err(xxe), "DOCTYPE is not allowed (no DTDs or entity declarations)");

@@ -63,16 +63,22 @@ impl MsgCrypt {
         sign(&[&self.token, timestamp, nonce, encrypt])
     }
 
-    /// Constant-time check of a `msg_signature` (or plain `signature` with encrypt = "").
+    /// Constant-time check of a `msg_signature` (or plain `signature` with
+    /// encrypt = ""); hex case does not matter.
     pub fn verify_signature(&self, signature: &str, timestamp: &str, nonce: &str, encrypt: &str) -> bool {
-        let expected = self.signature(timestamp, nonce, encrypt);
-        expected.as_bytes().ct_eq(signature.to_ascii_lowercase().as_bytes()).into()
+        let mut given = [0u8; 20];
+        if signature.len() != 40 || hex::decode_to_slice(signature, &mut given).is_err() {
+            return false;
+        }
+        digest(&[&self.token, timestamp, nonce, encrypt]).ct_eq(&given).into()
     }
 
     /// Encrypts `message` with a fresh CSPRNG prefix; returns base64.
     pub fn encrypt(&self, message: &str) -> String {
         let mut prefix = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut prefix);
+        // thread_rng is a CSPRNG (ChaCha, seeded and reseeded from the OS)
+        // without a syscall per call.
+        rand::thread_rng().fill_bytes(&mut prefix);
         self.encrypt_with_prefix(message, &prefix)
     }
 
@@ -151,17 +157,30 @@ fn decode_key(encoding_aes_key: &str) -> Result<[u8; 32]> {
 
 /// sha1 hex of the parts, sorted and concatenated (WeChat's signature scheme).
 pub fn sign(parts: &[&str]) -> String {
-    let mut sorted: Vec<&str> = parts.to_vec();
+    hex::encode(digest(parts))
+}
+
+fn digest(parts: &[&str]) -> [u8; 20] {
+    // WeChat signs 3 or 4 parts: sort them on the stack.
+    let mut stack = [""; 8];
+    let mut heap;
+    let sorted: &mut [&str] = if parts.len() <= stack.len() {
+        stack[..parts.len()].copy_from_slice(parts);
+        &mut stack[..parts.len()]
+    } else {
+        heap = parts.to_vec();
+        &mut heap
+    };
     sorted.sort_unstable();
     let mut h = Sha1::new();
-    for p in sorted {
+    for p in sorted.iter() {
         h.update(p.as_bytes());
     }
-    hex::encode(h.finalize())
+    h.finalize().into()
 }
 
 /// A random alphanumeric nonce for reply envelopes.
 pub fn random_nonce() -> String {
     use rand::distributions::{Alphanumeric, DistString};
-    Alphanumeric.sample_string(&mut rand::rngs::OsRng, 16)
+    Alphanumeric.sample_string(&mut rand::thread_rng(), 16)
 }

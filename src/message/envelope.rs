@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::parse::{parse_with, ParseOptions};
+use super::parse::{parse_json, parse_tree, parse_with, Node, ParseOptions};
 use super::reply::{cdata, escape_text};
 use crate::crypto::MsgCrypt;
 use crate::error::{Error, Result};
@@ -51,18 +51,35 @@ pub fn decrypt_envelope_with(
     query: Option<&SignatureQuery>,
     options: &ParseOptions,
 ) -> Result<Map<String, Value>> {
-    let envelope = parse_with(body, options)?;
-    let encrypt = match envelope.get("Encrypt") {
-        Some(Value::String(s)) if !s.is_empty() => s.as_str(),
-        _ => return Err(Error::Parse("the message has no <Encrypt> element (is it encrypted?)".into())),
+    parse_with(&open_envelope(crypt, body, query, options)?, options)
+}
+
+/// As [`decrypt_envelope_with`], the message as JSON text (for the JS side).
+pub fn decrypt_envelope_json(
+    crypt: &MsgCrypt,
+    body: &str,
+    query: Option<&SignatureQuery>,
+    options: &ParseOptions,
+) -> Result<String> {
+    parse_json(&open_envelope(crypt, body, query, options)?, options)
+}
+
+/// Envelope → checked signature → decrypted inner XML.
+fn open_envelope(crypt: &MsgCrypt, body: &str, query: Option<&SignatureQuery>, options: &ParseOptions) -> Result<String> {
+    let envelope = parse_tree(body, options)?;
+    let encrypt = envelope.iter().find_map(|(name, node)| match node {
+        Node::Text(t) if name == "Encrypt" && !t.is_empty() => Some(t.as_ref()),
+        _ => None,
+    });
+    let Some(encrypt) = encrypt else {
+        return Err(Error::Parse("the message has no <Encrypt> element (is it encrypted?)".into()));
     };
     if let Some(q) = query {
         if !crypt.verify_signature(&q.msg_signature, &q.timestamp, &q.nonce, encrypt) {
             return Err(Error::Crypto("msg_signature does not match".into()));
         }
     }
-    let (xml, _) = crypt.decrypt(encrypt)?;
-    parse_with(&xml, options)
+    crypt.decrypt(encrypt).map(|(xml, _)| xml)
 }
 
 /// The encrypted, signed reply envelope for `xml`.

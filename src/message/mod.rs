@@ -5,8 +5,8 @@ mod envelope;
 mod parse;
 mod reply;
 
-pub use envelope::{decrypt_envelope, decrypt_envelope_with, encrypt_envelope, encrypt_envelope_with_prefix, verify_url, SignatureQuery, VerifyUrlQuery};
-pub use parse::{parse, parse_with, ParseOptions, DEFAULT_MAX_BYTES, MAX_DEPTH};
+pub use envelope::{decrypt_envelope, decrypt_envelope_json, decrypt_envelope_with, encrypt_envelope, encrypt_envelope_with_prefix, verify_url, SignatureQuery, VerifyUrlQuery};
+pub use parse::{parse, parse_json, parse_with, ParseOptions, DEFAULT_MAX_BYTES, MAX_DEPTH};
 pub use reply::{build_reply, build_reply_at, cdata, escape_text, to_xml};
 
 /// Seconds since the Unix epoch (WeChat's CreateTime / TimeStamp unit).

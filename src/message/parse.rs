@@ -7,6 +7,13 @@
 //! Safety: DOCTYPE is rejected outright (so no DTD, no external or custom
 //! entities: no XXE, no entity bombs); only the five predefined entities and
 //! character references are understood; input size and nesting depth are capped.
+//!
+//! The parser first builds a small tree that borrows from the input (no
+//! allocation for names or unescaped text), then emits either a serde_json
+//! map or JSON text (what the JS side wants: JSON.parse beats building the
+//! object through napi property by property).
+
+use std::borrow::Cow;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -18,7 +25,7 @@ use crate::error::{Error, Result};
 pub const DEFAULT_MAX_BYTES: usize = 1024 * 1024;
 
 /// Deeper nesting than this is never WeChat's (it uses 3 levels at most); the
-/// cap also keeps the result cheap to drop and to hand to JS.
+/// cap also bounds recursion when converting the tree.
 pub const MAX_DEPTH: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,17 +45,56 @@ pub fn parse(xml: &str) -> Result<Map<String, Value>> {
     parse_with(xml, &ParseOptions::default())
 }
 
-struct Frame {
-    name: String,
-    children: Option<Map<String, Value>>,
-    text: String,
-}
-
 /// Parses WeChat XML into the root element's fields.
 ///
 /// Text is trimmed (it is layout); CDATA is kept verbatim. Attributes,
 /// comments, processing instructions and the XML declaration are ignored.
 pub fn parse_with(xml: &str, options: &ParseOptions) -> Result<Map<String, Value>> {
+    Ok(to_map(parse_tree(xml, options)?))
+}
+
+/// As [`parse_with`], as JSON text (an object; keys in document order).
+pub fn parse_json(xml: &str, options: &ParseOptions) -> Result<String> {
+    let fields = parse_tree(xml, options)?;
+    let mut out = String::with_capacity(xml.len());
+    write_object(&mut out, &fields);
+    Ok(out)
+}
+
+/// One element's content: text, or child elements in document order.
+pub(crate) enum Node<'a> {
+    Text(Cow<'a, str>),
+    Elem(Fields<'a>),
+}
+
+pub(crate) type Fields<'a> = Vec<(Cow<'a, str>, Node<'a>)>;
+
+struct Frame<'a> {
+    name: Cow<'a, str>,
+    children: Fields<'a>,
+    text: Option<Cow<'a, str>>,
+}
+
+impl<'a> Frame<'a> {
+    fn into_node(self) -> Node<'a> {
+        // An element with children is an object; its stray text is layout.
+        if self.children.is_empty() {
+            Node::Text(self.text.unwrap_or(Cow::Borrowed("")))
+        } else {
+            Node::Elem(self.children)
+        }
+    }
+
+    fn push_text(&mut self, piece: Cow<'a, str>) {
+        self.text = Some(match self.text.take() {
+            None => piece,
+            Some(prev) => Cow::Owned(prev.into_owned() + &piece),
+        });
+    }
+}
+
+/// The root element's children, borrowed from `xml` where possible.
+pub(crate) fn parse_tree<'a>(xml: &'a str, options: &ParseOptions) -> Result<Fields<'a>> {
     if xml.len() > options.max_bytes {
         return Err(Error::Parse(format!(
             "XML is {} bytes, over the limit of {} bytes",
@@ -62,8 +108,8 @@ pub fn parse_with(xml: &str, options: &ParseOptions) -> Result<Map<String, Value
     config.trim_text(true);
     config.check_end_names = true;
 
-    let mut stack: Vec<Frame> = Vec::with_capacity(4);
-    let mut root: Option<Map<String, Value>> = None;
+    let mut stack: Vec<Frame<'a>> = Vec::with_capacity(4);
+    let mut root: Option<Fields<'a>> = None;
     loop {
         let event = reader.read_event().map_err(|e| {
             Error::Parse(format!("malformed XML at byte {}: {e}", reader.error_position()))
@@ -71,34 +117,30 @@ pub fn parse_with(xml: &str, options: &ParseOptions) -> Result<Map<String, Value
         match event {
             Event::Start(e) => {
                 open_check(&root, &stack)?;
-                stack.push(Frame { name: element_name(e.name().as_ref())?, children: None, text: String::new() });
+                let name = element_name(xml, e.name().as_ref())?;
+                stack.push(Frame { name, children: Vec::new(), text: None });
             }
             Event::Empty(e) => {
                 open_check(&root, &stack)?;
-                let name = element_name(e.name().as_ref())?;
+                let name = element_name(xml, e.name().as_ref())?;
                 match stack.last_mut() {
-                    Some(parent) => insert(parent, name, Value::String(String::new())),
-                    None => root = Some(Map::new()),
+                    Some(parent) => parent.children.push((name, Node::Text(Cow::Borrowed("")))),
+                    None => root = Some(Vec::new()),
                 }
             }
             Event::End(_) => {
                 // quick-xml has already checked that the names match.
                 let frame = stack.pop().ok_or_else(|| Error::Parse("malformed XML: unexpected end tag".into()))?;
-                let value = match frame.children {
-                    Some(map) => Value::Object(map),
-                    None => Value::String(frame.text),
-                };
+                let name = frame.name.clone();
+                let node = frame.into_node();
                 match stack.last_mut() {
-                    Some(parent) => insert(parent, frame.name, value),
+                    Some(parent) => parent.children.push((name, node)),
                     None => {
-                        root = Some(match value {
-                            Value::Object(map) => map,
-                            Value::String(s) if s.is_empty() => Map::new(),
-                            _ => {
-                                return Err(Error::Parse(format!(
-                                    "the root element <{}> holds text, not fields",
-                                    frame.name
-                                )))
+                        root = Some(match node {
+                            Node::Elem(fields) => fields,
+                            Node::Text(t) if t.is_empty() => Vec::new(),
+                            Node::Text(_) => {
+                                return Err(Error::Parse(format!("the root element <{name}> holds text, not fields")))
                             }
                         })
                     }
@@ -111,14 +153,14 @@ pub fn parse_with(xml: &str, options: &ParseOptions) -> Result<Map<String, Value
                 let text = t.unescape().map_err(|e| {
                     Error::Parse(format!("malformed XML at byte {}: {e}", reader.buffer_position()))
                 })?;
-                frame.text.push_str(&text);
+                frame.push_text(text);
             }
             Event::CData(c) => {
                 let frame = stack
                     .last_mut()
                     .ok_or_else(|| Error::Parse("malformed XML: CDATA outside the root element".into()))?;
                 let text = c.decode().map_err(|e| Error::Parse(format!("malformed XML: {e}")))?;
-                frame.text.push_str(&text);
+                frame.push_text(text);
             }
             Event::DocType(_) => {
                 return Err(Error::Parse("DOCTYPE is not allowed (no DTDs or entity declarations)".into()))
@@ -133,7 +175,7 @@ pub fn parse_with(xml: &str, options: &ParseOptions) -> Result<Map<String, Value
     root.ok_or_else(|| Error::Parse("no XML element found".into()))
 }
 
-fn open_check(root: &Option<Map<String, Value>>, stack: &[Frame]) -> Result<()> {
+fn open_check(root: &Option<Fields<'_>>, stack: &[Frame<'_>]) -> Result<()> {
     if root.is_some() {
         return Err(Error::Parse("malformed XML: more than one root element".into()));
     }
@@ -143,27 +185,147 @@ fn open_check(root: &Option<Map<String, Value>>, stack: &[Frame]) -> Result<()> 
     Ok(())
 }
 
-fn element_name(raw: &[u8]) -> Result<String> {
+/// The element name, borrowed from `input` when quick-xml handed us a slice
+/// of it (always, for a `&str` reader): found by address, checked by `get`.
+fn element_name<'a>(input: &'a str, raw: &[u8]) -> Result<Cow<'a, str>> {
+    let offset = (raw.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+    if let Some(name) = input.get(offset..offset.wrapping_add(raw.len())) {
+        if name.as_bytes() == raw {
+            return Ok(Cow::Borrowed(name));
+        }
+    }
     std::str::from_utf8(raw)
-        .map(str::to_owned)
+        .map(|s| Cow::Owned(s.to_owned()))
         .map_err(|_| Error::Parse("malformed XML: element name is not UTF-8".into()))
 }
 
-/// Adds a child; a name seen twice turns into an array (in document order).
-fn insert(parent: &mut Frame, name: String, value: Value) {
-    use serde_json::map::Entry;
-    match parent.children.get_or_insert_with(Map::new).entry(name) {
-        Entry::Vacant(v) => {
-            v.insert(value);
-        }
-        // Element values are strings or objects, so an array here is always
-        // one we made for an earlier repeat.
-        Entry::Occupied(mut o) => match o.get_mut() {
-            Value::Array(items) => items.push(value),
-            first => {
-                let first = first.take();
-                *o.get_mut() = Value::Array(vec![first, value]);
+fn to_map(fields: Fields<'_>) -> Map<String, Value> {
+    let mut map = Map::new();
+    for (name, node) in fields {
+        let value = match node {
+            Node::Text(t) => Value::String(t.into_owned()),
+            Node::Elem(children) => Value::Object(to_map(children)),
+        };
+        use serde_json::map::Entry;
+        match map.entry(name.into_owned()) {
+            Entry::Vacant(v) => {
+                v.insert(value);
             }
-        },
+            // Element values are strings or objects, so an array here is
+            // always one made for an earlier repeat.
+            Entry::Occupied(mut o) => match o.get_mut() {
+                Value::Array(items) => items.push(value),
+                first => {
+                    let first = first.take();
+                    *o.get_mut() = Value::Array(vec![first, value]);
+                }
+            },
+        }
     }
+    map
+}
+
+fn write_object(out: &mut String, fields: &Fields<'_>) {
+    out.push('{');
+    if fields.len() <= 16 {
+        // The usual handful of fields: a quadratic scan with no allocation.
+        let mut first = true;
+        for (i, (name, node)) in fields.iter().enumerate() {
+            if fields[..i].iter().any(|(n, _)| n == name) {
+                continue; // written with its first occurrence
+            }
+            let repeats = fields[i + 1..].iter().filter(|(n, _)| n == name);
+            write_key(out, &mut first, name);
+            if fields[i + 1..].iter().any(|(n, _)| n == name) {
+                out.push('[');
+                write_node(out, node);
+                for (_, next) in repeats {
+                    out.push(',');
+                    write_node(out, next);
+                }
+                out.push(']');
+            } else {
+                write_node(out, node);
+            }
+        }
+    } else {
+        // Many siblings (never WeChat's, maybe hostile): group by hash, O(n).
+        let mut order: Vec<&str> = Vec::new();
+        let mut groups: std::collections::HashMap<&str, Vec<&Node<'_>>> = std::collections::HashMap::new();
+        for (name, node) in fields {
+            groups
+                .entry(name.as_ref())
+                .or_insert_with(|| {
+                    order.push(name.as_ref());
+                    Vec::new()
+                })
+                .push(node);
+        }
+        let mut first = true;
+        for name in order {
+            write_key(out, &mut first, name);
+            match groups[name].as_slice() {
+                [single] => write_node(out, single),
+                many => {
+                    out.push('[');
+                    for (k, node) in many.iter().enumerate() {
+                        if k > 0 {
+                            out.push(',');
+                        }
+                        write_node(out, node);
+                    }
+                    out.push(']');
+                }
+            }
+        }
+    }
+    out.push('}');
+}
+
+fn write_key(out: &mut String, first: &mut bool, name: &str) {
+    if !std::mem::take(first) {
+        out.push(',');
+    }
+    write_json_str(out, name);
+    out.push(':');
+}
+
+fn write_node(out: &mut String, node: &Node<'_>) {
+    match node {
+        Node::Text(t) => write_json_str(out, t),
+        Node::Elem(children) => write_object(out, children),
+    }
+}
+
+fn write_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    // Almost nothing in WeChat's XML needs escaping: check with a branch-free
+    // (vectorisable) pass, then copy in one go.
+    let plain = !s.bytes().fold(false, |bad, b| bad | (b < 0x20) | (b == b'"') | (b == b'\\'));
+    if plain {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }

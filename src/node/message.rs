@@ -3,13 +3,17 @@
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
-use super::crypto::parse_options;
+use napi::{Env, JsString};
+
+use super::crypto::{js_string, parse_options, to_js_string};
 use super::IntoNapi;
 use crate::message;
 
+/// As JSON text, for JSON.parse on the JS side (see decrypt_message_json).
 #[napi]
-pub fn parse_message(xml: String, max_bytes: Option<u32>) -> napi::Result<Map<String, Value>> {
-    message::parse_with(&xml, &parse_options(max_bytes)).napi()
+pub fn parse_message_json<'env>(env: &'env Env, xml: JsString, max_bytes: Option<u32>) -> napi::Result<JsString<'env>> {
+    let json = message::parse_json(&js_string(env, xml)?, &parse_options(max_bytes)).napi()?;
+    to_js_string(env, &json)
 }
 
 #[napi]
