@@ -14,6 +14,91 @@ export type Callback<T> = (err: Error | null, result?: T) => void
 
 // ---- crypto and messages (WXBizMsgCrypt, WXBizDataCrypt, parseMessage, buildReply) ----
 
+/** A parsed push, event or message: WeChat's field names; leaves are strings,
+ * nested groups objects, repeated elements arrays. */
+export interface WeChatMessage {
+  [field: string]: string | WeChatMessage | Array<string | WeChatMessage>
+}
+
+export interface ParseOptions {
+  /** Inputs over this many bytes are refused (default 1 MB). */
+  maxBytes?: number
+}
+
+/** The query WeChat sends with an encrypted push or message. */
+export interface SignatureQuery {
+  timestamp: string | number
+  nonce: string | number
+  msg_signature: string
+}
+
+/** The query of WeChat's server URL verification (GET). */
+export interface VerifyUrlQuery {
+  timestamp: string | number
+  nonce: string | number
+  echostr: string
+  /** plain mode: sha1(token, timestamp, nonce) */
+  signature?: string
+  /** encrypted mode: sha1(token, timestamp, nonce, echostr); echostr is encrypted */
+  msg_signature?: string
+}
+
+/** wechat-crypto compatible, plus envelope helpers. Errors: TypeError (arguments),
+ * CryptoError (signature, padding, length, appid), ParseError (XML). */
+export class WXBizMsgCrypt {
+  constructor(token: string, encodingAESKey: string, appid: string, options?: ParseOptions)
+  readonly token: string
+  /** the appid (wechat-crypto's name) */
+  readonly id: string
+  readonly appid: string
+  getSignature(timestamp: string | number, nonce: string | number, encrypt: string): string
+  /** constant-time; hex case does not matter */
+  verifySignature(signature: string, timestamp: string | number, nonce: string | number, encrypt: string): boolean
+  encrypt(message: string): string
+  /** checks padding, length and that id === appid */
+  decrypt(encrypted: string): { message: string; id: string }
+  /** `<Encrypt>` envelope → parsed message; checks msg_signature when `query` is given */
+  decryptMessage(xml: string | Buffer, query?: SignatureQuery): WeChatMessage
+  /** reply XML → `<xml><Encrypt/><MsgSignature/><TimeStamp/><Nonce/></xml>`; defaults: now, random nonce */
+  encryptMessage(xml: string | Buffer, timestamp?: string | number, nonce?: string | number): string
+  /** → the echostr to answer with (decrypted in encrypted mode) */
+  verifyUrl(query: VerifyUrlQuery): string
+}
+
+/** Mini-program user data (AES-128-CBC, session_key); checks watermark.appid. */
+export class WXBizDataCrypt {
+  constructor(appid: string, sessionKey: string)
+  readonly appId: string
+  decryptData(encryptedData: string, iv: string): { watermark: { appid: string; timestamp: number }; [key: string]: any }
+}
+
+export interface NewsArticle {
+  title?: string
+  description?: string
+  picUrl?: string
+  /** wechat's spelling, also accepted */
+  picurl?: string
+  url?: string
+}
+
+/** Reply shapes (as node-webot wechat's res.reply): a string is text, an array is news. */
+export type Reply =
+  | string
+  | NewsArticle[]
+  | { type: 'text'; content: string }
+  | { type: 'image' | 'voice'; content: { mediaId: string } }
+  | { type: 'video'; content: { mediaId: string; title?: string; description?: string } }
+  | { type: 'music'; content: { title?: string; description?: string; musicUrl: string; hqMusicUrl?: string; thumbMediaId?: string } }
+  | { type: 'news'; content: NewsArticle[] }
+  | { type: 'transfer_customer_service' | 'customerService'; content?: { kfAccount?: string }; kfAccount?: string }
+
+/** WeChat XML → object with WeChat's field names (no DTD, no entity expansion; size-capped). */
+export function parseMessage(xml: string | Buffer, options?: ParseOptions): WeChatMessage
+/** The passive reply XML to `message` (ToUserName/FromUserName swapped, CreateTime now). */
+export function buildReply(message: WeChatMessage, reply: Reply): string
+/** A generic `<xml>` of `fields` (strings as CDATA, objects nested, arrays repeated). */
+export function buildXml(fields: Record<string, unknown>): string
+
 // ---- sandbox (startSandbox) ----
 
 /** Lifetimes in seconds per kind of credential (defaults: WeChat's). */

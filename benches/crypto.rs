@@ -73,6 +73,20 @@ fn bench(cr: &mut Criterion) {
             n
         })
     });
+    g.bench_function("quick_xml_events_only_envelope", |b| {
+        b.iter(|| {
+            let mut r = quick_xml::Reader::from_str(black_box(&body));
+            r.config_mut().trim_text(true);
+            let mut n = 0;
+            loop {
+                match r.read_event().unwrap() {
+                    quick_xml::events::Event::Eof => break,
+                    _ => n += 1,
+                }
+            }
+            n
+        })
+    });
     g.bench_function("parse_envelope", |b| b.iter(|| message::parse(black_box(&body)).unwrap()));
     let encrypt = message::parse(&body).unwrap()["Encrypt"].as_str().unwrap().to_owned();
     g.bench_function("verify_signature", |b| {

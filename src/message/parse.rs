@@ -55,6 +55,11 @@ pub fn parse_with(xml: &str, options: &ParseOptions) -> Result<Map<String, Value
 
 /// As [`parse_with`], as JSON text (an object; keys in document order).
 pub fn parse_json(xml: &str, options: &ParseOptions) -> Result<String> {
+    // The usual message has no repeated names: stream it. Repeats need the
+    // tree to group them into arrays.
+    if let Some(json) = stream_json(xml, options)? {
+        return Ok(json);
+    }
     let fields = parse_tree(xml, options)?;
     let mut out = String::with_capacity(xml.len());
     write_object(&mut out, &fields);
@@ -95,18 +100,8 @@ impl<'a> Frame<'a> {
 
 /// The root element's children, borrowed from `xml` where possible.
 pub(crate) fn parse_tree<'a>(xml: &'a str, options: &ParseOptions) -> Result<Fields<'a>> {
-    if xml.len() > options.max_bytes {
-        return Err(Error::Parse(format!(
-            "XML is {} bytes, over the limit of {} bytes",
-            xml.len(),
-            options.max_bytes
-        )));
-    }
+    let mut reader = reader_for(xml, options)?;
     let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
-    let mut reader = Reader::from_str(xml);
-    let config = reader.config_mut();
-    config.trim_text(true);
-    config.check_end_names = true;
 
     let mut stack: Vec<Frame<'a>> = Vec::with_capacity(4);
     let mut root: Option<Fields<'a>> = None;
@@ -173,6 +168,146 @@ pub(crate) fn parse_tree<'a>(xml: &'a str, options: &ParseOptions) -> Result<Fie
         return Err(Error::Parse(format!("malformed XML: <{}> is not closed", frame.name)));
     }
     root.ok_or_else(|| Error::Parse("no XML element found".into()))
+}
+
+fn reader_for<'a>(xml: &'a str, options: &ParseOptions) -> Result<Reader<&'a [u8]>> {
+    if xml.len() > options.max_bytes {
+        return Err(Error::Parse(format!(
+            "XML is {} bytes, over the limit of {} bytes",
+            xml.len(),
+            options.max_bytes
+        )));
+    }
+    let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
+    let mut reader = Reader::from_str(xml);
+    let config = reader.config_mut();
+    config.trim_text(true);
+    config.check_end_names = true;
+    Ok(reader)
+}
+
+struct StreamFrame<'a> {
+    /// Child names so far; a repeat sends us to the tree path.
+    names: Vec<Cow<'a, str>>,
+    text: Option<Cow<'a, str>>,
+}
+
+/// JSON straight from the events, with the same checks and errors as
+/// [`parse_tree`]; `None` when some element name repeats among siblings.
+fn stream_json(xml: &str, options: &ParseOptions) -> Result<Option<String>> {
+    let mut reader = reader_for(xml, options)?;
+    let input = xml.strip_prefix('\u{feff}').unwrap_or(xml);
+    let mut out = String::with_capacity(xml.len());
+    let mut stack: Vec<StreamFrame<'_>> = Vec::with_capacity(4);
+    let mut done = false;
+    // Writes the key of a new child of the innermost frame; false on a repeat.
+    fn begin_child<'a>(out: &mut String, parent: &mut StreamFrame<'a>, name: Cow<'a, str>) -> bool {
+        if parent.names.iter().any(|n| *n == name) {
+            return false;
+        }
+        out.push(if parent.names.is_empty() { '{' } else { ',' });
+        write_json_str(out, &name);
+        out.push(':');
+        parent.names.push(name);
+        true
+    }
+    loop {
+        let event = reader.read_event().map_err(|e| {
+            Error::Parse(format!("malformed XML at byte {}: {e}", reader.error_position()))
+        })?;
+        match event {
+            Event::Start(e) => {
+                stream_open_check(done, stack.len())?;
+                let name = element_name(input, e.name().as_ref())?;
+                if let Some(parent) = stack.last_mut() {
+                    if !begin_child(&mut out, parent, name) {
+                        return Ok(None);
+                    }
+                }
+                stack.push(StreamFrame { names: Vec::new(), text: None });
+            }
+            Event::Empty(e) => {
+                stream_open_check(done, stack.len())?;
+                let name = element_name(input, e.name().as_ref())?;
+                match stack.last_mut() {
+                    Some(parent) => {
+                        if !begin_child(&mut out, parent, name) {
+                            return Ok(None);
+                        }
+                        out.push_str("\"\"");
+                    }
+                    None => {
+                        out.push_str("{}");
+                        done = true;
+                    }
+                }
+            }
+            Event::End(e) => {
+                let frame = stack.pop().ok_or_else(|| Error::Parse("malformed XML: unexpected end tag".into()))?;
+                let text = frame.text.unwrap_or(Cow::Borrowed(""));
+                if !frame.names.is_empty() {
+                    out.push('}');
+                } else if !stack.is_empty() {
+                    write_json_str(&mut out, &text);
+                } else if text.is_empty() {
+                    out.push_str("{}");
+                } else {
+                    let name = element_name(input, e.name().as_ref())?;
+                    return Err(Error::Parse(format!("the root element <{name}> holds text, not fields")));
+                }
+                done = stack.is_empty();
+            }
+            Event::Text(t) => {
+                let frame = stack
+                    .last_mut()
+                    .ok_or_else(|| Error::Parse("malformed XML: text outside the root element".into()))?;
+                let text = t.unescape().map_err(|e| {
+                    Error::Parse(format!("malformed XML at byte {}: {e}", reader.buffer_position()))
+                })?;
+                stream_push_text(frame, text);
+            }
+            Event::CData(c) => {
+                let frame = stack
+                    .last_mut()
+                    .ok_or_else(|| Error::Parse("malformed XML: CDATA outside the root element".into()))?;
+                let text = c.decode().map_err(|e| Error::Parse(format!("malformed XML: {e}")))?;
+                stream_push_text(frame, text);
+            }
+            Event::DocType(_) => {
+                return Err(Error::Parse("DOCTYPE is not allowed (no DTDs or entity declarations)".into()))
+            }
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
+            Event::Eof => break,
+        }
+    }
+    if !stack.is_empty() {
+        // Let the tree path name the unclosed element.
+        return Ok(None);
+    }
+    if !done {
+        return Err(Error::Parse("no XML element found".into()));
+    }
+    Ok(Some(out))
+}
+
+fn stream_open_check(done: bool, depth: usize) -> Result<()> {
+    if done {
+        return Err(Error::Parse("malformed XML: more than one root element".into()));
+    }
+    if depth >= MAX_DEPTH {
+        return Err(Error::Parse(format!("XML nests deeper than {MAX_DEPTH} levels")));
+    }
+    Ok(())
+}
+
+fn stream_push_text<'a>(frame: &mut StreamFrame<'a>, piece: Cow<'a, str>) {
+    // Text beside child elements is layout; only leaves keep it.
+    if frame.names.is_empty() {
+        frame.text = Some(match frame.text.take() {
+            None => piece,
+            Some(prev) => Cow::Owned(prev.into_owned() + &piece),
+        });
+    }
 }
 
 fn open_check(root: &Option<Fields<'_>>, stack: &[Frame<'_>]) -> Result<()> {
