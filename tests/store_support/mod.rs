@@ -177,7 +177,10 @@ pub fn spawn_child(test: &str, role: &str, env: &[(&str, String)]) -> Child {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env("WXTP_CHILD_ROLE", role)
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        // The child's own libtest summary would read as extra test runs; its
+        // panics still reach stderr.
+        .stdout(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
     }
