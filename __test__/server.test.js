@@ -191,6 +191,35 @@ describe('modern surface', () => {
     assert.equal(last.response, 'success')
   })
 
+  test('the client: users, remarks, menus, JS-SDK ticket and config', async () => {
+    const { authCode } = await env.sandbox.authorize(env.creds.appid, { followers: 3 })
+    const client = platform.createClient(await platform.handleAuthCode(authCode))
+    const { data } = await client.getFollowers()
+    const batch = await client.batchGetUsers(data.openid)
+    assert.deepEqual(batch.user_info_list.map((u) => u.openid), data.openid)
+    await client.updateRemark(data.openid[0], '老客户')
+    assert.equal((await client.getUser({ openid: data.openid[0], lang: 'zh_CN' })).remark, '老客户')
+    await assert.rejects(client.updateRemark(data.openid[0]), { name: 'TypeError', message: /remark/ })
+
+    const menu = { button: [{ type: 'click', name: '今日歌曲', key: 'V1001_TODAY_MUSIC' }] }
+    await client.createMenu(menu)
+    // WeChat answers every button with its (here empty) sub_button list.
+    assert.deepEqual((await client.getMenu()).menu.button[0], { ...menu.button[0], sub_button: [] })
+    await client.removeMenu()
+    await assert.rejects(client.getMenu(), { name: 'WeChatAPIError', code: 46003 })
+
+    const t1 = await client.getTicket()
+    const t2 = await new Promise((resolve, reject) => client.getTicket('jsapi', (err, t) => (err ? reject(err) : resolve(t))))
+    assert.equal(t2.ticket, t1.ticket)
+    assert.ok(t1.expireTime > Date.now())
+    assert.equal((await env.sandbox.counters())['/cgi-bin/ticket/getticket'], 1, 'the ticket is cached in its cell')
+    const cfg = await client.getJsConfig({ debug: false, jsApiList: ['chooseImage'], url: 'https://example.com/page?x=1#frag' })
+    assert.equal(cfg.appId, client.appid)
+    const raw = `jsapi_ticket=${t1.ticket}&noncestr=${cfg.nonceStr}&timestamp=${cfg.timestamp}&url=https://example.com/page?x=1`
+    assert.equal(cfg.signature, require('crypto').createHash('sha1').update(raw).digest('hex'))
+    assert.deepEqual(cfg.jsApiList, ['chooseImage'])
+  })
+
   test('hooks run around API calls, as in the original wxthirdparty', async () => {
     const { authCode } = await env.sandbox.authorize(env.creds.appid, { followers: 1 })
     const u = await platform.handleAuthCode(authCode)

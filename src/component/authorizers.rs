@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::api::{ApiClient, BoxFut, ErrorGuard, TicketFetch, TokenSource};
 use crate::error::{Error, Result};
 use crate::store::{AuthorizerRecord, Store};
-use crate::token::{CellOptions, Role, Token, TokenCell, TokenKey, TokenKind};
+use crate::token::{Token, TokenKind};
 
 use super::fetchers::{component_post, token_from, API_AUTHORIZER_TOKEN, API_GET_AUTHORIZER_INFO, API_QUERY_AUTH};
 use super::Component;
@@ -163,19 +163,7 @@ impl Component {
     pub fn client(self: &Arc<Self>, appid: &str) -> ApiClient {
         let token: Arc<dyn TokenSource> = self.authorizer_cell(appid);
         let ticket = |kind: TokenKind, name: &'static str| -> Arc<dyn TokenSource> {
-            TokenCell::new(
-                TokenKey { component_appid: self.cfg.appid.clone(), kind, appid: appid.to_owned() },
-                Some(self.store.clone()),
-                Arc::new(TicketFetch::new(name, self.transport.clone(), token.clone())),
-                CellOptions {
-                    role: Role::Refresher,
-                    refresh_ahead_ratio: self.cfg.refresh_ahead_ratio,
-                    lease_ttl_ms: self.cfg.lease_ttl_ms,
-                    wait_timeout: self.cfg.wait_timeout,
-                    owner_id: self.owner_id.clone(),
-                    ..CellOptions::default()
-                },
-            )
+            self.cell(kind, appid, || Arc::new(TicketFetch::new(name, self.transport.clone(), token.clone())))
         };
         let jsapi = ticket(TokenKind::JsapiTicket, "jsapi");
         let wx_card = ticket(TokenKind::WxCardTicket, "wx_card");

@@ -19,7 +19,7 @@ use crate::api::now_ms;
 use crate::crypto::MsgCrypt;
 use crate::error::{Error, Result};
 use crate::store::{Store, StoreConfig};
-use crate::token::{CellEvent, CellOptions, Role, TokenCell, TokenKey, TokenKind};
+use crate::token::{CellEvent, CellOptions, Fetch, Role, TokenCell, TokenKey, TokenKind};
 use crate::wechat::Transport;
 
 pub use authorizers::{AuthorizeUrlOptions, AuthorizerView};
@@ -94,7 +94,8 @@ pub struct Component {
     pub(crate) owner_id: String,
     pub(crate) access_token: Arc<TokenCell>,
     pub(crate) pre_auth_code: Arc<TokenCell>,
-    pub(crate) authorizer_cells: Mutex<HashMap<String, Arc<TokenCell>>>,
+    /// Per-authorizer cells (access token, JS-SDK tickets), made on first use.
+    pub(crate) cells: Mutex<HashMap<(TokenKind, String), Arc<TokenCell>>>,
     pub(crate) events: Arc<events::Events>,
     pub(crate) wake: Notify,
     pub(crate) closed: AtomicBool,
@@ -119,15 +120,7 @@ impl Component {
         let owner_id = format!("{}-{}", std::process::id(), crate::crypto::random_nonce());
         let events = Arc::new(events::Events::new());
 
-        let cell_opts = |role: Role| CellOptions {
-            role,
-            refresh_ahead_ratio: cfg.refresh_ahead_ratio,
-            lease_ttl_ms: cfg.lease_ttl_ms,
-            wait_timeout: cfg.wait_timeout,
-            owner_id: owner_id.clone(),
-            on_event: Some(cell_event_sink(&events)),
-            ..CellOptions::default()
-        };
+        let cell_opts = |role: Role| cell_options(&cfg, &owner_id, &events, role);
         let component_role = if cfg.is_cluster { Role::Reader { failover: cfg.failover } } else { Role::Refresher };
         let key = |kind| TokenKey { component_appid: cfg.appid.clone(), kind, appid: String::new() };
         let access_token = TokenCell::new(
@@ -154,7 +147,7 @@ impl Component {
             owner_id,
             access_token,
             pre_auth_code,
-            authorizer_cells: Mutex::new(HashMap::new()),
+            cells: Mutex::new(HashMap::new()),
             events,
             wake: Notify::new(),
             closed: AtomicBool::new(false),
@@ -242,39 +235,43 @@ impl Component {
         TokenKey { component_appid: self.cfg.appid.clone(), kind, appid: String::new() }
     }
 
-    /// The token cell of one authorizer (created on first use).
+    /// The token cell of one authorizer (created on first use). Any process
+    /// may refresh it; the lease keeps that to one fleet-wide.
     pub fn authorizer_cell(&self, appid: &str) -> Arc<TokenCell> {
-        let mut cells = self.authorizer_cells.lock().unwrap();
-        if let Some(c) = cells.get(appid) {
-            return c.clone();
-        }
-        let cell = TokenCell::new(
-            TokenKey { component_appid: self.cfg.appid.clone(), kind: TokenKind::AuthorizerAccessToken, appid: appid.to_owned() },
-            Some(self.store.clone()),
+        self.cell(TokenKind::AuthorizerAccessToken, appid, || {
             Arc::new(AuthorizerTokenFetch {
                 component_appid: self.cfg.appid.clone(),
                 authorizer_appid: appid.to_owned(),
                 transport: self.transport.clone(),
                 store: self.store.clone(),
                 access_token: self.access_token.clone(),
-            }),
-            // Any process may refresh an authorizer token; the lease keeps it to one fleet-wide.
-            CellOptions {
-                role: Role::Refresher,
-                refresh_ahead_ratio: self.cfg.refresh_ahead_ratio,
-                lease_ttl_ms: self.cfg.lease_ttl_ms,
-                wait_timeout: self.cfg.wait_timeout,
-                owner_id: self.owner_id.clone(),
-                on_event: Some(cell_event_sink(&self.events)),
-                ..CellOptions::default()
-            },
-        );
-        cells.insert(appid.to_owned(), cell.clone());
-        cell
+            })
+        })
+    }
+
+    /// The authorizer cells made so far.
+    pub(crate) fn authorizer_cells(&self) -> Vec<Arc<TokenCell>> {
+        let cells = self.cells.lock().unwrap();
+        cells.iter().filter(|((k, _), _)| *k == TokenKind::AuthorizerAccessToken).map(|(_, c)| c.clone()).collect()
+    }
+
+    pub(crate) fn cell(&self, kind: TokenKind, appid: &str, fetcher: impl FnOnce() -> Arc<dyn Fetch>) -> Arc<TokenCell> {
+        let mut cells = self.cells.lock().unwrap();
+        cells
+            .entry((kind, appid.to_owned()))
+            .or_insert_with(|| {
+                TokenCell::new(
+                    TokenKey { component_appid: self.cfg.appid.clone(), kind, appid: appid.to_owned() },
+                    Some(self.store.clone()),
+                    fetcher(),
+                    cell_options(&self.cfg, &self.owner_id, &self.events, Role::Refresher),
+                )
+            })
+            .clone()
     }
 
     pub(crate) fn forget_authorizer(&self, appid: &str) {
-        self.authorizer_cells.lock().unwrap().remove(appid);
+        self.cells.lock().unwrap().retain(|(_, a), _| a != appid);
     }
 
     /// Stops the loop and closes the store; pending `next_event`s end.
@@ -305,6 +302,18 @@ fn connect_store(cfg: &StoreConfig) -> std::pin::Pin<Box<dyn std::future::Future
         store.migrate().await?;
         Ok(store)
     })
+}
+
+fn cell_options(cfg: &ComponentConfig, owner_id: &str, events: &Arc<events::Events>, role: Role) -> CellOptions {
+    CellOptions {
+        role,
+        refresh_ahead_ratio: cfg.refresh_ahead_ratio,
+        lease_ttl_ms: cfg.lease_ttl_ms,
+        wait_timeout: cfg.wait_timeout,
+        owner_id: owner_id.to_owned(),
+        on_event: Some(cell_event_sink(events)),
+        ..CellOptions::default()
+    }
 }
 
 /// Cell refresh failures and store errors become host-app events.

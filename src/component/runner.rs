@@ -47,7 +47,7 @@ fn next_sleep(c: &Component) -> Duration {
         sleep = sleep.min(d);
     }
     if !c.cfg.is_cluster {
-        for cell in c.authorizer_cells.lock().unwrap().values() {
+        for cell in c.authorizer_cells() {
             if let Some(d) = cell.next_due_in() {
                 sleep = sleep.min(d);
             }
@@ -94,7 +94,7 @@ async fn refresh_authorizers(c: &Arc<Component>) {
 }
 
 async fn refresh_known_authorizers(c: &Arc<Component>) {
-    let cells: Vec<_> = c.authorizer_cells.lock().unwrap().values().cloned().collect();
+    let cells = c.authorizer_cells();
     for batch in cells.chunks(c.cfg.authorizer_batch.max(1)) {
         let mut set = tokio::task::JoinSet::new();
         for cell in batch {
