@@ -8,7 +8,6 @@ const COMMANDS = {
   install: 'build the native addon from source (cargo)',
   demo: 'run the whole flow on SQLite and the bundled sandbox',
   sandbox: 'run a local WeChat (sandbox) until interrupted [--port N]',
-  serve: 'run the token service (wetoken compatible)',
 }
 
 const [cmd, ...rest] = process.argv.slice(2)
