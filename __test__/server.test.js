@@ -182,6 +182,19 @@ describe('modern surface', () => {
     await assert.rejects(platform.handleEvent('<xml><Encrypt>nope</Encrypt></xml>', { timestamp: '1', nonce: '2', msg_signature: 'x' }), (e) => e.name === 'CryptoError' || e.name === 'ParseError')
   })
 
+  test('a bad push handed to save_ticket and forgotten never becomes an unhandled rejection', async () => {
+    const unhandled = []
+    const onUnhandled = (e) => unhandled.push(e)
+    process.on('unhandledRejection', onUnhandled)
+    const rejected = once(platform, 'push_rejected')
+    platform.save_ticket('<xml><Encrypt>garbage</Encrypt></xml>', { timestamp: '1', nonce: '2', msg_signature: 'x' })
+    const [err] = await rejected
+    assert.ok(err instanceof Error)
+    await new Promise((r) => setTimeout(r, 100))
+    process.off('unhandledRejection', onUnhandled)
+    assert.deepEqual(unhandled, [])
+  })
+
   test('a real ticket push through the middleware answers success', async () => {
     await env.sandbox.pushTicket(env.creds.appid)
     const pushes = await env.sandbox.pushes()

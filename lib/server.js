@@ -300,9 +300,13 @@ class ThirdpartyServer extends EventEmitter {
     if (Buffer.isBuffer(body)) body = body.toString('utf8')
     if (typeof body !== 'string') throw new TypeError('body must be the raw request body (string or Buffer)')
     const p = this._core().then((n) => n.handlePush(body, query || null))
-    // A rejected push must never become an unhandled rejection that kills the app.
     p.catch((e) => this._emitSafe('push_rejected', convertError(e)))
-    return settle(p, cb)
+    const out = settle(p, cb)
+    // The original save_ticket(body) is fire-and-forget: a rejected push must
+    // never become an unhandled rejection that kills the app. Awaiting callers
+    // still see the error.
+    if (out) out.catch(() => {})
+    return out
   }
 
   /** A request handler for the authorization-event URL (plain http, Express, Koa). */
