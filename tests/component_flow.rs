@@ -296,3 +296,13 @@ async fn worker_reads_the_store_and_never_calls_upstream() {
     master.close().await;
     h.sandbox.close().await;
 }
+
+#[test]
+fn config_debug_shows_no_secret() {
+    let c = ComponentConfig::new("wxappid", "the-appsecret", "the-token", KEY, "mysql://root:dbpass@127.0.0.1/x");
+    let printed = format!("{c:?}");
+    assert!(printed.contains("wxappid"));
+    for secret in ["the-appsecret", "the-token", KEY, "dbpass"] {
+        assert!(!printed.contains(secret), "{secret} leaked: {printed}");
+    }
+}

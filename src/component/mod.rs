@@ -29,7 +29,7 @@ use fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PreAuthCodeFetch};
 /// WeChat pushes a ticket every 10 minutes; one is good for 12 hours.
 pub const TICKET_MAX_AGE_MS: i64 = 12 * 3600 * 1000;
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ComponentConfig {
     pub appid: String,
     pub secret: String,
@@ -75,6 +75,18 @@ impl ComponentConfig {
             authorizer_batch: 16,
             push_ticket_interval: Duration::from_secs(60),
         }
+    }
+}
+
+impl std::fmt::Debug for ComponentConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // secret, token and EncodingAESKey never reach a log.
+        f.debug_struct("ComponentConfig")
+            .field("appid", &self.appid)
+            .field("is_cluster", &self.is_cluster)
+            .field("failover", &self.failover)
+            .field("api_base", &self.api_base)
+            .finish_non_exhaustive()
     }
 }
 
