@@ -167,6 +167,34 @@ describe('modern surface', () => {
     await assert.rejects(client.getUser(openid), { name: 'RevokedError' })
   })
 
+  test('the same authorized push twice (WeChat retries slow answers) changes nothing more', async () => {
+    const seen = []
+    const mw = platform.middleware()
+    env.receiver.box.handler = (req, res) => {
+      let body = ''
+      req.on('data', (d) => { body += d })
+      req.on('end', () => {
+        seen.push({ body, query: Object.fromEntries(new URL(req.url, 'http://x').searchParams) })
+        req.body = body
+        mw(req, res)
+      })
+    }
+    const authorized = once(platform, 'authorized')
+    const { authorizerAppid } = await env.sandbox.authorize(env.creds.appid, { push: true })
+    await authorized
+    env.receiver.box.handler = mw
+    const first = await platform.getAuthorizer(authorizerAppid)
+    const before = await env.sandbox.counters()
+    const push = seen.find((p) => p.body.includes('Encrypt'))
+    const replay = await platform.handleEvent(push.body, push.query)
+    assert.equal(replay.InfoType, 'authorized')
+    const again = await platform.getAuthorizer(authorizerAppid)
+    assert.equal(again.wx_token, first.wx_token)
+    assert.equal(again.access_token, first.access_token)
+    const after = await env.sandbox.counters()
+    assert.equal(after['/cgi-bin/component/api_get_authorizer_info'], before['/cgi-bin/component/api_get_authorizer_info'], 'no second profile fetch')
+  })
+
   test('a forged push is refused by the middleware and changes nothing', async () => {
     const before = await platform.secrets()
     const res = await fetch(`${env.receiver.url}/wechat/auth?timestamp=1&nonce=2&msg_signature=${'0'.repeat(40)}&encrypt_type=aes`, {
