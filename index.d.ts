@@ -305,7 +305,7 @@ export interface ThirdpartyServerOptions {
   waitTimeoutMs?: number
   /** How long a pushed ticket is trusted, ms (default 12 h). */
   ticketMaxAgeMs?: number
-  /** Least time between two api_start_push_ticket requests, ms (default 60000). */
+  /** Least time between two api_start_push_ticket requests, ms (default 10000). */
   pushTicketIntervalMs?: number
   /** Authorizer tokens the master refreshes concurrently (default 16). */
   authorizerBatch?: number

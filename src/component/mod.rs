@@ -73,7 +73,7 @@ impl ComponentConfig {
             lease_ttl_ms: 10_000,
             wait_timeout: Duration::from_secs(10),
             authorizer_batch: 16,
-            push_ticket_interval: Duration::from_secs(60),
+            push_ticket_interval: Duration::from_secs(10),
         }
     }
 }
