@@ -153,7 +153,20 @@ async fn open_pool(url: &str, max: u32, redact: &Redactor) -> Result<Pool> {
             opts = opts.journal_mode(SqliteJournalMode::Wal);
             po = po.max_connections(max);
         }
-        Ok(Pool::Lite(po.connect_with(opts).await.map_err(bad)?))
+        // Switching a fresh file to WAL takes an exclusive lock that SQLite's busy
+        // handler does not wait for: a second process opening the same new file
+        // at that moment gets SQLITE_BUSY at once. Retry for a while.
+        let mut attempts = 0;
+        loop {
+            match po.clone().connect_with(opts.clone()).await {
+                Ok(pool) => return Ok(Pool::Lite(pool)),
+                Err(e) if attempts < 100 && is_sqlite_busy(&e) => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(bad(e)),
+            }
+        }
     } else {
         Err(Error::invalid("db", "expected a mysql://, postgres://, sqlite:// or sqlite::memory: URL"))
     }
@@ -213,4 +226,13 @@ pub(crate) fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// SQLITE_BUSY (5) or SQLITE_LOCKED (6).
+fn is_sqlite_busy(e: &sqlx::Error) -> bool {
+    match e {
+        // Extended result codes keep the primary code in the low byte.
+        sqlx::Error::Database(d) => d.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+        _ => false,
+    }
 }
