@@ -27,7 +27,7 @@ async function readyMaster(env, extra) {
   return master
 }
 
-describe('fleet roles', () => {
+describe('fleet roles', { timeout: 90000 }, () => {
   test('failover workers take over when the master is gone; plain workers report outdated', async () => {
     const env = await platformSetup({ lifetimes: { componentAccessToken: 2, preAuthCode: 2 }, graceSecs: 1 })
     const master = await readyMaster(env)
@@ -65,7 +65,7 @@ describe('fleet roles', () => {
   })
 })
 
-describe('refreshes', () => {
+describe('refreshes', { timeout: 90000 }, () => {
   test('a failed refresh is a refresh_failed event carrying the errcode; the master recovers', async () => {
     const env = await platformSetup({ lifetimes: { componentAccessToken: 2 } })
     const master = await readyMaster(env)
@@ -95,7 +95,7 @@ describe('refreshes', () => {
   })
 })
 
-describe('life cycle', () => {
+describe('life cycle', { timeout: 90000 }, () => {
   test('close() lets the process exit by itself', () => {
     const script = `
       const { ThirdpartyServer, startSandbox } = require(${JSON.stringify(path.join(__dirname, '..'))})
@@ -119,7 +119,7 @@ describe('life cycle', () => {
   })
 })
 
-describe('middleware', () => {
+describe('middleware', { timeout: 90000 }, () => {
   async function pushThrough(framework) {
     const env = await platformSetup()
     const master = newServer(env, false)

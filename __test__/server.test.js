@@ -14,7 +14,7 @@ function newServer(env, isCluster, extra) {
   return new ThirdpartyServer(appid, secret, token, key, env.db.url, isCluster, { ...FAST, apiBase: env.sandbox.url, ...extra })
 }
 
-describe('constructor', () => {
+describe('constructor', { timeout: 90000 }, () => {
   test('bad arguments throw TypeError naming the argument', () => {
     const key = 'a'.repeat(43)
     assert.throws(() => new ThirdpartyServer('', 's', 't', key, 'sqlite::memory:'), { name: 'TypeError', message: /appid/ })
@@ -34,7 +34,7 @@ describe('constructor', () => {
   })
 })
 
-describe('the original README flow (master + worker)', () => {
+describe('the original README flow (master + worker)', { timeout: 90000 }, () => {
   let env, master, worker
   before(async () => {
     env = await platformSetup()
@@ -115,7 +115,7 @@ describe('the original README flow (master + worker)', () => {
   })
 })
 
-describe('modern surface', () => {
+describe('modern surface', { timeout: 90000 }, () => {
   let env, platform
   before(async () => {
     env = await platformSetup()

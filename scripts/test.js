@@ -23,6 +23,7 @@ function run(label, cmd, args) {
 // dependencies are reused instead of built a second time.
 const host = /host: (\S+)/.exec(spawnSync('rustc', ['-vV'], { encoding: 'utf8' }).stdout)[1]
 const rust = run('rust', 'cargo', ['test', '--release', '--target', host, '--', '--test-threads=2'])
-const js = run('js', process.execPath, ['--test', '--test-concurrency=1', '__test__/'])
+// No single test may hang CI: each gets at most 3 minutes.
+const js = run('js', process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=180000', '__test__/'])
 console.log(`\nrust suites: ${rust ? 'ok' : 'FAILED'}; js suites: ${js ? 'ok' : 'FAILED'}`)
 process.exit(rust && js ? 0 : 1)
