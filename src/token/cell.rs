@@ -384,14 +384,18 @@ impl TokenCell {
         };
         let Some(t) = pending else { return };
         match store.save_token(&self.key, &t).await {
-            Ok(()) => {
-                self.store_ok();
-                let mut st = self.st();
-                if st.token.as_ref().is_some_and(|c| c.value == t.value) {
-                    st.unsaved = false;
-                }
-            }
+            Ok(()) => self.mark_saved(&t),
             Err(e) => self.report_store(&e),
+        }
+    }
+
+    /// `t` reached the store: it no longer needs flushing, unless a newer
+    /// token replaced it in memory meanwhile.
+    fn mark_saved(&self, t: &Token) {
+        self.store_ok();
+        let mut st = self.st();
+        if st.token.as_ref().is_some_and(|c| c.value == t.value) {
+            st.unsaved = false;
         }
     }
 
@@ -430,11 +434,7 @@ impl TokenCell {
         let t = self.cached().expect("just set");
         match store.save_token(&self.key, &t).await {
             Ok(()) => {
-                self.store_ok();
-                let mut st = self.st();
-                if st.token.as_ref().is_some_and(|c| c.value == t.value) {
-                    st.unsaved = false;
-                }
+                self.mark_saved(&t);
                 Ok(())
             }
             Err(e) => {
