@@ -142,12 +142,7 @@ pub(crate) fn parse_tree<'a>(xml: &'a str, options: &ParseOptions) -> Result<Fie
                 }
             }
             Event::Text(t) => {
-                let frame = stack
-                    .last_mut()
-                    .ok_or_else(|| Error::Parse("malformed XML: text outside the root element".into()))?;
-                let text = t.unescape().map_err(|e| {
-                    Error::Parse(format!("malformed XML at byte {}: {e}", reader.buffer_position()))
-                })?;
+                let (frame, text) = text_in(&mut stack, &t, &reader)?;
                 frame.push_text(text);
             }
             Event::CData(c) => {
@@ -258,12 +253,7 @@ fn stream_json(xml: &str, options: &ParseOptions) -> Result<Option<String>> {
                 done = stack.is_empty();
             }
             Event::Text(t) => {
-                let frame = stack
-                    .last_mut()
-                    .ok_or_else(|| Error::Parse("malformed XML: text outside the root element".into()))?;
-                let text = t.unescape().map_err(|e| {
-                    Error::Parse(format!("malformed XML at byte {}: {e}", reader.buffer_position()))
-                })?;
+                let (frame, text) = text_in(&mut stack, &t, &reader)?;
                 stream_push_text(frame, text);
             }
             Event::CData(c) => {
@@ -288,6 +278,22 @@ fn stream_json(xml: &str, options: &ParseOptions) -> Result<Option<String>> {
         return Err(Error::Parse("no XML element found".into()));
     }
     Ok(Some(out))
+}
+
+/// The open element a text event belongs to, and the text unescaped; both
+/// parsers (tree and streaming) read text the same way.
+fn text_in<'s, 'a, F>(
+    stack: &'s mut [F],
+    t: &quick_xml::events::BytesText<'a>,
+    reader: &Reader<&'a [u8]>,
+) -> Result<(&'s mut F, Cow<'a, str>)> {
+    let frame = stack
+        .last_mut()
+        .ok_or_else(|| Error::Parse("malformed XML: text outside the root element".into()))?;
+    let text = t
+        .unescape()
+        .map_err(|e| Error::Parse(format!("malformed XML at byte {}: {e}", reader.buffer_position())))?;
+    Ok((frame, text))
 }
 
 fn stream_open_check(done: bool, depth: usize) -> Result<()> {
