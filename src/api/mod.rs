@@ -2,6 +2,7 @@
 //! account through a token source: an authorizer's token cell, an account's
 //! own token cell, or tokens the user keeps elsewhere.
 
+mod account;
 mod cells;
 mod jssdk;
 
@@ -15,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::wechat::endpoints::{self, Http};
 use crate::wechat::Transport;
 
+pub use account::{AccountTokenFetch, CGI_STABLE_TOKEN, CGI_TOKEN};
 pub use cells::TicketFetch;
 pub use jssdk::{js_config, js_signature};
 

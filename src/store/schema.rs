@@ -28,8 +28,10 @@ const ORIGINAL_PORTABLE: [&str; 4] = [
     "CREATE TABLE IF NOT EXISTS wx_followers_info (id {id}, subscribe BIGINT, openid VARCHAR(255), nickname VARCHAR(255), sex BIGINT, language VARCHAR(255), city VARCHAR(255), province VARCHAR(255), country VARCHAR(255), headimgurl VARCHAR(255), subscribe_time DATE, unionid VARCHAR(255), remark VARCHAR(255), groupid BIGINT, updated_at {ts} NOT NULL DEFAULT CURRENT_TIMESTAMP, created_at {ts} NOT NULL)",
 ];
 
-/// New tables. `{bin}` is MySQL's binary collation for case-sensitive keys.
-const WXTP_TABLES: [&str; 3] = [
+/// New tables, created (when missing) by every migration. A feature that
+/// needs a table adds a line here and bumps SCHEMA_VERSION.
+/// `{bin}` is MySQL's binary collation for case-sensitive keys.
+const WXTP_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS wxtp_tokens (component_appid VARCHAR(64) {bin} NOT NULL, kind VARCHAR(32) {bin} NOT NULL, appid VARCHAR(191) {bin} NOT NULL, value TEXT NOT NULL, expires_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0, refresh_token TEXT NULL, extra TEXT NULL, lease_owner VARCHAR(128) NULL, lease_until BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (component_appid, kind, appid)){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_apps (appid VARCHAR(64) {bin} NOT NULL PRIMARY KEY, secret VARCHAR(255) NOT NULL, created_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_schema (version BIGINT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL){engine}",
@@ -82,7 +84,7 @@ impl Store {
     async fn migrate_locked(&self, c: &mut Conn) -> Result<()> {
         let e = |e: sqlx::Error| self.err("migration failed", e);
         let d = c.dialect();
-        for t in WXTP_TABLES {
+        for t in WXTP_TABLES.iter().copied() {
             let sql = match d {
                 Dialect::MySql => t.replace("{bin}", "COLLATE utf8mb4_bin").replace("{engine}", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
                 _ => t.replace("{bin}", "").replace("{engine}", ""),
@@ -98,7 +100,10 @@ impl Store {
             .unwrap_or(0);
         if current < 1 {
             self.v1(c).await.map_err(e)?;
-            c.exec("INSERT INTO wxtp_schema (version, applied_at) VALUES (?, ?)", &[Arg::from(1i64), Arg::from(now_ms())])
+        }
+        if current < SCHEMA_VERSION {
+            // Later versions only add WXTP_TABLES lines, created above.
+            c.exec("INSERT INTO wxtp_schema (version, applied_at) VALUES (?, ?)", &[Arg::from(SCHEMA_VERSION), Arg::from(now_ms())])
                 .await
                 .map_err(e)?;
         }
