@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod error;
 pub mod message;
 pub mod sandbox;
+pub mod service;
 pub mod store;
 pub mod token;
 pub mod wechat;

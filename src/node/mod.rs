@@ -27,6 +27,7 @@ mod crypto;
 mod message;
 mod sandbox;
 mod server;
+mod service;
 
 /// The addon's version (Cargo package version).
 #[napi_derive::napi]

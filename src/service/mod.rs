@@ -1,0 +1,137 @@
+//! The token service (wetoken for a fleet): an HTTP server that keeps the
+//! registered accounts' access tokens and jsapi tickets fresh through the
+//! same token cells and store lease as every other process on the database,
+//! and hands them out to clients that must not hold the secret.
+
+mod apps;
+mod client;
+mod metrics;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::error::{Error, Result};
+use crate::store::{Store, StoreConfig};
+use crate::wechat::Transport;
+
+pub use apps::Apps;
+pub use client::ServiceTokenSource;
+pub use metrics::Metrics;
+
+/// How often every registered app's cells are checked for a due refresh.
+const SWEEP_EVERY: Duration = Duration::from_millis(500);
+
+#[derive(Clone, Debug, Default)]
+pub struct ServiceConfig {
+    pub db: String,
+    pub host: Option<String>,
+    pub port: u16,
+    pub auth_token: Option<String>,
+    pub api_base: Option<String>,
+    /// Bind a non-loopback address without an auth token (explicit opt-in).
+    pub allow_open: bool,
+    /// Requests per second per client address (0 = no limit).
+    pub rate_limit: u32,
+}
+
+pub(crate) struct Shared {
+    pub store: Store,
+    pub apps: Apps,
+    pub auth_token: Option<String>,
+    pub metrics: Metrics,
+    pub limiter: routes::Limiter,
+}
+
+pub struct TokenService {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: Mutex<Option<oneshot::Sender<()>>>,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+impl TokenService {
+    pub async fn start(cfg: ServiceConfig) -> Result<TokenService> {
+        let host = cfg.host.clone().unwrap_or_else(|| "127.0.0.1".into());
+        let auth_token = cfg.auth_token.clone().filter(|t| !t.is_empty());
+        if !is_loopback(&host) && auth_token.is_none() && !cfg.allow_open {
+            return Err(Error::invalid(
+                "host",
+                format!("{host} is not a loopback address: set authToken, or allowOpen to serve tokens to anyone who can reach it"),
+            ));
+        }
+        let store = Store::connect(&StoreConfig::new(cfg.db.clone())).await?;
+        store.migrate().await?;
+        let transport = Transport::new(cfg.api_base.as_deref());
+        let metrics = Metrics::default();
+        let apps = Apps::new(store.clone(), transport, metrics.clone());
+        let listener = tokio::net::TcpListener::bind((host.as_str(), cfg.port))
+            .await
+            .map_err(|e| Error::Other(format!("token service: cannot listen on {host}:{}: {e}", cfg.port)))?;
+        let addr = listener.local_addr().map_err(|e| Error::Other(format!("token service: {e}")))?;
+        let shared = Arc::new(Shared { store, apps, auth_token, metrics, limiter: routes::Limiter::new(cfg.rate_limit) });
+        let app = routes::router(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let make = app.into_make_service_with_connect_info::<SocketAddr>();
+            let _ = axum::serve(listener, make).with_graceful_shutdown(async move { let _ = rx.await; }).await;
+        });
+        let sweeper = tokio::spawn(sweep(Arc::downgrade(&shared)));
+        log("start", &format!("\"addr\":\"{addr}\""));
+        Ok(TokenService { shared, addr, shutdown: Mutex::new(Some(tx)), tasks: Mutex::new(vec![server, sweeper]) })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    pub fn apps(&self) -> &Apps {
+        &self.shared.apps
+    }
+
+    /// Stops accepting, lets in-flight requests finish, stops refreshing.
+    pub async fn close(&self) {
+        let tx = self.shutdown.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(tx) = tx {
+            let _ = tx.send(());
+        }
+        let tasks: Vec<_> = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut tasks = tasks.into_iter();
+        // The server drains in-flight requests; the sweeper loops forever.
+        if let Some(server) = tasks.next() {
+            let ah = server.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(10), server).await.is_err() {
+                ah.abort();
+            }
+        }
+        tasks.for_each(|t| t.abort());
+        log("stop", &format!("\"addr\":\"{}\"", self.addr));
+        self.shared.store.close().await;
+    }
+}
+
+/// Proactive refresh: every registered app's cells, through the lease.
+async fn sweep(shared: std::sync::Weak<Shared>) {
+    loop {
+        tokio::time::sleep(SWEEP_EVERY).await;
+        let Some(s) = shared.upgrade() else { return };
+        s.apps.refresh_due().await;
+    }
+}
+
+/// One structured log line on stderr (never a token or secret).
+pub(crate) fn log(event: &str, fields: &str) {
+    let sep = if fields.is_empty() { "" } else { "," };
+    eprintln!("{{\"ts\":{},\"svc\":\"wxthirdparty-token-service\",\"event\":\"{event}\"{sep}{fields}}}", crate::api::now_ms());
+}

@@ -1,0 +1,110 @@
+//! A token source that takes an account's tokens from a token service
+//! (wetoken's `NewDefaultAccessTokenByURL`): `new API(appid, null,
+//! { tokenService, authToken })` holds no secret and never calls
+//! /cgi-bin/token itself, so it cannot invalidate the fleet's token.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::api::{now_ms, BoxFut, TokenSource};
+use crate::error::{Error, Result};
+
+/// A token handed out is reused locally until this close to its expiry.
+const REUSE_MARGIN_MS: i64 = 60_000;
+
+pub struct ServiceTokenSource {
+    base: String,
+    appid: String,
+    auth_token: Option<String>,
+    /// "token" or "ticket".
+    what: &'static str,
+    http: reqwest::Client,
+    cached: Mutex<Option<(String, i64)>>,
+}
+
+impl std::fmt::Debug for ServiceTokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceTokenSource").field("base", &self.base).field("appid", &self.appid).finish_non_exhaustive()
+    }
+}
+
+impl ServiceTokenSource {
+    /// `base` is the service's URL (`http://127.0.0.1:8099`).
+    pub fn new(base: &str, appid: &str, auth_token: Option<String>) -> Result<Self> {
+        Self::build(base, appid, auth_token, "token")
+    }
+
+    /// The account's jsapi ticket from the same service.
+    pub fn jsapi_ticket(base: &str, appid: &str, auth_token: Option<String>) -> Result<Self> {
+        Self::build(base, appid, auth_token, "ticket")
+    }
+
+    fn build(base: &str, appid: &str, auth_token: Option<String>, what: &'static str) -> Result<Self> {
+        let u = url::Url::parse(base).map_err(|e| Error::invalid("tokenService", format!("not a URL: {e}")))?;
+        if !matches!(u.scheme(), "http" | "https") {
+            return Err(Error::invalid("tokenService", "must be an http:// or https:// URL"));
+        }
+        super::apps::check_appid(appid)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| Error::Other(format!("token service client: {e}")))?;
+        let base = base.trim_end_matches('/').to_owned();
+        Ok(ServiceTokenSource { base, appid: appid.to_owned(), auth_token, what, http, cached: Mutex::default() })
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Option<(String, i64)>> {
+        self.cached.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn call(&self, req: reqwest::RequestBuilder) -> Result<(String, i64)> {
+        let req = match &self.auth_token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let res = req.send().await.map_err(|e| Error::Transport(format!("token service: {}", e.without_url())))?;
+        let status = res.status();
+        let v: Value = res.json().await.map_err(|e| Error::Transport(format!("token service answered {status} without JSON: {}", e.without_url())))?;
+        let code = v.get("errcode").and_then(Value::as_i64).unwrap_or(-1);
+        if code != 0 {
+            let msg = v.get("errmsg").and_then(Value::as_str).unwrap_or("token service error");
+            return Err(Error::wechat(code, format!("token service: {msg}")));
+        }
+        let field = if self.what == "ticket" { "ticket" } else { "access_token" };
+        let value = v.get(field).and_then(Value::as_str).ok_or_else(|| Error::Parse(format!("token service answer has no {field}")))?;
+        let expires_in = v.get("expires_in").and_then(Value::as_i64).unwrap_or(0);
+        let got = (value.to_owned(), now_ms() + expires_in * 1000);
+        *self.cache() = Some(got.clone());
+        Ok(got)
+    }
+}
+
+impl TokenSource for ServiceTokenSource {
+    fn token(&self) -> BoxFut<'_, Result<(String, i64)>> {
+        Box::pin(async move {
+            if let Some(c) = self.cache().clone().filter(|c| c.1 - REUSE_MARGIN_MS > now_ms()) {
+                return Ok(c);
+            }
+            self.call(self.http.get(format!("{}/{}/wechat/{}/get", self.base, self.appid, self.what))).await
+        })
+    }
+
+    fn invalidate<'a>(&'a self, failed: &'a str) -> BoxFut<'a, Result<()>> {
+        Box::pin(async move {
+            {
+                let mut c = self.cache();
+                if c.as_ref().is_some_and(|c| c.0 == failed) {
+                    *c = None;
+                }
+            }
+            if self.what == "token" {
+                let url = format!("{}/{}/wechat/token/refresh", self.base, self.appid);
+                self.call(self.http.post(url).json(&json!({ "access_token": failed }))).await?;
+            }
+            Ok(())
+        })
+    }
+}
