@@ -4,4 +4,5 @@ module.exports = {
   ...require('./lib/crypto'),
   ...require('./lib/sandbox'),
   ...require('./lib/server'),
+  ...require('./lib/service'),
 }

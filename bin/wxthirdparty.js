@@ -5,7 +5,9 @@ const path = require('path')
 const fs = require('fs')
 
 const COMMANDS = {
-  install: 'build the native addon from source (cargo)',
+  install: 'create or upgrade all tables (--db URL); --build rebuilds the addon',
+  serve: 'run the token service (wetoken routes) on a database (--db URL)',
+  app: 'app add --db URL --appid ID --secret S: register an account with the token service',
   demo: 'run the whole flow on SQLite and the bundled sandbox',
   sandbox: 'run a local WeChat (sandbox) until interrupted [--port N]',
 }

@@ -10,7 +10,15 @@ const fs = require('fs')
 const crypto = require('crypto')
 const { once } = require('events')
 
-module.exports = async function demo() {
+const USAGE = `usage: wxthirdparty demo
+
+Runs the whole flow on SQLite and the bundled sandbox (a local WeChat): a
+master starts, WeChat pushes a ticket, the platform becomes ready, an admin
+authorizes an official account, and the platform calls the API for it.`
+
+module.exports = async function demo(argv = []) {
+  if (argv.includes('--help') || argv.includes('-h')) return console.log(USAGE)
+  if (argv.length) throw new TypeError(`unknown option ${argv[0]}\n${USAGE}`)
   const { ThirdpartyServer, startSandbox } = require('../..')
   let n = 0
   const step = (what) => console.log(`[${++n}] ${what}`)

@@ -55,3 +55,23 @@ impl NativeTokenService {
         self.inner.close().await
     }
 }
+
+#[napi(object)]
+pub struct InstallResult {
+    /// Schema version found (0: no wxthirdparty tables yet).
+    pub before: i64,
+    pub after: i64,
+}
+
+/// Creates or upgrades every table in `db`.
+#[napi]
+pub async fn install_schema(db: String) -> napi::Result<InstallResult> {
+    let r = crate::service::admin::install(&db).await.napi()?;
+    Ok(InstallResult { before: r.before, after: r.after })
+}
+
+/// Registers an account (appid + secret) with the token service's database.
+#[napi]
+pub async fn add_service_app(db: String, appid: String, secret: String) -> napi::Result<()> {
+    crate::service::admin::add_app(&db, &appid, &secret).await.napi()
+}

@@ -32,6 +32,11 @@ pub fn check_appid(appid: &str) -> Result<()> {
     if ok { Ok(()) } else { Err(Error::invalid("appid", "must be 1-64 letters, digits, '_' or '-'")) }
 }
 
+pub fn check_secret(secret: &str) -> Result<()> {
+    let ok = !secret.is_empty() && secret.len() <= 128 && !secret.chars().any(char::is_control);
+    if ok { Ok(()) } else { Err(Error::invalid("secret", "must be 1-128 printable characters")) }
+}
+
 impl Apps {
     pub fn new(store: Store, transport: Transport, metrics: Metrics) -> Apps {
         Apps { store, transport, metrics, opts: CellOptions::default(), cells: Mutex::default() }
@@ -49,9 +54,7 @@ impl Apps {
     /// Registers (or re-keys) an account; its cells are rebuilt with the new secret.
     pub async fn create(&self, appid: &str, secret: &str) -> Result<()> {
         check_appid(appid)?;
-        if secret.is_empty() || secret.len() > 128 || secret.chars().any(char::is_control) {
-            return Err(Error::invalid("secret", "must be 1-128 printable characters"));
-        }
+        check_secret(secret)?;
         self.store.save_app(appid, secret).await?;
         self.map().remove(appid);
         Ok(())

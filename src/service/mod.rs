@@ -3,6 +3,7 @@
 //! same token cells and store lease as every other process on the database,
 //! and hands them out to clients that must not hold the secret.
 
+pub mod admin;
 mod apps;
 mod client;
 mod metrics;

@@ -1,0 +1,49 @@
+'use strict'
+// `wxthirdparty serve --db URL [--port N] [--host H] [--auth-token T]`: the
+// token service until SIGINT / SIGTERM (graceful: in-flight requests finish).
+const { parse, required, port } = require('./args')
+
+const USAGE = `usage: wxthirdparty serve --db URL [--port N] [--host H] [--auth-token T] [--api-base URL]
+                          [--rate-limit N] [--allow-open]
+
+Serves access tokens and jsapi tickets of the accounts registered in the
+database (wetoken's routes): GET /{appid}/wechat/token/get, /{appid}/wechat/ticket/get,
+POST /{appid}/wechat/token/refresh, /wechat/app/create, /healthz, /metrics.
+
+  --db URL          mysql://, postgres:// or sqlite:// database (shared with the platform)
+  --port N          port (default 8099; 0 = any free port)
+  --host H          address to bind (default 127.0.0.1)
+  --auth-token T    require Authorization: Bearer T (or WXTP_AUTH_TOKEN)
+  --api-base URL    WeChat's base URL (default https://api.weixin.qq.com; a sandbox URL in tests)
+  --rate-limit N    requests per second per client address (default 0: no limit)
+  --allow-open      bind a non-loopback address without an auth token`
+
+module.exports = async function serve(argv) {
+  const v = parse(argv, {
+    db: { type: 'string' }, port: { type: 'string', short: 'p' }, host: { type: 'string' },
+    'auth-token': { type: 'string' }, 'api-base': { type: 'string' }, 'rate-limit': { type: 'string' }, 'allow-open': { type: 'boolean' },
+  }, USAGE)
+  if (!v) return
+  const rate = v['rate-limit'] === undefined ? undefined : Number(v['rate-limit'])
+  if (rate !== undefined && !(Number.isInteger(rate) && rate >= 0)) throw new TypeError(`--rate-limit: expected a non-negative integer\n${USAGE}`)
+  const { startTokenService } = require('../service')
+  const svc = await startTokenService({
+    db: required(v, 'db', USAGE),
+    port: v.port === undefined ? 8099 : port(v.port, USAGE),
+    host: v.host,
+    authToken: v['auth-token'] || process.env.WXTP_AUTH_TOKEN || undefined,
+    apiBase: v['api-base'],
+    rateLimit: rate,
+    allowOpen: v['allow-open'],
+  })
+  console.log(`token service listening on ${svc.url}`)
+  let closing = false
+  const stop = (sig) => {
+    if (closing) return
+    closing = true
+    console.log(`${sig}: finishing in-flight requests …`)
+    svc.close().then(() => process.exit(0), () => process.exit(1))
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}

@@ -1,0 +1,47 @@
+'use strict'
+// startTokenService(): the token service (wetoken's routes) in Rust, src/service.
+// Returns a Promise of a TokenService, or calls back when given a callback.
+
+const { binding, settle, splitCallback } = require('./native')
+
+const KEYS = new Set(['db', 'host', 'port', 'authToken', 'apiBase', 'allowOpen', 'rateLimit'])
+
+function checkOptions(o) {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new TypeError('options: must be an object with at least { db }')
+  for (const k of Object.keys(o)) if (!KEYS.has(k)) throw new TypeError(`options.${k}: unknown option (expected one of ${[...KEYS].join(', ')})`)
+  if (typeof o.db !== 'string' || o.db === '') throw new TypeError('options.db: must be a database URL (mysql://, postgres://, sqlite://)')
+  for (const k of ['host', 'authToken', 'apiBase']) {
+    if (o[k] != null && (typeof o[k] !== 'string' || o[k] === '')) throw new TypeError(`options.${k}: must be a non-empty string`)
+  }
+  if (o.port != null && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) throw new TypeError('options.port: must be an integer from 0 to 65535')
+  if (o.rateLimit != null && !(Number.isInteger(o.rateLimit) && o.rateLimit >= 0)) throw new TypeError('options.rateLimit: must be a non-negative integer (requests per second per client; 0 = no limit)')
+  if (o.allowOpen != null && typeof o.allowOpen !== 'boolean') throw new TypeError('options.allowOpen: must be a boolean')
+  return { db: o.db, host: o.host, port: o.port, authToken: o.authToken, apiBase: o.apiBase, allowOpen: o.allowOpen, rateLimit: o.rateLimit }
+}
+
+class TokenService {
+  #native
+  constructor(native) { this.#native = native }
+  /** `http://host:port` */
+  get url() { return this.#native.url }
+  get port() { return this.#native.port }
+  /** Stops accepting, finishes in-flight requests, stops refreshing. */
+  close(...args) {
+    const [, cb] = splitCallback(args)
+    return settle(this.#native.close(), cb)
+  }
+}
+
+/** startTokenService({ db, host?, port?, authToken?, apiBase?, allowOpen?, rateLimit? }[, callback]) */
+function startTokenService(...args) {
+  const [[options], cb] = splitCallback(args)
+  let p
+  try {
+    p = binding.startTokenService(checkOptions(options)).then((n) => new TokenService(n))
+  } catch (e) {
+    p = Promise.reject(e)
+  }
+  return settle(p, cb)
+}
+
+module.exports = { startTokenService, TokenService }
