@@ -401,3 +401,34 @@ export class ThirdpartyServer extends EventEmitter {
   /** Stops timers and pools so the process can exit. */
   close(callback?: (err: Error | null) => void): Promise<void>
 }
+
+// ---- token service (startTokenService, `wxthirdparty serve`) ----
+
+export interface TokenServiceOptions {
+  /** mysql://, postgres:// or sqlite:// URL: where registered apps and tokens live (shared with the platform). */
+  db: string
+  /** Address to bind; default 127.0.0.1. A non-loopback address needs authToken (or allowOpen). */
+  host?: string
+  /** Port; default 0 (any free port). */
+  port?: number
+  /** Every route but /healthz then needs `Authorization: Bearer <authToken>`. */
+  authToken?: string
+  /** WeChat's base URL (a sandbox's url in tests). */
+  apiBase?: string
+  /** Serve tokens on a non-loopback address without authToken. */
+  allowOpen?: boolean
+  /** Requests per second per client address; 0 (default) = no limit. */
+  rateLimit?: number
+}
+
+export class TokenService {
+  /** `http://host:port` */
+  readonly url: string
+  readonly port: number
+  /** Stops accepting, lets in-flight requests finish, stops refreshing. */
+  close(): Promise<void>
+  close(callback: Callback<void>): void
+}
+
+export function startTokenService(options: TokenServiceOptions): Promise<TokenService>
+export function startTokenService(options: TokenServiceOptions, callback: Callback<TokenService>): void
