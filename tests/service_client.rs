@@ -72,3 +72,72 @@ async fn a_public_address_needs_an_auth_token() {
     let e = TokenService::start(cfg).await.err().expect("refused");
     assert!(e.to_string().contains("authToken"), "{e}");
 }
+
+/// What ThirdpartyServer leaves in the database: a pushed ticket, and an
+/// authorizer (record + token with its refresh token) after api_query_auth.
+async fn platform_state(sb: &wxthirdparty::sandbox::Sandbox, store: &wxthirdparty::store::Store) -> String {
+    use wxthirdparty::store::AuthorizerRecord;
+    use wxthirdparty::token::{Token, TokenKey, TokenKind};
+    let ticket = sb.push_ticket(COMPONENT).await.unwrap();
+    store.save_token(&TokenKey::component(COMPONENT, TokenKind::ComponentVerifyTicket), &Token::new(ticket.clone(), 43200)).await.unwrap();
+    let ct = post(sb, "/cgi-bin/component/api_component_token", &[], serde_json::json!({
+        "component_appid": COMPONENT, "component_appsecret": COMPONENT_SECRET, "component_verify_ticket": ticket })).await;
+    let ct = ct["component_access_token"].as_str().unwrap().to_owned();
+    let auth = sb.authorize(COMPONENT, Default::default()).await.unwrap();
+    let v = post(sb, "/cgi-bin/component/api_query_auth", &[("component_access_token", &ct)], serde_json::json!({
+        "component_appid": COMPONENT, "authorization_code": auth.auth_code })).await;
+    let info = &v["authorization_info"];
+    let appid = auth.authorizer_appid.clone();
+    store
+        .upsert_authorizer(&AuthorizerRecord {
+            component_appid: COMPONENT.into(),
+            appid: appid.clone(),
+            wx_token: "wxtoken-1".into(),
+            nick_name: None,
+            head_img: None,
+            service_type_id: None,
+            verify_type_info: None,
+            user_name: None,
+            alias: None,
+            func_info: None,
+            authorized: true,
+        })
+        .await
+        .unwrap();
+    let token = Token::new(info["authorizer_access_token"].as_str().unwrap(), 7200).with_refresh_token(info["authorizer_refresh_token"].as_str().unwrap());
+    store.save_token(&TokenKey::new(COMPONENT, TokenKind::AuthorizerAccessToken, &appid), &token).await.unwrap();
+    appid
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registered_platform_serves_its_component_and_authorizer_tokens() {
+    let sb = start(SandboxConfig::default()).await;
+    let db = TestDb::create(Backend::Sqlite).await;
+    let store = db.store().await;
+    let authorizer = platform_state(&sb, &store).await;
+    let svc = service(&sb.url(), &db, None).await;
+    let issued = |p: &str| sb.issued().get(p).copied().unwrap_or(0);
+    let before = issued("/cgi-bin/component/api_component_token");
+
+    // Unknown until the platform is registered (its secret refreshes the component token).
+    let component = ServiceTokenSource::new(&svc.url(), COMPONENT, None).unwrap();
+    assert_eq!(component.token().await.unwrap_err().code(), Some(40013));
+    svc.apps().create_platform(COMPONENT, COMPONENT_SECRET).await.unwrap();
+    let (ct, _) = component.token().await.expect("component token");
+    assert_eq!(issued("/cgi-bin/component/api_component_token"), before + 1, "the service fetched one with the pushed ticket");
+    let v = post(&sb, "/cgi-bin/component/api_create_preauthcode", &[("component_access_token", &ct)], serde_json::json!({ "component_appid": COMPONENT })).await;
+    assert!(v["pre_auth_code"].is_string(), "WeChat accepts the served component token: {v}");
+
+    // The authorizer's token: the one the platform stored, then a refreshed one after 40001.
+    let source = Arc::new(ServiceTokenSource::new(&svc.url(), &authorizer, None).unwrap());
+    let api = ApiClient::new(&authorizer, Transport::new(Some(&sb.url())), source.clone());
+    api.request(Http::Get, "/cgi-bin/user/get", &[], None).await.expect("authorizer call");
+    assert_eq!(issued("/cgi-bin/component/api_authorizer_token"), 0, "the stored token was used");
+    sb.invalidate_all_tokens();
+    api.request(Http::Get, "/cgi-bin/user/get", &[], None).await.expect("after 40001 the service refreshed");
+    assert_eq!(issued("/cgi-bin/component/api_authorizer_token"), 1);
+    let ticket = ServiceTokenSource::jsapi_ticket(&svc.url(), &authorizer, None).unwrap();
+    assert!(!ticket.token().await.expect("authorizer jsapi ticket").0.is_empty());
+    assert!(ServiceTokenSource::jsapi_ticket(&svc.url(), COMPONENT, None).unwrap().token().await.is_err(), "a platform has no jsapi ticket");
+    svc.close().await;
+}

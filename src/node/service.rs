@@ -75,3 +75,9 @@ pub async fn install_schema(db: String) -> napi::Result<InstallResult> {
 pub async fn add_service_app(db: String, appid: String, secret: String) -> napi::Result<()> {
     crate::service::admin::add_app(&db, &appid, &secret).await.napi()
 }
+
+/// Registers a third-party platform (component appid + secret) with the token service's database.
+#[napi]
+pub async fn add_service_platform(db: String, component_appid: String, secret: String) -> napi::Result<()> {
+    crate::service::admin::add_platform(&db, &component_appid, &secret).await.napi()
+}

@@ -39,3 +39,17 @@ pub async fn add_app(db: &str, appid: &str, secret: &str) -> Result<()> {
     store.close().await;
     r
 }
+
+/// Registers (or re-keys) a third-party platform (its component secret).
+pub async fn add_platform(db: &str, component_appid: &str, secret: &str) -> Result<()> {
+    super::apps::check_appid(component_appid)?;
+    super::apps::check_secret(secret)?;
+    let store = open(db).await?;
+    let r = async {
+        store.migrate().await?;
+        store.save_platform(component_appid, secret).await
+    }
+    .await;
+    store.close().await;
+    r
+}

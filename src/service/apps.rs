@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::metrics::{Metered, Metrics};
 use crate::api::{AccountTokenFetch, TicketFetch, TokenSource, CGI_TOKEN};
+use crate::component::fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, API_AUTHORIZER_TOKEN, API_COMPONENT_TOKEN};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::token::{CellOptions, Token, TokenCell, TokenKey, TokenKind};
@@ -14,7 +15,8 @@ use crate::wechat::Transport;
 
 pub struct AppCells {
     pub token: Arc<TokenCell>,
-    pub ticket: Arc<TokenCell>,
+    /// None for a platform (no jsapi ticket).
+    pub ticket: Option<Arc<TokenCell>>,
 }
 
 pub struct Apps {
@@ -60,45 +62,99 @@ impl Apps {
         Ok(())
     }
 
-    /// The cells of a registered account; None for an unknown appid.
+    fn cell(&self, key: TokenKey, fetch: impl crate::token::Fetch, endpoint: &'static str) -> Arc<TokenCell> {
+        TokenCell::new(key, Some(self.store.clone()), Arc::new(Metered::new(fetch, endpoint, self.metrics.clone())), self.opts.clone())
+    }
+
+    fn ticket_cell(&self, key: TokenKey, token: &Arc<TokenCell>) -> Arc<TokenCell> {
+        let source: Arc<dyn TokenSource> = token.clone();
+        self.cell(key, TicketFetch::new("jsapi", self.transport.clone(), source), "/cgi-bin/ticket/getticket")
+    }
+
+    fn remember(&self, appid: &str, cells: AppCells) -> Arc<AppCells> {
+        self.map().entry(appid.to_owned()).or_insert(Arc::new(cells)).clone()
+    }
+
+    /// The cells behind an appid: a registered account, a registered
+    /// platform (its component_access_token), or an authorizer of one (the
+    /// platform's own cell keys). None for an unknown appid.
     pub async fn get(&self, appid: &str) -> Result<Option<Arc<AppCells>>> {
         if let Some(c) = self.map().get(appid) {
             return Ok(Some(c.clone()));
         }
         check_appid(appid)?;
-        let Some(secret) = self.store.app_secret(appid).await? else { return Ok(None) };
-        let fetch = AccountTokenFetch { appid: appid.to_owned(), secret, transport: self.transport.clone(), stable: false };
-        let token = TokenCell::new(
-            TokenKey::account(appid, TokenKind::AccessToken),
-            Some(self.store.clone()),
-            Arc::new(Metered::new(fetch, CGI_TOKEN, self.metrics.clone())),
-            self.opts.clone(),
-        );
-        let source: Arc<dyn TokenSource> = token.clone();
-        let ticket = TokenCell::new(
-            TokenKey::account(appid, TokenKind::JsapiTicket),
-            Some(self.store.clone()),
-            Arc::new(Metered::new(TicketFetch::new("jsapi", self.transport.clone(), source), "/cgi-bin/ticket/getticket", self.metrics.clone())),
-            self.opts.clone(),
-        );
-        let cells = Arc::new(AppCells { token, ticket });
-        Ok(Some(self.map().entry(appid.to_owned()).or_insert(cells).clone()))
+        if let Some(secret) = self.store.app_secret(appid).await? {
+            let fetch = AccountTokenFetch { appid: appid.to_owned(), secret, transport: self.transport.clone(), stable: false };
+            let token = self.cell(TokenKey::account(appid, TokenKind::AccessToken), fetch, CGI_TOKEN);
+            let ticket = Some(self.ticket_cell(TokenKey::account(appid, TokenKind::JsapiTicket), &token));
+            return Ok(Some(self.remember(appid, AppCells { token, ticket })));
+        }
+        if self.store.platform_secret(appid).await?.is_some() {
+            let token = self.component(appid).await?.expect("registered");
+            return Ok(Some(self.remember(appid, AppCells { token, ticket: None })));
+        }
+        for component_appid in self.store.list_platforms().await? {
+            if !self.store.authorizer_by_appid(&component_appid, appid).await?.is_some_and(|r| r.authorized) {
+                continue;
+            }
+            let Some(component) = self.component(&component_appid).await? else { continue };
+            let fetch = AuthorizerTokenFetch {
+                component_appid: component_appid.clone(),
+                authorizer_appid: appid.to_owned(),
+                transport: self.transport.clone(),
+                store: self.store.clone(),
+                access_token: component,
+            };
+            let token = self.cell(TokenKey::new(&component_appid, TokenKind::AuthorizerAccessToken, appid), fetch, API_AUTHORIZER_TOKEN);
+            let ticket = Some(self.ticket_cell(TokenKey::new(&component_appid, TokenKind::JsapiTicket, appid), &token));
+            return Ok(Some(self.remember(appid, AppCells { token, ticket })));
+        }
+        Ok(None)
+    }
+
+    /// A registered platform's component_access_token cell.
+    async fn component(&self, component_appid: &str) -> Result<Option<Arc<TokenCell>>> {
+        if let Some(c) = self.map().get(component_appid) {
+            return Ok(Some(c.token.clone()));
+        }
+        let Some(secret) = self.store.platform_secret(component_appid).await? else { return Ok(None) };
+        let fetch = ComponentTokenFetch { appid: component_appid.to_owned(), secret, store: self.store.clone(), transport: self.transport.clone() };
+        let token = self.cell(TokenKey::component(component_appid, TokenKind::ComponentAccessToken), fetch, API_COMPONENT_TOKEN);
+        Ok(Some(self.remember(component_appid, AppCells { token, ticket: None }).token.clone()))
+    }
+
+    /// Registers (or re-keys) a third-party platform: its component token and
+    /// every authorizer's token are then served (the ticket comes from the
+    /// platform's own pushes into the same database).
+    pub async fn create_platform(&self, component_appid: &str, secret: &str) -> Result<()> {
+        check_appid(component_appid)?;
+        check_secret(secret)?;
+        self.store.save_platform(component_appid, secret).await?;
+        self.map().clear();
+        Ok(())
     }
 
     /// One sweep of proactive refreshes: every registered account's token,
     /// and the tickets someone has asked for.
     pub async fn refresh_due(&self) {
-        let apps = match self.store.list_apps().await {
+        let mut ids = match self.store.list_apps().await {
             Ok(a) => a,
             Err(e) => return super::log("store_error", &format!("\"error\":{}", json_str(&e.to_string()))),
         };
-        for appid in apps {
+        for component_appid in self.store.list_platforms().await.unwrap_or_default() {
+            ids.push(component_appid.clone());
+            let authorizers = self.store.list_authorizers(&component_appid).await.unwrap_or_default();
+            ids.extend(authorizers.into_iter().filter(|r| r.authorized && r.component_appid == component_appid).map(|r| r.appid));
+        }
+        for appid in ids {
             let Ok(Some(c)) = self.get(&appid).await else { continue };
             if let Err(e) = c.token.refresh_if_due().await {
-                super::log("refresh_failed", &format!("\"appid\":{},\"kind\":\"access_token\",\"error\":{}", json_str(&appid), json_str(&e.to_string())));
+                super::log("refresh_failed", &format!("\"appid\":{},\"error\":{}", json_str(&appid), json_str(&e.to_string())));
             }
-            if matches!(c.ticket.peek().await, Ok(Some(_))) {
-                let _ = c.ticket.refresh_if_due().await;
+            if let Some(ticket) = &c.ticket {
+                if matches!(ticket.peek().await, Ok(Some(_))) {
+                    let _ = ticket.refresh_if_due().await;
+                }
             }
         }
     }

@@ -27,6 +27,7 @@ type S = State<Arc<Shared>>;
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/wechat/app/create", get(create).post(create))
+        .route("/wechat/platform/create", get(create_platform).post(create_platform))
         .route("/{appid}/wechat/token/get", get(token_get))
         .route("/{appid}/wechat/ticket/get", get(ticket_get))
         .route("/{appid}/wechat/token/refresh", post(token_refresh))
@@ -46,6 +47,7 @@ fn error_reply(e: &Error) -> Response {
     match e {
         Error::WeChat { code, .. } => reply(StatusCode::BAD_GATEWAY, *code, &e.to_string()),
         Error::InvalidArgument { .. } => reply(StatusCode::BAD_REQUEST, 40097, &e.to_string()),
+        Error::NotFound(_) => reply(StatusCode::NOT_FOUND, 40013, &e.to_string()),
         Error::NotReady(_) => reply(StatusCode::SERVICE_UNAVAILABLE, -1, &e.to_string()),
         _ => reply(StatusCode::SERVICE_UNAVAILABLE, -1, &e.to_string()),
     }
@@ -72,12 +74,21 @@ fn bearer_ok(h: &HeaderMap, expected: &str) -> bool {
 }
 
 async fn create(State(s): S, Query(q): Query<HashMap<String, String>>) -> Response {
+    register(&s, &q, false).await
+}
+
+async fn create_platform(State(s): S, Query(q): Query<HashMap<String, String>>) -> Response {
+    register(&s, &q, true).await
+}
+
+async fn register(s: &Shared, q: &HashMap<String, String>, platform: bool) -> Response {
     let (Some(appid), Some(secret)) = (q.get("appid"), q.get("secret")) else {
         return reply(StatusCode::BAD_REQUEST, 40097, "appid and secret are required");
     };
-    match s.apps.create(appid, secret).await {
+    let r = if platform { s.apps.create_platform(appid, secret).await } else { s.apps.create(appid, secret).await };
+    match r {
         Ok(()) => {
-            super::log("app_created", &format!("\"appid\":{}", json_str(appid)));
+            super::log(if platform { "platform_created" } else { "app_created" }, &format!("\"appid\":{}", json_str(appid)));
             reply(StatusCode::OK, 0, "success")
         }
         Err(e) => error_reply(&e),
@@ -113,15 +124,19 @@ async fn token_get(State(s): S, Path(appid): Path<String>) -> Response {
 }
 
 async fn ticket_get(State(s): S, Path(appid): Path<String>) -> Response {
-    match s.apps.get(&appid).await {
-        Ok(Some(c)) => match c.ticket.get().await {
-            Ok(t) => {
-                s.metrics.served("jsapi_ticket");
-                token_reply("ticket", &t)
-            }
-            Err(e) => error_reply(&e),
-        },
-        Ok(None) => unknown(&appid),
+    let cells = match s.apps.get(&appid).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return unknown(&appid),
+        Err(e) => return error_reply(&e),
+    };
+    let Some(ticket) = &cells.ticket else {
+        return error_reply(&Error::NotFound(format!("{appid} is a platform: it has no jsapi ticket")));
+    };
+    match ticket.get().await {
+        Ok(t) => {
+            s.metrics.served("jsapi_ticket");
+            token_reply("ticket", &t)
+        }
         Err(e) => error_reply(&e),
     }
 }

@@ -13,6 +13,7 @@
 
 mod authorizers;
 mod db;
+mod platforms;
 mod schema;
 mod tokens;
 
