@@ -11,7 +11,7 @@ pub struct Installed {
 
 async fn open(db: &str) -> Result<Store> {
     let mut cfg = StoreConfig::new(db);
-    cfg.max_connections = 1;
+    cfg.max_connections = 2;
     Store::connect(&cfg).await
 }
 

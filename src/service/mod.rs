@@ -26,7 +26,8 @@ pub use metrics::Metrics;
 /// How often every registered app's cells are checked for a due refresh.
 const SWEEP_EVERY: Duration = Duration::from_millis(500);
 
-#[derive(Clone, Debug, Default)]
+/// No Debug: it carries the auth token.
+#[derive(Clone, Default)]
 pub struct ServiceConfig {
     pub db: String,
     pub host: Option<String>,
