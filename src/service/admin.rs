@@ -28,26 +28,21 @@ pub async fn install(db: &str) -> Result<Installed> {
 
 /// Registers (or re-keys) an account with the token service's database.
 pub async fn add_app(db: &str, appid: &str, secret: &str) -> Result<()> {
+    register(db, appid, secret, false).await
+}
+
+/// Registers (or re-keys) a third-party platform (its component secret).
+pub async fn add_platform(db: &str, component_appid: &str, secret: &str) -> Result<()> {
+    register(db, component_appid, secret, true).await
+}
+
+async fn register(db: &str, appid: &str, secret: &str, platform: bool) -> Result<()> {
     super::apps::check_appid(appid)?;
     super::apps::check_secret(secret)?;
     let store = open(db).await?;
     let r = async {
         store.migrate().await?;
-        store.save_app(appid, secret).await
-    }
-    .await;
-    store.close().await;
-    r
-}
-
-/// Registers (or re-keys) a third-party platform (its component secret).
-pub async fn add_platform(db: &str, component_appid: &str, secret: &str) -> Result<()> {
-    super::apps::check_appid(component_appid)?;
-    super::apps::check_secret(secret)?;
-    let store = open(db).await?;
-    let r = async {
-        store.migrate().await?;
-        store.save_platform(component_appid, secret).await
+        if platform { store.save_platform(appid, secret).await } else { store.save_app(appid, secret).await }
     }
     .await;
     store.close().await;

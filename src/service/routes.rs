@@ -14,7 +14,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
-use super::apps::json_str;
+use super::apps::{json_str, AppCells};
 use super::Shared;
 use crate::error::Error;
 use crate::token::Token;
@@ -109,35 +109,41 @@ fn unknown(appid: &str) -> Response {
     reply(StatusCode::NOT_FOUND, 40013, &format!("appid {appid} is not registered with this token service"))
 }
 
-async fn token_get(State(s): S, Path(appid): Path<String>) -> Response {
-    match s.apps.get(&appid).await {
-        Ok(Some(c)) => match c.token.get().await {
-            Ok(t) => {
-                s.metrics.served("access_token");
-                token_reply("access_token", &t)
-            }
-            Err(e) => error_reply(&e),
-        },
-        Ok(None) => unknown(&appid),
+/// The cells behind `appid`, or the answer for an unknown one / a store error.
+async fn cells(s: &Shared, appid: &str) -> Result<Arc<AppCells>, Response> {
+    match s.apps.get(appid).await {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(unknown(appid)),
+        Err(e) => Err(error_reply(&e)),
+    }
+}
+
+/// Counts and answers a token (`field` is "access_token" or "ticket").
+fn served(s: &Shared, field: &'static str, r: crate::error::Result<Token>) -> Response {
+    match r {
+        Ok(t) => {
+            s.metrics.served(field);
+            token_reply(field, &t)
+        }
         Err(e) => error_reply(&e),
     }
 }
 
+async fn token_get(State(s): S, Path(appid): Path<String>) -> Response {
+    match cells(&s, &appid).await {
+        Ok(c) => served(&s, "access_token", c.token.get().await),
+        Err(r) => r,
+    }
+}
+
 async fn ticket_get(State(s): S, Path(appid): Path<String>) -> Response {
-    let cells = match s.apps.get(&appid).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return unknown(&appid),
-        Err(e) => return error_reply(&e),
+    let c = match cells(&s, &appid).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
-    let Some(ticket) = &cells.ticket else {
-        return error_reply(&Error::NotFound(format!("{appid} is a platform: it has no jsapi ticket")));
-    };
-    match ticket.get().await {
-        Ok(t) => {
-            s.metrics.served("jsapi_ticket");
-            token_reply("ticket", &t)
-        }
-        Err(e) => error_reply(&e),
+    match &c.ticket {
+        Some(ticket) => served(&s, "ticket", ticket.get().await),
+        None => error_reply(&Error::NotFound(format!("{appid} is a platform: it has no jsapi ticket"))),
     }
 }
 
@@ -156,16 +162,9 @@ async fn token_refresh(State(s): S, Path(appid): Path<String>, Query(q): Query<H
     let Some(failed) = rejected_token(&q, &body).filter(|t| !t.is_empty()) else {
         return reply(StatusCode::BAD_REQUEST, 40097, "access_token (the token WeChat rejected) is required");
     };
-    match s.apps.get(&appid).await {
-        Ok(Some(c)) => match s.apps.refresh(&c, &failed).await {
-            Ok(t) => {
-                s.metrics.served("access_token");
-                token_reply("access_token", &t)
-            }
-            Err(e) => error_reply(&e),
-        },
-        Ok(None) => unknown(&appid),
-        Err(e) => error_reply(&e),
+    match cells(&s, &appid).await {
+        Ok(c) => served(&s, "access_token", s.apps.refresh(&c, &failed).await),
+        Err(r) => r,
     }
 }
 
