@@ -196,7 +196,7 @@ async function serveChild(dbUrl, apiBase) {
   child.stderr.on('data', (d) => { out += d })
   for await (const chunk of child.stdout) {
     out += chunk
-    const m = /listening on (http:\S+)/.exec(out)
+    const m = /listening on (http:\S+)\n/.exec(out)
     if (m) return { child, url: m[1], log: () => out }
   }
   throw new Error(`serve exited: ${out}`)

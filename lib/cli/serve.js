@@ -37,10 +37,13 @@ module.exports = async function serve(argv) {
     allowOpen: v['allow-open'],
   })
   console.log(`token service listening on ${svc.url}`)
+  // The server runs on native threads: this keeps node's loop alive for it.
+  const alive = setInterval(() => {}, 1 << 30)
   let closing = false
   const stop = (sig) => {
     if (closing) return
     closing = true
+    clearInterval(alive)
     console.log(`${sig}: finishing in-flight requests …`)
     svc.close().then(() => process.exit(0), () => process.exit(1))
   }
