@@ -4,7 +4,7 @@
 const { test, describe, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const { once } = require('events')
-const { ThirdpartyServer } = require('..')
+const { ThirdpartyServer, WeChatAPIError } = require('..')
 const { platformSetup, readBody } = require('./helpers/platform')
 
 const FAST = { apiBase: undefined, maxTickMs: 300, pollIntervalMs: 100, pushTicketIntervalMs: 1000 }
@@ -146,7 +146,7 @@ describe('modern surface', { timeout: 90000 }, () => {
   test('a reused auth code is a WeChatAPIError with the errcode', async () => {
     const { authCode } = await env.sandbox.authorize(env.creds.appid, {})
     await platform.handleAuthCode(authCode)
-    await assert.rejects(platform.handleAuthCode(authCode), (e) => e.name === 'WeChatAPIError' && typeof e.code === 'number' && e.code !== 0)
+    await assert.rejects(platform.handleAuthCode(authCode), (e) => e instanceof WeChatAPIError && e.name === 'WeChatAPIError' && typeof e.code === 'number' && e.code !== 0)
   })
 
   test('an authorized push stores the authorizer; unauthorized revokes it', async () => {

@@ -5,6 +5,7 @@
 // methods with (err, result) callbacks or promises.
 const { EventEmitter } = require('events')
 const { binding, convertError, settle, splitCallback } = require('./native')
+const { StoreError, WeChatAPIError } = require('./errors')
 const { Client } = require('./client')
 const { middleware } = require('./middleware')
 
@@ -130,10 +131,10 @@ class ThirdpartyServer extends EventEmitter {
         this.ticket_ready = true
         return this._emitSafe('ticket')
       case 'db_error':
-        return this._emitSafe('db_error', Object.assign(new Error(ev.message), { name: 'StoreError' }))
+        return this._emitSafe('db_error', new StoreError(ev.message))
       case 'refresh_failed': {
-        const err = Object.assign(new Error(ev.message), { tokenKind: ev.tokenKind, appid: ev.appid || undefined })
-        if (ev.code != null) Object.assign(err, { name: 'WeChatAPIError', code: ev.code })
+        const err = ev.code != null ? new WeChatAPIError(ev.message, ev.code) : new Error(ev.message)
+        Object.assign(err, { tokenKind: ev.tokenKind, appid: ev.appid || undefined })
         return this._emitSafe('refresh_failed', err)
       }
       default:
