@@ -4,7 +4,9 @@
 
 mod account;
 mod cells;
+pub mod endpoints;
 mod jssdk;
+mod media;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,12 +15,13 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::wechat::endpoints::{self, Http};
+use endpoints::{Body, Http};
 use crate::wechat::Transport;
 
 pub use account::{AccountTokenFetch, CGI_STABLE_TOKEN, CGI_TOKEN};
 pub use cells::TicketFetch;
 pub use jssdk::{js_config, js_signature};
+pub use media::{Download, FileSource};
 
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -96,8 +99,11 @@ impl ApiClient {
     pub async fn call(&self, method: &str, args: &[Value]) -> Result<Value> {
         let ep = endpoints::find(method)
             .ok_or_else(|| Error::invalid("method", format!("{method} is not an official-account API method")))?;
-        let (query, body) = endpoints::build_request(ep, args)?;
-        let v = self.request(ep.http, ep.path, &query, body.as_ref()).await?;
+        if matches!(ep.body, Body::Upload(_) | Body::RawUpload | Body::Download) {
+            return Err(Error::invalid("method", format!("{method} sends or receives a file: use upload / download")));
+        }
+        let req = endpoints::build_request(ep, args)?;
+        let v = self.request(ep.http, req.path, &req.query, req.body.as_ref()).await?;
         if let Some(o) = &self.observer {
             o.observe(method, &v).await;
         }
@@ -200,7 +206,7 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-trait GuardExt<T> {
+pub(crate) trait GuardExt<T> {
     async fn map_err_guard(self, client: &ApiClient) -> Result<T>;
 }
 

@@ -233,5 +233,5 @@ impl NativeClient {
 /// Names of the table-driven wechat-api methods (lib/client.js makes one JS method each).
 #[napi]
 pub fn api_methods() -> Vec<String> {
-    crate::wechat::endpoints::ENDPOINTS.iter().map(|e| e.name.to_owned()).collect()
+    crate::api::endpoints::all().map(|e| e.name.to_owned()).collect()
 }
