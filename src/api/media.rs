@@ -16,6 +16,8 @@ use crate::error::{Error, Result};
 pub enum FileSource {
     Path(PathBuf),
     Bytes { data: Vec<u8>, filename: String },
+    /// A multipart body made elsewhere (wechat-api's *Stream forms).
+    Encoded { data: Vec<u8>, content_type: String },
 }
 
 impl FileSource {
@@ -23,6 +25,7 @@ impl FileSource {
         match self {
             FileSource::Path(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into()),
             FileSource::Bytes { filename, .. } => filename.clone(),
+            FileSource::Encoded { .. } => "media".into(),
         }
     }
 
@@ -33,7 +36,7 @@ impl FileSource {
                 let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
                 Ok((reqwest::Body::from(file), len))
             }
-            FileSource::Bytes { data, .. } => Ok((reqwest::Body::from(data.clone()), data.len() as u64)),
+            FileSource::Bytes { data, .. } | FileSource::Encoded { data, .. } => Ok((reqwest::Body::from(data.clone()), data.len() as u64)),
         }
     }
 }
@@ -64,7 +67,14 @@ impl ApiClient {
                 match ep.body {
                     Body::RawUpload => {
                         q.push(("filename", filename.as_str()));
-                        self.transport.post_body(req.path, &q, body).await
+                        self.transport.post_body(req.path, &q, body, None).await
+                    }
+                    Body::Forward => {
+                        let ctype = match file {
+                            FileSource::Encoded { content_type, .. } => content_type.as_str(),
+                            _ => return Err(Error::invalid("req", "must be a multipart request stream")),
+                        };
+                        self.transport.post_body(req.path, &q, body, Some(ctype)).await
                     }
                     Body::Upload(field) => {
                         let mime = mime_of(filename);

@@ -23,6 +23,7 @@ impl<T> IntoNapi<T> for crate::error::Result<T> {
     }
 }
 
+mod client;
 mod crypto;
 mod message;
 mod sandbox;

@@ -68,9 +68,13 @@ impl Transport {
         self.send_json(self.client.post(self.url(path)).query(query).multipart(form)).await
     }
 
-    /// POST a raw body (the shop's picture upload).
-    pub async fn post_body(&self, path: &str, query: &[(&str, &str)], body: reqwest::Body) -> Result<Value> {
-        self.send_json(self.client.post(self.url(path)).query(query).body(body)).await
+    /// POST a raw body (the shop's picture upload, forwarded multipart bodies).
+    pub async fn post_body(&self, path: &str, query: &[(&str, &str)], body: reqwest::Body, content_type: Option<&str>) -> Result<Value> {
+        let mut req = self.client.post(self.url(path)).query(query).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        self.send_json(req).await
     }
 
     /// GET raw bytes (media download). A JSON body with an errcode is an error.

@@ -1,5 +1,6 @@
 //! Uploads (multipart from a file path or bytes) and downloads. The file
-//! argument is named `filepath` (or `req` for wechat-api's *Stream forms).
+//! argument is named `filepath`, or `req` for wechat-api's *Stream forms,
+//! which forward an incoming multipart request's body as it is.
 
 use super::{Body, Endpoint};
 
@@ -8,15 +9,15 @@ const MATERIAL: &str = "/cgi-bin/material/add_material";
 
 pub static ENDPOINTS: &[Endpoint] = &[
     ep!("uploadMedia", Post, MEDIA, ["filepath", "type"], [("type", "$type")], Body::Upload("media")),
-    ep!("uploadMediaStream", Post, MEDIA, ["req", "type"], [("type", "$type")], Body::Upload("media")),
+    ep!("uploadMediaStream", Post, MEDIA, ["req", "type"], [("type", "$type")], Body::Forward),
     ep!("uploadImage", Post, "/cgi-bin/media/uploadimg", ["filepath"], [], Body::Upload("media")),
-    ep!("uploadImageStream", Post, "/cgi-bin/media/uploadimg", ["req"], [], Body::Upload("media")),
+    ep!("uploadImageStream", Post, "/cgi-bin/media/uploadimg", ["req"], [], Body::Forward),
     ep!("uploadVoice", Post, MEDIA, ["filepath"], [("type", "voice")], Body::Upload("media")),
     ep!("uploadVideo", Post, MEDIA, ["filepath"], [("type", "video")], Body::Upload("media")),
     ep!("uploadThumb", Post, MEDIA, ["filepath"], [("type", "thumb")], Body::Upload("media")),
-    ep!("uploadVoiceStream", Post, MEDIA, ["req"], [("type", "voice")], Body::Upload("media")),
-    ep!("uploadVideoStream", Post, MEDIA, ["req"], [("type", "video")], Body::Upload("media")),
-    ep!("uploadThumbStream", Post, MEDIA, ["req"], [("type", "thumb")], Body::Upload("media")),
+    ep!("uploadVoiceStream", Post, MEDIA, ["req"], [("type", "voice")], Body::Forward),
+    ep!("uploadVideoStream", Post, MEDIA, ["req"], [("type", "video")], Body::Forward),
+    ep!("uploadThumbStream", Post, MEDIA, ["req"], [("type", "thumb")], Body::Forward),
     ep!("uploadMaterial", Post, MATERIAL, ["filepath", "type"], [("type", "$type")], Body::Upload("media")),
     ep!("uploadVideoMaterial", Post, MATERIAL, ["filepath", "description"], [("type", "video")], Body::Upload("media")),
     ep!("uploadImageMaterial", Post, MATERIAL, ["filepath"], [("type", "image")], Body::Upload("media")),

@@ -28,6 +28,8 @@ pub enum Body {
     Upload(&'static str),
     /// The file is the raw body (the shop's picture upload).
     RawUpload,
+    /// An already multipart-encoded body, forwarded with its content type.
+    Forward,
     /// The answer is bytes (media download); a JSON answer is returned as JSON.
     Download,
 }
@@ -106,7 +108,7 @@ pub struct Built {
 /// The request for a call of `ep` with `values`.
 pub fn build_request(ep: &Endpoint, values: &[Value]) -> Result<Built> {
     for (i, p) in ep.params.iter().enumerate() {
-        let file = matches!(ep.body, Body::Upload(_) | Body::RawUpload) && matches!(*p, "filepath" | "req");
+        let file = matches!(ep.body, Body::Upload(_) | Body::RawUpload | Body::Forward) && matches!(*p, "filepath" | "req");
         if !file && !p.ends_with('?') && values.get(i).map_or(true, Value::is_null) {
             return Err(Error::invalid(p, format!("is required by {}", ep.name)));
         }
@@ -122,7 +124,7 @@ pub fn build_request(ep: &Endpoint, values: &[Value]) -> Result<Built> {
     }
     let mut path = ep.path;
     let body = match &ep.body {
-        Body::None | Body::Upload(_) | Body::RawUpload => None,
+        Body::None | Body::Upload(_) | Body::RawUpload | Body::Forward => None,
         // get_material takes its media_id in a JSON body; get takes it in the query.
         Body::Download => (ep.http == Http::Post).then(|| serde_json::json!({ "media_id": args.get("mediaId") })),
         Body::Template(t) => {
