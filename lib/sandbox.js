@@ -205,6 +205,9 @@ class Sandbox {
   /** Bodies kept by message and long-tail endpoints: [{ path, appid, body, at }]. */
   recordedCalls() { return this.#run(arguments, (path) => this.#ops.recordedCalls(pathArg(path))) }
 
+  /** Every request that reached a WeChat path: [{ method, path, query (no access_token), body, contentType, at }]. */
+  requests() { return this.#run(arguments, (path) => this.#ops.requests(pathArg(path)), records) }
+
   /** The next `count` (default 1) calls of `path` ('*' = any) suffer `fault`. */
   injectFault() {
     return this.#run(arguments, (path, fault, count = 1) => {
@@ -263,6 +266,7 @@ function nativeOps(n) {
     invalidTokenCalls: () => n.invalidTokenCalls(),
     pushes: () => n.pushes(),
     recordedCalls: (p) => n.recordedCalls(p),
+    requests: (p) => n.requests(p),
     injectFault: (p, f, c) => n.injectFault(p, f, c),
     setFailureRate: (p, r, f) => n.setFailureRate(p, r, f),
     clearFaults: () => n.clearFaults(),
@@ -306,6 +310,7 @@ function httpOps(base) {
     invalidTokenCalls: () => get('/invalid_token_calls'),
     pushes: () => get('/pushes'),
     recordedCalls: (p) => get(p == null ? '/recorded' : `/recorded?path=${q(p)}`),
+    requests: (p) => get(p == null ? '/requests' : `/requests?path=${q(p)}`),
     injectFault: async (path, fault, count) => { await post('/faults', { path, fault, count }) },
     setFailureRate: async (path, rate, fault) => { await post('/failure_rate', { path, rate, fault }) },
     clearFaults: async () => { await call('DELETE', '/faults') },

@@ -126,6 +126,11 @@ impl NativeSandbox {
     }
 
     #[napi]
+    pub fn requests(&self, path: Option<String>) -> Value {
+        to_json(self.inner.requests(path.as_deref()))
+    }
+
+    #[napi]
     pub fn recorded_calls(&self, path: Option<String>) -> Value {
         to_json(self.inner.recorded_calls(path.as_deref()))
     }

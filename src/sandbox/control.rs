@@ -65,6 +65,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/invalid_token_calls", get(invalid_token_calls))
         .route("/pushes", get(pushes))
         .route("/recorded", get(recorded))
+        .route("/requests", get(requests))
         .route("/faults", get(pending_faults).post(inject_fault).delete(clear_faults))
         .route("/failure_rate", post(failure_rate))
         .route("/invalidate_tokens", post(invalidate_tokens))
@@ -172,6 +173,10 @@ async fn invalid_token_calls(State(s): S) -> Answer {
 
 async fn pushes(State(s): S) -> Answer {
     Ok(Json(json!(sb(s).pushes())))
+}
+
+async fn requests(State(s): S, Query(q): Query<HashMap<String, String>>) -> Answer {
+    Ok(Json(json!(sb(s).requests(q.get("path").map(String::as_str)))))
 }
 
 async fn recorded(State(s): S, Query(q): Query<HashMap<String, String>>) -> Answer {

@@ -144,6 +144,7 @@ pub(crate) async fn wechat(State(shared): State<Arc<Shared>>, ConnectInfo(conn):
         .unwrap_or("")
         .to_owned();
     let req = Req { query: parse_query(parts.uri.query()), path, body, content_type };
+    shared.lock().log_request(parts.method.as_str(), &req);
     let reply = route(&shared, &req).await;
     if reply.is_success() {
         *shared.lock().issued.entry(req.path).or_default() += 1;

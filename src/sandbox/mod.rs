@@ -15,7 +15,9 @@ mod content;
 mod control;
 mod faults;
 mod http;
+mod blacklist;
 mod longtail;
+mod requests;
 mod oauth;
 mod push;
 mod state;
@@ -29,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use requests::ReceivedRequest;
 pub use config::{
     AuthorizeOptions, Authorized, ComponentRegistration, Fault, InvalidTokenCall, Lifetimes, PushRecord, RecordedCall,
     SandboxConfig,
@@ -254,6 +257,11 @@ impl Sandbox {
     /// Every push sent, with the receiver's answer.
     pub fn pushes(&self) -> Vec<PushRecord> {
         self.st().pushes.clone()
+    }
+
+    /// Every request that reached a WeChat path (`path`: only that path).
+    pub fn requests(&self, path: Option<&str>) -> Vec<ReceivedRequest> {
+        self.st().requests.iter().filter(|c| path.is_none_or(|p| c.path == p)).cloned().collect()
     }
 
     /// Bodies recorded by message-sending and long-tail endpoints (`path`: only that path).

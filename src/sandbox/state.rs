@@ -64,6 +64,7 @@ pub(crate) struct State {
     pub invalid_calls: Vec<InvalidTokenCall>,
     pub faults: Faults,
     pub recorded: Vec<RecordedCall>,
+    pub requests: Vec<super::requests::ReceivedRequest>,
     pub pushes: Vec<PushRecord>,
 }
 
@@ -81,6 +82,7 @@ impl State {
             invalid_calls: Vec::new(),
             faults: Faults::default(),
             recorded: Vec::new(),
+            requests: Vec::new(),
             pushes: Vec::new(),
         }
     }
@@ -120,6 +122,11 @@ impl State {
     pub fn log_invalid(&mut self, path: &str, reason: &str, appid: Option<String>) {
         let at = self.now_ms();
         push_capped(&mut self.invalid_calls, InvalidTokenCall { path: path.to_owned(), reason: reason.to_owned(), appid, at });
+    }
+
+    pub fn log_request(&mut self, method: &str, req: &Req) {
+        let at = self.now_ms();
+        push_capped(&mut self.requests, super::requests::ReceivedRequest::of(method, req, at));
     }
 
     pub fn record(&mut self, path: &str, appid: Option<&str>, body: Value) {
