@@ -5,4 +5,5 @@ module.exports = {
   ...require('./lib/errors'),
   ...require('./lib/sandbox'),
   ...require('./lib/server'),
+  ...require('./lib/api'),
 }

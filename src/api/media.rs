@@ -52,7 +52,7 @@ impl ApiClient {
     /// arguments with the file's place left null.
     pub async fn upload(&self, method: &str, file: FileSource, args: &[Value]) -> Result<Value> {
         let ep = endpoints::find(method).ok_or_else(|| Error::invalid("method", format!("{method} is not an upload method")))?;
-        let req = endpoints::build_request(ep, args)?;
+        let req = endpoints::build_request(ep, args, &self.appid)?;
         if let FileSource::Path(p) = &file {
             tokio::fs::metadata(p).await.map_err(|e| Error::invalid("filepath", format!("cannot be read: {e}")))?;
         }
@@ -96,7 +96,7 @@ impl ApiClient {
     pub async fn download(&self, method: &str, args: &[Value]) -> Result<Download> {
         let ep = endpoints::find(method).filter(|e| matches!(e.body, Body::Download));
         let ep = ep.ok_or_else(|| Error::invalid("method", format!("{method} is not a download method")))?;
-        let req = endpoints::build_request(ep, args)?;
+        let req = endpoints::build_request(ep, args, &self.appid)?;
         let (data, content_type) = self
             .authed(|token| {
                 let req = &req;

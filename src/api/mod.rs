@@ -112,7 +112,7 @@ impl ApiClient {
         if matches!(ep.body, Body::Upload(_) | Body::RawUpload | Body::Forward | Body::Download) {
             return Err(Error::invalid("method", format!("{method} sends or receives a file: use upload / download")));
         }
-        let req = endpoints::build_request(ep, args)?;
+        let req = endpoints::build_request(ep, args, &self.appid)?;
         let v = self.request(ep.http, req.path, &req.query, req.body.as_ref()).await?;
         if let Some(o) = &self.observer {
             o.observe(method, &v).await;

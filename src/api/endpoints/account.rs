@@ -57,11 +57,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ep!("getMassMessageStatus", Post, "/cgi-bin/message/mass/get", ["messageId"], [], Body::Template(r#"{"msg_id":"$messageId"}"#)),
     ep!("uploadNewsMaterial", Post, "/cgi-bin/material/add_news", ["news"], [], Body::Template(r#""$news""#)),
     ep!("updateNewsMaterial", Post, "/cgi-bin/material/update_news", ["news"], [], Body::Template(r#""$news""#)),
-    ep!("getMaterial", Post, "/cgi-bin/material/get_material", ["mediaId"], [], Body::Template(r#"{"media_id":"$mediaId"}"#)),
     ep!("removeMaterial", Post, "/cgi-bin/material/del_material", ["mediaId"], [], Body::Template(r#"{"media_id":"$mediaId"}"#)),
     ep!("getMaterialCount", Get, "/cgi-bin/material/get_materialcount", [], [], Body::None),
     ep!("getMaterials", Post, "/cgi-bin/material/batchget_material", ["type", "offset", "count"], [], Body::Template(r#"{"type":"$type","offset":"$offset","count":"$count"}"#)),
-    ep!("getMedia", Get, "/cgi-bin/media/get", ["mediaId"], [("media_id", "$mediaId")], Body::None),
     ep!("createMenu", Post, "/cgi-bin/menu/create", ["menu"], [], Body::Template(r#""$menu""#)),
     ep!("getMenu", Get, "/cgi-bin/menu/get", [], [], Body::None),
     ep!("removeMenu", Get, "/cgi-bin/menu/delete", [], [], Body::None),
@@ -211,6 +209,7 @@ fn scene(args: &Args, id_action: &'static str, str_action: &'static str) -> Resu
 fn semantic(args: &Args) -> Result<Value> {
     let mut body = args.need("opts")?.clone();
     let obj = body.as_object_mut().ok_or_else(|| Error::invalid("opts", "must be an object"))?;
+    obj.insert("appid".into(), json!(args.appid));
     if let Some(uid) = args.get("uid") {
         obj.insert("uid".into(), uid.clone());
     }

@@ -49,6 +49,8 @@ pub struct Endpoint {
 pub struct Args<'a> {
     pub(crate) params: &'static [&'static str],
     pub(crate) values: &'a [Value],
+    /// The account the call acts for.
+    pub appid: &'a str,
 }
 
 impl<'a> Args<'a> {
@@ -106,7 +108,7 @@ pub struct Built {
 }
 
 /// The request for a call of `ep` with `values`.
-pub fn build_request(ep: &Endpoint, values: &[Value]) -> Result<Built> {
+pub fn build_request(ep: &Endpoint, values: &[Value], appid: &str) -> Result<Built> {
     for (i, p) in ep.params.iter().enumerate() {
         let file = matches!(ep.body, Body::Upload(_) | Body::RawUpload | Body::Forward) && matches!(*p, "filepath" | "req");
         if !file && !p.ends_with('?') && values.get(i).map_or(true, Value::is_null) {
@@ -115,7 +117,7 @@ pub fn build_request(ep: &Endpoint, values: &[Value]) -> Result<Built> {
     }
     let normalized = normalize(ep.name, values);
     let values = normalized.as_deref().unwrap_or(values);
-    let args = Args { params: ep.params, values };
+    let args = Args { params: ep.params, values, appid };
     let mut query = Vec::new();
     for (k, t) in ep.query {
         if let Some(v) = fill(&Value::String((*t).to_owned()), &args) {
@@ -188,5 +190,19 @@ fn normalize(name: &str, values: &[Value]) -> Option<Vec<Value>> {
         // getUser(openid) is getUser({openid, lang: 'en'}).
         ("getUser", Some(Value::String(openid))) => Some(vec![serde_json::json!({ "openid": openid })]),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn method_names_are_unique_and_templates_parse() {
+        let mut seen = std::collections::HashSet::new();
+        for e in super::all() {
+            assert!(seen.insert(e.name), "{} appears twice", e.name);
+            if let super::Body::Template(t) = e.body {
+                assert!(serde_json::from_str::<serde_json::Value>(t).is_ok(), "{}", e.name);
+            }
+        }
     }
 }
