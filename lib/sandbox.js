@@ -205,7 +205,7 @@ class Sandbox {
   /** Bodies kept by message and long-tail endpoints: [{ path, appid, body, at }]. */
   recordedCalls() { return this.#run(arguments, (path) => this.#ops.recordedCalls(pathArg(path))) }
 
-  /** Every request that reached a WeChat path: [{ method, path, query (no access_token), body, contentType, at }]. */
+  /** Every request that reached a WeChat path: [{ method, path, query (no tokens or secrets), body, contentType, at }]. */
   requests() { return this.#run(arguments, (path) => this.#ops.requests(pathArg(path)), records) }
 
   /** The next `count` (default 1) calls of `path` ('*' = any) suffer `fault`. */

@@ -325,4 +325,6 @@ class ThirdpartyServer extends EventEmitter {
   }
 }
 
+require('./admin')(ThirdpartyServer)
+
 module.exports = { ThirdpartyServer, Client }

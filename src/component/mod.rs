@@ -2,6 +2,7 @@
 //! authorizers (official accounts) that authorized it, and API clients
 //! acting for them. `ThirdpartyServer` in JS is a thin skin over this.
 
+mod admin;
 mod authorizers;
 pub mod events;
 pub mod fetchers;

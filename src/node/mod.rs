@@ -23,6 +23,7 @@ impl<T> IntoNapi<T> for crate::error::Result<T> {
     }
 }
 
+mod admin;
 mod client;
 mod crypto;
 mod message;

@@ -17,6 +17,7 @@ mod faults;
 mod http;
 mod blacklist;
 mod longtail;
+mod open;
 mod requests;
 mod oauth;
 mod push;

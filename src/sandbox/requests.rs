@@ -8,11 +8,13 @@ use serde_json::Value;
 
 use super::state::Req;
 
+const CREDENTIALS: [&str; 4] = ["access_token", "component_access_token", "secret", "appsecret"];
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReceivedRequest {
     pub method: String,
     pub path: String,
-    /// The query without `access_token` (a credential, and different every run).
+    /// The query without credentials (tokens: secret, and different every run).
     pub query: BTreeMap<String, String>,
     /// JSON bodies parsed; others as text (at most 2000 characters); none: null.
     pub body: Value,
@@ -22,7 +24,7 @@ pub struct ReceivedRequest {
 
 impl ReceivedRequest {
     pub(crate) fn of(method: &str, req: &Req, at: u64) -> Self {
-        let query = req.query.iter().filter(|(k, _)| k.as_str() != "access_token").map(|(k, v)| (k.clone(), v.clone())).collect();
+        let query = req.query.iter().filter(|(k, _)| !CREDENTIALS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
         let body = if req.body.is_empty() {
             Value::Null
         } else {

@@ -65,6 +65,10 @@ pub(crate) struct State {
     pub faults: Faults,
     pub recorded: Vec<RecordedCall>,
     pub requests: Vec<super::requests::ReceivedRequest>,
+    /// Open-platform account of each official account (appid → open_appid).
+    pub open_accounts: HashMap<String, String>,
+    /// Every open-platform account created (it outlives unbinding).
+    pub open_platforms: std::collections::HashSet<String>,
     pub pushes: Vec<PushRecord>,
 }
 
@@ -83,6 +87,8 @@ impl State {
             faults: Faults::default(),
             recorded: Vec::new(),
             requests: Vec::new(),
+            open_accounts: HashMap::new(),
+            open_platforms: Default::default(),
             pushes: Vec::new(),
         }
     }

@@ -4,7 +4,8 @@
 //! template (`Body::Build`).
 //!
 //! Template leaves: `"$arg"` or `"$arg.field"` take an argument (omitted when
-//! absent), `"$arg|default"` falls back to a literal; anything else is literal.
+//! absent), `"$arg|default"` falls back to a literal, `"$@appid"` is the
+//! account the call acts for; anything else is literal.
 //! A parameter named with a trailing `?` is optional. Rows are grouped by
 //! WeChat's own areas, one file each.
 
@@ -153,6 +154,7 @@ fn scalar_string(v: &Value) -> String {
 /// Replaces `$arg` leaves; returns None when the leaf's argument is absent.
 fn fill(template: &Value, args: &Args) -> Option<Value> {
     match template {
+        Value::String(s) if s == "$@appid" => Some(Value::String(args.appid.to_owned())),
         Value::String(s) if s.starts_with('$') => {
             let (path, default) = match s[1..].split_once('|') {
                 Some((p, d)) => (p, Some(d)),

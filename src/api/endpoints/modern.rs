@@ -35,6 +35,11 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ep!("getRid", Post, "/cgi-bin/openapi/rid/get", ["rid"], [], Body::Template(r#"{"rid":"$rid"}"#)),
     ep!("getApiDomainIp", Get, "/cgi-bin/get_api_domain_ip", [], [], Body::None),
     ep!("checkCallback", Post, "/cgi-bin/callback/check", ["action?", "checkOperator?"], [], Body::Template(r#"{"action":"$action|all","check_operator":"$checkOperator|DEFAULT"}"#)),
+    // open-platform account of this account (for an authorizer: with its token)
+    ep!("createOpenAccount", Post, "/cgi-bin/open/create", [], [], Body::Template(r#"{"appid":"$@appid"}"#)),
+    ep!("bindOpenAccount", Post, "/cgi-bin/open/bind", ["openAppid"], [], Body::Template(r#"{"appid":"$@appid","open_appid":"$openAppid"}"#)),
+    ep!("unbindOpenAccount", Post, "/cgi-bin/open/unbind", ["openAppid"], [], Body::Template(r#"{"appid":"$@appid","open_appid":"$openAppid"}"#)),
+    ep!("getOpenAccount", Post, "/cgi-bin/open/get", [], [], Body::Template(r#"{"appid":"$@appid"}"#)),
     // short keys
     ep!("genShortKey", Post, "/cgi-bin/shorten/gen", ["longData", "expireSeconds?"], [], Body::Template(r#"{"long_data":"$longData","expire_seconds":"$expireSeconds"}"#)),
     ep!("fetchShortKey", Post, "/cgi-bin/shorten/fetch", ["shortKey"], [], Body::Template(r#"{"short_key":"$shortKey"}"#)),
