@@ -6,7 +6,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{now_ms, AccountTokenFetch, ApiClient, BoxFut, TicketFetch, TokenSource};
+use serde_json::Value;
+
+use super::{now_ms, AccountTokenFetch, ApiClient, BoxFut, CallObserver, TicketFetch, TokenSource};
 use crate::error::{Error, Result};
 use crate::store::{Store, StoreConfig};
 use crate::token::{CellOptions, Fetch, TokenCell, TokenKey, TokenKind};
@@ -68,8 +70,11 @@ pub async fn own_client(cfg: OwnConfig) -> Result<Own> {
         let f = Arc::new(TicketFetch::new(name, transport.clone(), token.clone()));
         TokenCell::new(TokenKey::account(&cfg.appid, kind), store.clone(), f, CellOptions::default())
     };
-    let client = ApiClient::new(&cfg.appid, transport.clone(), token.clone())
+    let mut client = ApiClient::new(&cfg.appid, transport.clone(), token.clone())
         .with_tickets(ticket(TokenKind::JsapiTicket, "jsapi"), ticket(TokenKind::WxCardTicket, "wx_card"));
+    if let Some(s) = &store {
+        client = client.with_observer(Arc::new(Followers { store: s.clone(), appid: cfg.appid.clone() }));
+    }
     Ok(Own { client, store, user_tokens })
 }
 
@@ -131,6 +136,40 @@ impl TokenSource for UserTokens {
                 *held = None;
             }
             Ok(())
+        })
+    }
+}
+
+/// The original library's default hooks for an account's own client with a
+/// database: followers seen through getUser / batchGetUsers go to
+/// wx_followers_info, getFollowers' openids to wx_followers (one row each);
+/// the account's appid stands in the wx_token column.
+struct Followers {
+    store: Store,
+    appid: String,
+}
+
+impl CallObserver for Followers {
+    fn observe<'a>(&'a self, method: &'a str, result: &'a Value) -> BoxFut<'a, ()> {
+        Box::pin(async move {
+            let saved = match method {
+                "getUser" => self.store.save_follower(&self.appid, result).await,
+                "batchGetUsers" => {
+                    let list = result.get("user_info_list").and_then(Value::as_array).cloned().unwrap_or_default();
+                    let mut r = Ok(());
+                    for u in list.iter().filter(|u| u.get("openid").is_some()) {
+                        r = r.and(self.store.save_follower(&self.appid, u).await);
+                    }
+                    r
+                }
+                "getFollowers" => {
+                    let ids: Vec<String> = result.pointer("/data/openid").and_then(Value::as_array).map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+                    self.store.save_follower_openids(&self.appid, &ids).await
+                }
+                _ => Ok(()),
+            };
+            // A hook must not fail the call; the store error is the app's to see elsewhere.
+            let _ = saved;
         })
     }
 }

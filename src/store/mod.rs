@@ -13,6 +13,7 @@
 
 mod authorizers;
 mod db;
+mod followers;
 mod schema;
 mod tokens;
 
