@@ -1270,6 +1270,8 @@ export class API {
   setEndpoint(domain: string): void
   /** wechat-api's setOpts: `timeout` (ms) is honoured. */
   setOpts(opts: { timeout?: number }): void
+  /** wechat-api's API.patch: a new method `(info, callback)` POSTing JSON to WeChat's `apiUrl` with the token. */
+  static patch(functionName: string, apiUrl: string, override?: boolean): void
 }
 export interface API extends Client {}
 

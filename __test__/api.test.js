@@ -264,3 +264,50 @@ test('default hooks with options.db: getFollowers openids upserted in wx_followe
   assert.strictEqual(q(`SELECT nickname FROM wx_followers_info WHERE openid = '${user.openid}' LIMIT 1`), user.nickname)
   assert.strictEqual(Number(q('SELECT COUNT(DISTINCT openid) FROM wx_followers_info')), 2)
 })
+
+test("wechat-api's README examples run unchanged (apart from the require line)", async (t) => {
+  const { sandbox, appid, secret } = await setup(t)
+  const WechatAPI = require('..').API
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxtp-readme-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const cwd = process.cwd()
+  process.chdir(dir)
+  t.after(() => process.chdir(cwd))
+  process.env.WXTHIRDPARTY_API_BASE = sandbox.url
+  t.after(() => { delete process.env.WXTHIRDPARTY_API_BASE })
+  const openid = (await sandbox.followers(appid))[0]
+
+  // Usage
+  const api = new WechatAPI(appid, secret)
+  const [err, data, res] = await new Promise((resolve) => api.updateRemark(openid, 'remarked', (...a) => resolve(a)))
+  assert.strictEqual(err, null)
+  assert.strictEqual(data.errcode, 0)
+  assert.strictEqual(res.status, 200)
+
+  // patch()
+  WechatAPI.patch('updateInfo', 'https://api.weixin.qq.com/card/membercard/updateuser')
+  const jsonInfo = { code: '12312313', card_id: 'p1Pj9jr90_SQRaVqYI239Ka1erkI', bonus: 3000 }
+  const patched = await new Promise((resolve, reject) => api.updateInfo(jsonInfo, (e, d) => (e ? reject(e) : resolve(d))))
+  assert.strictEqual(patched.errcode, 0)
+  assert.deepStrictEqual((await sandbox.requests('/card/membercard/updateuser')).pop().body, jsonInfo)
+  assert.throws(() => WechatAPI.patch('uploadLogo', 'https://api.weixin.qq.com/card/membercard/updateuser'), /already has a prototype named \[uploadLogo\]/)
+
+  // 多进程: tokens in a file
+  const shared = new WechatAPI(appid, secret, function (callback) {
+    fs.readFile('access_token.txt', 'utf8', function (err, txt) {
+      if (err) { return callback(err) }
+      callback(null, JSON.parse(txt))
+    })
+  }, function (token, callback) {
+    fs.writeFile('access_token.txt', JSON.stringify(token), callback)
+  })
+  // wechat-api's own first call fails the same way when the file is missing.
+  await assert.rejects(shared.getTags(), /ENOENT/)
+  fs.writeFileSync('access_token.txt', 'null')
+  await shared.getTags()
+  const saved = JSON.parse(fs.readFileSync('access_token.txt', 'utf8'))
+  assert.strictEqual(typeof saved.accessToken, 'string')
+  assert.ok(saved.expireTime > Date.now())
+  await api.close()
+  await shared.close()
+})

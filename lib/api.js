@@ -65,6 +65,26 @@ class API extends Client {
   }
 }
 
+/**
+ * wechat-api's API.patch(name, url, override): a new method `(info, callback)`
+ * that POSTs `info` as JSON to WeChat's `url` with the access token.
+ */
+API.patch = function (functionName, apiUrl, override) {
+  if (typeof apiUrl !== 'string') throw new TypeError('apiUrl: must be the WeChat URL string')
+  if (typeof functionName !== 'string' || functionName === '') throw new TypeError('functionName: must be a non-empty string')
+  if (Client.prototype[functionName] || API.prototype[functionName]) {
+    if (override !== true) throw new Error(`wechat-api already has a prototype named [${functionName}], use "true" as third param to override it or change your new function name.`)
+    console.warn(`wechat-api already has a prototype named [${functionName}], will override the orignal one.`)
+  }
+  const u = new URL(apiUrl)
+  const query = [...u.searchParams].filter(([k]) => k !== 'access_token')
+  const method = function (info, callback) {
+    return this._run(functionName, [info], callback, (n) => n.postPath(u.pathname, query, info === undefined ? {} : info))
+  }
+  // On Client too, so createClient clients get it as wechat-api users expect of "the API".
+  Client.prototype[functionName] = method
+}
+
 // wechat-api's token object and user storage, bridged to the native source.
 function userTokenStore(getToken, saveToken) {
   const call = (fn, ...args) =>

@@ -151,6 +151,15 @@ impl NativeClient {
         Ok(self.result(run(async move { c.call(&method, &args).await }).await?))
     }
 
+    /// POSTs `body` to `path` (with its own query pairs) as an authenticated
+    /// call: wechat-api's `API.patch` methods.
+    #[napi]
+    pub async fn post_path(&self, path: String, query: Vec<Vec<String>>, body: Value) -> Result<CallResult> {
+        let q: Vec<(String, String)> = query.into_iter().filter_map(|p| Some((p.first()?.clone(), p.get(1).cloned().unwrap_or_default()))).collect();
+        let c = self.client.clone();
+        Ok(self.result(run(async move { c.request(crate::api::endpoints::Http::Post, &path, &q, Some(&body)).await }).await?))
+    }
+
     /// Uploads `file` (a path, or a Buffer named `filename`; with
     /// `contentType`, a Buffer that already is a multipart body) for `method`.
     #[napi]
