@@ -172,13 +172,14 @@ class Client {
     const hook = this.hooks[method]
     const temp = {}
     const ctx = this._context
+    const wantRes = typeof callback === 'function'
     let res
     const p = new Promise((resolve, reject) => {
       const go = () => {
         this._native
           .then(async (n) => {
             if (this._tokenStore) await this._tokenStore.offer(n)
-            const out = await exec(n)
+            const out = await exec(n, wantRes)
             res = out.res || undefined
             if (out.freshToken && this._tokenStore) await this._tokenStore.save(out.freshToken)
             return out.data
@@ -235,13 +236,13 @@ for (const [method, m] of TABLE) {
       return { data: d.json != null ? d.json : d.data, res: d.res }
     }
   } else {
-    body = function (args, n) {
-      return n.call(method, args.map(plain))
+    body = function (args, n, wantRes) {
+      return n.call(method, args.map(plain), wantRes)
     }
   }
   Client.prototype[method] = function (...all) {
     const [args, cb] = splitCallback(all)
-    return this._run(method, args, cb, (n) => body(args, n))
+    return this._run(method, args, cb, (n, wantRes) => body(args, n, wantRes))
   }
 }
 // Coded natively, not table rows.
@@ -249,7 +250,7 @@ for (const method of binding.apiMethods()) {
   if (Client.prototype[method]) continue
   Client.prototype[method] = function (...all) {
     const [args, cb] = splitCallback(all)
-    return this._run(method, args, cb, (n) => n.call(method, args.map(plain)))
+    return this._run(method, args, cb, (n, wantRes) => n.call(method, args.map(plain), wantRes))
   }
 }
 

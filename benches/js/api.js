@@ -6,6 +6,7 @@
 'use strict'
 const { spawn } = require('child_process')
 const crypto = require('crypto')
+const http = require('http')
 const path = require('path')
 const WechatAPI = require('wechat-api')
 const { API, connectSandbox } = require('../..')
@@ -15,7 +16,7 @@ const ROUND_MS = 2000
 const ROUNDS = 3
 
 function startSandboxProcess() {
-  const script = `require(${JSON.stringify(path.join(__dirname, '..', '..'))}).startSandbox().then((s) => { console.log(s.url); setInterval(() => {}, 1e9) })`
+  const script = `require(${JSON.stringify(path.join(__dirname, '..', '..'))}).startSandbox().then((s) => { globalThis.sandbox = s; console.log(s.url); setInterval(() => {}, 1 << 30) })`
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
   return new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve({ url: d.toString().trim(), child }))
@@ -50,6 +51,9 @@ async function main() {
     const ours = new API(appid, secret, { apiBase: url })
     const theirs = new WechatAPI(appid, secret)
     theirs.endpoint = url
+    // A keep-alive agent: without one, urllib opens a connection per call and
+    // 64 in flight exhaust the listener; this is wechat-api at its best.
+    theirs.setOpts({ agent: new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT }), timeout: 15000 })
     const callTheirs = () => new Promise((resolve, reject) => theirs.getTags((err, data) => (err ? reject(err) : resolve(data))))
     await ours.getTags()
     await callTheirs()

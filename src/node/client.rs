@@ -23,7 +23,17 @@ where
     T: Send + 'static,
     F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
 {
-    let (out, meta) = tokio::spawn(with_response_meta(fut)).await.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?;
+    run_with(true, fut).await
+}
+
+/// `want_res` false: skip collecting the headers nobody will read (promise callers).
+async fn run_with<T, F>(want_res: bool, fut: F) -> Result<(T, Option<ResponseMeta>)>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
+{
+    let joined = if want_res { tokio::spawn(with_response_meta(fut)).await } else { tokio::spawn(async move { (fut.await, None) }).await };
+    let (out, meta) = joined.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?;
     Ok((out.napi()?, meta))
 }
 
@@ -145,10 +155,11 @@ impl NativeClient {
         }
     }
 
+    /// `wantRes`: also return the HTTP status and headers (callback callers).
     #[napi]
-    pub async fn call(&self, method: String, args: Vec<Value>) -> Result<CallResult> {
+    pub async fn call(&self, method: String, args: Vec<Value>, want_res: Option<bool>) -> Result<CallResult> {
         let c = self.client.clone();
-        Ok(self.result(run(async move { c.call(&method, &args).await }).await?))
+        Ok(self.result(run_with(want_res.unwrap_or(true), async move { c.call(&method, &args).await }).await?))
     }
 
     /// POSTs `body` to `path` (with its own query pairs) as an authenticated
