@@ -1,0 +1,26 @@
+//! The consent-page URLs, byte for byte as wechat-oauth builds them (Node's
+//! `querystring.stringify`, then `#wechat_redirect`).
+
+/// Consent pages live on open.weixin.qq.com, not on the API host.
+pub const AUTHORIZE: &str = "https://open.weixin.qq.com/connect/oauth2/authorize";
+pub const QRCONNECT: &str = "https://open.weixin.qq.com/connect/qrconnect";
+
+/// Node's `querystring.escape`: everything but `A-Za-z0-9-_.!~*'()` is
+/// percent-encoded as UTF-8 (the same set as `encodeURIComponent`).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `base?k=v&…#wechat_redirect` in the given order.
+pub fn build(base: &str, pairs: &[(&str, &str)]) -> String {
+    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", escape(k), escape(v))).collect();
+    format!("{base}?{}#wechat_redirect", query.join("&"))
+}
