@@ -7,6 +7,7 @@ const { EventEmitter } = require('events')
 const { binding, convertError, settle, splitCallback } = require('./native')
 const { Client } = require('./client')
 const { middleware } = require('./middleware')
+const { OAuth } = require('./oauth')
 
 const FLAGS = ['ticket_ready', 'access_token_ready', 'preauthcode_ready']
 
@@ -224,6 +225,14 @@ class ThirdpartyServer extends EventEmitter {
     requireString(appid, 'user.appid')
     if (!this.db_ready) throw new Error('createClient: the database is not connected yet (wait for db_ready or await getAuthorizer first)')
     return new Client(this._native.client(appid), { component: this, user })
+  }
+
+  /**
+   * wechat-oauth's OAuth acting for an authorizer (component OAuth);
+   * options: { isMiniProgram, getToken, saveToken }.
+   */
+  oauth(authorizerAppid, options) {
+    return OAuth.forAuthorizer(this, authorizerAppid, options)
   }
 
   check_ticket(callback) {

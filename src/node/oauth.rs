@@ -105,16 +105,6 @@ impl NativeOAuth {
     }
 
     #[napi]
-    pub fn authorize_url(&self, redirect: String, state: String, scope: String) -> String {
-        self.inner.authorize_url(&redirect, &state, &scope)
-    }
-
-    #[napi]
-    pub fn authorize_url_for_website(&self, redirect: String, state: String, scope: String) -> String {
-        self.inner.authorize_url_for_website(&redirect, &state, &scope)
-    }
-
-    #[napi]
     pub async fn access_token(&self, code: String, save: bool) -> Result<OAuthTokenData> {
         let o = self.inner.clone();
         spawn(async move { o.access_token(&code, save).await.map(Into::into) }).await
@@ -164,12 +154,6 @@ impl NativeOAuth {
         spawn(async move { o.stored_session_key(&openid).await }).await
     }
 
-    /// WXBizDataCrypt with this appid (watermark checked).
-    #[napi]
-    pub fn decrypt(&self, session_key: String, encrypted_data: String, iv: String) -> Result<Value> {
-        self.inner.decrypt(&session_key, &encrypted_data, &iv).napi()
-    }
-
     #[napi]
     pub async fn close(&self) -> Result<()> {
         let o = self.inner.clone();
@@ -178,5 +162,16 @@ impl NativeOAuth {
             Ok(())
         })
         .await
+    }
+}
+
+/// The consent-page URL, built without an instance (it needs no I/O):
+/// `website` for the QR-code login page.
+#[napi]
+pub fn oauth_authorize_url(appid: String, component_appid: Option<String>, redirect: String, state: String, scope: String, website: bool) -> String {
+    if website {
+        crate::oauth::urls::website(&appid, &redirect, &state, &scope)
+    } else {
+        crate::oauth::urls::authorize(&appid, component_appid.as_deref(), &redirect, &state, &scope)
     }
 }

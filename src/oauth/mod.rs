@@ -152,22 +152,14 @@ impl OAuth {
         self.is_mini_program
     }
 
-    /// The in-app consent page URL (wechat-oauth's `getAuthorizeURL`); on
-    /// behalf of an authorizer it carries `component_appid`.
+    /// The in-app consent page URL (wechat-oauth's `getAuthorizeURL`).
     pub fn authorize_url(&self, redirect: &str, state: &str, scope: &str) -> String {
-        let scope = if scope.is_empty() { "snsapi_base" } else { scope };
-        let mut pairs = vec![("appid", self.appid()), ("redirect_uri", redirect), ("response_type", "code"), ("scope", scope), ("state", state)];
-        if let Some(c) = self.upstream.component_appid() {
-            pairs.push(("component_appid", c));
-        }
-        urls::build(urls::AUTHORIZE, &pairs)
+        urls::authorize(self.appid(), self.upstream.component_appid(), redirect, state, scope)
     }
 
     /// The QR-code login page for websites (`getAuthorizeURLForWebsite`).
     pub fn authorize_url_for_website(&self, redirect: &str, state: &str, scope: &str) -> String {
-        let scope = if scope.is_empty() { "snsapi_login" } else { scope };
-        let pairs = [("appid", self.appid()), ("redirect_uri", redirect), ("response_type", "code"), ("scope", scope), ("state", state)];
-        urls::build(urls::QRCONNECT, &pairs)
+        urls::website(self.appid(), redirect, state, scope)
     }
 
     async fn store(&self) -> Result<Store> {

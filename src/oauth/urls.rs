@@ -24,3 +24,20 @@ pub fn build(base: &str, pairs: &[(&str, &str)]) -> String {
     let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", escape(k), escape(v))).collect();
     format!("{base}?{}#wechat_redirect", query.join("&"))
 }
+
+/// The in-app consent page (`snsapi_base` by default); on behalf of an
+/// authorizer it carries `component_appid`.
+pub fn authorize(appid: &str, component_appid: Option<&str>, redirect: &str, state: &str, scope: &str) -> String {
+    let scope = if scope.is_empty() { "snsapi_base" } else { scope };
+    let mut pairs = vec![("appid", appid), ("redirect_uri", redirect), ("response_type", "code"), ("scope", scope), ("state", state)];
+    if let Some(c) = component_appid {
+        pairs.push(("component_appid", c));
+    }
+    build(AUTHORIZE, &pairs)
+}
+
+/// The QR-code login page for websites (`snsapi_login` by default).
+pub fn website(appid: &str, redirect: &str, state: &str, scope: &str) -> String {
+    let scope = if scope.is_empty() { "snsapi_login" } else { scope };
+    build(QRCONNECT, &[("appid", appid), ("redirect_uri", redirect), ("response_type", "code"), ("scope", scope), ("state", state)])
+}
