@@ -67,6 +67,9 @@ function run(args, fn) {
   return settle(p, cb)
 }
 
+/** The constructor's private entry for `forAuthorizer`. */
+const ON_BEHALF = Symbol('on behalf of an authorizer')
+
 class OAuth {
   /**
    * new OAuth(appid, appsecret, getToken?, saveToken?, isMiniProgram?, options?)
@@ -74,6 +77,7 @@ class OAuth {
    * new OAuth(appid, appsecret, { db, isMiniProgram, getToken, saveToken, apiBase }).
    */
   constructor(appid, appsecret, getToken, saveToken, isMiniProgram, options) {
+    if (appid === ON_BEHALF) { init(this, appsecret); return }
     if (getToken && typeof getToken === 'object') {
       options = getToken
       ;({ getToken, saveToken, isMiniProgram } = options)
@@ -105,14 +109,12 @@ class OAuth {
     nonEmpty('authorizerAppid', authorizerAppid)
     const o = options == null ? {} : options
     if (typeof o !== 'object') throw new TypeError('options: must be an object')
-    const self = Object.create(OAuth.prototype)
     let made = null
     const native = () => platform._core().then((n) => {
       if (!made || made.platform !== n) made = { platform: n, oauth: n.oauth(authorizerAppid, !!o.isMiniProgram) }
       return made.oauth
     })
-    init(self, { ...o, appid: authorizerAppid, componentAppid: platform.component_appid, native })
-    return self
+    return new OAuth(ON_BEHALF, { ...o, appid: authorizerAppid, componentAppid: platform.component_appid, native })
   }
 
   getAuthorizeURL(redirect, state, scope) {
