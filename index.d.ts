@@ -481,6 +481,8 @@ export class OAuth {
   constructor(appid: string, appsecret: string, options: OAuthOptions)
   readonly appid: string
   readonly isMiniProgram: boolean
+  /** Accepted for wechat-oauth compatibility; requests keep the native limits (15 s, connect 5 s). */
+  setOpts(opts: Record<string, any>): void
   getAuthorizeURL(redirect: string, state?: string, scope?: string): string
   getAuthorizeURLForWebsite(redirect: string, state?: string, scope?: string): string
   getAccessToken(code: string): Promise<OAuthAccessToken>

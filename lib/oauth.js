@@ -117,6 +117,15 @@ class OAuth {
     return new OAuth(ON_BEHALF, { ...o, appid: authorizerAppid, componentAppid: platform.component_appid, native })
   }
 
+  /**
+   * wechat-oauth's urllib defaults. Accepted so existing code runs; requests
+   * use the native transport's limits (15 s, connect 5 s).
+   */
+  setOpts(opts) {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError('opts: must be an object')
+    this.defaults = opts || {}
+  }
+
   getAuthorizeURL(redirect, state, scope) {
     return this.#url(redirect, state, scope, false)
   }

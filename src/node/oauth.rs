@@ -116,12 +116,6 @@ impl NativeOAuth {
         spawn(async move { o.refresh_access_token(&refresh_token, save).await.map(Into::into) }).await
     }
 
-    #[napi]
-    pub async fn stored_token(&self, openid: String) -> Result<Option<OAuthTokenData>> {
-        let o = self.inner.clone();
-        spawn(async move { o.stored_token(&openid).await.map(|t| t.map(Into::into)) }).await
-    }
-
     /// The profile with the stored token (refreshed once when expired).
     #[napi]
     pub async fn get_user(&self, openid: String, lang: String) -> Result<Value> {
