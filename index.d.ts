@@ -498,6 +498,9 @@ export interface MiniProgramDecryptOptions {
   openid?: string
 }
 
+/** getUser for a user who never authorized (wechat-oauth's error name); at run time also a NotFoundError. */
+export class NoOAuthTokenError extends WxThirdpartyError { name: 'NoOAuthTokenError' }
+
 export class OAuth {
   constructor(appid: string, appsecret: string, getToken?: OAuthGetToken | null, saveToken?: OAuthSaveToken | null, isMiniProgram?: boolean, options?: OAuthOptions)
   constructor(appid: string, appsecret: string, options: OAuthOptions)

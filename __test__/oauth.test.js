@@ -6,7 +6,7 @@ const { test, describe, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('crypto')
 const WechatOAuth = require('wechat-oauth')
-const { OAuth, startSandbox } = require('..')
+const { OAuth, NoOAuthTokenError, NotFoundError, startSandbox } = require('..')
 const { credentials, tempSqlite } = require('./helpers/platform')
 
 const REFRESH = '/sns/oauth2/refresh_token'
@@ -162,7 +162,8 @@ for (const mode of ['store', 'callbacks']) {
 
     test('getUser for a user who never authorized: NoOAuthTokenError, no WeChat call', async () => {
       const before = await env.sandbox.counters()
-      await assert.rejects(oauth.getUser('o-never-seen'), (e) => e.name === 'NoOAuthTokenError' && /o-never-seen/.test(e.message))
+      await assert.rejects(oauth.getUser('o-never-seen'),
+        (e) => e instanceof NoOAuthTokenError && e instanceof NotFoundError && e.name === 'NoOAuthTokenError' && /o-never-seen/.test(e.message))
       assert.deepEqual(await env.sandbox.counters(), before)
     })
 

@@ -4,6 +4,7 @@
 // wechat-oauth's getToken / saveToken callbacks are honoured when given.
 const { binding, convertError, settle, splitCallback } = require('./native')
 const { WXBizDataCrypt } = require('./crypto')
+const { NotFoundError } = require('./errors')
 
 /** wechat-oauth's AccessToken: `data` as WeChat sent it plus `create_at` (ms). */
 class AccessToken {
@@ -47,11 +48,11 @@ function viaCallback(fn, self, ...args) {
   })
 }
 
-function noToken(openid) {
-  const err = new Error(`No token for ${openid}, please authorize first.`)
-  err.name = 'NoOAuthTokenError'
-  return err
-}
+/** wechat-oauth's error for a user with no kept token; a NotFoundError too. */
+class NoOAuthTokenError extends NotFoundError {}
+Object.defineProperty(NoOAuthTokenError.prototype, 'name', { value: 'NoOAuthTokenError', writable: true, configurable: true })
+
+const noToken = (openid) => new NoOAuthTokenError(`No token for ${openid}, please authorize first.`)
 
 /** Validates the arguments, runs `fn` and adapts to Promise / callback. */
 function run(args, fn) {
@@ -96,7 +97,7 @@ class OAuth {
         appsecret,
         isMiniProgram: !!isMiniProgram,
         db: o.db || undefined,
-        apiBase: o.apiBase || process.env.WXTHIRDPARTY_API_BASE || undefined,
+        apiBase: o.apiBase || undefined,
       })
     } catch (e) {
       throw convertError(e)
@@ -296,4 +297,4 @@ function init(self, { appid, componentAppid, isMiniProgram, getToken, saveToken,
   }
 }
 
-module.exports = { OAuth }
+module.exports = { OAuth, NoOAuthTokenError }

@@ -123,13 +123,9 @@ impl OAuth {
         check("appid", appid)?;
         check("appsecret", secret)?;
         let upstream = Upstream { appid: appid.into(), credential: Credential::Secret(secret.into()), transport: Transport::new(api_base) };
-        let db = db.filter(|d| !d.is_empty()).unwrap_or("sqlite::memory:");
+        let cfg = StoreConfig::new(db.filter(|d| !d.is_empty()).unwrap_or("sqlite::memory:"));
         // The store opens on first use; say now if the URL cannot work.
-        let lower = db.to_ascii_lowercase();
-        if !["mysql://", "mariadb://", "postgres://", "postgresql://", "sqlite:"].iter().any(|p| lower.starts_with(p)) {
-            return Err(Error::invalid("db", "expected a mysql://, postgres://, sqlite:// or sqlite::memory: URL"));
-        }
-        let cfg = StoreConfig::new(db);
+        cfg.check()?;
         Ok(OAuth::with(upstream, is_mini_program, StoreSource::Own { cfg, store: tokio::sync::OnceCell::new() }))
     }
 
