@@ -8,25 +8,8 @@ const assert = require('node:assert/strict')
 const urllib = require('urllib')
 const WechatOAuth = require('wechat-oauth')
 const { OAuth, startSandbox } = require('../..')
+const { measure } = require('./_measure')
 
-/** Operations per CPU-second of a sync `fn` (best of 5 rounds of ~0.4 s). */
-function measure(fn, ms = 400, rounds = 5) {
-  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) * 1e3 }
-  for (let t = Date.now(); Date.now() - t < 150;) fn()
-  let best = 0
-  for (let r = 0; r < rounds; r++) {
-    const start = cpu()
-    let ops = 0
-    let elapsed = 0
-    while (elapsed < ms * 1e6) {
-      for (let i = 0; i < 256; i++) fn()
-      ops += 256
-      elapsed = cpu() - start
-    }
-    best = Math.max(best, ops / (elapsed / 1e9))
-  }
-  return best
-}
 
 /** Calls per wall-second of a sequential async `fn` (best of `rounds`, interleaved by the caller). */
 async function measureAsync(fn, n = 300) {

@@ -206,16 +206,17 @@ impl OAuth {
     pub async fn access_token(&self, code: &str, save: bool) -> Result<UserToken> {
         check("code", code)?;
         let t = self.upstream.exchange_code(code).await?;
-        if save {
-            self.save(&t).await?;
-        }
-        Ok(t)
+        self.keep(t, save).await
     }
 
     /// Refreshes with `refresh_token`; with `save`, the new token is kept.
     pub async fn refresh_access_token(&self, refresh_token: &str, save: bool) -> Result<UserToken> {
         check("refreshToken", refresh_token)?;
         let t = self.upstream.refresh(refresh_token).await?;
+        self.keep(t, save).await
+    }
+
+    async fn keep(&self, t: UserToken, save: bool) -> Result<UserToken> {
         if save {
             self.save(&t).await?;
         }
