@@ -333,6 +333,61 @@ describe("wechat-oauth's README examples, unchanged apart from the require line"
     assert.equal(userInfo.openid, expected)
   })
 
+  test('MySQL example: the token table and REPLACE INTO through getToken / saveToken', async () => {
+    const { MYSQL, freshDatabase } = require('./helpers/databases')
+    const mysql = require('mysql2')
+    const fresh = freshDatabase('mysql', MYSQL)
+    const db = mysql.createConnection(fresh.url)
+    const query = (sql) => db.promise().query(sql)
+    try {
+      await query(`CREATE TABLE \`token\` (
+  \`access_token\` varchar(200) COLLATE utf8_bin NOT NULL COMMENT '令牌',
+  \`expires_in\` varchar(10) COLLATE utf8_bin NOT NULL COMMENT '有效期',
+  \`refresh_token\` varchar(200) COLLATE utf8_bin NOT NULL COMMENT '刷新参数',
+  \`openid\` varchar(50) COLLATE utf8_bin NOT NULL COMMENT '用户编号',
+  \`scope\` varchar(50) COLLATE utf8_bin NOT NULL COMMENT '作用域',
+  \`create_at\` varchar(20) COLLATE utf8_bin NOT NULL COMMENT '令牌建立时间'
+) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_bin COMMENT='微信令牌表';`)
+      await query('ALTER TABLE `token` ADD UNIQUE KEY `openid` (`openid`);')
+      const appid = env.appid
+      const secret = env.secret
+      var Oauth = require('..').OAuth
+      var client = new Oauth(appid, secret, function (openid, callback) {
+        var sql = 'SELECT * FROM token WHERE openid = ?';
+        db.query(sql, [openid], function (err, result) {
+          if(err) {
+            return callback(err);
+          }
+          return callback(null, result[0]);
+        });
+      }, function (openid, token, callback) {
+        var sql = 'REPLACE INTO token(access_token, expires_in, refresh_token, openid, scope, create_at) VALUES(?, ?, ?, ?, ?, ?)';
+        var fields = [token.access_token, token.expires_in, token.refresh_token, token.openid, token.scope, token.create_at];
+        db.query(sql, fields, function (err, result) {
+          return callback(err);
+        });
+      });
+      const { code, openid } = await env.sandbox.oauthCode(appid, {})
+      const t = await client.getAccessToken(code)
+      const [rows] = await query('SELECT * FROM token')
+      assert.equal(rows.length, 1)
+      assert.equal(rows[0].access_token, t.data.access_token)
+      // The row comes back with strings for expires_in / create_at (varchar): getUser still judges it.
+      assert.equal((await client.getUser(openid)).openid, openid)
+      assert.equal(await count(env.sandbox, '/sns/oauth2/refresh_token'), 0)
+      // Aged in the table, the token is seen as expired and refreshed once.
+      await query(`UPDATE token SET create_at = '${Date.now() - 7201 * 1000}'`)
+      assert.equal((await client.getUser(openid)).openid, openid)
+      assert.equal(await count(env.sandbox, '/sns/oauth2/refresh_token'), 1)
+      const [after] = await query('SELECT * FROM token')
+      assert.equal(after.length, 1)
+      assert.notEqual(after[0].access_token, t.data.access_token)
+    } finally {
+      await new Promise((r) => db.end(r))
+      fresh.drop()
+    }
+  })
+
   test('mini program initialisation (single and multi process)', async () => {
     const rows = {}
     const getToken = (openid, cb) => cb(null, rows[openid])

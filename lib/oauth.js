@@ -13,7 +13,9 @@ class AccessToken {
   }
 
   isValid() {
-    return !!this.data.access_token && Date.now() < this.data.create_at + this.data.expires_in * 1000
+    // Numbers even when a store gave strings back (wechat-oauth's MySQL
+    // example keeps them in varchar: '…' + 7200000 would never expire).
+    return !!this.data.access_token && Date.now() < Number(this.data.create_at) + Number(this.data.expires_in) * 1000
   }
 }
 
