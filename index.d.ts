@@ -222,6 +222,10 @@ export interface SandboxRecordedCall {
 export interface SandboxUserCode {
   code: string
   openid: string
+  /** js_code only: what the mini-program client holds (session key, encrypted wx.getUserProfile data). */
+  sessionKey?: string
+  encryptedData?: string
+  iv?: string
 }
 
 /** An errcode (-1, 45009, …), { errcode }, 'http500', { delayMs } or 'reset'. */
@@ -1338,6 +1342,108 @@ export class ThirdpartyServer extends EventEmitter {
   bindOpenAccount(appid: string, openAppid: string, callback?: Callback<WeChatResult>): Promise<WeChatResult>
   unbindOpenAccount(appid: string, openAppid: string, callback?: Callback<WeChatResult>): Promise<WeChatResult>
   getOpenAccount(appid: string, callback?: Callback<{ open_appid: string }>): Promise<{ open_appid: string }>
+  /** wechat-oauth's OAuth acting for an authorizer (component OAuth). */
+  oauth(authorizerAppid: string, options?: AuthorizerOAuthOptions): OAuth
+}
+
+// ---- OAuth (wechat-oauth compatible) ----
+
+/** wechat-oauth's token data: WeChat's answer plus `create_at` (ms). */
+export interface OAuthTokenData {
+  access_token: string
+  expires_in: number
+  refresh_token: string
+  openid: string
+  scope: string
+  create_at: number
+  unionid?: string
+}
+
+/** A mini program's `jscode2session` answer plus `create_at` (ms). */
+export interface OAuthSessionData {
+  session_key: string
+  openid: string
+  unionid?: string
+  create_at: number
+}
+
+/** wechat-oauth's AccessToken: `{ data }` with `isValid()`. */
+export interface OAuthAccessToken<T = OAuthTokenData> {
+  data: T
+  isValid(): boolean
+}
+
+/** wechat-oauth's token callbacks (node-style, or async functions). */
+export type OAuthGetToken = (openid: string, callback: (err: Error | null, token?: OAuthTokenData | OAuthSessionData | null) => void) => void | Promise<OAuthTokenData | OAuthSessionData | null | undefined>
+export type OAuthSaveToken = (openid: string, token: OAuthTokenData | OAuthSessionData, callback: (err?: Error | null) => void) => void | Promise<void>
+
+export interface OAuthOptions {
+  /** Where per-user tokens and session keys are kept; default an in-process memory database. */
+  db?: string
+  apiBase?: string
+  isMiniProgram?: boolean
+  getToken?: OAuthGetToken
+  saveToken?: OAuthSaveToken
+}
+
+export interface AuthorizerOAuthOptions {
+  isMiniProgram?: boolean
+  getToken?: OAuthGetToken
+  saveToken?: OAuthSaveToken
+}
+
+/** /sns/userinfo's answer (or, for mini programs, the decrypted profile). */
+export interface OAuthUser {
+  openid?: string
+  nickname?: string
+  sex?: number
+  language?: string
+  city?: string
+  province?: string
+  country?: string
+  headimgurl?: string
+  privilege?: string[]
+  unionid?: string
+  [key: string]: any
+}
+
+export interface MiniProgramDecryptOptions {
+  encryptedData: string
+  iv: string
+  sessionKey?: string
+  openid?: string
+}
+
+/** getUser for a user who never authorized (wechat-oauth's error name); at run time also a NotFoundError. */
+export class NoOAuthTokenError extends WxThirdpartyError { name: 'NoOAuthTokenError' }
+
+export class OAuth {
+  constructor(appid: string, appsecret: string, getToken?: OAuthGetToken | null, saveToken?: OAuthSaveToken | null, isMiniProgram?: boolean, options?: OAuthOptions)
+  constructor(appid: string, appsecret: string, options: OAuthOptions)
+  readonly appid: string
+  readonly isMiniProgram: boolean
+  /** Accepted for wechat-oauth compatibility; requests keep the native limits (15 s, connect 5 s). */
+  setOpts(opts: Record<string, any>): void
+  getAuthorizeURL(redirect: string, state?: string, scope?: string): string
+  getAuthorizeURLForWebsite(redirect: string, state?: string, scope?: string): string
+  getAccessToken(code: string): Promise<OAuthAccessToken>
+  getAccessToken(code: string, callback: Callback<OAuthAccessToken>): void
+  refreshAccessToken(refreshToken: string): Promise<OAuthAccessToken>
+  refreshAccessToken(refreshToken: string, callback: Callback<OAuthAccessToken>): void
+  getUser(openid: string | { openid: string; lang?: string }): Promise<OAuthUser>
+  getUser(openid: string | { openid: string; lang?: string }, callback: Callback<OAuthUser>): void
+  getUserByCode(code: string | { code: string; lang?: string; encryptedData?: string; iv?: string }): Promise<OAuthUser>
+  getUserByCode(code: string | { code: string; lang?: string; encryptedData?: string; iv?: string }, callback: Callback<OAuthUser>): void
+  verifyToken(openid: string, accessToken: string): Promise<{ errcode: number; errmsg: string }>
+  verifyToken(openid: string, accessToken: string, callback: Callback<{ errcode: number; errmsg: string }>): void
+  getSessionKey(code: string): Promise<OAuthAccessToken<OAuthSessionData>>
+  getSessionKey(code: string, callback: Callback<OAuthAccessToken<OAuthSessionData>>): void
+  /** Synchronous with `sessionKey` (as wechat-oauth); a Promise with `openid` (the kept session key). */
+  decryptMiniProgramUser(options: MiniProgramDecryptOptions & { sessionKey: string }, callback?: Callback<OAuthUser>): OAuthUser
+  decryptMiniProgramUser(options: MiniProgramDecryptOptions & { openid: string }): Promise<OAuthUser>
+  decryptMiniProgramUser(options: MiniProgramDecryptOptions & { openid: string }, callback: Callback<OAuthUser>): void
+  /** Closes the database this OAuth opened (not the platform's). */
+  close(callback?: (err: Error | null) => void): Promise<void>
 }
 
 export interface AuthorizerListItem { authorizer_appid: string; refresh_token: string; auth_time: number }

@@ -3,6 +3,7 @@
 module.exports = {
   ...require('./lib/crypto'),
   ...require('./lib/errors'),
+  ...require('./lib/oauth'),
   ...require('./lib/sandbox'),
   ...require('./lib/server'),
   ...require('./lib/api'),

@@ -8,6 +8,7 @@ const { binding, call, convertError, settle, splitCallback } = require('./native
 const { StoreError, WeChatAPIError } = require('./errors')
 const { Client } = require('./client')
 const { middleware } = require('./middleware')
+const { OAuth } = require('./oauth')
 
 const FLAGS = ['ticket_ready', 'access_token_ready', 'preauthcode_ready']
 
@@ -231,6 +232,14 @@ class ThirdpartyServer extends EventEmitter {
     requireString(appid, 'user.appid')
     if (!this.db_ready) throw new Error('createClient: the database is not connected yet (wait for db_ready or await getAuthorizer first)')
     return new Client(this._native.client(appid), { component: this, user })
+  }
+
+  /**
+   * wechat-oauth's OAuth acting for an authorizer (component OAuth);
+   * options: { isMiniProgram, getToken, saveToken }.
+   */
+  oauth(authorizerAppid, options) {
+    return OAuth.forAuthorizer(this, authorizerAppid, options)
   }
 
   check_ticket(callback) {

@@ -27,6 +27,7 @@ mod admin;
 mod client;
 mod crypto;
 mod message;
+mod oauth;
 mod sandbox;
 mod server;
 

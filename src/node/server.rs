@@ -18,7 +18,7 @@ use super::IntoNapi;
 /// Runs core work as its own tokio task: the napi future then holds only a
 /// JoinHandle, not borrows of `self` (which trip rustc's Send inference on
 /// sqlx's higher-ranked futures).
-async fn spawn<T, F>(fut: F) -> Result<T>
+pub(super) async fn spawn<T, F>(fut: F) -> Result<T>
 where
     T: Send + 'static,
     F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
@@ -174,6 +174,13 @@ impl NativeComponent {
     #[napi]
     pub fn client(&self, appid: String) -> Result<NativeClient> {
         Ok(NativeClient::new(self.core()?.client(&appid)))
+    }
+
+    /// OAuth on behalf of an authorizer (component OAuth).
+    #[napi]
+    pub fn oauth(&self, appid: String, is_mini_program: bool) -> Result<super::oauth::NativeOAuth> {
+        let core = crate::oauth::OAuth::on_behalf(self.core()?, &appid, is_mini_program).napi()?;
+        Ok(super::oauth::NativeOAuth::from_core(core))
     }
 
     #[napi]

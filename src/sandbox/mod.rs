@@ -80,6 +80,18 @@ impl Drop for Life {
 pub struct UserCode {
     pub code: String,
     pub openid: String,
+    /// For a js_code, what the mini-program client holds: the session key
+    /// and the user's profile as `wx.getUserProfile` gives it, encrypted.
+    #[serde(flatten, skip_serializing_if = "Option::is_none", default)]
+    pub client: Option<MiniProgramClient>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MiniProgramClient {
+    pub session_key: String,
+    pub encrypted_data: String,
+    pub iv: String,
 }
 
 impl Sandbox {
