@@ -25,6 +25,7 @@ impl<T> IntoNapi<T> for crate::error::Result<T> {
 
 mod crypto;
 mod message;
+mod messages;
 mod sandbox;
 mod server;
 

@@ -84,7 +84,7 @@ impl NativeComponent {
         NativeComponent { cfg: options.into(), inner: Arc::new(OnceLock::new()) }
     }
 
-    fn core(&self) -> Result<Arc<Component>> {
+    pub(crate) fn core(&self) -> Result<Arc<Component>> {
         self.inner.get().cloned().ok_or_else(|| super::to_napi(CoreError::NotReady("the platform is not open yet".into())))
     }
 

@@ -13,6 +13,7 @@
 
 mod authorizers;
 mod db;
+mod messages;
 mod schema;
 mod tokens;
 
@@ -27,6 +28,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use crate::error::{Error, Result};
 
 pub use db::Dialect;
+pub use messages::Claim;
 use db::{Pool, Redactor};
 pub use schema::SCHEMA_VERSION;
 
