@@ -65,6 +65,8 @@ pub(crate) struct State {
     pub faults: Faults,
     pub recorded: Vec<RecordedCall>,
     pub pushes: Vec<PushRecord>,
+    /// Message URLs and messages sent to them.
+    pub messages: super::messages::MessageBook,
 }
 
 impl State {
@@ -82,6 +84,7 @@ impl State {
             faults: Faults::default(),
             recorded: Vec::new(),
             pushes: Vec::new(),
+            messages: Default::default(),
         }
     }
 
