@@ -7,6 +7,7 @@ const { EventEmitter } = require('events')
 const { binding, convertError, settle, splitCallback } = require('./native')
 const { Client } = require('./client')
 const { middleware } = require('./middleware')
+const { platformMessages } = require('./messages')
 
 const FLAGS = ['ticket_ready', 'access_token_ready', 'preauthcode_ready']
 
@@ -135,6 +136,11 @@ class ThirdpartyServer extends EventEmitter {
         const err = Object.assign(new Error(ev.message), { tokenKind: ev.tokenKind, appid: ev.appid || undefined })
         if (ev.code != null) Object.assign(err, { name: 'WeChatAPIError', code: ev.code })
         return this._emitSafe('refresh_failed', err)
+      }
+      case 'reply_failed': {
+        const err = Object.assign(new Error(ev.message), { appid: ev.appid, openid: ev.openid })
+        if (ev.code != null) Object.assign(err, { name: 'WeChatAPIError', code: ev.code })
+        return this._emitSafe('reply_failed', err)
       }
       default:
         return this._emitSafe(ev.name, { appid: ev.appid })
@@ -312,6 +318,14 @@ class ThirdpartyServer extends EventEmitter {
   /** A request handler for the authorization-event URL (plain http, Express, Koa). */
   middleware(opts) {
     return middleware(this, opts)
+  }
+
+  /**
+   * A request handler for the 消息与事件接收URL (plain http, Express, Koa):
+   * `handler(message, ctx)` or a routing object; the return value is the reply.
+   */
+  messages(handler, options) {
+    return platformMessages(this, handler, options)
   }
 
   /** Stops timers and pools so the process can exit. */
