@@ -171,7 +171,7 @@ fn prepare(shared: &Shared, authorizer: &str, mut m: Map<String, Value>, opts: &
     m.entry("CreateTime").or_insert(Value::from(now));
     let kind = m.entry("MsgType").or_insert(Value::String("text".into())).as_str().unwrap_or("text").to_owned();
     if kind != "event" {
-        m.entry("MsgId").or_insert_with(|| Value::from(rand::thread_rng().gen_range(1u64 << 60..1u64 << 62)));
+        m.entry("MsgId").or_insert_with(|| Value::from(rand::thread_rng().gen_range(1_000_000_000_000_000u64..9_000_000_000_000_000)));
     }
     Ok(Prepared { crypt, url, message: m, component_appid, timeout })
 }
