@@ -295,6 +295,13 @@ fn dedup_key(m: &Map<String, Value>, from: &str) -> String {
     let s = |k: &str| m.get(k).map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).filter(|s| !s.is_empty());
     match s("MsgId").or_else(|| s("MsgID")) {
         Some(id) => format!("id:{id}"),
-        None => format!("ev:{from}:{}", s("CreateTime").unwrap_or_default()),
+        // WeChat's advice is FromUserName + CreateTime; a retry repeats the
+        // whole event, so Event and EventKey only tell apart events of one second.
+        None => format!(
+            "ev:{from}:{}:{}:{}",
+            s("CreateTime").unwrap_or_default(),
+            s("Event").unwrap_or_default(),
+            s("EventKey").unwrap_or_default()
+        ),
     }
 }

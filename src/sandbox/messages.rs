@@ -182,7 +182,11 @@ fn inner_xml(m: &Map<String, Value>) -> String {
         for (k, v) in m {
             out.push_str(&format!("<{k}>"));
             match v {
-                Value::Number(n) => out.push_str(&n.to_string()),
+                // JS numbers arrive as floats: 1.7e9 is written 1700000000, as WeChat would.
+                Value::Number(n) => match n.as_f64() {
+                    Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => out.push_str(&(f as i64).to_string()),
+                    _ => out.push_str(&n.to_string()),
+                },
                 Value::String(s) => out.push_str(&cdata(s)),
                 Value::Object(o) => write(out, o),
                 other => out.push_str(&cdata(&other.to_string())),
