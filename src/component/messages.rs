@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
+use super::messages_dedup::Ledger;
 use super::Component;
 use crate::crypto::{random_nonce, sign, MsgCrypt};
 use crate::error::{Error, Result};
@@ -76,6 +77,7 @@ pub struct Inbox {
     /// The platform: messages are for its authorizers.
     pub(crate) component: Option<Arc<Component>>,
     store: Store,
+    ledger: super::messages_dedup::Ledger,
     /// The account's appid (own-server mode), the dedup scope.
     appid: Option<String>,
     opts: InboxOptions,
@@ -95,6 +97,7 @@ impl Component {
         Inbox {
             token: self.cfg.token.clone(),
             crypt: Some(self.crypt.clone()),
+            ledger: Ledger::new(self.store.clone(), opts.dedup_ttl_ms, &self.runtime),
             store: self.store.clone(),
             component: Some(self.clone()),
             appid: None,
@@ -122,7 +125,8 @@ impl Inbox {
         store.migrate().await?;
         // Without an appid the scope is the token's hash: never the token itself.
         let scope = appid.filter(|a| !a.is_empty()).map(str::to_owned).unwrap_or_else(|| sign(&[token])[..16].to_owned());
-        Ok(Inbox { token: token.to_owned(), crypt, component: None, store, appid: Some(scope), opts, authorizers: Mutex::new(HashMap::new()) })
+        let ledger = Ledger::new(store.clone(), opts.dedup_ttl_ms, &tokio::runtime::Handle::current());
+        Ok(Inbox { token: token.to_owned(), crypt, component: None, store, ledger, appid: Some(scope), opts, authorizers: Mutex::new(HashMap::new()) })
     }
 
     /// Answers WeChat's URL check (GET with echostr).
@@ -167,7 +171,7 @@ impl Inbox {
             _ => None,
         };
 
-        match self.store.claim_message(&ticket.scope, &ticket.key, self.opts.dedup_ttl_ms).await? {
+        match self.ledger.claim(&ticket.scope, &ticket.key).await? {
             Claim::First => {}
             Claim::Replied(xml) => return Ok(Outcome::Answer { body: self.seal(&ticket, &xml), notice: Some("duplicate") }),
             Claim::Pending => {
@@ -182,7 +186,7 @@ impl Inbox {
                     ReleaseAnswer::Reply(r) => self.reply_xml(&ticket, Some(r))?,
                     ReleaseAnswer::Empty => String::new(),
                 };
-                self.store.finish_message(&ticket.scope, &ticket.key, &xml).await?;
+                self.ledger.finish(&ticket.scope, &ticket.key, &xml).await?;
                 let body = if matches!(a, ReleaseAnswer::Empty) { String::new() } else { self.seal(&ticket, &xml) };
                 return Ok(Outcome::Answer { body, notice: Some("release_check") });
             }
@@ -192,10 +196,15 @@ impl Inbox {
 
     /// The handler's reply (buildReply's vocabulary; None / "" = `success`),
     /// remembered for retries, sealed as the request came (encrypted or plain).
-    pub async fn answer(&self, ticket: &ReplyTicket, reply: Option<&Value>) -> Result<String> {
+    ///
+    /// The reply is recorded behind the answer, not before it: a retry that
+    /// comes meanwhile waits for it (`Claim::Pending`), so WeChat is not kept
+    /// waiting for a database commit.
+    pub fn answer(&self, ticket: &ReplyTicket, reply: Option<&Value>) -> Result<String> {
         let xml = self.reply_xml(ticket, reply)?;
-        self.store.finish_message(&ticket.scope, &ticket.key, &xml).await?;
-        Ok(self.seal(ticket, &xml))
+        let body = self.seal(ticket, &xml);
+        self.ledger.record(ticket.scope.clone(), ticket.key.clone(), xml);
+        Ok(body)
     }
 
     fn reply_xml(&self, ticket: &ReplyTicket, reply: Option<&Value>) -> Result<String> {
@@ -224,7 +233,7 @@ impl Inbox {
         let deadline = Instant::now() + self.opts.retry_wait;
         while Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            if let Claim::Replied(xml) = self.store.message_state(&ticket.scope, &ticket.key).await? {
+            if let Claim::Replied(xml) = self.ledger.state(&ticket.scope, &ticket.key).await? {
                 return Ok(Some(xml));
             }
         }

@@ -6,6 +6,7 @@ mod authorizers;
 pub mod events;
 pub mod fetchers;
 pub mod messages;
+mod messages_dedup;
 mod messages_release;
 mod push;
 mod runner;

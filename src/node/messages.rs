@@ -161,10 +161,8 @@ impl NativeInbox {
 
     /// The body to answer with (`success`, or the reply XML sealed as the request came).
     #[napi]
-    pub async fn answer(&self, ticket: DeliveryTicket, reply: Option<Value>) -> Result<String> {
-        let inbox = self.inner.clone();
-        let t: ReplyTicket = ticket.into();
-        spawn(async move { inbox.answer(&t, reply.as_ref()).await }).await
+    pub fn answer(&self, ticket: DeliveryTicket, reply: Option<Value>) -> Result<String> {
+        self.inner.answer(&ticket.into(), reply.as_ref()).napi()
     }
 
     #[napi]

@@ -1,11 +1,14 @@
 //! Fleet-wide dedup of inbound messages (`wxtp_messages`). WeChat retries a
 //! message it got no answer to within 5 s (3 tries); the first process to
 //! claim a key runs the handler and stores the reply, so a retry landing on
-//! any process answers the same. Rows expire after a few minutes.
+//! any process answers the same. Rows expire after a few minutes and are
+//! swept now and then. Claims and replies are written in batches: one
+//! statement for many messages keeps a busy message URL off the database's
+//! commit rate.
 
 use super::db::{Arg, Col};
 use super::tokens::insert_ignore;
-use super::{now_ms, Store};
+use super::{now_ms, Dialect, Store};
 use crate::error::Result;
 
 /// What a claim found.
@@ -19,78 +22,110 @@ pub enum Claim {
     Replied(String),
 }
 
-const SWEEP_EVERY: u64 = 256;
+/// One message to claim: `owner` is unique to this claim (it tells the winner).
+#[derive(Clone, Debug)]
+pub struct ClaimRequest {
+    pub scope: String,
+    pub key: String,
+    pub owner: String,
+}
 
 impl Store {
-    /// Insert-if-absent of (scope, key); a row past its expiry is taken over.
+    /// Claims one message (insert-if-absent of (scope, key)).
     pub async fn claim_message(&self, scope: &str, key: &str, ttl_ms: i64) -> Result<Claim> {
-        let e = |e: sqlx::Error| self.err("claiming a message", e);
+        let owner = crate::crypto::random_nonce();
+        let req = ClaimRequest { scope: scope.into(), key: key.into(), owner };
+        Ok(self.claim_messages(std::slice::from_ref(&req), ttl_ms).await?.remove(0))
+    }
+
+    /// Claims many messages with one insert and one read; results in order.
+    pub async fn claim_messages(&self, reqs: &[ClaimRequest], ttl_ms: i64) -> Result<Vec<Claim>> {
+        let e = |e: sqlx::Error| self.err("claiming messages", e);
         let w = self.w();
-        let now = now_ms();
-        if sweep_due() {
-            w.exec("DELETE FROM wxtp_messages WHERE expires_at < ?", &[Arg::from(now)]).await.map_err(e)?;
+        let expires = now_ms() + ttl_ms;
+        let rows = vec!["(?, ?, ?, ?, 0)"; reqs.len()].join(", ");
+        let mut args = Vec::with_capacity(reqs.len() * 4);
+        for r in reqs {
+            args.extend([Arg::from(r.scope.as_str()), Arg::from(r.key.as_str()), Arg::from(r.owner.as_str()), Arg::from(expires)]);
         }
-        let args = [Arg::from(scope), Arg::from(key), Arg::from(now + ttl_ms)];
-        let sql = insert_ignore(w.dialect(), "wxtp_messages (scope, msg_key, expires_at, state) VALUES (?, ?, ?, 0)");
-        if w.exec(&sql, &args).await.map_err(e)? == 1 {
-            return Ok(Claim::First);
-        }
-        // An expired row: take it over (one process wins the update).
-        let taken = w
-            .exec(
-                "UPDATE wxtp_messages SET expires_at = ?, state = 0, reply = NULL WHERE scope = ? AND msg_key = ? AND expires_at < ?",
-                &[Arg::from(now + ttl_ms), Arg::from(scope), Arg::from(key), Arg::from(now)],
-            )
+        w.exec(&insert_ignore(w.dialect(), &format!("wxtp_messages (scope, msg_key, owner, expires_at, state) VALUES {rows}")), &args)
             .await
             .map_err(e)?;
-        if taken == 1 {
-            return Ok(Claim::First);
-        }
-        self.message_state(scope, key).await
+        let found = self.message_rows(reqs.iter().map(|r| (r.scope.as_str(), r.key.as_str()))).await?;
+        Ok(reqs
+            .iter()
+            .map(|r| match found.iter().find(|(s, k, ..)| *s == r.scope && *k == r.key) {
+                Some((_, _, owner, _, _)) if owner.as_deref() == Some(r.owner.as_str()) => Claim::First,
+                Some((_, _, _, 1, reply)) => Claim::Replied(reply.clone().unwrap_or_default()),
+                _ => Claim::Pending,
+            })
+            .collect())
     }
 
     /// The state of a claimed key (Pending when the row vanished meanwhile).
     pub async fn message_state(&self, scope: &str, key: &str) -> Result<Claim> {
-        let rows = self
-            .w()
-            .fetch(
-                "SELECT state, reply FROM wxtp_messages WHERE scope = ? AND msg_key = ?",
-                &[Arg::from(scope), Arg::from(key)],
-                &[Col::I, Col::S],
-            )
-            .await
-            .map_err(|e| self.err("reading a message claim", e))?;
+        let rows = self.message_rows([(scope, key)].into_iter()).await?;
         Ok(match rows.first() {
-            Some(r) if r.i(0) == Some(1) => Claim::Replied(r.s(1).unwrap_or_default()),
+            Some((_, _, _, 1, reply)) => Claim::Replied(reply.clone().unwrap_or_default()),
             _ => Claim::Pending,
         })
     }
 
-    /// Records the answer to a claimed message ("" = `success`).
-    pub async fn finish_message(&self, scope: &str, key: &str, reply: &str) -> Result<()> {
-        self.w()
-            .exec(
-                "UPDATE wxtp_messages SET state = 1, reply = ? WHERE scope = ? AND msg_key = ?",
-                &[Arg::from(reply), Arg::from(scope), Arg::from(key)],
+    /// (scope, key, owner, state, reply) of the given keys, from the primary.
+    async fn message_rows<'a>(&self, keys: impl Iterator<Item = (&'a str, &'a str)>) -> Result<Vec<(String, String, Option<String>, i64, Option<String>)>> {
+        let mut args = Vec::new();
+        for (s, k) in keys {
+            args.extend([Arg::from(s), Arg::from(k)]);
+        }
+        let tuples = vec!["(?, ?)"; args.len() / 2].join(", ");
+        let rows = self
+            .w()
+            .fetch(
+                &format!("SELECT scope, msg_key, owner, state, reply FROM wxtp_messages WHERE (scope, msg_key) IN ({tuples})"),
+                &args,
+                &[Col::S, Col::S, Col::S, Col::I, Col::S],
             )
             .await
-            .map_err(|e| self.err("storing a message reply", e))?;
-        Ok(())
+            .map_err(|e| self.err("reading message claims", e))?;
+        Ok(rows.iter().map(|r| (r.s(0).unwrap_or_default(), r.s(1).unwrap_or_default(), r.s(2), r.i(3).unwrap_or(0), r.s(4))).collect())
     }
 
-    /// Gives a claim up (the handler failed): the next delivery runs it again.
-    pub async fn release_message(&self, scope: &str, key: &str) -> Result<()> {
+    /// Records the answer to a claimed message ("" = `success`).
+    pub async fn finish_message(&self, scope: &str, key: &str, reply: &str, ttl_ms: i64) -> Result<()> {
+        self.finish_messages(&[(scope.to_owned(), key.to_owned(), reply.to_owned())], ttl_ms).await
+    }
+
+    /// Records many answers with one upsert (a row swept meanwhile comes back).
+    pub async fn finish_messages(&self, done: &[(String, String, String)], ttl_ms: i64) -> Result<()> {
+        // One row per key: Postgres refuses to update a row twice in one statement.
+        let mut unique: Vec<&(String, String, String)> = Vec::with_capacity(done.len());
+        for d in done.iter().rev() {
+            if !unique.iter().any(|u| u.0 == d.0 && u.1 == d.1) {
+                unique.push(d);
+            }
+        }
+        let expires = now_ms() + ttl_ms;
+        let rows = vec!["(?, ?, 1, ?, ?)"; unique.len()].join(", ");
+        let mut args = Vec::with_capacity(unique.len() * 4);
+        for (s, k, r) in unique {
+            args.extend([Arg::from(s.as_str()), Arg::from(k.as_str()), Arg::from(r.as_str()), Arg::from(expires)]);
+        }
+        let conflict = match self.dialect() {
+            Dialect::MySql => "ON DUPLICATE KEY UPDATE state = 1, reply = VALUES(reply)",
+            _ => "ON CONFLICT (scope, msg_key) DO UPDATE SET state = 1, reply = excluded.reply",
+        };
         self.w()
-            .exec("DELETE FROM wxtp_messages WHERE scope = ? AND msg_key = ? AND state = 0", &[Arg::from(scope), Arg::from(key)])
+            .exec(&format!("INSERT INTO wxtp_messages (scope, msg_key, state, reply, expires_at) VALUES {rows} {conflict}"), &args)
             .await
-            .map_err(|e| self.err("releasing a message claim", e))?;
+            .map_err(|e| self.err("storing message replies", e))?;
         Ok(())
     }
-}
 
-/// Expired rows are swept now and then, not on every claim.
-fn sweep_due() -> bool {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == 0
+    /// Deletes expired rows.
+    pub async fn sweep_messages(&self) -> Result<u64> {
+        self.w()
+            .exec("DELETE FROM wxtp_messages WHERE expires_at < ?", &[Arg::from(now_ms())])
+            .await
+            .map_err(|e| self.err("sweeping expired messages", e))
+    }
 }

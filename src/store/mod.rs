@@ -28,7 +28,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use crate::error::{Error, Result};
 
 pub use db::Dialect;
-pub use messages::Claim;
+pub use messages::{Claim, ClaimRequest};
 use db::{Pool, Redactor};
 pub use schema::SCHEMA_VERSION;
 
