@@ -278,6 +278,22 @@ describe("WeChat's release check", { timeout: 60000 }, () => {
     }
   })
 
+  test('the CLI runs it over the control API of a running sandbox', async () => {
+    const t = await readyPlatform((p) => p.messages(() => 'user handler'))
+    const log = console.log
+    const lines = []
+    console.log = (...a) => lines.push(a.join(' '))
+    try {
+      const report = await require('../lib/cli/sandbox')(['--release-check', t.env.creds.appid, '--sandbox', t.env.sandbox.url])
+      assert.equal(report.passed, true)
+      assert.equal(lines.filter((l) => l.startsWith('PASS')).length, 6)
+      assert.equal(lines.at(-1), 'release check passed')
+    } finally {
+      console.log = log
+      await t.close()
+    }
+  })
+
   test('turned off, the user handler answers and the check fails with reasons', async () => {
     const t = await readyPlatform((p) => p.messages(() => 'user handler', { releaseCheck: false }))
     try {
