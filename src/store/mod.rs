@@ -15,6 +15,7 @@ mod authorizers;
 mod db;
 mod messages;
 mod schema;
+mod url_check;
 mod tokens;
 
 use std::str::FromStr;
