@@ -144,8 +144,8 @@ class ThirdpartyServer extends EventEmitter {
         return this._emitSafe('refresh_failed', err)
       }
       case 'reply_failed': {
-        const err = Object.assign(new Error(ev.message), { appid: ev.appid, openid: ev.openid })
-        if (ev.code != null) Object.assign(err, { name: 'WeChatAPIError', code: ev.code })
+        const err = ev.code != null ? new WeChatAPIError(ev.message, ev.code) : new Error(ev.message)
+        Object.assign(err, { appid: ev.appid, openid: ev.openid })
         return this._emitSafe('reply_failed', err)
       }
       default:
