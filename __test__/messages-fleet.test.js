@@ -5,23 +5,11 @@
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('path')
-const crypto = require('crypto')
-const { fork, execFileSync } = require('child_process')
+const { fork } = require('child_process')
 const { once } = require('events')
 const { ThirdpartyServer, startSandbox } = require('..')
 const { credentials, listen, readBody } = require('./helpers/platform')
-
-const MYSQL = process.env.WXTP_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test'
-
-function freshMysql() {
-  const name = `wxtp_msg_${crypto.randomBytes(5).toString('hex')}`
-  const u = new URL(MYSQL)
-  const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username || 'root')]
-  if (u.password) args.push(`-p${decodeURIComponent(u.password)}`)
-  execFileSync('mariadb', [...args, '-e', `CREATE DATABASE ${name} CHARACTER SET utf8mb4`])
-  u.pathname = `/${name}`
-  return { url: u.toString(), drop: () => execFileSync('mariadb', [...args, '-e', `DROP DATABASE IF EXISTS ${name}`]) }
-}
+const { freshMysql } = require('./helpers/messages')
 
 function worker(opts) {
   const child = fork(path.join(__dirname, 'messages', 'worker.js'), [], {

@@ -73,6 +73,19 @@ function textXml(to, from, content, msgId) {
     `<Content><![CDATA[${content}]]></Content><MsgId>${msgId}</MsgId></xml>`
 }
 
+/** A fresh MariaDB database on WXTP_TEST_MYSQL: { url, drop() }. */
+function freshMysql(prefix = 'wxtp_msg') {
+  const { execFileSync } = require('child_process')
+  const base = process.env.WXTP_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test'
+  const name = `${prefix}_${crypto.randomBytes(5).toString('hex')}`
+  const u = new URL(base)
+  const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username || 'root')]
+  if (u.password) args.push(`-p${decodeURIComponent(u.password)}`)
+  execFileSync('mariadb', [...args, '-e', `CREATE DATABASE ${name} CHARACTER SET utf8mb4`])
+  u.pathname = `/${name}`
+  return { url: u.toString(), drop: () => execFileSync('mariadb', [...args, '-e', `DROP DATABASE IF EXISTS ${name}`]) }
+}
+
 async function waitFor(fn, what, ms = 10000) {
   const deadline = Date.now() + ms
   for (;;) {
@@ -83,4 +96,4 @@ async function waitFor(fn, what, ms = 10000) {
   }
 }
 
-module.exports = { readyPlatform, mount, sealedRequest, textXml, waitFor, FAST }
+module.exports = { readyPlatform, mount, sealedRequest, textXml, waitFor, freshMysql, FAST }

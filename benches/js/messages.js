@@ -12,7 +12,8 @@
 const http = require('http')
 const crypto = require('crypto')
 const path = require('path')
-const { fork, execFileSync } = require('child_process')
+const { fork } = require('child_process')
+const { freshMysql } = require('../../__test__/helpers/messages')
 
 const SECS = Number(process.env.WXTP_BENCH_SECS || 4)
 const CONCURRENCY = Number(process.env.WXTP_BENCH_CONCURRENCY || 32)
@@ -69,17 +70,6 @@ if (process.env.WXTP_BENCH_SERVER) {
 }
 
 // ---- the load generator (parent) ---------------------------------------------
-function freshMysql() {
-  const base = process.env.WXTP_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test'
-  const name = `wxtp_bench_${crypto.randomBytes(4).toString('hex')}`
-  const u = new URL(base)
-  const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username || 'root')]
-  if (u.password) args.push(`-p${decodeURIComponent(u.password)}`)
-  execFileSync('mariadb', [...args, '-e', `CREATE DATABASE ${name} CHARACTER SET utf8mb4`])
-  u.pathname = `/${name}`
-  return { url: u.toString(), drop: () => execFileSync('mariadb', [...args, '-e', `DROP DATABASE IF EXISTS ${name}`]) }
-}
-
 /** Encrypted, signed deliveries as WeChat sends them; every one a new MsgId. */
 function traffic(o, n, toUserName) {
   const { WXBizMsgCrypt } = require('../..')
@@ -159,7 +149,7 @@ async function load(o, port, requests, start, secs = SECS) {
 }
 
 async function main() {
-  const db = process.env.WXTP_BENCH_DB ? { url: process.env.WXTP_BENCH_DB, drop() {} } : freshMysql()
+  const db = process.env.WXTP_BENCH_DB ? { url: process.env.WXTP_BENCH_DB, drop() {} } : freshMysql('wxtp_bench')
   const o = {
     appid: 'wxbenchcomponent1',
     authorizer: 'wxbenchauthorizer',

@@ -7,7 +7,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::server::NativeComponent;
+use super::server::{spawn, NativeComponent};
 use super::IntoNapi;
 use crate::component::{Inbox, InboxOptions, MessageQuery, Outcome, ReplyTicket};
 use crate::store::AuthorizerRecord;
@@ -179,14 +179,6 @@ impl NativeInbox {
         })
         .await
     }
-}
-
-async fn spawn<T, F>(fut: F) -> Result<T>
-where
-    T: Send + 'static,
-    F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
-{
-    tokio::spawn(fut).await.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?.napi()
 }
 
 /// The platform's message URL pipeline.

@@ -18,7 +18,7 @@ use super::IntoNapi;
 /// Runs core work as its own tokio task: the napi future then holds only a
 /// JoinHandle, not borrows of `self` (which trip rustc's Send inference on
 /// sqlx's higher-ranked futures).
-async fn spawn<T, F>(fut: F) -> Result<T>
+pub(crate) async fn spawn<T, F>(fut: F) -> Result<T>
 where
     T: Send + 'static,
     F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
