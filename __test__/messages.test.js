@@ -103,6 +103,13 @@ describe('routing object and reply kinds', { timeout: 60000 }, () => {
     const news = await s.sendMessage(t.authorizer, { MsgType: 'text', Content: 'news' })
     assert.equal(news.reply.MsgType, 'news')
     assert.equal(String(news.reply.ArticleCount), '1')
+    // The same over the control API (a sandbox in another process).
+    const { connectSandbox } = require('..')
+    const remote = connectSandbox(s.url)
+    assertReplyTo(await remote.sendMessage(t.authorizer, { MsgType: 'text', Content: 'remote' }), 'text:remote')
+    const log = await remote.messages()
+    assert.equal(log.at(-1).reply.Content, 'text:remote')
+    await assert.rejects(remote.sendMessage('wxnobody', 'hi'), /authorized no registered component/)
     // No route and no reply: `success`.
     const none = await s.sendMessage(t.authorizer, { MsgType: 'voice', MediaId: 'v' })
     assert.equal(none.response, 'success')
