@@ -143,10 +143,12 @@ class Sandbox {
 
   /** { appid, secret, token, encodingAESKey, pushUrl?, messageUrl? } */
   registerComponent() {
-    return this.#run(arguments, async (c) => {
-      await this.#ops.registerComponent(registrationJson(c))
+    return this.#run(arguments, (c) => {
+      // Checked synchronously: bad arguments throw, as everywhere.
+      const reg = registrationJson(c)
       const url = c.messageUrl ?? c.message_url
-      if (url != null) await this.#ops.setMessageUrl(c.appid, url)
+      if (url != null) nonEmpty('component.messageUrl', url)
+      return Promise.resolve(this.#ops.registerComponent(reg)).then(() => (url != null ? this.#ops.setMessageUrl(c.appid, url) : undefined))
     })
   }
 
