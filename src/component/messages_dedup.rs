@@ -4,13 +4,16 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::crypto::random_nonce;
 use crate::error::Result;
 use crate::store::{Claim, ClaimRequest, Store};
 
 const MAX_BATCH: usize = 256;
+const IN_FLIGHT: usize = 4;
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
 type Waiter<T> = oneshot::Sender<Result<T>>;
@@ -29,16 +32,24 @@ impl Ledger {
         let s = store.clone();
         runtime.spawn(async move {
             let mut swept = Instant::now();
-            while let Some(batch) = next_batch(&mut claim_rx).await {
+            // A few batches in flight: a message waits for one commit, not for the batch before it too.
+            let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+            loop {
+                let Ok(slot) = slots.clone().acquire_owned().await else { return };
+                let Some(batch) = next_batch(&mut claim_rx).await else { return };
                 if swept.elapsed() > SWEEP_EVERY {
                     swept = Instant::now();
                     let _ = s.sweep_messages().await;
                 }
-                let (reqs, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                match s.claim_messages(&reqs, ttl_ms).await {
-                    Ok(out) => waiters.into_iter().zip(out).for_each(|(w, c)| drop(w.send(Ok(c)))),
-                    Err(e) => waiters.into_iter().for_each(|w| drop(w.send(Err(e.clone())))),
-                }
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let (reqs, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+                    match s.claim_messages(&reqs, ttl_ms).await {
+                        Ok(out) => waiters.into_iter().zip(out).for_each(|(w, c)| drop(w.send(Ok(c)))),
+                        Err(e) => waiters.into_iter().for_each(|w| drop(w.send(Err(e.clone())))),
+                    }
+                    drop(slot);
+                });
             }
         });
         let s = store.clone();
