@@ -154,6 +154,8 @@ export interface SandboxOptions {
   followersPageSize?: number
   /** Followers of an account not given a count (3). */
   defaultFollowers?: number
+  /** How long a message to a platform's message URL waits for an answer before it is retried (WeChat: 5). */
+  messageTimeoutSecs?: number
 }
 
 export type SandboxConfig = Required<Omit<SandboxOptions, 'lifetimes'>> & { lifetimes: Required<SandboxLifetimes> }
@@ -165,6 +167,44 @@ export interface SandboxComponent {
   encodingAESKey: string
   /** The platform's 授权事件接收URL; pushes go here. */
   pushUrl?: string
+  /** The platform's 消息与事件接收URL; `$APPID$` stands for the authorizer's appid. */
+  messageUrl?: string
+}
+
+/** One try of a message delivery: status null when no answer came in time. */
+export interface SandboxMessageAttempt {
+  status: number | null
+  response: string
+  elapsedMs: number
+}
+
+/** A message the sandbox sent to a platform's message URL, with its answer. */
+export interface SandboxMessageDelivery {
+  componentAppid: string
+  authorizerAppid: string
+  /** The message as sent, WeChat's field names. */
+  message: Record<string, any>
+  attempts: SandboxMessageAttempt[]
+  status: number | null
+  /** The final answer, raw. */
+  response: string
+  /** The passive reply, decrypted and parsed; null for `success` / an empty answer. */
+  reply: Record<string, any> | null
+  /** Why the answer is not a valid reply. */
+  error: string | null
+}
+
+export interface SandboxReleaseCase {
+  authorizerAppid: string
+  case: 'event' | 'text' | 'query_auth_code'
+  passed: boolean
+  reason: string | null
+}
+
+export interface SandboxReleaseReport {
+  componentAppid: string
+  passed: boolean
+  cases: SandboxReleaseCase[]
 }
 
 export interface SandboxAuthorizeOptions {
@@ -273,6 +313,20 @@ export interface Sandbox {
   updateConfig(patch: Omit<SandboxOptions, 'host' | 'port'>): Promise<SandboxConfig>
   /** Forgets components, apps, tokens, counters, logs and faults; keeps the config. */
   reset(): Promise<void>
+  /** The platform's 消息与事件接收URL; `$APPID$` stands for the authorizer's appid. */
+  setMessageUrl(componentAppid: string, url: string): Promise<void>
+  /**
+   * A user of the authorizer sends `message` (WeChat's field names; a string is a text)
+   * to the platform's message URL, encrypted and signed; retried after `timeoutSecs`
+   * (config messageTimeoutSecs) without an answer, 3 tries in all.
+   */
+  sendMessage(authorizerAppid: string, message: string | Record<string, any>, options?: { componentAppid?: string; timeoutSecs?: number }): Promise<SandboxMessageDelivery>
+  sendMessage(authorizerAppid: string, message: string | Record<string, any>, options: { componentAppid?: string; timeoutSecs?: number }, callback: Callback<SandboxMessageDelivery>): void
+  /** Every message sent to a message URL, with its answer. */
+  messages(): Promise<SandboxMessageDelivery[]>
+  /** Plays WeChat's release check (全网发布接入检测) against the platform's message URL. */
+  runReleaseCheck(componentAppid: string): Promise<SandboxReleaseReport>
+  runReleaseCheck(componentAppid: string, callback: Callback<SandboxReleaseReport>): void
 }
 
 /** Starts a local WeChat; it does not keep the process alive. */
@@ -1327,6 +1381,12 @@ export class ThirdpartyServer extends EventEmitter {
   handleEvent(body: string | Buffer, query?: { timestamp: string; nonce: string; msg_signature: string } | null, callback?: Callback<Record<string, any>>): Promise<Record<string, any>>
   /** Handler for the authorization-event URL: `http.createServer(h)`, Express `app.post(path, h)`, Koa `app.use(h)`. */
   middleware(opts?: { requireSignature?: boolean }): (...args: any[]) => any
+  /**
+   * Handler for the 消息与事件接收URL (`/…/$APPID$/…`): plain http, Express, Koa.
+   * Events on the platform (and on the handler): `unknown_authorizer` ({appid}),
+   * `message_error` (Error, message), `message_rejected` (Error), `reply_failed` (Error with `code`, `openid`).
+   */
+  messages(handler: MessageHandler<PlatformMessageContext>, options?: PlatformMessagesOptions): MessagesRequestHandler
   /** Stops timers and pools so the process can exit. */
   close(callback?: (err: Error | null) => void): Promise<void>
 
@@ -1447,3 +1507,90 @@ export class OAuth {
 }
 
 export interface AuthorizerListItem { authorizer_appid: string; refresh_token: string; auth_time: number }
+// ---- messages of accounts ----
+
+/** A message or event with WeChat's field names (MsgType, Content, Event, EventKey, …). */
+export interface InboundMessage {
+  ToUserName: string
+  FromUserName: string
+  CreateTime: string | number
+  MsgType: 'text' | 'image' | 'voice' | 'video' | 'shortvideo' | 'location' | 'link' | 'event' | string
+  MsgId?: string | number
+  Content?: string
+  Event?: string
+  EventKey?: string
+  [field: string]: any
+}
+
+/** A passive reply in buildReply's vocabulary; nothing / '' / 'success' answers `success`. */
+export type MessageReply = void | null | undefined | Reply
+
+export interface MessageContext {
+  message: InboundMessage
+  /** The request (Node's IncomingMessage, Express / Koa's req). */
+  req: any
+}
+
+export interface PlatformMessageContext extends MessageContext {
+  /** The authorizer the message is for (from the URL). */
+  authorizerAppid: string
+  /** Its stored record. */
+  authorizer: { appid: string; wxToken: string; nickName?: string | null; userName?: string | null; alias?: string | null; headImg?: string | null; serviceTypeId?: number | null; verifyTypeInfo?: number | null; authorized: boolean }
+  /** The API client acting for the authorizer. */
+  readonly client: Client
+}
+
+export type MessageFunction<C> = (message: InboundMessage, ctx: C) => MessageReply | Promise<MessageReply>
+/** node-webot `wechat` style: `req.weixin` in, `res.reply(content)` out, `next()` for no reply. */
+export type WebotHandler = (req: any, res: any, next: (err?: unknown) => void) => void
+
+/** An object keyed by MsgType; `event` by Event; `default` catches the rest. */
+export interface MessageRoutes<C> {
+  event?: MessageFunction<C> | { [event: string]: MessageFunction<C> | undefined; default?: MessageFunction<C> }
+  default?: MessageFunction<C>
+  [msgType: string]: MessageFunction<C> | { [event: string]: MessageFunction<C> | undefined } | undefined
+}
+
+export type MessageHandler<C> = MessageFunction<C> | WebotHandler | MessageRoutes<C>
+
+export interface MessagesOptions {
+  /** Answer `success` after this many ms and send the reply through the API when it comes (4500). */
+  timeout?: number
+  /** How long a retried delivery waits for the first one's reply (4500 ms). */
+  retryWaitMs?: number
+  /** How long a message is remembered for dedup (300000 ms). */
+  dedupTtlMs?: number
+}
+
+export interface PlatformMessagesOptions extends MessagesOptions {
+  /** Where the authorizer appid is (default: a `:appid` route param, else the path segment before the last). */
+  appid?: (req: any) => string
+  /** Answer WeChat's release check (全网发布) built in (true). */
+  releaseCheck?: boolean
+}
+
+/** A request handler for plain http, Express and Koa, with its own events. */
+export interface MessagesRequestHandler {
+  (req: any, res: any, next?: any): any
+  on(event: string, listener: (...args: any[]) => void): this
+  once(event: string, listener: (...args: any[]) => void): this
+  off(event: string, listener: (...args: any[]) => void): this
+}
+
+export interface AccountMessagesConfig {
+  token: string
+  /** Compatible and safe mode. */
+  encodingAESKey?: string
+  /** Required with encodingAESKey. */
+  appid?: string
+  /** A database URL for fleet-wide dedup (default: this process only). */
+  db?: string
+  /** An API client (e.g. `new API(appid, secret)`) for replies that miss the deadline. */
+  client?: any
+}
+
+/**
+ * An official account's own message URL (plain, compatible or safe mode);
+ * a string is the token (node-webot's `wechat('token', handler)`).
+ */
+export function messages(config: AccountMessagesConfig | string, handler: MessageHandler<MessageContext>, options?: MessagesOptions): MessagesRequestHandler & { close(): Promise<void> }

@@ -9,6 +9,7 @@ const { StoreError, WeChatAPIError } = require('./errors')
 const { Client } = require('./client')
 const { middleware } = require('./middleware')
 const { OAuth } = require('./oauth')
+const { platformMessages } = require('./messages')
 
 const FLAGS = ['ticket_ready', 'access_token_ready', 'preauthcode_ready']
 
@@ -142,6 +143,11 @@ class ThirdpartyServer extends EventEmitter {
         const err = ev.code != null ? new WeChatAPIError(ev.message, ev.code) : new Error(ev.message)
         Object.assign(err, { tokenKind: ev.tokenKind, appid: ev.appid || undefined })
         return this._emitSafe('refresh_failed', err)
+      }
+      case 'reply_failed': {
+        const err = ev.code != null ? new WeChatAPIError(ev.message, ev.code) : new Error(ev.message)
+        Object.assign(err, { appid: ev.appid, openid: ev.openid })
+        return this._emitSafe('reply_failed', err)
       }
       default:
         return this._emitSafe(ev.name, { appid: ev.appid })
@@ -328,6 +334,14 @@ class ThirdpartyServer extends EventEmitter {
   /** A request handler for the authorization-event URL (plain http, Express, Koa). */
   middleware(opts) {
     return middleware(this, opts)
+  }
+
+  /**
+   * A request handler for the 消息与事件接收URL (plain http, Express, Koa):
+   * `handler(message, ctx)` or a routing object; the return value is the reply.
+   */
+  messages(handler, options) {
+    return platformMessages(this, handler, options)
   }
 
   /** Stops timers and pools so the process can exit. */

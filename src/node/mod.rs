@@ -28,6 +28,7 @@ mod client;
 mod crypto;
 mod message;
 mod oauth;
+mod messages;
 mod sandbox;
 mod server;
 

@@ -18,7 +18,7 @@ use super::IntoNapi;
 /// Runs core work as its own tokio task: the napi future then holds only a
 /// JoinHandle, not borrows of `self` (which trip rustc's Send inference on
 /// sqlx's higher-ranked futures).
-pub(super) async fn spawn<T, F>(fut: F) -> Result<T>
+pub(crate) async fn spawn<T, F>(fut: F) -> Result<T>
 where
     T: Send + 'static,
     F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
@@ -86,7 +86,7 @@ impl NativeComponent {
         Ok(NativeComponent { cfg, inner: Arc::new(OnceLock::new()) })
     }
 
-    pub(super) fn core(&self) -> Result<Arc<Component>> {
+    pub(crate) fn core(&self) -> Result<Arc<Component>> {
         self.inner.get().cloned().ok_or_else(|| super::to_napi(CoreError::NotReady("the platform is not open yet".into())))
     }
 

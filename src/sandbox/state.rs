@@ -70,6 +70,8 @@ pub(crate) struct State {
     /// Every open-platform account created (it outlives unbinding).
     pub open_platforms: std::collections::HashSet<String>,
     pub pushes: Vec<PushRecord>,
+    /// Message URLs and messages sent to them.
+    pub messages: super::messages::MessageBook,
 }
 
 impl State {
@@ -90,6 +92,7 @@ impl State {
             open_accounts: HashMap::new(),
             open_platforms: Default::default(),
             pushes: Vec::new(),
+            messages: Default::default(),
         }
     }
 
