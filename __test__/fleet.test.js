@@ -11,13 +11,10 @@ const path = require('path')
 const { once } = require('events')
 const { ThirdpartyServer, startSandbox } = require('..')
 const { credentials, listen } = require('./helpers/platform')
+const { MYSQL, POSTGRES, freshDatabase } = require('./helpers/databases')
 
 const SECONDS = Number(process.env.WXTP_FLEET_SECONDS || 60)
 const LIFETIME = 10 // seconds, for component_access_token, pre_auth_code and authorizer tokens
-const databases = require('./helpers/databases')
-const { MYSQL, POSTGRES } = databases
-
-const freshDatabase = (kind, base) => databases.freshDatabase(kind, base, 'wxtp_fleet')
 
 function spawnChild(opts) {
   const child = fork(path.join(__dirname, 'fleet', 'child.js'), [], {

@@ -11,7 +11,7 @@ const { spawn } = require('child_process')
 const { once } = require('events')
 const { startSandbox, startTokenService } = require('..')
 const { tempSqlite } = require('./helpers/platform')
-const { freshDatabase } = require('./helpers/databases')
+const { freshDatabase, MYSQL, POSTGRES } = require('./helpers/databases')
 
 const BIN = path.join(__dirname, '..', 'bin', 'wxthirdparty.js')
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -208,7 +208,7 @@ for (const kind of ['mysql', 'postgres']) {
     before(async () => {
       // Tokens live 4 s; refreshed 5 % before expiry.
       sandbox = await startSandbox({ lifetimes: { accessToken: 4 } })
-      database = freshDatabase(kind)
+      database = freshDatabase(kind, kind === 'mysql' ? MYSQL : POSTGRES)
     })
     after(async () => {
       await sandbox.close()

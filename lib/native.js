@@ -1,6 +1,7 @@
 'use strict'
 // Loads the native addon and turns its errors into proper JS errors.
 const path = require('path')
+const { errorOf } = require('./errors')
 
 let binding
 try {
@@ -18,14 +19,7 @@ function convertError(err) {
   const m = ERROR_RE.exec(err.message)
   if (!m) return err
   const [, kind, code, message] = m
-  let out
-  if (kind === 'TypeError') out = new TypeError(message)
-  else {
-    out = new Error(message)
-    out.name = kind
-  }
-  if (code !== '') out.code = Number(code)
-  return out
+  return errorOf(kind, message, code === '' ? undefined : Number(code))
 }
 
 /** Calls a native function, rethrowing its error converted. */

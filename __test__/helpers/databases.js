@@ -1,5 +1,5 @@
 'use strict'
-// Throwaway MariaDB / PostgreSQL databases for the JS suites.
+// Throwaway databases on the test MariaDB / PostgreSQL servers.
 const crypto = require('crypto')
 const { execFileSync } = require('child_process')
 
@@ -7,8 +7,8 @@ const MYSQL = process.env.WXTP_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test'
 const POSTGRES = process.env.WXTP_TEST_POSTGRES || 'postgres://postgres@127.0.0.1:5432/test'
 
 /** A fresh database on the server behind `base`; returns its URL and a drop(). */
-function freshDatabase(kind, base = kind === 'mysql' ? MYSQL : POSTGRES, prefix = 'wxtp_js') {
-  const name = `${prefix}_${crypto.randomBytes(5).toString('hex')}`
+function freshDatabase(kind, base) {
+  const name = `wxtp_js_${crypto.randomBytes(5).toString('hex')}`
   const u = new URL(base)
   if (kind === 'mysql') {
     const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username || 'root')]
@@ -27,4 +27,4 @@ function freshDatabase(kind, base = kind === 'mysql' ? MYSQL : POSTGRES, prefix 
   }
 }
 
-module.exports = { freshDatabase, MYSQL, POSTGRES }
+module.exports = { MYSQL, POSTGRES, freshDatabase }

@@ -2,11 +2,16 @@
 //! authorizers (official accounts) that authorized it, and API clients
 //! acting for them. `ThirdpartyServer` in JS is a thin skin over this.
 
+mod admin;
 mod authorizers;
 pub mod events;
 pub mod fetchers;
+pub mod messages;
+mod messages_dedup;
+mod messages_release;
 mod push;
 mod runner;
+mod validate;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +29,8 @@ use crate::wechat::Transport;
 
 pub use authorizers::{AuthorizeUrlOptions, AuthorizerView};
 pub use events::Event;
+pub use messages::{Inbox, InboxOptions, MessageQuery, Outcome, ReplyTicket};
+pub use messages_release::TEST_APPIDS;
 use fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PreAuthCodeFetch};
 
 /// WeChat pushes a ticket every 10 minutes; one is good for 12 hours.
@@ -121,12 +128,7 @@ pub struct Component {
 impl Component {
     /// Checks the credentials, connects the store and creates missing tables.
     pub async fn open(cfg: ComponentConfig) -> Result<Arc<Component>> {
-        for (name, v) in [("appid", &cfg.appid), ("appsecret", &cfg.secret)] {
-            if v.is_empty() {
-                return Err(Error::invalid(name, "must be a non-empty string"));
-            }
-        }
-        let crypt = MsgCrypt::new(&cfg.token, &cfg.encoding_aes_key, &cfg.appid)?;
+        let crypt = cfg.validate()?;
         let transport = Transport::new(cfg.api_base.as_deref());
         let store = connect_store(&cfg.store).await?;
         let owner_id = format!("{}-{}", std::process::id(), crate::crypto::random_nonce());

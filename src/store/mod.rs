@@ -13,8 +13,11 @@
 
 mod authorizers;
 mod db;
+mod followers;
+mod messages;
 mod platforms;
 mod schema;
+mod url_check;
 mod tokens;
 
 use std::str::FromStr;
@@ -28,6 +31,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use crate::error::{Error, Result};
 
 pub use db::Dialect;
+pub use messages::{Claim, ClaimRequest};
 use db::{Pool, Redactor};
 pub use schema::SCHEMA_VERSION;
 

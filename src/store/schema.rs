@@ -35,6 +35,7 @@ const WXTP_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS wxtp_tokens (component_appid VARCHAR(64) {bin} NOT NULL, kind VARCHAR(32) {bin} NOT NULL, appid VARCHAR(191) {bin} NOT NULL, value TEXT NOT NULL, expires_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0, refresh_token TEXT NULL, extra TEXT NULL, lease_owner VARCHAR(128) NULL, lease_until BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (component_appid, kind, appid)){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_apps (appid VARCHAR(64) {bin} NOT NULL PRIMARY KEY, secret VARCHAR(255) NOT NULL, created_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_platforms (component_appid VARCHAR(64) {bin} NOT NULL PRIMARY KEY, secret VARCHAR(255) NOT NULL, created_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0){engine}",
+    "CREATE TABLE IF NOT EXISTS wxtp_messages (scope VARCHAR(64) {bin} NOT NULL, msg_key VARCHAR(191) {bin} NOT NULL, owner VARCHAR(32) NULL, state INT NOT NULL DEFAULT 0, reply TEXT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (scope, msg_key)){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_schema (version BIGINT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL){engine}",
 ];
 
