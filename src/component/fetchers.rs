@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::api::{now_ms, BoxFut};
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::token::{Fetch, Token, TokenCell, TokenKey, TokenKind};
+use crate::token::{with_token, Fetch, Token, TokenCell, TokenKey, TokenKind};
 use crate::wechat::Transport;
 
 pub const API_COMPONENT_TOKEN: &str = "/cgi-bin/component/api_component_token";
@@ -39,15 +39,7 @@ pub fn token_from(v: &Value, field: &str) -> Result<Token> {
 /// POST to a component endpoint with the component_access_token; a rejected
 /// token is dropped (compare-and-expire) and the call retried once.
 pub async fn component_post(transport: &Transport, cell: &TokenCell, path: &str, body: &Value) -> Result<Value> {
-    let token = cell.get().await?;
-    match transport.post(path, &[("component_access_token", &token.value)], body).await {
-        Err(e) if e.is_token_invalid() => {
-            cell.invalidate(&token.value).await?;
-            let fresh = cell.get().await?;
-            transport.post(path, &[("component_access_token", &fresh.value)], body).await
-        }
-        other => other,
-    }
+    with_token(cell, |token| async move { transport.post(path, &[("component_access_token", token.as_str())], body).await }).await
 }
 
 pub struct ComponentTokenFetch {

@@ -222,12 +222,7 @@ impl Store {
     }
 }
 
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use crate::model::now_ms;
 
 /// SQLITE_BUSY (5) or SQLITE_LOCKED (6).
 fn is_sqlite_busy(e: &sqlx::Error) -> bool {

@@ -6,7 +6,7 @@ use chrono::{Local, NaiveDateTime, TimeZone};
 use super::db::{is_unique_violation, Arg, Col, Dialect, Tx};
 use super::{now_ms, Store};
 use crate::error::Result;
-use crate::token::{Token, TokenKey, TokenKind};
+use crate::model::{Token, TokenKey, TokenKind};
 
 /// WeChat's component_verify_ticket is valid for 12 hours after its push.
 const TICKET_LIFETIME_MS: i64 = 12 * 3600 * 1000;

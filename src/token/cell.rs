@@ -9,7 +9,8 @@ use super::backoff::{backoff, poll_interval};
 use super::options::{CellEvent, CellOptions, Role};
 use super::{Fetch, Token, TokenKey};
 use crate::error::{Error, Result};
-use crate::store::{now_ms, Store};
+use crate::model::now_ms;
+use crate::store::Store;
 
 /// Store errors are reported at most this often while the store stays down.
 const STORE_REPORT_EVERY_MS: i64 = 5_000;
@@ -38,6 +39,10 @@ struct State {
     last_store_report_ms: i64,
     background: bool,
     last_background_ms: i64,
+    /// This process met WeChat's rejection of this value: it may refresh
+    /// under the lease even as a Reader (the refresher may trust its memory
+    /// copy until its normal refresh time, or be gone).
+    rejected: Option<String>,
 }
 
 /// Where a refresh attempt ended.
@@ -100,6 +105,9 @@ impl TokenCell {
             Some(c) => s.updated_at_ms > c.updated_at_ms || (s.value == c.value && s.expires_at_ms < c.expires_at_ms),
         };
         if take {
+            if st.rejected.as_deref() != Some(s.value.as_str()) {
+                st.rejected = None;
+            }
             st.token = Some(s);
             st.unsaved = false;
         }
@@ -213,8 +221,10 @@ impl TokenCell {
             if let Some(t) = self.cached_if(|t| t.is_valid_at(now)) {
                 return Ok(t);
             }
-            if failover && self.store.is_some() {
-                // Missing or expired: the refresher is late or gone.
+            let rejected_here = self.st().rejected.is_some();
+            if (failover || rejected_here) && self.store.is_some() {
+                // Missing or expired: the refresher is late or gone, or it
+                // still trusts the copy WeChat rejected here.
                 return self.refresh_wait().await;
             }
             if Instant::now() >= deadline {
@@ -356,6 +366,7 @@ impl TokenCell {
             st.unsaved = self.store.is_some();
             st.failures = 0;
             st.retry_at_ms = 0;
+            st.rejected = None;
         }
         self.flush_unsaved().await;
         self.emit("refreshed", None, format!("{} refreshed", self.key.kind));
@@ -449,9 +460,11 @@ impl TokenCell {
     /// meeting the same error cause one refresh.
     pub async fn invalidate(&self, failed_value: &str) -> Result<()> {
         {
-            let mut st = self.st();
+            let mut guard = self.st();
+            let st = &mut *guard;
             if let Some(t) = st.token.as_mut().filter(|t| t.value == failed_value) {
                 t.expires_at_ms = 0; // keeps the refresh token
+                st.rejected = Some(failed_value.to_owned());
             }
         }
         if let Some(store) = &self.store {
