@@ -25,7 +25,7 @@ use crate::wechat::Transport;
 
 pub use authorizers::{AuthorizeUrlOptions, AuthorizerView};
 pub use events::Event;
-use fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PreAuthCodeFetch};
+use fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PreAuthCodeFetch, PushedTicket};
 
 /// WeChat pushes a ticket every 10 minutes; one is good for 12 hours.
 pub const TICKET_MAX_AGE_MS: i64 = 12 * 3600 * 1000;
@@ -105,6 +105,8 @@ pub struct Component {
     pub(crate) transport: Transport,
     pub(crate) store: Store,
     pub(crate) owner_id: String,
+    /// component_verify_ticket: set by pushes, read by the token fetch.
+    pub(crate) ticket: Arc<TokenCell>,
     pub(crate) access_token: Arc<TokenCell>,
     pub(crate) pre_auth_code: Arc<TokenCell>,
     /// Per-authorizer cells (access token, JS-SDK tickets), made on first use.
@@ -131,13 +133,19 @@ impl Component {
         let cell_opts = |role: Role| cell_options(&cfg, &owner_id, &events, role);
         let component_role = if cfg.is_cluster { Role::Reader { failover: cfg.failover } } else { Role::Refresher };
         let key = |kind| TokenKey { component_appid: cfg.appid.clone(), kind, appid: String::new() };
+        let ticket = TokenCell::new(
+            key(TokenKind::ComponentVerifyTicket),
+            Some(store.clone()),
+            Arc::new(PushedTicket),
+            cell_opts(Role::Reader { failover: false }),
+        );
         let access_token = TokenCell::new(
             key(TokenKind::ComponentAccessToken),
             Some(store.clone()),
             Arc::new(ComponentTokenFetch {
                 appid: cfg.appid.clone(),
                 secret: cfg.secret.clone(),
-                store: store.clone(),
+                ticket: ticket.clone(),
                 transport: transport.clone(),
             }),
             cell_opts(component_role.clone()),
@@ -153,6 +161,7 @@ impl Component {
             transport,
             store,
             owner_id,
+            ticket,
             access_token,
             pre_auth_code,
             cells: Mutex::new(HashMap::new()),
@@ -218,7 +227,7 @@ impl Component {
     /// The original `secrets()`: what the store holds now, never upstream.
     pub async fn secrets(&self) -> Result<Secrets> {
         let now = now_ms();
-        let ticket = self.store.load_token(&self.key(TokenKind::ComponentVerifyTicket), false).await?;
+        let ticket = self.ticket.peek().await?;
         let token = self.access_token.peek().await?;
         let code = self.pre_auth_code.peek().await?;
         match (ticket, token, code) {
@@ -239,6 +248,7 @@ impl Component {
         self.transport.post(fetchers::API_START_PUSH_TICKET, &[], &body).await.map(|_| ())
     }
 
+    #[allow(dead_code)] // kept for modules that address platform-level rows
     pub(crate) fn key(&self, kind: TokenKind) -> TokenKey {
         TokenKey { component_appid: self.cfg.appid.clone(), kind, appid: String::new() }
     }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::api::now_ms;
 use crate::error::{Error, Result};
 use crate::message::{decrypt_envelope, SignatureQuery};
-use crate::token::{Token, TokenKind};
+use crate::token::Token;
 
 use super::{Component, Event};
 
@@ -50,8 +50,7 @@ impl Component {
         let now = now_ms();
         // The ticket's age counts from its push (CreateTime), never from the future.
         let pushed_at = field(msg, "CreateTime").and_then(|s| s.parse::<i64>().ok()).map(|s| s * 1000).unwrap_or(now).min(now);
-        let key = self.key(TokenKind::ComponentVerifyTicket);
-        if let Some(stored) = self.store.load_token(&key, true).await? {
+        if let Some(stored) = self.ticket.latest().await? {
             if stored.value == ticket || stored.updated_at_ms > pushed_at {
                 return Ok(()); // a retried or out-of-order push
             }
@@ -63,7 +62,7 @@ impl Component {
             refresh_token: None,
             extra: None,
         };
-        self.store.save_token(&key, &token).await?;
+        self.ticket.set(token).await?;
         self.emit(Event::Ticket);
         self.wake.notify_waiters();
         Ok(())

@@ -426,6 +426,15 @@ impl TokenCell {
         Ok(self.cached())
     }
 
+    /// The store's token merged into memory (memory when the store fails):
+    /// for a token set elsewhere (a pushed ticket), where newest matters.
+    pub async fn latest(&self) -> Result<Option<Token>> {
+        if let Some(e) = self.sync(false).await {
+            return self.cached().map(Some).ok_or(e);
+        }
+        Ok(self.cached())
+    }
+
     /// Stores a token obtained elsewhere (api_query_auth, a ticket push):
     /// memory at once, the store durably (an error is returned, and the write
     /// is retried on the next call).
