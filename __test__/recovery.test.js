@@ -61,21 +61,24 @@ async function invalidateAll(f, t, { killMaster }) {
     await once(f.master, 'exit')
     alive = f.workers
   }
-  const before = await f.sandbox.counters()
+  const [before, issuedBefore] = [await f.sandbox.counters(), await f.sandbox.issued()]
   const at = Date.now()
   await f.sandbox.invalidateTokens()
   await sleep(4000)
-  const after = await f.sandbox.counters()
+  const [after, issuedAfter] = [await f.sandbox.counters(), await f.sandbox.issued()]
   const invalid = await f.sandbox.invalidTokenCalls()
   const stats = await f.stop(alive)
-  const delta = (p) => (after[path(p)] || 0) - (before[path(p)] || 0)
+  // Issued credentials; calls also count one the rejected component token failed.
+  const delta = (p) => (issuedAfter[path(p)] || 0) - (issuedBefore[path(p)] || 0)
+  const calls = (p) => (after[path(p)] || 0) - (before[path(p)] || 0)
   const workers = stats.filter((s) => s.role === 'worker')
-  const report = JSON.stringify({ before, after, workers: workers.map((w) => ({ ok: w.ok, failed: w.failed, errors: w.errors })) })
-  t.diagnostic(`api_component_token +${delta('api_component_token')}, api_authorizer_token +${delta('api_authorizer_token')}; ${describeCalls(workers, at)}; calls presenting a rejected token: ${invalid.length}`)
+  const report = JSON.stringify({ before, after, issuedBefore, issuedAfter, workers: workers.map((w) => ({ ok: w.ok, failed: w.failed, errors: w.errors })) })
+  t.diagnostic(`issued: api_component_token +${delta('api_component_token')}, api_authorizer_token +${delta('api_authorizer_token')} (${calls('api_authorizer_token')} calls); ${describeCalls(workers, at)}; calls presenting a rejected token: ${invalid.length}`)
   assert.equal(workers.reduce((n, w) => n + w.failed, 0), 0, `every user call succeeds\n${report}`)
   assert.ok(workers.every((w) => w.calls.some((c) => c[0] > at + 1000 && c[2] === 'ok')), `workers kept serving\n${report}`)
   assert.equal(delta('api_component_token'), 1, `one api_component_token fleet-wide\n${report}`)
   assert.equal(delta('api_authorizer_token'), 1, `one api_authorizer_token for the authorizer\n${report}`)
+  assert.ok(calls('api_component_token') === 1 && calls('api_authorizer_token') <= 2, `no more upstream token calls than the rejection costs\n${report}`)
 }
 
 for (const kind of ['mysql', 'postgres']) {
