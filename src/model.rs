@@ -37,10 +37,11 @@ pub enum TokenKind {
     JsapiTicket,
     WxCardTicket,
     OAuthAccessToken,
+    AuthorizationCode,
 }
 
 impl TokenKind {
-    pub const ALL: [TokenKind; 8] = [
+    pub const ALL: [TokenKind; 9] = [
         TokenKind::ComponentVerifyTicket,
         TokenKind::ComponentAccessToken,
         TokenKind::PreAuthCode,
@@ -49,6 +50,7 @@ impl TokenKind {
         TokenKind::JsapiTicket,
         TokenKind::WxCardTicket,
         TokenKind::OAuthAccessToken,
+        TokenKind::AuthorizationCode,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +63,8 @@ impl TokenKind {
             TokenKind::JsapiTicket => "jsapi_ticket",
             TokenKind::WxCardTicket => "wx_card_ticket",
             TokenKind::OAuthAccessToken => "oauth_access_token",
+            // An exchanged auth_code: value = the authorizer appid.
+            TokenKind::AuthorizationCode => "authorization_code",
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod authorizers;
 pub mod events;
+mod feed;
 pub mod fetchers;
 mod push;
 mod runner;
@@ -111,6 +112,8 @@ pub struct Component {
     pub(crate) pre_auth_code: Arc<TokenCell>,
     /// Per-authorizer cells (access token, JS-SDK tickets), made on first use.
     pub(crate) cells: Mutex<HashMap<(TokenKind, String), Arc<TokenCell>>>,
+    /// Authorizer records in memory, kept current by the change feed.
+    pub(crate) authorizers: feed::AuthorizerCache,
     pub(crate) events: Arc<events::Events>,
     pub(crate) wake: Notify,
     pub(crate) closed: AtomicBool,
@@ -156,7 +159,7 @@ impl Component {
             Arc::new(PreAuthCodeFetch { appid: cfg.appid.clone(), transport: transport.clone(), access_token: access_token.clone() }),
             cell_opts(component_role),
         );
-        Ok(Arc::new(Component {
+        let c = Arc::new(Component {
             crypt,
             transport,
             store,
@@ -165,6 +168,7 @@ impl Component {
             access_token,
             pre_auth_code,
             cells: Mutex::new(HashMap::new()),
+            authorizers: feed::AuthorizerCache::default(),
             events,
             wake: Notify::new(),
             closed: AtomicBool::new(false),
@@ -173,7 +177,11 @@ impl Component {
             tasks: Mutex::new(Vec::new()),
             runtime: tokio::runtime::Handle::current(),
             cfg,
-        }))
+        });
+        // Every process follows the feed, started or not (workers never start).
+        let follower = tokio::spawn(feed::follow(Arc::downgrade(&c)));
+        c.tasks.lock().unwrap().push(follower);
+        Ok(c)
     }
 
     pub fn appid(&self) -> &str {
@@ -248,6 +256,10 @@ impl Component {
         self.transport.post(fetchers::API_START_PUSH_TICKET, &[], &body).await.map(|_| ())
     }
 
+    pub(crate) fn key_for(&self, kind: TokenKind, appid: &str) -> TokenKey {
+        TokenKey::new(self.cfg.appid.clone(), kind, appid)
+    }
+
     #[allow(dead_code)] // kept for modules that address platform-level rows
     pub(crate) fn key(&self, kind: TokenKind) -> TokenKey {
         TokenKey { component_appid: self.cfg.appid.clone(), kind, appid: String::new() }
@@ -289,6 +301,7 @@ impl Component {
     }
 
     pub(crate) fn forget_authorizer(&self, appid: &str) {
+        self.authorizers.forget(appid);
         self.cells.lock().unwrap().retain(|(_, a), _| a != appid);
     }
 
@@ -322,7 +335,7 @@ fn connect_store(cfg: &StoreConfig) -> std::pin::Pin<Box<dyn std::future::Future
     })
 }
 
-fn cell_options(cfg: &ComponentConfig, owner_id: &str, events: &Arc<events::Events>, role: Role) -> CellOptions {
+pub(crate) fn cell_options(cfg: &ComponentConfig, owner_id: &str, events: &Arc<events::Events>, role: Role) -> CellOptions {
     CellOptions {
         role,
         refresh_ahead_ratio: cfg.refresh_ahead_ratio,

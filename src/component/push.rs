@@ -68,32 +68,12 @@ impl Component {
         Ok(())
     }
 
+    /// The exchange announces the authorizer (once, wherever it runs); a
+    /// retried push or one after the admin's redirect finds it stored.
     async fn authorized_from(self: &Arc<Self>, msg: &Map<String, Value>) -> Result<()> {
         let code = field(msg, "AuthorizationCode")
             .ok_or_else(|| Error::Parse("authorization push has no AuthorizationCode".into()))?;
-        let appid = field(msg, "AuthorizerAppid").unwrap_or("").to_owned();
-        let update = field(msg, "InfoType") == Some("updateauthorized");
-        match self.handle_auth_code(code).await {
-            Ok(view) => {
-                let appid = view.record.appid.clone();
-                self.emit(if update { Event::UpdateAuthorized { appid } } else { Event::Authorized { appid } });
-                Ok(())
-            }
-            // A retried push whose code was already exchanged (here or by another process).
-            Err(Error::WeChat { .. }) if !appid.is_empty() && self.recently_authorized(&appid).await => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.handle_auth_code(code).await.map(|_| ())
     }
 
-    /// The authorizer is stored, authorized, with a token issued in the last minutes.
-    async fn recently_authorized(&self, appid: &str) -> bool {
-        let Ok(Some(rec)) = self.store.authorizer_by_appid(&self.cfg.appid, appid).await else { return false };
-        if !rec.authorized {
-            return false;
-        }
-        match self.authorizer_cell(appid).peek().await {
-            Ok(Some(t)) => now_ms() - t.updated_at_ms < 10 * 60 * 1000,
-            _ => false,
-        }
-    }
 }

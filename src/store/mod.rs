@@ -12,6 +12,7 @@
 //! platform that writes to them.
 
 mod authorizers;
+pub mod changes;
 mod db;
 mod schema;
 mod url_check;
@@ -27,6 +28,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
 use crate::error::{Error, Result};
 
+pub use changes::Change;
 pub use db::Dialect;
 use db::{Pool, Redactor};
 pub use schema::SCHEMA_VERSION;

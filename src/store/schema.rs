@@ -9,7 +9,7 @@ use super::{now_ms, Store};
 use crate::error::Result;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The original wxthirdparty tables. On MySQL this is the original DDL, but
 /// InnoDB + utf8mb4 for new installs (transactions; emoji nicknames).
@@ -35,6 +35,7 @@ const WXTP_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS wxtp_tokens (component_appid VARCHAR(64) {bin} NOT NULL, kind VARCHAR(32) {bin} NOT NULL, appid VARCHAR(191) {bin} NOT NULL, value TEXT NOT NULL, expires_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0, refresh_token TEXT NULL, extra TEXT NULL, lease_owner VARCHAR(128) NULL, lease_until BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (component_appid, kind, appid)){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_apps (appid VARCHAR(64) {bin} NOT NULL PRIMARY KEY, secret VARCHAR(255) NOT NULL, created_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_schema (version BIGINT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL){engine}",
+    "CREATE TABLE IF NOT EXISTS wxtp_changes (id {serial}, component_appid VARCHAR(64) {bin} NOT NULL, kind VARCHAR(32) {bin} NOT NULL, appid VARCHAR(191) {bin} NOT NULL, at BIGINT NOT NULL){engine}",
 ];
 
 const ORIGINAL_NAMES: [&str; 4] = ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info"];
@@ -89,6 +90,7 @@ impl Store {
                 Dialect::MySql => t.replace("{bin}", "COLLATE utf8mb4_bin").replace("{engine}", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
                 _ => t.replace("{bin}", "").replace("{engine}", ""),
             };
+            let sql = sql.replace("{serial}", serial(d));
             c.raw(&sql).await.map_err(e)?;
         }
         let current = c
@@ -142,6 +144,15 @@ impl Store {
             }
         }
         Ok(())
+    }
+}
+
+/// An auto-incremented BIGINT primary key.
+fn serial(d: Dialect) -> &'static str {
+    match d {
+        Dialect::MySql => "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+        Dialect::Postgres => "BIGSERIAL PRIMARY KEY",
+        Dialect::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::{Local, NaiveDateTime, TimeZone};
 
 use super::db::{is_unique_violation, Arg, Col, Dialect, Tx};
-use super::{now_ms, Store};
+use super::{changes, now_ms, Store};
 use crate::error::Result;
 use crate::model::{Token, TokenKey, TokenKind};
 
@@ -168,21 +168,27 @@ impl Store {
         if !key.component_appid.is_empty() {
             mirror(&mut tx, d, key, token).await.map_err(e)?;
         }
+        changes::record(&mut tx, &key.component_appid, key.kind.as_str(), &key.appid).await.map_err(e)?;
         tx.commit().await.map_err(e)
     }
 
     /// Compare-and-expire: marks the token expired only if its value is still
     /// `value` (the one that failed). True when it did.
     pub async fn expire_token_if(&self, key: &TokenKey, value: &str) -> Result<bool> {
+        let e = |e: sqlx::Error| self.err("expiring a token", e);
         let [a, b, c] = key_args(key);
-        let n = self
-            .w()
+        let mut tx = self.w().begin().await.map_err(e)?;
+        let n = tx
             .exec(
                 "UPDATE wxtp_tokens SET expires_at = 0 WHERE component_appid = ? AND kind = ? AND appid = ? AND value = ? AND expires_at <> 0",
                 &[a, b, c, Arg::from(value)],
             )
             .await
-            .map_err(|e| self.err("expiring a token", e))?;
+            .map_err(e)?;
+        if n > 0 {
+            changes::record(&mut tx, &key.component_appid, key.kind.as_str(), &key.appid).await.map_err(e)?;
+        }
+        tx.commit().await.map_err(e)?;
         Ok(n > 0)
     }
 
