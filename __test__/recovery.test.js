@@ -108,3 +108,37 @@ for (const kind of ['mysql', 'postgres']) {
     })
   })
 }
+
+for (const kind of ['mysql', 'postgres']) {
+  test(`one authorization, two messengers (${kind}): the push and the redirect exchange the code once`, { timeout: 60_000 }, async () => {
+    const db = freshDatabase(kind)
+    const sandbox = await startSandbox({})
+    const creds = credentials()
+    const open = () => new ThirdpartyServer(creds.appid, creds.secret, creds.token, creds.key, db.url, false, { apiBase: sandbox.url })
+    const pushSide = open() // serves the authorization-event URL
+    const redirectSide = open() // serves the admin's redirect_uri
+    const receiver = await listen(pushSide.middleware())
+    await sandbox.registerComponent({ appid: creds.appid, secret: creds.secret, token: creds.token, encodingAESKey: creds.key, pushUrl: `${receiver.url}/auth` })
+    pushSide.start()
+    if (!pushSide.ready) await once(pushSide, 'ready')
+    const events = []
+    for (const p of [pushSide, redirectSide]) p.on('authorized', (e) => events.push(e))
+    try {
+      const { authCode, authorizerAppid } = await sandbox.authorize(creds.appid, { push: true })
+      const [a, b] = await Promise.all([redirectSide.handleAuthCode(authCode), redirectSide.handleAuthCode(authCode)])
+      const viaPush = await pushSide.getAuthorizer(authorizerAppid)
+      assert.equal(a.wx_token, b.wx_token)
+      assert.equal(a.wx_token, viaPush.wx_token)
+      const issued = await sandbox.issued()
+      assert.equal(issued['/cgi-bin/component/api_query_auth'], 1, 'the code was exchanged once')
+      await sleep(300)
+      assert.deepEqual(events, [{ appid: authorizerAppid }], 'one authorized event')
+    } finally {
+      await pushSide.close()
+      await redirectSide.close()
+      await receiver.close()
+      await sandbox.close()
+      db.drop()
+    }
+  })
+}
