@@ -142,6 +142,14 @@ impl Component {
         Ok(AuthorizerView { record, token })
     }
 
+    /// From memory only: a cached, authorized record whose token is fresh.
+    pub fn authorizer_now(&self, appid_or_wx_token: &str) -> Option<AuthorizerView> {
+        let record = self.authorizers.get(appid_or_wx_token).filter(|r| r.authorized)?;
+        let cell = self.cells.lock().unwrap().get(&(TokenKind::AuthorizerAccessToken, record.appid.clone())).cloned()?;
+        let token = cell.fresh_now()?;
+        Some(AuthorizerView { record, token })
+    }
+
     pub async fn find_authorizer(&self, appid_or_wx_token: &str) -> Result<AuthorizerRecord> {
         let comp = &self.cfg.appid;
         if appid_or_wx_token.is_empty() {

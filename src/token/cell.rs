@@ -113,6 +113,12 @@ impl TokenCell {
         }
     }
 
+    /// The memory copy while fresh (not yet due): never waits.
+    pub fn fresh_now(&self) -> Option<Token> {
+        let now = now_ms();
+        self.cached_if(|t| self.fresh(t, now))
+    }
+
     /// A usable token: memory, then the store, then upstream (single-flight,
     /// fleet lease). A Reader never calls upstream unless `failover`.
     pub async fn get(&self) -> Result<Token> {
