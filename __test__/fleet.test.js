@@ -9,7 +9,8 @@ const assert = require('node:assert/strict')
 const { once } = require('events')
 const { ThirdpartyServer, startSandbox } = require('..')
 const { credentials, listen } = require('./helpers/platform')
-const { freshDatabase, spawnChild, MYSQL, POSTGRES } = require('./helpers/fleet')
+const { MYSQL, POSTGRES, freshDatabase } = require('./helpers/databases')
+const { spawnChild } = require('./helpers/fleet')
 
 const SECONDS = Number(process.env.WXTP_FLEET_SECONDS || 60)
 const LIFETIME = 10 // seconds, for component_access_token, pre_auth_code and authorizer tokens

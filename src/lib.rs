@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod error;
 pub mod message;
 pub mod model;
+pub mod oauth;
 pub mod sandbox;
 pub mod store;
 pub mod token;

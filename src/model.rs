@@ -37,11 +37,12 @@ pub enum TokenKind {
     JsapiTicket,
     WxCardTicket,
     OAuthAccessToken,
+    SessionKey,
     AuthorizationCode,
 }
 
 impl TokenKind {
-    pub const ALL: [TokenKind; 9] = [
+    pub const ALL: [TokenKind; 10] = [
         TokenKind::ComponentVerifyTicket,
         TokenKind::ComponentAccessToken,
         TokenKind::PreAuthCode,
@@ -50,6 +51,7 @@ impl TokenKind {
         TokenKind::JsapiTicket,
         TokenKind::WxCardTicket,
         TokenKind::OAuthAccessToken,
+        TokenKind::SessionKey,
         TokenKind::AuthorizationCode,
     ];
 
@@ -63,6 +65,7 @@ impl TokenKind {
             TokenKind::JsapiTicket => "jsapi_ticket",
             TokenKind::WxCardTicket => "wx_card_ticket",
             TokenKind::OAuthAccessToken => "oauth_access_token",
+            TokenKind::SessionKey => "session_key",
             // An exchanged auth_code: value = the authorizer appid.
             TokenKind::AuthorizationCode => "authorization_code",
         }

@@ -1,32 +1,13 @@
 'use strict'
-// Multi-process tests: a throwaway database on the shared MariaDB /
-// PostgreSQL server, and fleet processes (__test__/fleet/child.js).
-const { fork, execFileSync } = require('child_process')
+// Multi-process tests: fleet processes (__test__/fleet/child.js) on a
+// throwaway database (helpers/databases).
+const { fork } = require('child_process')
 const path = require('path')
-const crypto = require('crypto')
+const databases = require('./databases')
 
-const MYSQL = process.env.WXTP_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test'
-const POSTGRES = process.env.WXTP_TEST_POSTGRES || 'postgres://postgres@127.0.0.1:5432/test'
-
-/** A fresh database on the server behind `base`; returns its URL and a drop(). */
-function freshDatabase(kind, base = kind === 'mysql' ? MYSQL : POSTGRES) {
-  const name = `wxtp_fleet_${crypto.randomBytes(5).toString('hex')}`
-  const u = new URL(base)
-  if (kind === 'mysql') {
-    const args = ['-h', u.hostname, '-P', u.port || '3306', '-u', decodeURIComponent(u.username || 'root')]
-    if (u.password) args.push(`-p${decodeURIComponent(u.password)}`)
-    execFileSync('mariadb', [...args, '-e', `CREATE DATABASE ${name} CHARACTER SET utf8mb4`])
-    u.pathname = `/${name}`
-    return { url: u.toString(), drop: () => execFileSync('mariadb', [...args, '-e', `DROP DATABASE IF EXISTS ${name}`]) }
-  }
-  const admin = new URL(base)
-  admin.pathname = '/postgres'
-  execFileSync('psql', [admin.toString(), '-qc', `CREATE DATABASE ${name}`])
-  u.pathname = `/${name}`
-  return {
-    url: u.toString(),
-    drop: () => execFileSync('psql', [admin.toString(), '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]),
-  }
+/** A fresh database on the test server of `kind` ('mysql' | 'postgres'). */
+function freshDatabase(kind, base = kind === 'mysql' ? databases.MYSQL : databases.POSTGRES) {
+  return databases.freshDatabase(kind, base)
 }
 
 function spawnChild(opts) {
@@ -39,4 +20,4 @@ function spawnChild(opts) {
   return child
 }
 
-module.exports = { freshDatabase, spawnChild, MYSQL, POSTGRES }
+module.exports = { freshDatabase, spawnChild }

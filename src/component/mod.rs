@@ -2,10 +2,14 @@
 //! authorizers (official accounts) that authorized it, and API clients
 //! acting for them. `ThirdpartyServer` in JS is a thin skin over this.
 
+mod admin;
 mod authorizers;
 pub mod events;
 mod feed;
 pub mod fetchers;
+pub mod messages;
+mod messages_dedup;
+mod messages_release;
 mod push;
 mod runner;
 mod validate;
@@ -26,6 +30,8 @@ use crate::wechat::Transport;
 
 pub use authorizers::{AuthorizeUrlOptions, AuthorizerView};
 pub use events::Event;
+pub use messages::{Inbox, InboxOptions, MessageQuery, Outcome, ReplyTicket};
+pub use messages_release::TEST_APPIDS;
 use fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PreAuthCodeFetch, PushedTicket};
 
 /// WeChat pushes a ticket every 10 minutes; one is good for 12 hours.

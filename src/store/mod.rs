@@ -14,6 +14,8 @@
 mod authorizers;
 pub mod changes;
 mod db;
+mod followers;
+mod messages;
 mod schema;
 mod url_check;
 mod tokens;
@@ -30,6 +32,7 @@ use crate::error::{Error, Result};
 
 pub use changes::Change;
 pub use db::Dialect;
+pub use messages::{Claim, ClaimRequest};
 use db::{Pool, Redactor};
 pub use schema::SCHEMA_VERSION;
 
