@@ -6,25 +6,14 @@
 // when a master dies mid-run, and when the sandbox fails 20% of calls.
 const { test, describe } = require('node:test')
 const assert = require('node:assert/strict')
-const { fork } = require('child_process')
-const path = require('path')
 const { once } = require('events')
 const { ThirdpartyServer, startSandbox } = require('..')
 const { credentials, listen } = require('./helpers/platform')
 const { MYSQL, POSTGRES, freshDatabase } = require('./helpers/databases')
+const { spawnChild } = require('./helpers/fleet')
 
 const SECONDS = Number(process.env.WXTP_FLEET_SECONDS || 60)
 const LIFETIME = 10 // seconds, for component_access_token, pre_auth_code and authorizer tokens
-
-function spawnChild(opts) {
-  const child = fork(path.join(__dirname, 'fleet', 'child.js'), [], {
-    env: { ...process.env, WXTP_FLEET: JSON.stringify(opts) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  child.readyP = new Promise((resolve) => child.on('message', (m) => m.ready && resolve()))
-  child.statsP = new Promise((resolve) => child.on('message', (m) => m.stats && resolve(m.stats)))
-  return child
-}
 
 async function runFleet({ kind, failureRate, killMaster }) {
   const db = freshDatabase(kind, kind === 'mysql' ? MYSQL : POSTGRES)

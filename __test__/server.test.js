@@ -155,10 +155,14 @@ describe('modern surface', { timeout: 90000 }, () => {
     assert.throws(() => platform.getAuthorizeUrl(''), TypeError)
   })
 
-  test('a reused auth code is a WeChatAPIError with the errcode', async () => {
+  test('a code exchanged already returns the same authorizer; a code WeChat never issued is a WeChatAPIError', async () => {
     const { authCode } = await env.sandbox.authorize(env.creds.appid, {})
-    await platform.handleAuthCode(authCode)
-    await assert.rejects(platform.handleAuthCode(authCode), (e) => e instanceof WeChatAPIError && e.name === 'WeChatAPIError' && typeof e.code === 'number' && e.code !== 0)
+    const first = await platform.handleAuthCode(authCode)
+    const before = await env.sandbox.counters()
+    const again = await platform.handleAuthCode(authCode)
+    assert.equal(again.wx_token, first.wx_token)
+    assert.equal((await env.sandbox.counters())['/cgi-bin/component/api_query_auth'], before['/cgi-bin/component/api_query_auth'])
+    await assert.rejects(platform.handleAuthCode(`never-issued-${authCode}`), (e) => e instanceof WeChatAPIError && e.name === 'WeChatAPIError' && typeof e.code === 'number' && e.code !== 0)
   })
 
   test('an authorized push stores the authorizer; unauthorized revokes it', async () => {

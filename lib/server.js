@@ -218,6 +218,8 @@ class ThirdpartyServer extends EventEmitter {
 
   get_user_info(wx_token, callback) {
     requireString(wx_token, 'wx_token')
+    const cached = this._cachedAuthorizer(wx_token)
+    if (cached) return settle(Promise.resolve(cached), callback)
     const p = this.getAuthorizer(wx_token).catch((e) => {
       throw e && e.name === 'NotFoundError' ? 'not exist' : e
     })
@@ -302,8 +304,16 @@ class ThirdpartyServer extends EventEmitter {
     return settle(this._core().then((n) => n.handleAuthCode(code)).then(userInfo), callback)
   }
 
+  /** Most lookups are answered from memory, synchronously (null: ask the store). */
+  _cachedAuthorizer(appidOrWxToken) {
+    const v = this._native && !this._closed ? this._native.authorizerCached(appidOrWxToken) : null
+    return v ? userInfo(v) : null
+  }
+
   getAuthorizer(appidOrWxToken, callback) {
     requireString(appidOrWxToken, 'appidOrWxToken')
+    const cached = this._cachedAuthorizer(appidOrWxToken)
+    if (cached) return settle(Promise.resolve(cached), callback)
     return settle(this._core().then((n) => n.getAuthorizer(appidOrWxToken)).then(userInfo), callback)
   }
 

@@ -206,8 +206,11 @@ async fn authorizer_flow_and_api_calls(backend: Backend) {
     assert_eq!(view.record.appid, auth.authorizer_appid);
     assert_eq!(view.record.nick_name.as_deref(), Some("测试号 🚀"));
     assert_eq!(view.record.wx_token.len(), 64, "wx_token is 32 random bytes in hex");
-    // The code is single use: a second exchange is WeChat's error, not a silent success.
-    assert!(matches!(c.handle_auth_code(&auth.auth_code).await, Err(Error::WeChat { .. })));
+    // The push and the admin's redirect bring the same code: it is exchanged
+    // once, the second caller gets the stored authorizer; an unknown code is WeChat's error.
+    assert_eq!(c.handle_auth_code(&auth.auth_code).await.unwrap().record.wx_token, view.record.wx_token);
+    let unknown = format!("never-issued-{}", auth.auth_code);
+    assert!(matches!(c.handle_auth_code(&unknown).await, Err(Error::WeChat { .. })));
 
     let by_cookie = c.get_authorizer(&view.record.wx_token).await.unwrap();
     assert_eq!(by_cookie.record.appid, auth.authorizer_appid);

@@ -11,67 +11,12 @@ use wxthirdparty::store::{AuthorizerRecord, Store, StoreConfig, SCHEMA_VERSION};
 use wxthirdparty::token::{Token, TokenKey, TokenKind};
 use wxthirdparty::Error;
 
-const TABLES: [&str; 7] =
-    ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info", "wxtp_tokens", "wxtp_apps", "wxtp_schema"];
+const TABLES: [&str; 8] =
+    ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info", "wxtp_tokens", "wxtp_apps", "wxtp_schema", "wxtp_changes"];
 
 /// The original DDL from the wxthirdparty README, verbatim (MySQL), and the
 /// same tables as that library's users would have had them elsewhere.
-const ORIGINAL_MYSQL: &str = r#"
-CREATE TABLE `component_secrets` (
-  `id` int(10) NOT NULL AUTO_INCREMENT,
-  `ticket` varchar(255) DEFAULT NULL,
-  `access_token` varchar(255) DEFAULT NULL,
-  `preauthcode` varchar(255) DEFAULT NULL,
-  `ticket_updated_at` bigint(20) DEFAULT NULL,
-  `access_token_updated_at` bigint(20) DEFAULT NULL,
-  `preauthcode_updated_at` bigint(20) DEFAULT NULL,
-  `access_token_expires_in` int(64) DEFAULT NULL,
-  `preauthcode_expires_in` int(64) DEFAULT NULL,
-  PRIMARY KEY (`id`)
-) ENGINE=MyISAM AUTO_INCREMENT=27 DEFAULT CHARSET=utf8;
-CREATE TABLE `wx_users_info` (
-  `id` int(10) NOT NULL AUTO_INCREMENT,
-  `appid` varchar(255) DEFAULT NULL,
-  `access_token` varchar(255) DEFAULT NULL,
-  `access_token_updated_at` datetime DEFAULT NULL,
-  `access_token_expires_in` datetime DEFAULT NULL,
-  `refresh_token` varchar(255) DEFAULT NULL,
-  `nick_name` varchar(255) DEFAULT NULL,
-  `head_img` varchar(255) DEFAULT NULL,
-  `service_type_id` int(11) DEFAULT NULL,
-  `verify_type_info` varchar(255) DEFAULT NULL,
-  `user_name` varchar(255) DEFAULT NULL,
-  `alias` varchar(255) DEFAULT NULL,
-  `wx_token` varchar(255) DEFAULT NULL,
-  PRIMARY KEY (`id`)
-) ENGINE=MyISAM AUTO_INCREMENT=31 DEFAULT CHARSET=utf8;
-CREATE TABLE `wx_followers` (
-  `id` int(10) NOT NULL AUTO_INCREMENT,
-  `openid` varchar(255) DEFAULT NULL,
-  `updated_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
-  `wx_token` varchar(255) DEFAULT NULL,
-  PRIMARY KEY (`id`)
-) ENGINE=MyISAM AUTO_INCREMENT=44 DEFAULT CHARSET=utf8;
-CREATE TABLE `wx_followers_info` (
-  `id` int(10) NOT NULL AUTO_INCREMENT,
-  `subscribe` int(11) DEFAULT NULL,
-  `openid` varchar(255) DEFAULT NULL,
-  `nickname` varchar(255) DEFAULT NULL,
-  `sex` int(11) DEFAULT NULL,
-  `language` varchar(255) DEFAULT NULL,
-  `city` varchar(255) DEFAULT NULL,
-  `province` varchar(255) DEFAULT NULL,
-  `country` varchar(255) DEFAULT NULL,
-  `headimgurl` varchar(255) DEFAULT NULL,
-  `subscribe_time` date DEFAULT NULL,
-  `unionid` varchar(255) DEFAULT NULL,
-  `remark` varchar(255) DEFAULT NULL,
-  `groupid` int(11) DEFAULT NULL,
-  `updated_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
-  `created_at` datetime NOT NULL,
-  PRIMARY KEY (`id`)
-) ENGINE=MyISAM AUTO_INCREMENT=35 DEFAULT CHARSET=utf8;
-"#;
+const ORIGINAL_MYSQL: &str = include_str!("../__test__/fixtures/original-mysql.sql");
 
 const ORIGINAL_PORTABLE: &str = r#"
 CREATE TABLE component_secrets (id {id}, ticket VARCHAR(255), access_token VARCHAR(255), preauthcode VARCHAR(255), ticket_updated_at BIGINT, access_token_updated_at BIGINT, preauthcode_updated_at BIGINT, access_token_expires_in INT, preauthcode_expires_in INT);
@@ -174,11 +119,12 @@ async fn original_tables(b: Backend) {
     assert_eq!(ticket.value, "ticket@@@legacy");
     let cat = store.load_token(&TokenKey::component(comp, TokenKind::ComponentAccessToken), false).await.unwrap().unwrap();
     assert_eq!((cat.value.as_str(), cat.lifetime_ms()), ("legacy-cat", 7_200_000));
-    // An authorizer known only to the original tables: expired, with its refresh token.
+    // An authorizer known only to the original tables: its token with the
+    // expiry the original wrote (long past here), and its refresh token.
     let akey = TokenKey::new(comp, TokenKind::AuthorizerAccessToken, "wxlegacyaccount01");
     let legacy = store.load_token(&akey, false).await.unwrap().unwrap();
     assert_eq!(legacy.refresh_token.as_deref(), Some("refreshtoken@@@legacy"));
-    assert_eq!(legacy.expires_at_ms, 0);
+    assert!(legacy.expires_at_ms > 0 && !legacy.is_valid_at(wxthirdparty::model::now_ms()), "{legacy:?}");
     let rec = store.authorizer_by_wx_token(comp, "legacy-wx-token").await.unwrap().unwrap();
     assert_eq!((rec.appid.as_str(), rec.nick_name.as_deref(), rec.authorized), ("wxlegacyaccount01", Some("Old nick"), true));
 

@@ -14,7 +14,7 @@ const platform = new ThirdpartyServer(o.appid, o.secret, o.token, o.key, o.db, i
   pushTicketIntervalMs: 1000,
   failover: !!o.failover,
 })
-const stats = { role: o.role, pid: process.pid, ok: 0, failed: 0, errors: {}, refreshFailures: 0 }
+const stats = { role: o.role, pid: process.pid, ok: 0, failed: 0, errors: {}, refreshFailures: 0, calls: [] }
 platform.on('refresh_failed', () => { stats.refreshFailures++ })
 platform.on('db_error', () => {})
 if (!isWorker) platform.start()
@@ -25,6 +25,7 @@ let stopping = false
 async function workLoop() {
   while (!stopping) {
     if (wxToken) {
+      const started = Date.now()
       try {
         const user = await platform.getAuthorizer(wxToken)
         const client = platform.createClient(user)
@@ -32,8 +33,10 @@ async function workLoop() {
         const follower = await client.getUser(openid)
         if (follower.openid !== openid) throw new Error('wrong follower')
         stats.ok++
+        if (o.record) stats.calls.push([started, Date.now() - started, 'ok'])
       } catch (e) {
         stats.failed++
+        if (o.record) stats.calls.push([started, Date.now() - started, e.name])
         const k = `${e.name}:${e.code || ''}:${e.message}`.slice(0, 160)
         stats.errors[k] = (stats.errors[k] || 0) + 1
       }

@@ -1,24 +1,12 @@
-//! Token cells as an API client's token source, and the JS-SDK ticket fetch.
+//! The JS-SDK ticket fetch.
 
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::token::{Fetch, Token, TokenCell};
+use crate::token::{with_token, Fetch, Token};
 use crate::wechat::Transport;
 
 use super::{now_ms, parse_ticket, BoxFut, TokenSource};
-
-impl TokenSource for TokenCell {
-    fn token(&self) -> BoxFut<'_, Result<(String, i64)>> {
-        Box::pin(async move {
-            let t = self.get().await?;
-            Ok((t.value, t.expires_at_ms))
-        })
-    }
-    fn invalidate<'a>(&'a self, failed: &'a str) -> BoxFut<'a, Result<()>> {
-        Box::pin(TokenCell::invalidate(self, failed))
-    }
-}
 
 /// `/cgi-bin/ticket/getticket?type=jsapi|wx_card` with the account's token.
 pub struct TicketFetch {
@@ -36,22 +24,12 @@ impl TicketFetch {
 impl Fetch for TicketFetch {
     fn fetch<'a>(&'a self, _current: Option<&'a Token>) -> BoxFut<'a, Result<Token>> {
         Box::pin(async move {
-            let mut attempt = 0;
-            loop {
-                let (access_token, _) = self.token.token().await?;
-                let q = [("access_token", access_token.as_str()), ("type", self.kind)];
-                match self.transport.get("/cgi-bin/ticket/getticket", &q).await {
-                    Err(e) if e.is_token_invalid() && attempt == 0 => {
-                        attempt += 1;
-                        self.token.invalidate(&access_token).await?;
-                    }
-                    Err(e) => return Err(e),
-                    Ok(v) => {
-                        let (ticket, expires_at_ms) = parse_ticket(&v)?;
-                        return Ok(Token { value: ticket, expires_at_ms, updated_at_ms: now_ms(), refresh_token: None, extra: None });
-                    }
-                }
-            }
+            let v = with_token(&*self.token, |access_token| async move {
+                self.transport.get("/cgi-bin/ticket/getticket", &[("access_token", access_token.as_str()), ("type", self.kind)]).await
+            })
+            .await?;
+            let (ticket, expires_at_ms) = parse_ticket(&v)?;
+            Ok(Token { value: ticket, expires_at_ms, updated_at_ms: now_ms(), refresh_token: None, extra: None })
         })
     }
 }

@@ -9,8 +9,6 @@ mod jssdk;
 mod media;
 mod own;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -25,15 +23,7 @@ pub use jssdk::{card_ext, js_config, js_signature};
 pub use own::{own_client, Own, OwnConfig, UserTokens};
 pub use media::{Download, FileSource};
 
-pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Where a client gets its access token, and where it reports one WeChat rejected.
-pub trait TokenSource: Send + Sync + 'static {
-    /// A usable token and its expiry (ms since epoch).
-    fn token(&self) -> BoxFut<'_, Result<(String, i64)>>;
-    /// `failed` met 40001 / 42001 / 40014: drop it if it is still current.
-    fn invalidate<'a>(&'a self, failed: &'a str) -> BoxFut<'a, Result<()>>;
-}
+pub use crate::token::{BoxFut, TokenSource};
 
 /// Turns an error met while acting for an account into a clearer one
 /// (for example "this authorizer revoked its authorization").
@@ -137,38 +127,17 @@ impl ApiClient {
     }
 
     async fn request_with_token_retry(&self, http: Http, path: &str, query: &[(String, String)], body: Option<&Value>) -> Result<Value> {
-        let result = self.request_once(http, path, query, body, None).await;
-        match result {
-            Err((e, Some(used))) if e.is_token_invalid() => {
-                self.token.invalidate(&used).await?;
-                self.request_once(http, path, query, body, Some(&used)).await.map_err(|(e, _)| e)
+        crate::token::with_token(&*self.token, |token| async move {
+            let mut q: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 1);
+            q.push(("access_token", token.as_str()));
+            q.extend(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            match (http, body) {
+                (Http::Post, Some(b)) => self.transport.post(path, &q, b).await,
+                (Http::Post, None) => self.transport.post(path, &q, &Value::Object(Default::default())).await,
+                (Http::Get, _) => self.transport.get(path, &q).await,
             }
-            other => other.map_err(|(e, _)| e),
-        }
-    }
-
-    async fn request_once(
-        &self,
-        http: Http,
-        path: &str,
-        query: &[(String, String)],
-        body: Option<&Value>,
-        previous: Option<&str>,
-    ) -> std::result::Result<Value, (Error, Option<String>)> {
-        let (token, _) = self.token.token().await.map_err(|e| (e, None))?;
-        if previous == Some(token.as_str()) {
-            // The source handed back the token WeChat just rejected: don't hammer WeChat with it.
-            return Err((Error::NotReady("no fresh access token is available yet".into()), None));
-        }
-        let mut q: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 1);
-        q.push(("access_token", token.as_str()));
-        q.extend(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let res = match (http, body) {
-            (Http::Post, Some(b)) => self.transport.post(path, &q, b).await,
-            (Http::Post, None) => self.transport.post(path, &q, &Value::Object(Default::default())).await,
-            (Http::Get, _) => self.transport.get(path, &q).await,
-        };
-        res.map_err(|e| (e, Some(token)))
+        })
+        .await
     }
 
     /// The current access token (wechat-api's `getLatestToken`).
@@ -235,12 +204,7 @@ pub fn parse_ticket(v: &Value) -> Result<(String, i64)> {
     Ok((ticket.to_owned(), now_ms() + expires_in * 1000))
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use crate::model::now_ms;
 
 pub(crate) trait GuardExt<T> {
     async fn map_err_guard(self, client: &ApiClient) -> Result<T>;

@@ -10,10 +10,10 @@ use serde_json::{json, Value};
 use crate::api::{ApiClient, BoxFut, ErrorGuard, TicketFetch, TokenSource};
 use crate::error::{Error, Result};
 use crate::store::{AuthorizerRecord, Store};
-use crate::token::{Token, TokenKind};
+use crate::token::{Fetch, Role, Token, TokenCell, TokenKind};
 
 use super::fetchers::{component_post, token_from, API_AUTHORIZER_TOKEN, API_GET_AUTHORIZER_INFO, API_QUERY_AUTH};
-use super::Component;
+use super::{Component, Event};
 
 /// An authorizer with a usable access token.
 #[derive(Clone, Debug)]
@@ -31,6 +31,25 @@ pub struct AuthorizeUrlOptions {
     pub biz_appid: Option<String>,
 }
 
+/// How long an exchanged code's result is kept (WeChat's codes live 1 hour).
+const CODE_RESULT_SECS: i64 = 3600;
+
+/// The one exchange of an auth_code, as a token cell's fetch.
+struct CodeExchange {
+    component: std::sync::Weak<Component>,
+    code: String,
+}
+
+impl Fetch for CodeExchange {
+    fn fetch<'a>(&'a self, _current: Option<&'a Token>) -> BoxFut<'a, Result<Token>> {
+        Box::pin(async move {
+            let c = self.component.upgrade().ok_or_else(|| Error::NotReady("the platform is closed".into()))?;
+            let view = c.exchange_auth_code(&self.code).await?;
+            Ok(Token::new(view.record.appid, CODE_RESULT_SECS))
+        })
+    }
+}
+
 /// 32 CSPRNG bytes, hex: the cookie that names an authorizer.
 fn new_wx_token() -> String {
     let mut b = [0u8; 32];
@@ -39,11 +58,28 @@ fn new_wx_token() -> String {
 }
 
 impl Component {
-    /// api_query_auth + api_get_authorizer_info; stores the authorizer and its tokens.
+    /// The authorizer an auth_code stands for. The `authorized` push and the
+    /// admin's redirect bring the same code, usually to different processes:
+    /// the code's own token cell (lease, stored result) makes the exchange
+    /// happen once fleet-wide; the other caller gets the stored authorizer.
     pub async fn handle_auth_code(self: &Arc<Self>, code: &str) -> Result<AuthorizerView> {
         if code.trim().is_empty() {
             return Err(Error::invalid("auth_code", "must be a non-empty string"));
         }
+        let exchange = Arc::new(CodeExchange { component: Arc::downgrade(self), code: code.to_owned() });
+        let cell = TokenCell::new(
+            self.key_for(TokenKind::AuthorizationCode, code),
+            Some(self.store.clone()),
+            exchange,
+            super::cell_options(&self.cfg, &self.owner_id, &self.events, Role::Refresher),
+        );
+        let appid = cell.get().await?.value;
+        self.get_authorizer(&appid).await
+    }
+
+    /// api_query_auth + api_get_authorizer_info; stores the authorizer and its
+    /// tokens, and announces it (`authorized` / `updateauthorized`) once.
+    async fn exchange_auth_code(self: &Arc<Self>, code: &str) -> Result<AuthorizerView> {
         let comp = &self.cfg.appid;
         let auth = component_post(
             &self.transport,
@@ -74,6 +110,7 @@ impl Component {
         let s = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_owned);
         let id = |k: &str| a.get(k).and_then(|v| v.get("id")).and_then(Value::as_i64);
         let existing = self.store.authorizer_by_appid(comp, &appid).await?;
+        let update = existing.as_ref().is_some_and(|r| r.authorized);
         let record = AuthorizerRecord {
             component_appid: comp.clone(),
             appid: appid.clone(),
@@ -89,7 +126,9 @@ impl Component {
             authorized: true,
         };
         self.store.upsert_authorizer(&record).await?;
+        self.authorizers.forget(&appid);
         self.authorizer_cell(&appid).set(token.clone()).await?;
+        self.emit(if update { Event::UpdateAuthorized { appid } } else { Event::Authorized { appid } });
         Ok(AuthorizerView { record, token })
     }
 
@@ -103,18 +142,33 @@ impl Component {
         Ok(AuthorizerView { record, token })
     }
 
+    /// From memory only: a cached, authorized record whose token is fresh.
+    pub fn authorizer_now(&self, appid_or_wx_token: &str) -> Option<AuthorizerView> {
+        let record = self.authorizers.get(appid_or_wx_token).filter(|r| r.authorized)?;
+        let cell = self.cells.lock().unwrap().get(&(TokenKind::AuthorizerAccessToken, record.appid.clone())).cloned()?;
+        let token = cell.fresh_now()?;
+        Some(AuthorizerView { record, token })
+    }
+
     pub async fn find_authorizer(&self, appid_or_wx_token: &str) -> Result<AuthorizerRecord> {
         let comp = &self.cfg.appid;
         if appid_or_wx_token.is_empty() {
             return Err(Error::NotFound("not exist".into()));
         }
-        if let Some(r) = self.store.authorizer_by_wx_token(comp, appid_or_wx_token).await? {
+        if let Some(r) = self.authorizers.get(appid_or_wx_token) {
             return Ok(r);
         }
-        self.store
-            .authorizer_by_appid(comp, appid_or_wx_token)
-            .await?
-            .ok_or_else(|| Error::NotFound("not exist".into()))
+        let epoch = self.authorizers.epoch();
+        let found = match self.store.authorizer_by_wx_token(comp, appid_or_wx_token).await? {
+            Some(r) => r,
+            None => self
+                .store
+                .authorizer_by_appid(comp, appid_or_wx_token)
+                .await?
+                .ok_or_else(|| Error::NotFound("not exist".into()))?,
+        };
+        self.authorizers.put(epoch, &found);
+        Ok(found)
     }
 
     pub async fn authorizer_access_token(self: &Arc<Self>, appid: &str) -> Result<Token> {

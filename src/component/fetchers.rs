@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::api::{now_ms, BoxFut};
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::token::{Fetch, Token, TokenCell, TokenKey, TokenKind};
+use crate::token::{with_token, Fetch, Token, TokenCell};
 use crate::wechat::Transport;
 
 pub const API_COMPONENT_TOKEN: &str = "/cgi-bin/component/api_component_token";
@@ -39,33 +39,35 @@ pub fn token_from(v: &Value, field: &str) -> Result<Token> {
 /// POST to a component endpoint with the component_access_token; a rejected
 /// token is dropped (compare-and-expire) and the call retried once.
 pub async fn component_post(transport: &Transport, cell: &TokenCell, path: &str, body: &Value) -> Result<Value> {
-    let token = cell.get().await?;
-    match transport.post(path, &[("component_access_token", &token.value)], body).await {
-        Err(e) if e.is_token_invalid() => {
-            cell.invalidate(&token.value).await?;
-            let fresh = cell.get().await?;
-            transport.post(path, &[("component_access_token", &fresh.value)], body).await
-        }
-        other => other,
+    with_token(cell, |token| async move { transport.post(path, &[("component_access_token", token.as_str())], body).await }).await
+}
+
+/// The component_verify_ticket's cell: WeChat pushes it, nobody fetches it.
+pub struct PushedTicket;
+
+impl Fetch for PushedTicket {
+    fn fetch<'a>(&'a self, _current: Option<&'a Token>) -> BoxFut<'a, Result<Token>> {
+        Box::pin(async { Err(Error::NotReady("no valid component_verify_ticket has been pushed yet".into())) })
     }
+}
+
+/// The newest valid ticket, if any (pushes land on any process).
+pub async fn valid_ticket(cell: &TokenCell) -> Result<Option<Token>> {
+    Ok(cell.latest().await?.filter(|t| t.is_valid_at(now_ms())))
 }
 
 pub struct ComponentTokenFetch {
     pub appid: String,
     pub secret: String,
-    pub store: Store,
+    pub ticket: Arc<TokenCell>,
     pub transport: Transport,
 }
 
 impl Fetch for ComponentTokenFetch {
     fn fetch<'a>(&'a self, _current: Option<&'a Token>) -> BoxFut<'a, Result<Token>> {
         Box::pin(async move {
-            let key = TokenKey { component_appid: self.appid.clone(), kind: TokenKind::ComponentVerifyTicket, appid: String::new() };
-            let ticket = self
-                .store
-                .load_token(&key, true)
+            let ticket = valid_ticket(&self.ticket)
                 .await?
-                .filter(|t| t.expires_at_ms > now_ms())
                 .ok_or_else(|| Error::NotReady("no valid component_verify_ticket has been pushed yet".into()))?;
             let body = json!({
                 "component_appid": self.appid,

@@ -5,6 +5,7 @@
 mod admin;
 mod authorizers;
 pub mod events;
+mod feed;
 pub mod fetchers;
 pub mod messages;
 mod messages_dedup;
@@ -31,7 +32,7 @@ pub use authorizers::{AuthorizeUrlOptions, AuthorizerView};
 pub use events::Event;
 pub use messages::{Inbox, InboxOptions, MessageQuery, Outcome, ReplyTicket};
 pub use messages_release::TEST_APPIDS;
-use fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PreAuthCodeFetch};
+use fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PreAuthCodeFetch, PushedTicket};
 
 /// WeChat pushes a ticket every 10 minutes; one is good for 12 hours.
 pub const TICKET_MAX_AGE_MS: i64 = 12 * 3600 * 1000;
@@ -111,10 +112,14 @@ pub struct Component {
     pub(crate) transport: Transport,
     pub(crate) store: Store,
     pub(crate) owner_id: String,
+    /// component_verify_ticket: set by pushes, read by the token fetch.
+    pub(crate) ticket: Arc<TokenCell>,
     pub(crate) access_token: Arc<TokenCell>,
     pub(crate) pre_auth_code: Arc<TokenCell>,
     /// Per-authorizer cells (access token, JS-SDK tickets), made on first use.
     pub(crate) cells: Mutex<HashMap<(TokenKind, String), Arc<TokenCell>>>,
+    /// Authorizer records in memory, kept current by the change feed.
+    pub(crate) authorizers: feed::AuthorizerCache,
     pub(crate) events: Arc<events::Events>,
     pub(crate) wake: Notify,
     pub(crate) closed: AtomicBool,
@@ -137,13 +142,19 @@ impl Component {
         let cell_opts = |role: Role| cell_options(&cfg, &owner_id, &events, role);
         let component_role = if cfg.is_cluster { Role::Reader { failover: cfg.failover } } else { Role::Refresher };
         let key = |kind| TokenKey { component_appid: cfg.appid.clone(), kind, appid: String::new() };
+        let ticket = TokenCell::new(
+            key(TokenKind::ComponentVerifyTicket),
+            Some(store.clone()),
+            Arc::new(PushedTicket),
+            cell_opts(Role::Reader { failover: false }),
+        );
         let access_token = TokenCell::new(
             key(TokenKind::ComponentAccessToken),
             Some(store.clone()),
             Arc::new(ComponentTokenFetch {
                 appid: cfg.appid.clone(),
                 secret: cfg.secret.clone(),
-                store: store.clone(),
+                ticket: ticket.clone(),
                 transport: transport.clone(),
             }),
             cell_opts(component_role.clone()),
@@ -154,14 +165,16 @@ impl Component {
             Arc::new(PreAuthCodeFetch { appid: cfg.appid.clone(), transport: transport.clone(), access_token: access_token.clone() }),
             cell_opts(component_role),
         );
-        Ok(Arc::new(Component {
+        let c = Arc::new(Component {
             crypt,
             transport,
             store,
             owner_id,
+            ticket,
             access_token,
             pre_auth_code,
             cells: Mutex::new(HashMap::new()),
+            authorizers: feed::AuthorizerCache::default(),
             events,
             wake: Notify::new(),
             closed: AtomicBool::new(false),
@@ -170,7 +183,11 @@ impl Component {
             tasks: Mutex::new(Vec::new()),
             runtime: tokio::runtime::Handle::current(),
             cfg,
-        }))
+        });
+        // Every process follows the feed, started or not (workers never start).
+        let follower = tokio::spawn(feed::follow(Arc::downgrade(&c)));
+        c.tasks.lock().unwrap().push(follower);
+        Ok(c)
     }
 
     pub fn appid(&self) -> &str {
@@ -224,7 +241,7 @@ impl Component {
     /// The original `secrets()`: what the store holds now, never upstream.
     pub async fn secrets(&self) -> Result<Secrets> {
         let now = now_ms();
-        let ticket = self.store.load_token(&self.key(TokenKind::ComponentVerifyTicket), false).await?;
+        let ticket = self.ticket.peek().await?;
         let token = self.access_token.peek().await?;
         let code = self.pre_auth_code.peek().await?;
         match (ticket, token, code) {
@@ -245,6 +262,11 @@ impl Component {
         self.transport.post(fetchers::API_START_PUSH_TICKET, &[], &body).await.map(|_| ())
     }
 
+    pub(crate) fn key_for(&self, kind: TokenKind, appid: &str) -> TokenKey {
+        TokenKey::new(self.cfg.appid.clone(), kind, appid)
+    }
+
+    #[allow(dead_code)] // kept for modules that address platform-level rows
     pub(crate) fn key(&self, kind: TokenKind) -> TokenKey {
         TokenKey { component_appid: self.cfg.appid.clone(), kind, appid: String::new() }
     }
@@ -285,6 +307,7 @@ impl Component {
     }
 
     pub(crate) fn forget_authorizer(&self, appid: &str) {
+        self.authorizers.forget(appid);
         self.cells.lock().unwrap().retain(|(_, a), _| a != appid);
     }
 
@@ -318,7 +341,7 @@ fn connect_store(cfg: &StoreConfig) -> std::pin::Pin<Box<dyn std::future::Future
     })
 }
 
-fn cell_options(cfg: &ComponentConfig, owner_id: &str, events: &Arc<events::Events>, role: Role) -> CellOptions {
+pub(crate) fn cell_options(cfg: &ComponentConfig, owner_id: &str, events: &Arc<events::Events>, role: Role) -> CellOptions {
     CellOptions {
         role,
         refresh_ahead_ratio: cfg.refresh_ahead_ratio,

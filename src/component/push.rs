@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::api::now_ms;
 use crate::error::{Error, Result};
 use crate::message::{decrypt_envelope, SignatureQuery};
-use crate::token::{Token, TokenKind};
+use crate::token::Token;
 
 use super::{Component, Event};
 
@@ -50,8 +50,7 @@ impl Component {
         let now = now_ms();
         // The ticket's age counts from its push (CreateTime), never from the future.
         let pushed_at = field(msg, "CreateTime").and_then(|s| s.parse::<i64>().ok()).map(|s| s * 1000).unwrap_or(now).min(now);
-        let key = self.key(TokenKind::ComponentVerifyTicket);
-        if let Some(stored) = self.store.load_token(&key, true).await? {
+        if let Some(stored) = self.ticket.latest().await? {
             if stored.value == ticket || stored.updated_at_ms > pushed_at {
                 return Ok(()); // a retried or out-of-order push
             }
@@ -63,38 +62,18 @@ impl Component {
             refresh_token: None,
             extra: None,
         };
-        self.store.save_token(&key, &token).await?;
+        self.ticket.set(token).await?;
         self.emit(Event::Ticket);
         self.wake.notify_waiters();
         Ok(())
     }
 
+    /// The exchange announces the authorizer (once, wherever it runs); a
+    /// retried push or one after the admin's redirect finds it stored.
     async fn authorized_from(self: &Arc<Self>, msg: &Map<String, Value>) -> Result<()> {
         let code = field(msg, "AuthorizationCode")
             .ok_or_else(|| Error::Parse("authorization push has no AuthorizationCode".into()))?;
-        let appid = field(msg, "AuthorizerAppid").unwrap_or("").to_owned();
-        let update = field(msg, "InfoType") == Some("updateauthorized");
-        match self.handle_auth_code(code).await {
-            Ok(view) => {
-                let appid = view.record.appid.clone();
-                self.emit(if update { Event::UpdateAuthorized { appid } } else { Event::Authorized { appid } });
-                Ok(())
-            }
-            // A retried push whose code was already exchanged (here or by another process).
-            Err(Error::WeChat { .. }) if !appid.is_empty() && self.recently_authorized(&appid).await => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.handle_auth_code(code).await.map(|_| ())
     }
 
-    /// The authorizer is stored, authorized, with a token issued in the last minutes.
-    async fn recently_authorized(&self, appid: &str) -> bool {
-        let Ok(Some(rec)) = self.store.authorizer_by_appid(&self.cfg.appid, appid).await else { return false };
-        if !rec.authorized {
-            return false;
-        }
-        match self.authorizer_cell(appid).peek().await {
-            Ok(Some(t)) => now_ms() - t.updated_at_ms < 10 * 60 * 1000,
-            _ => false,
-        }
-    }
 }

@@ -7,9 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::api::now_ms;
 use crate::error::Error;
-use crate::token::TokenKind;
 
 use super::{Component, Event, Secrets};
 
@@ -57,8 +55,8 @@ fn next_sleep(c: &Component) -> Duration {
 }
 
 async fn keep_component_secrets(c: &Arc<Component>, last_push_request: &mut Option<Instant>) {
-    let ticket = match c.store.load_token(&c.key(TokenKind::ComponentVerifyTicket), false).await {
-        Ok(t) => t.filter(|t| t.expires_at_ms > now_ms()),
+    let ticket = match super::fetchers::valid_ticket(&c.ticket).await {
+        Ok(t) => t,
         Err(e) => {
             c.emit(Event::DbError { message: e.to_string() });
             return;

@@ -165,6 +165,13 @@ impl NativeComponent {
         spawn(async move { c.get_authorizer(&appid_or_wx_token).await.map(|v| v.to_json()) }).await
     }
 
+    /// The authorizer from memory, or null when the cache cannot answer (the
+    /// caller then takes `get_authorizer`): no task, no promise.
+    #[napi]
+    pub fn authorizer_cached(&self, appid_or_wx_token: String) -> Option<Value> {
+        self.inner.get()?.authorizer_now(&appid_or_wx_token).map(|v| v.to_json())
+    }
+
     #[napi]
     pub async fn refresh_authorizer_token(&self, appid: String, refresh_token: String) -> Result<Value> {
         let c = self.core()?;

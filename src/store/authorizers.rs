@@ -55,6 +55,7 @@ impl Store {
         )
         .await
         .map_err(e)?;
+        super::changes::record(&mut tx, &rec.component_appid, super::changes::AUTHORIZER, &rec.appid).await.map_err(e)?;
         tx.commit().await.map_err(e)
     }
 
@@ -122,6 +123,7 @@ impl Store {
             )
             .await
             .map_err(e)?;
+            super::changes::record(&mut tx, component_appid, super::changes::AUTHORIZER, appid).await.map_err(e)?;
         }
         tx.commit().await.map_err(e)?;
         Ok(known)

@@ -12,6 +12,7 @@
 //! platform that writes to them.
 
 mod authorizers;
+pub mod changes;
 mod db;
 mod followers;
 mod messages;
@@ -30,6 +31,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
 use crate::error::{Error, Result};
 
+pub use changes::Change;
 pub use db::Dialect;
 pub use messages::{Claim, ClaimRequest};
 use db::{Pool, Redactor};
@@ -226,12 +228,7 @@ impl Store {
     }
 }
 
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use crate::model::now_ms;
 
 /// SQLITE_BUSY (5) or SQLITE_LOCKED (6).
 fn is_sqlite_busy(e: &sqlx::Error) -> bool {

@@ -37,6 +37,7 @@ const WXTP_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS wxtp_platforms (component_appid VARCHAR(64) {bin} NOT NULL PRIMARY KEY, secret VARCHAR(255) NOT NULL, created_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_messages (scope VARCHAR(64) {bin} NOT NULL, msg_key VARCHAR(191) {bin} NOT NULL, owner VARCHAR(32) NULL, state INT NOT NULL DEFAULT 0, reply TEXT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (scope, msg_key)){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_schema (version BIGINT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL){engine}",
+    "CREATE TABLE IF NOT EXISTS wxtp_changes (id {serial}, component_appid VARCHAR(64) {bin} NOT NULL, kind VARCHAR(32) {bin} NOT NULL, appid VARCHAR(191) {bin} NOT NULL, at BIGINT NOT NULL){engine}",
 ];
 
 const ORIGINAL_NAMES: [&str; 4] = ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info"];
@@ -91,6 +92,7 @@ impl Store {
                 Dialect::MySql => t.replace("{bin}", "COLLATE utf8mb4_bin").replace("{engine}", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
                 _ => t.replace("{bin}", "").replace("{engine}", ""),
             };
+            let sql = sql.replace("{serial}", serial(d));
             c.raw(&sql).await.map_err(e)?;
         }
         let current = c
@@ -144,6 +146,15 @@ impl Store {
             }
         }
         Ok(())
+    }
+}
+
+/// An auto-incremented BIGINT primary key.
+fn serial(d: Dialect) -> &'static str {
+    match d {
+        Dialect::MySql => "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+        Dialect::Postgres => "BIGSERIAL PRIMARY KEY",
+        Dialect::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
     }
 }
 

@@ -4,9 +4,9 @@
 use chrono::{Local, NaiveDateTime, TimeZone};
 
 use super::db::{is_unique_violation, Arg, Col, Dialect, Tx};
-use super::{now_ms, Store};
+use super::{changes, now_ms, Store};
 use crate::error::Result;
-use crate::token::{Token, TokenKey, TokenKind};
+use crate::model::{Token, TokenKey, TokenKind};
 
 /// WeChat's component_verify_ticket is valid for 12 hours after its push.
 const TICKET_LIFETIME_MS: i64 = 12 * 3600 * 1000;
@@ -18,6 +18,13 @@ fn key_args(key: &TokenKey) -> [Arg; 3] {
 /// The original library wrote `datetime`s in the server's local time.
 pub(crate) fn local_dt(ms: i64) -> Option<NaiveDateTime> {
     Local.timestamp_millis_opt(ms).single().map(|d| d.naive_local())
+}
+
+/// A DATETIME the original wrote in the server's local time, read back as text.
+fn local_ms(text: &str) -> Option<i64> {
+    let head = text.get(..19)?;
+    let dt = NaiveDateTime::parse_from_str(head, "%Y-%m-%d %H:%M:%S").or_else(|_| NaiveDateTime::parse_from_str(head, "%Y-%m-%dT%H:%M:%S")).ok()?;
+    Local.from_local_datetime(&dt).earliest().map(|d| d.timestamp_millis())
 }
 
 /// `SELECT … FOR UPDATE` where the backend has it (SQLite's write
@@ -41,8 +48,9 @@ impl Store {
     /// The token of `key`; `from_primary` for a read that must see a write
     /// just made. A row holding only a lease counts as no token. When there is
     /// no row, the original tables are consulted (an existing wxthirdparty
-    /// database): an authorizer with a refresh token yields an expired token
-    /// carrying it, so the cell refreshes from it.
+    /// database): an authorizer with a refresh token yields its access token
+    /// with the expiry the original wrote (used as is while valid, so an
+    /// upgrade costs no api_authorizer_token), carrying the refresh token.
     pub async fn load_token(&self, key: &TokenKey, from_primary: bool) -> Result<Option<Token>> {
         let pool = self.r(from_primary);
         let e = |e: sqlx::Error| self.err("loading a token", e);
@@ -73,26 +81,29 @@ impl Store {
         }
         match key.kind {
             TokenKind::AuthorizerAccessToken => {
+                // DATETIMEs as text: each backend's driver decodes them differently.
+                let text = if pool.dialect() == Dialect::MySql { "CHAR" } else { "TEXT" };
+                let sql = format!(
+                    "SELECT access_token, refresh_token, appid, CAST(access_token_expires_in AS {text}), \
+                     CAST(access_token_updated_at AS {text}) FROM wx_users_info WHERE appid = ? \
+                     AND (component_appid = ? OR component_appid IS NULL) AND refresh_token IS NOT NULL \
+                     AND (authorized IS NULL OR authorized <> 0) ORDER BY (component_appid IS NULL), id DESC"
+                );
                 let rows = pool
                     .fetch(
-                        "SELECT access_token, refresh_token, appid FROM wx_users_info WHERE appid = ? \
-                         AND (component_appid = ? OR component_appid IS NULL) AND refresh_token IS NOT NULL \
-                         AND (authorized IS NULL OR authorized <> 0) ORDER BY (component_appid IS NULL), id DESC",
+                        &sql,
                         &[Arg::from(key.appid.as_str()), Arg::from(key.component_appid.as_str())],
-                        &[Col::S, Col::S, Col::S],
+                        &[Col::S, Col::S, Col::S, Col::S, Col::S],
                     )
                     .await
                     .map_err(e)?;
                 // The original MySQL tables compare case-insensitively; appids don't.
                 Ok(rows.iter().find(|r| r.s(2).as_deref() == Some(key.appid.as_str())).and_then(|r| {
                     let rt = r.s(1).filter(|s| !s.is_empty())?;
-                    Some(Token {
-                        value: r.s(0).unwrap_or_default(),
-                        expires_at_ms: 0,
-                        updated_at_ms: 0,
-                        refresh_token: Some(rt),
-                        extra: None,
-                    })
+                    // The original's access token stays usable until the expiry it wrote.
+                    let expires_at_ms = r.s(3).as_deref().and_then(local_ms).unwrap_or(0);
+                    let updated_at_ms = r.s(4).as_deref().and_then(local_ms).unwrap_or(expires_at_ms - 7_200_000).min(expires_at_ms);
+                    Some(Token { value: r.s(0).unwrap_or_default(), expires_at_ms, updated_at_ms, refresh_token: Some(rt), extra: None })
                 }))
             }
             TokenKind::ComponentVerifyTicket | TokenKind::ComponentAccessToken | TokenKind::PreAuthCode => {
@@ -157,21 +168,27 @@ impl Store {
         if !key.component_appid.is_empty() {
             mirror(&mut tx, d, key, token).await.map_err(e)?;
         }
+        changes::record(&mut tx, &key.component_appid, key.kind.as_str(), &key.appid).await.map_err(e)?;
         tx.commit().await.map_err(e)
     }
 
     /// Compare-and-expire: marks the token expired only if its value is still
     /// `value` (the one that failed). True when it did.
     pub async fn expire_token_if(&self, key: &TokenKey, value: &str) -> Result<bool> {
+        let e = |e: sqlx::Error| self.err("expiring a token", e);
         let [a, b, c] = key_args(key);
-        let n = self
-            .w()
+        let mut tx = self.w().begin().await.map_err(e)?;
+        let n = tx
             .exec(
                 "UPDATE wxtp_tokens SET expires_at = 0 WHERE component_appid = ? AND kind = ? AND appid = ? AND value = ? AND expires_at <> 0",
                 &[a, b, c, Arg::from(value)],
             )
             .await
-            .map_err(|e| self.err("expiring a token", e))?;
+            .map_err(e)?;
+        if n > 0 {
+            changes::record(&mut tx, &key.component_appid, key.kind.as_str(), &key.appid).await.map_err(e)?;
+        }
+        tx.commit().await.map_err(e)?;
         Ok(n > 0)
     }
 

@@ -9,7 +9,8 @@ use super::backoff::{backoff, poll_interval};
 use super::options::{CellEvent, CellOptions, Role};
 use super::{Fetch, Token, TokenKey};
 use crate::error::{Error, Result};
-use crate::store::{now_ms, Store};
+use crate::model::now_ms;
+use crate::store::Store;
 
 /// Store errors are reported at most this often while the store stays down.
 const STORE_REPORT_EVERY_MS: i64 = 5_000;
@@ -38,6 +39,10 @@ struct State {
     last_store_report_ms: i64,
     background: bool,
     last_background_ms: i64,
+    /// This process met WeChat's rejection of this value: it may refresh
+    /// under the lease even as a Reader (the refresher may trust its memory
+    /// copy until its normal refresh time, or be gone).
+    rejected: Option<String>,
 }
 
 /// Where a refresh attempt ended.
@@ -100,9 +105,18 @@ impl TokenCell {
             Some(c) => s.updated_at_ms > c.updated_at_ms || (s.value == c.value && s.expires_at_ms < c.expires_at_ms),
         };
         if take {
+            if st.rejected.as_deref() != Some(s.value.as_str()) {
+                st.rejected = None;
+            }
             st.token = Some(s);
             st.unsaved = false;
         }
+    }
+
+    /// The memory copy while fresh (not yet due): never waits.
+    pub fn fresh_now(&self) -> Option<Token> {
+        let now = now_ms();
+        self.cached_if(|t| self.fresh(t, now))
     }
 
     /// A usable token: memory, then the store, then upstream (single-flight,
@@ -213,8 +227,10 @@ impl TokenCell {
             if let Some(t) = self.cached_if(|t| t.is_valid_at(now)) {
                 return Ok(t);
             }
-            if failover && self.store.is_some() {
-                // Missing or expired: the refresher is late or gone.
+            let rejected_here = self.st().rejected.is_some();
+            if (failover || rejected_here) && self.store.is_some() {
+                // Missing or expired: the refresher is late or gone, or it
+                // still trusts the copy WeChat rejected here.
                 return self.refresh_wait().await;
             }
             if Instant::now() >= deadline {
@@ -356,6 +372,7 @@ impl TokenCell {
             st.unsaved = self.store.is_some();
             st.failures = 0;
             st.retry_at_ms = 0;
+            st.rejected = None;
         }
         self.flush_unsaved().await;
         self.emit("refreshed", None, format!("{} refreshed", self.key.kind));
@@ -415,6 +432,15 @@ impl TokenCell {
         Ok(self.cached())
     }
 
+    /// The store's token merged into memory (memory when the store fails):
+    /// for a token set elsewhere (a pushed ticket), where newest matters.
+    pub async fn latest(&self) -> Result<Option<Token>> {
+        if let Some(e) = self.sync(false).await {
+            return self.cached().map(Some).ok_or(e);
+        }
+        Ok(self.cached())
+    }
+
     /// Stores a token obtained elsewhere (api_query_auth, a ticket push):
     /// memory at once, the store durably (an error is returned, and the write
     /// is retried on the next call).
@@ -449,9 +475,11 @@ impl TokenCell {
     /// meeting the same error cause one refresh.
     pub async fn invalidate(&self, failed_value: &str) -> Result<()> {
         {
-            let mut st = self.st();
+            let mut guard = self.st();
+            let st = &mut *guard;
             if let Some(t) = st.token.as_mut().filter(|t| t.value == failed_value) {
                 t.expires_at_ms = 0; // keeps the refresh token
+                st.rejected = Some(failed_value.to_owned());
             }
         }
         if let Some(store) = &self.store {

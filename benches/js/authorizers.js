@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// get_user_info(wx_token) in a worker, on MariaDB, PostgreSQL and SQLite:
+// sequential and 32 in flight, p50/p99, and RSS with 10,000 authorizers
+// cached. Beside it, the original library's query path on MariaDB: the npm
+// `mysql` driver running the `SELECT … FROM wx_users_info WHERE wx_token = ?`
+// that the original's orm issues (about three of them per get_user_info).
+'use strict'
+const { execFileSync } = require('child_process')
+const crypto = require('crypto')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const { ThirdpartyServer, startSandbox } = require('../..')
+const { freshDatabase } = require('../../__test__/helpers/fleet')
+const { credentials } = require('../../__test__/helpers/platform')
+
+const N = 10_000
+const SECONDS = Number(process.env.BENCH_SECONDS || 2)
+
+function localDatetime(ms) {
+  const d = new Date(ms)
+  const p = (n) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
+}
+
+function rowsSql(component) {
+  const exp = localDatetime(Date.now() + 7000 * 1000)
+  const now = localDatetime(Date.now())
+  const tokens = []
+  const values = []
+  for (let i = 0; i < N; i++) {
+    const wx = crypto.randomBytes(32).toString('hex')
+    tokens.push(wx)
+    values.push(`('wxbench${String(i).padStart(6, '0')}', '${component}', 'tok${i}', '${now}', '${exp}', 'rt${i}', 'Bench ${i}', '${wx}', 1)`)
+  }
+  const sql = []
+  for (let i = 0; i < values.length; i += 1000) {
+    sql.push(`INSERT INTO wx_users_info (appid, component_appid, access_token, access_token_updated_at, access_token_expires_in, refresh_token, nick_name, wx_token, authorized) VALUES ${values.slice(i, i + 1000).join(',')};`)
+  }
+  return { tokens, sql: sql.join('\n') }
+}
+
+function runSql(kind, url, sql) {
+  if (kind === 'mysql') {
+    const u = new URL(url)
+    execFileSync('mariadb', ['-h', u.hostname, '-P', u.port || '3306', '-u', u.username || 'root', u.pathname.slice(1)], { input: sql })
+  } else if (kind === 'postgres') {
+    execFileSync('psql', [url, '-q'], { input: sql })
+  } else {
+    execFileSync('sqlite3', [url.replace('sqlite://', '')], { input: sql })
+  }
+}
+
+async function timed(fn) {
+  const lat = []
+  const end = Date.now() + SECONDS * 1000
+  const t0 = process.hrtime.bigint()
+  while (Date.now() < end) {
+    for (let i = 0; i < 200; i++) {
+      const s = process.hrtime.bigint()
+      await fn()
+      lat.push(Number(process.hrtime.bigint() - s) / 1000)
+    }
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9
+  lat.sort((a, b) => a - b)
+  return { perSec: lat.length / secs, p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] }
+}
+
+async function inFlight(fn, width = 32) {
+  let n = 0
+  const end = Date.now() + SECONDS * 1000
+  const t0 = process.hrtime.bigint()
+  await Promise.all(Array.from({ length: width }, async () => { while (Date.now() < end) { await fn(); n++ } }))
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9)
+}
+
+const fmt = (r) => `${Math.round(r.perSec).toLocaleString('en')}/s, p50 ${r.p50.toFixed(1)} µs, p99 ${r.p99.toFixed(1)} µs`
+
+async function benchDb(kind, sandbox) {
+  const creds = credentials()
+  let db
+  if (kind === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxtp-bench-'))
+    db = { url: `sqlite://${path.join(dir, 'b.db')}`, drop: () => fs.rmSync(dir, { recursive: true, force: true }) }
+  } else {
+    db = freshDatabase(kind)
+  }
+  const worker = new ThirdpartyServer(creds.appid, creds.secret, creds.token, creds.key, db.url, true, { apiBase: sandbox.url })
+  try {
+    await worker.getAuthorizer('wxnone').catch(() => {}) // opens and migrates
+    const { tokens, sql } = rowsSql(creds.appid)
+    runSql(kind, db.url, sql)
+    await new Promise((r) => setTimeout(r, 500)) // the change feed is current
+    const one = tokens[0]
+    const user = await worker.get_user_info(one)
+    if (user.wx_token !== one) throw new Error('wrong authorizer')
+    const seq = await timed(() => worker.get_user_info(one))
+    const par = await inFlight(() => worker.get_user_info(one))
+    global.gc?.()
+    const rss0 = process.memoryUsage().rss
+    for (const t of tokens) await worker.get_user_info(t)
+    global.gc?.()
+    const rss1 = process.memoryUsage().rss
+    console.log(`${kind}: get_user_info sequential ${fmt(seq)}; 32 in flight ${Math.round(par).toLocaleString('en')}/s; ` +
+      `RSS +${((rss1 - rss0) / 1048576).toFixed(1)} MiB for ${N} authorizers cached (total ${(rss1 / 1048576).toFixed(0)} MiB)`)
+    return { kind, seq, par, db, tokens }
+  } finally {
+    await worker.close()
+    if (kind !== 'mysql') db.drop()
+  }
+}
+
+async function original(db, wxToken) {
+  const mysql = require('mysql')
+  const u = new URL(db.url)
+  const conn = mysql.createConnection({ host: u.hostname, port: Number(u.port || 3306), user: u.username || 'root', database: u.pathname.slice(1) })
+  const q = () => new Promise((resolve, reject) => conn.query('SELECT * FROM wx_users_info WHERE wx_token = ?', [wxToken], (e, r) => (e ? reject(e) : resolve(r))))
+  await q()
+  const seq = await timed(q)
+  conn.end()
+  return seq
+}
+
+async function main() {
+  const sandbox = await startSandbox({})
+  const results = []
+  for (const kind of ['mysql', 'postgres', 'sqlite']) results.push(await benchDb(kind, sandbox))
+  const my = results[0]
+  const orig = await original(my.db, my.tokens[0])
+  my.db.drop()
+  console.log(`original path (npm mysql, one SELECT by wx_token): ${fmt(orig)}`)
+  console.log(`ratio mysql get_user_info / one original SELECT: ${(my.seq.perSec / orig.perSec).toFixed(1)}× sequential`)
+  await sandbox.close()
+}
+
+main().catch((e) => { console.error(e); process.exit(1) })

@@ -1,0 +1,51 @@
+//! The one authenticated-call primitive: call WeChat with a token from a
+//! source; when WeChat rejects it (40001 / 42001 / 40014), drop exactly that
+//! token (compare-and-expire) and retry once with a fresh one. Every caller
+//! (component calls, API clients, ticket fetches; master or worker) uses it.
+
+use std::future::Future;
+
+use super::{BoxFut, TokenCell};
+use crate::error::{Error, Result};
+
+
+/// Where a call gets its token, and where it reports one WeChat rejected.
+pub trait TokenSource: Send + Sync + 'static {
+    /// A usable token and its expiry (ms since epoch).
+    fn token(&self) -> BoxFut<'_, Result<(String, i64)>>;
+    /// `failed` met 40001 / 42001 / 40014: drop it if it is still current.
+    fn invalidate<'a>(&'a self, failed: &'a str) -> BoxFut<'a, Result<()>>;
+}
+
+impl TokenSource for TokenCell {
+    fn token(&self) -> BoxFut<'_, Result<(String, i64)>> {
+        Box::pin(async move {
+            let t = self.get().await?;
+            Ok((t.value, t.expires_at_ms))
+        })
+    }
+    fn invalidate<'a>(&'a self, failed: &'a str) -> BoxFut<'a, Result<()>> {
+        Box::pin(TokenCell::invalidate(self, failed))
+    }
+}
+
+/// `call(token)`; on a rejected token, compare-and-expire and one retry.
+pub async fn with_token<T, F, Fut>(source: &(impl TokenSource + ?Sized), call: F) -> Result<T>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let (token, _) = source.token().await?;
+    match call(token.clone()).await {
+        Err(e) if e.is_token_invalid() => {
+            source.invalidate(&token).await?;
+            let (fresh, _) = source.token().await?;
+            if fresh == token {
+                // The source handed back the token WeChat just rejected: don't hammer WeChat with it.
+                return Err(Error::NotReady("no fresh access token is available yet".into()));
+            }
+            call(fresh).await
+        }
+        other => other,
+    }
+}
