@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 
 use super::metrics::{Metered, Metrics};
 use crate::api::{AccountTokenFetch, TicketFetch, TokenSource, CGI_TOKEN};
-use crate::component::fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, API_AUTHORIZER_TOKEN, API_COMPONENT_TOKEN};
+use crate::component::fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PushedTicket, API_AUTHORIZER_TOKEN, API_COMPONENT_TOKEN};
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::token::{CellOptions, Token, TokenCell, TokenKey, TokenKind};
+use crate::token::{CellOptions, Role, Token, TokenCell, TokenKey, TokenKind};
 use crate::wechat::Transport;
 
 pub struct AppCells {
@@ -118,7 +118,14 @@ impl Apps {
             return Ok(Some(c.token.clone()));
         }
         let Some(secret) = self.store.platform_secret(component_appid).await? else { return Ok(None) };
-        let fetch = ComponentTokenFetch { appid: component_appid.to_owned(), secret, store: self.store.clone(), transport: self.transport.clone() };
+        // The ticket arrives through the platform's own pushes into the store: read, never fetched.
+        let ticket = TokenCell::new(
+            TokenKey::component(component_appid, TokenKind::ComponentVerifyTicket),
+            Some(self.store.clone()),
+            Arc::new(PushedTicket),
+            CellOptions { role: Role::Reader { failover: false }, ..self.opts.clone() },
+        );
+        let fetch = ComponentTokenFetch { appid: component_appid.to_owned(), secret, ticket, transport: self.transport.clone() };
         let token = self.cell(TokenKey::component(component_appid, TokenKind::ComponentAccessToken), fetch, API_COMPONENT_TOKEN);
         Ok(Some(self.remember(component_appid, AppCells { token, ticket: None }).token.clone()))
     }
