@@ -13,7 +13,8 @@ const { platformName } = require('../lib/native')
 
 const root = path.join(__dirname, '..')
 const name = platformName()
-const pkg = require('../package.json')
+const manifest = fs.readFileSync(path.join(root, 'package.json'), 'utf8')
+const pkg = JSON.parse(manifest)
 
 function sh(cmd, args, opts) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 180000, ...opts })
@@ -48,6 +49,11 @@ test('the packed package installs and runs without a Rust toolchain', { timeout:
       path.join(tmp, `wxthirdparty-${pkg.version}.tgz`), path.join(tmp, `wxthirdparty-${name}-${pkg.version}.tgz`)], { cwd: app, env })
     assert.doesNotMatch(install.stderr, /warn|ERR/i, `install printed:\n${install.stderr}`)
     assert.ok(!fs.existsSync(path.join(app, 'node_modules', 'wxthirdparty', 'native')), 'the install built from source')
+    const installed = require(path.join(app, 'node_modules', 'wxthirdparty', 'package.json'))
+    const platforms = fs.readdirSync(path.join(root, 'npm')).map((d) => `wxthirdparty-${d}`).sort()
+    assert.deepEqual(Object.keys(installed.optionalDependencies).sort(), platforms)
+    assert.deepEqual(Object.keys(installed.scripts).filter((s) => /install|prepare|pack/.test(s)), [])
+    assert.equal(fs.readFileSync(path.join(root, 'package.json'), 'utf8'), manifest, 'npm pack left package.json changed')
 
     const demo = sh(path.join(app, 'node_modules', '.bin', 'wxthirdparty'), ['demo'], { cwd: app, env })
     assert.match(demo.stdout, /done in/)
