@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the native addon from source (release). Uses @napi-rs/cli when it is
 // installed (a fresh clone), plain cargo otherwise (installed as a dependency).
+// Extra arguments go to `napi build` (the release workflow's --target/--platform).
 'use strict'
 const { spawnSync } = require('child_process')
 const fs = require('fs')
@@ -22,7 +23,7 @@ function run(cmd, args) {
 const napiCli = path.join(root, 'node_modules', '@napi-rs', 'cli', 'package.json')
 if (fs.existsSync(napiCli)) {
   run(process.execPath, [path.join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js'),
-    'build', '--release', '--output-dir', 'native', '--dts', 'binding.d.ts'])
+    'build', '--release', '--output-dir', 'native', '--dts', 'binding.d.ts', ...process.argv.slice(2)])
 } else {
   // The published package leaves benches out; cargo refuses a manifest that
   // names missing bench targets, so drop those sections before building.
