@@ -79,6 +79,16 @@ test('without a platform package or a local build, require() names the platform 
     assert.match(r.stderr, new RegExp(`no native addon for this platform \\(${name}`))
     assert.match(r.stderr, new RegExp(`npm install wxthirdparty-${name}`))
     assert.match(r.stderr, /npm explore wxthirdparty -- npm run build/)
+
+    // WXTHIRDPARTY_NATIVE_PATH wins, and a wrong one is named rather than skipped.
+    const probe = "console.log(typeof require('./lib/native').binding)"
+    const given = spawnSync(process.execPath, ['-e', probe], { cwd: tmp, encoding: 'utf8',
+      env: { ...process.env, WXTHIRDPARTY_NATIVE_PATH: path.join(root, 'native', 'wxthirdparty.node') } })
+    assert.equal(given.stdout.trim(), 'object', given.stderr)
+    const wrong = spawnSync(process.execPath, ['-e', probe], { cwd: tmp, encoding: 'utf8',
+      env: { ...process.env, WXTHIRDPARTY_NATIVE_PATH: path.join(tmp, 'nope.node') } })
+    assert.notEqual(wrong.status, 0)
+    assert.match(wrong.stderr, /could not load WXTHIRDPARTY_NATIVE_PATH=.*nope\.node/)
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true })
   }

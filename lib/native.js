@@ -22,11 +22,17 @@ function platformName(platform = process.platform, arch = process.arch, musl = i
 
 function loadBinding() {
   const name = platformName()
+  const explicit = process.env.WXTHIRDPARTY_NATIVE_PATH
+  if (explicit) {
+    try {
+      return require(path.resolve(explicit))
+    } catch (e) {
+      e.message = `wxthirdparty: could not load WXTHIRDPARTY_NATIVE_PATH=${explicit}: ${e.message}`
+      throw e
+    }
+  }
   const tried = []
-  const candidates = []
-  if (process.env.WXTHIRDPARTY_NATIVE_PATH) candidates.push(process.env.WXTHIRDPARTY_NATIVE_PATH)
-  candidates.push(`wxthirdparty-${name}`, path.join(__dirname, '..', 'native', 'wxthirdparty.node'))
-  for (const c of candidates) {
+  for (const c of [`wxthirdparty-${name}`, path.join(__dirname, '..', 'native', 'wxthirdparty.node')]) {
     try {
       return require(c)
     } catch (e) {
