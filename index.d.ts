@@ -1,14 +1,36 @@
 // Type definitions for wxthirdparty.
+/// <reference types="node" />
 import { EventEmitter } from 'events'
 // Every async method takes an optional node-style callback as its last
 // argument and returns a Promise when none is given.
 
+// ---- errors: every error the package raises is one of these classes (or a
+// TypeError naming the bad argument), so `err instanceof WeChatAPIError` works.
+
+/** The base of the package's own errors. */
+export class WxThirdpartyError extends Error {
+  code?: number
+}
 /** A WeChat errcode turned into an Error (as wechat-api does). */
-export interface WeChatAPIError extends Error {
+export class WeChatAPIError extends WxThirdpartyError {
   name: 'WeChatAPIError'
   /** WeChat's errcode */
   code: number
 }
+/** Signature, padding, length or appid check failed. */
+export class CryptoError extends WxThirdpartyError { name: 'CryptoError' }
+/** Malformed or oversized XML / JSON. */
+export class ParseError extends WxThirdpartyError { name: 'ParseError' }
+/** The database failed (the message never carries the password). */
+export class StoreError extends WxThirdpartyError { name: 'StoreError' }
+/** Network trouble talking to WeChat: timeouts, resets, HTTP 5xx. */
+export class TransportError extends WxThirdpartyError { name: 'TransportError' }
+/** A token or ticket is not available yet. */
+export class NotReadyError extends WxThirdpartyError { name: 'NotReadyError' }
+/** The authorizer revoked its authorization. */
+export class RevokedError extends WxThirdpartyError { name: 'RevokedError' }
+/** No such authorizer or record. */
+export class NotFoundError extends WxThirdpartyError { name: 'NotFoundError' }
 
 export type Callback<T> = (err: Error | null, result?: T) => void
 

@@ -2,6 +2,7 @@
 // Public entry: each capability lives in lib/; this file only gathers them.
 module.exports = {
   ...require('./lib/crypto'),
+  ...require('./lib/errors'),
   ...require('./lib/sandbox'),
   ...require('./lib/server'),
 }

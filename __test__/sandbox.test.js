@@ -204,6 +204,7 @@ test('callbacks, config, reset and bad arguments', async () => {
   })
   assert.throws(() => startSandbox({ lifetimes: 5 }), TypeError)
   await assert.rejects(startSandbox({ graceSecs: 'soon' }), TypeError)
+  await assert.rejects(startSandbox({ port: 70000 }), (e) => e instanceof TypeError && /port must be an integer from 0 to 65535 \(got 70000\)/.test(e.message))
 })
 
 test('close() lets the process exit', async () => {

@@ -117,6 +117,17 @@ describe('life cycle', { timeout: 90000 }, () => {
     assert.equal(r.status, 0, r.stderr)
     assert.match(r.stdout, /closed/)
   })
+
+  test('close() right after the constructor, while the database is still opening, lets the process exit', () => {
+    const script = `
+      const { ThirdpartyServer } = require(${JSON.stringify(path.join(__dirname, '..'))})
+      const s = new ThirdpartyServer('wx1', 's', 't', 'a'.repeat(43), 'sqlite::memory:')
+      s.close().then(() => console.log('closed'))`
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20000 })
+    assert.equal(r.signal, null, `the process did not exit by itself: ${r.stdout}${r.stderr}`)
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stdout, /closed/)
+  })
 })
 
 describe('middleware', { timeout: 90000 }, () => {

@@ -4,7 +4,7 @@
 const { test, describe, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const { once } = require('events')
-const { ThirdpartyServer } = require('..')
+const { ThirdpartyServer, WeChatAPIError } = require('..')
 const { platformSetup, readBody } = require('./helpers/platform')
 
 const FAST = { apiBase: undefined, maxTickMs: 300, pollIntervalMs: 100, pushTicketIntervalMs: 1000 }
@@ -21,6 +21,18 @@ describe('constructor', { timeout: 90000 }, () => {
     assert.throws(() => new ThirdpartyServer('wx1', '', 't', key, 'sqlite::memory:'), { name: 'TypeError', message: /appsecret/ })
     assert.throws(() => new ThirdpartyServer('wx1', 's', 't', 'short', 'sqlite::memory:'), { name: 'TypeError', message: /encodingAESKey/ })
     assert.throws(() => new ThirdpartyServer('wx1', 's', 't', key, 42), { name: 'TypeError', message: /db/ })
+    // Values are checked by the one native validator, as WXBizMsgCrypt checks them.
+    const notBase64 = '!'.repeat(43)
+    assert.throws(() => new ThirdpartyServer('wx1', 's', 't', notBase64, 'sqlite::memory:'), { name: 'TypeError', message: /encodingAESKey: is not valid base64/ })
+    assert.throws(() => new (require('..').WXBizMsgCrypt)('t', notBase64, 'wx1'), { name: 'TypeError', message: /encodingAESKey: is not valid base64/ })
+    assert.throws(() => new ThirdpartyServer('wx1', 's', 't', key, 'redis://:pw@127.0.0.1:6379'), (e) => e instanceof TypeError && /^db: redis: URLs are not supported/.test(e.message) && !/pw/.test(e.message))
+    assert.throws(() => new ThirdpartyServer('wx1', 's', 't', key, { write: 'sqlite::memory:', read: 'ftp://x' }), { name: 'TypeError', message: /^db: ftp: URLs are not supported/ })
+  })
+
+  test('get_user_info without a wx_token throws a TypeError naming wx_token', async () => {
+    const s = new ThirdpartyServer('wx1', 's', 't', 'a'.repeat(43), 'sqlite::memory:')
+    assert.throws(() => s.get_user_info(undefined, () => {}), { name: 'TypeError', message: /^wx_token / })
+    await s.close()
   })
 
   test('an unreachable database is a db_error event and rejected calls, never a crash', async () => {
@@ -146,7 +158,7 @@ describe('modern surface', { timeout: 90000 }, () => {
   test('a reused auth code is a WeChatAPIError with the errcode', async () => {
     const { authCode } = await env.sandbox.authorize(env.creds.appid, {})
     await platform.handleAuthCode(authCode)
-    await assert.rejects(platform.handleAuthCode(authCode), (e) => e.name === 'WeChatAPIError' && typeof e.code === 'number' && e.code !== 0)
+    await assert.rejects(platform.handleAuthCode(authCode), (e) => e instanceof WeChatAPIError && e.name === 'WeChatAPIError' && typeof e.code === 'number' && e.code !== 0)
   })
 
   test('an authorized push stores the authorizer; unauthorized revokes it', async () => {

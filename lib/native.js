@@ -2,6 +2,7 @@
 // Loads the native addon and turns its errors into proper JS errors.
 const path = require('path')
 const fs = require('fs')
+const { errorOf } = require('./errors')
 
 // napi-rs layout: the addon comes from the platform package npm picked from
 // optionalDependencies (wxthirdparty-<platform>), else from a local build in
@@ -62,14 +63,7 @@ function convertError(err) {
   const m = ERROR_RE.exec(err.message)
   if (!m) return err
   const [, kind, code, message] = m
-  let out
-  if (kind === 'TypeError') out = new TypeError(message)
-  else {
-    out = new Error(message)
-    out.name = kind
-  }
-  if (code !== '') out.code = Number(code)
-  return out
+  return errorOf(kind, message, code === '' ? undefined : Number(code))
 }
 
 /** Calls a native function, rethrowing its error converted. */

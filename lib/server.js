@@ -4,11 +4,16 @@
 // original snake_case methods with their callback shapes, and camelCase
 // methods with (err, result) callbacks or promises.
 const { EventEmitter } = require('events')
-const { binding, convertError, settle, splitCallback } = require('./native')
+const { binding, call, convertError, settle, splitCallback } = require('./native')
+const { StoreError, WeChatAPIError } = require('./errors')
 const { Client } = require('./client')
 const { middleware } = require('./middleware')
 
 const FLAGS = ['ticket_ready', 'access_token_ready', 'preauthcode_ready']
+
+function requireType(value, name) {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`)
+}
 
 function requireString(value, name) {
   if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`)
@@ -35,12 +40,12 @@ function userInfo(v) {
 class ThirdpartyServer extends EventEmitter {
   constructor(appid, appsecret, token, encodingAESKey, db, isCluster, options) {
     super()
-    requireString(appid, 'appid')
-    requireString(appsecret, 'appsecret')
-    requireString(token, 'token')
-    if (typeof encodingAESKey !== 'string' || encodingAESKey.length !== 43) {
-      throw new TypeError('encodingAESKey must be the 43-character EncodingAESKey')
-    }
+    // Types are checked here; values (empty, key not base64, unknown
+    // database kind) by the native constructor, the one place for them.
+    requireType(appid, 'appid')
+    requireType(appsecret, 'appsecret')
+    requireType(token, 'token')
+    requireType(encodingAESKey, 'encodingAESKey')
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new TypeError('options must be an object')
     }
@@ -58,7 +63,7 @@ class ThirdpartyServer extends EventEmitter {
   _connect(db) {
     const o = this.options
     const { appid, appsecret, token, encodingAESKey } = this._secret
-    const native = new binding.NativeComponent({
+    const native = call(() => new binding.NativeComponent({
       appid,
       appsecret,
       token,
@@ -66,7 +71,8 @@ class ThirdpartyServer extends EventEmitter {
       ...dbUrls(db),
       isCluster: this.is_cluster,
       failover: !!o.failover,
-      apiBase: o.apiBase || process.env.WXTHIRDPARTY_API_BASE || undefined,
+      // Unset: the native side reads WXTHIRDPARTY_API_BASE, else WeChat's own base.
+      apiBase: o.apiBase || undefined,
       poolSize: o.poolSize,
       maxTickMs: o.maxTickMs,
       pollIntervalMs: o.pollIntervalMs,
@@ -76,11 +82,11 @@ class ThirdpartyServer extends EventEmitter {
       ticketMaxAgeMs: o.ticketMaxAgeMs,
       pushTicketIntervalMs: o.pushTicketIntervalMs,
       authorizerBatch: o.authorizerBatch,
-    })
+    }))
     this._native = native
     this._opened = native.open().then(
       () => {
-        if (this._native !== native) return
+        if (this._native !== native || this._closed) return
         this.db_ready = true
         this._pump(native)
         // Workers watch readiness in the store from the start; the master's
@@ -130,10 +136,10 @@ class ThirdpartyServer extends EventEmitter {
         this.ticket_ready = true
         return this._emitSafe('ticket')
       case 'db_error':
-        return this._emitSafe('db_error', Object.assign(new Error(ev.message), { name: 'StoreError' }))
+        return this._emitSafe('db_error', new StoreError(ev.message))
       case 'refresh_failed': {
-        const err = Object.assign(new Error(ev.message), { tokenKind: ev.tokenKind, appid: ev.appid || undefined })
-        if (ev.code != null) Object.assign(err, { name: 'WeChatAPIError', code: ev.code })
+        const err = ev.code != null ? new WeChatAPIError(ev.message, ev.code) : new Error(ev.message)
+        Object.assign(err, { tokenKind: ev.tokenKind, appid: ev.appid || undefined })
         return this._emitSafe('refresh_failed', err)
       }
       default:
@@ -204,6 +210,7 @@ class ThirdpartyServer extends EventEmitter {
   }
 
   get_user_info(wx_token, callback) {
+    requireString(wx_token, 'wx_token')
     const p = this.getAuthorizer(wx_token).catch((e) => {
       throw e && e.name === 'NotFoundError' ? 'not exist' : e
     })
@@ -317,7 +324,10 @@ class ThirdpartyServer extends EventEmitter {
   /** Stops timers and pools so the process can exit. */
   close(callback) {
     this._closed = true
-    const p = Promise.resolve(this._native.close()).then(() => {
+    const native = this._native
+    // Closed while still opening: wait for the open to settle, or its
+    // store and event pump would outlive close() and keep the process alive.
+    const p = this._opened.catch(() => {}).then(() => native.close()).then(() => {
       this.db_ready = false
     })
     return settle(p, callback)

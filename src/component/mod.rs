@@ -7,6 +7,7 @@ pub mod events;
 pub mod fetchers;
 mod push;
 mod runner;
+mod validate;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -121,12 +122,7 @@ pub struct Component {
 impl Component {
     /// Checks the credentials, connects the store and creates missing tables.
     pub async fn open(cfg: ComponentConfig) -> Result<Arc<Component>> {
-        for (name, v) in [("appid", &cfg.appid), ("appsecret", &cfg.secret)] {
-            if v.is_empty() {
-                return Err(Error::invalid(name, "must be a non-empty string"));
-            }
-        }
-        let crypt = MsgCrypt::new(&cfg.token, &cfg.encoding_aes_key, &cfg.appid)?;
+        let crypt = cfg.validate()?;
         let transport = Transport::new(cfg.api_base.as_deref());
         let store = connect_store(&cfg.store).await?;
         let owner_id = format!("{}-{}", std::process::id(), crate::crypto::random_nonce());

@@ -80,8 +80,10 @@ pub struct NativeComponent {
 #[napi]
 impl NativeComponent {
     #[napi(constructor)]
-    pub fn new(options: ComponentOptions) -> Self {
-        NativeComponent { cfg: options.into(), inner: Arc::new(OnceLock::new()) }
+    pub fn new(options: ComponentOptions) -> Result<Self> {
+        let cfg: ComponentConfig = options.into();
+        cfg.validate().napi()?;
+        Ok(NativeComponent { cfg, inner: Arc::new(OnceLock::new()) })
     }
 
     fn core(&self) -> Result<Arc<Component>> {

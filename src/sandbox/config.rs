@@ -44,6 +44,7 @@ impl Default for Lifetimes {
 pub struct SandboxConfig {
     pub host: String,
     /// 0 = any free port.
+    #[serde(deserialize_with = "port")]
     pub port: u16,
     pub lifetimes: Lifetimes,
     /// How long a token stays valid after a newer one is issued (WeChat: 300 s).
@@ -178,4 +179,14 @@ pub struct RecordedCall {
     pub appid: Option<String>,
     pub body: serde_json::Value,
     pub at: u64,
+}
+
+/// A port as a user writes it: a clear message instead of serde's "expected u16".
+fn port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.fract() == 0.0 && (0.0..=65535.0).contains(&v) {
+        Ok(v as u16)
+    } else {
+        Err(serde::de::Error::custom(format!("port must be an integer from 0 to 65535 (got {v})")))
+    }
 }

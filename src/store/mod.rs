@@ -14,6 +14,7 @@
 mod authorizers;
 mod db;
 mod schema;
+mod url_check;
 mod tokens;
 
 use std::str::FromStr;
