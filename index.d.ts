@@ -154,6 +154,8 @@ export interface SandboxOptions {
   followersPageSize?: number
   /** Followers of an account not given a count (3). */
   defaultFollowers?: number
+  /** How long a message to a platform's message URL waits for an answer before it is retried (WeChat: 5). */
+  messageTimeoutSecs?: number
 }
 
 export type SandboxConfig = Required<Omit<SandboxOptions, 'lifetimes'>> & { lifetimes: Required<SandboxLifetimes> }
@@ -165,6 +167,44 @@ export interface SandboxComponent {
   encodingAESKey: string
   /** The platform's 授权事件接收URL; pushes go here. */
   pushUrl?: string
+  /** The platform's 消息与事件接收URL; `$APPID$` stands for the authorizer's appid. */
+  messageUrl?: string
+}
+
+/** One try of a message delivery: status null when no answer came in time. */
+export interface SandboxMessageAttempt {
+  status: number | null
+  response: string
+  elapsedMs: number
+}
+
+/** A message the sandbox sent to a platform's message URL, with its answer. */
+export interface SandboxMessageDelivery {
+  componentAppid: string
+  authorizerAppid: string
+  /** The message as sent, WeChat's field names. */
+  message: Record<string, any>
+  attempts: SandboxMessageAttempt[]
+  status: number | null
+  /** The final answer, raw. */
+  response: string
+  /** The passive reply, decrypted and parsed; null for `success` / an empty answer. */
+  reply: Record<string, any> | null
+  /** Why the answer is not a valid reply. */
+  error: string | null
+}
+
+export interface SandboxReleaseCase {
+  authorizerAppid: string
+  case: 'event' | 'text' | 'query_auth_code'
+  passed: boolean
+  reason: string | null
+}
+
+export interface SandboxReleaseReport {
+  componentAppid: string
+  passed: boolean
+  cases: SandboxReleaseCase[]
 }
 
 export interface SandboxAuthorizeOptions {
@@ -222,6 +262,10 @@ export interface SandboxRecordedCall {
 export interface SandboxUserCode {
   code: string
   openid: string
+  /** js_code only: what the mini-program client holds (session key, encrypted wx.getUserProfile data). */
+  sessionKey?: string
+  encryptedData?: string
+  iv?: string
 }
 
 /** An errcode (-1, 45009, …), { errcode }, 'http500', { delayMs } or 'reset'. */
@@ -269,6 +313,20 @@ export interface Sandbox {
   updateConfig(patch: Omit<SandboxOptions, 'host' | 'port'>): Promise<SandboxConfig>
   /** Forgets components, apps, tokens, counters, logs and faults; keeps the config. */
   reset(): Promise<void>
+  /** The platform's 消息与事件接收URL; `$APPID$` stands for the authorizer's appid. */
+  setMessageUrl(componentAppid: string, url: string): Promise<void>
+  /**
+   * A user of the authorizer sends `message` (WeChat's field names; a string is a text)
+   * to the platform's message URL, encrypted and signed; retried after `timeoutSecs`
+   * (config messageTimeoutSecs) without an answer, 3 tries in all.
+   */
+  sendMessage(authorizerAppid: string, message: string | Record<string, any>, options?: { componentAppid?: string; timeoutSecs?: number }): Promise<SandboxMessageDelivery>
+  sendMessage(authorizerAppid: string, message: string | Record<string, any>, options: { componentAppid?: string; timeoutSecs?: number }, callback: Callback<SandboxMessageDelivery>): void
+  /** Every message sent to a message URL, with its answer. */
+  messages(): Promise<SandboxMessageDelivery[]>
+  /** Plays WeChat's release check (全网发布接入检测) against the platform's message URL. */
+  runReleaseCheck(componentAppid: string): Promise<SandboxReleaseReport>
+  runReleaseCheck(componentAppid: string, callback: Callback<SandboxReleaseReport>): void
 }
 
 /** Starts a local WeChat; it does not keep the process alive. */
@@ -347,30 +405,933 @@ export interface ClientHook {
   after?: (err: Error | null, data: any, next: (err?: Error | null, data?: any) => void, temp: Record<string, any>) => void
 }
 
+/** A JSON value WeChat takes or answers where it documents no fixed shape. */
+export type WeChatValue = string | number | boolean | null | WeChatValue[] | { [key: string]: WeChatValue }
+export type WeChatObject = { [key: string]: WeChatValue }
+/** WeChat's answer: `errcode` 0 (or absent) and the endpoint's fields. */
+export interface WeChatResult { errcode?: number; errmsg?: string; [key: string]: WeChatValue | undefined }
+/** wechat-api's `res`: the HTTP status and headers of WeChat's answer. */
+export interface ApiResponse { status: number; headers: Record<string, string> }
+export type ApiCallback<T> = (err: Error | null, data?: T, res?: ApiResponse) => void
+export interface WeChatUser extends WeChatResult { subscribe: number; openid: string; language?: string; subscribe_time?: number; unionid?: string; remark?: string; groupid?: number; tagid_list?: number[]; subscribe_scene?: string; qr_scene?: number; qr_scene_str?: string }
+export interface WeChatOpenidPage extends WeChatResult { total: number; count: number; data?: { openid: string[] }; next_openid: string }
+export interface WeChatQRCode extends WeChatResult { ticket: string; expire_seconds?: number; url: string }
+export interface WeChatMediaUpload extends WeChatResult { type?: string; media_id?: string; url?: string; created_at?: number }
+export interface WeChatMenuButton { type?: string; name: string; key?: string; url?: string; media_id?: string; appid?: string; pagepath?: string; article_id?: string; sub_button?: WeChatMenuButton[] }
+export interface WeChatMenu { button: WeChatMenuButton[]; matchrule?: WeChatObject }
+export interface WeChatArticle { title: string; thumb_media_id?: string; author?: string; digest?: string; show_cover_pic?: number; content?: string; content_source_url?: string; need_open_comment?: number; only_fans_can_comment?: number; description?: string; url?: string; picurl?: string; [key: string]: WeChatValue | undefined }
+export interface WeChatCard { card_id: string; code?: string; openid?: string; balance?: number }
+export interface AccessTokenObject { accessToken: string; expireTime: number }
+export interface TicketObject { ticket: string; expireTime: number }
+export interface JsConfig { debug: boolean; appId: string; timestamp: string; nonceStr: string; signature: string; jsApiList: string[] }
+export interface CardExt { timestamp: string; signature: string; code: string; openid: string; balance?: number }
+
+// <api-methods> generated by scripts/api-types.js from the endpoint tables; do not edit
+/** Every official-account API method (wechat-api 1.35 and newer endpoints). */
+export interface ApiMethods {
+  /** `/customservice/kfaccount/add` (account). */
+  addKfAccount(account: string, nick: string, password: string): Promise<WeChatResult>
+  addKfAccount(account: string, nick: string, password: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/template/api_add_template` (account). */
+  addTemplate(templateIdShort: string): Promise<WeChatResult>
+  addTemplate(templateIdShort: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/user/info/batchget` (account). */
+  batchGetUsers(openids: string[]): Promise<{ user_info_list: WeChatUser[] }>
+  batchGetUsers(openids: string[], callback: ApiCallback<{ user_info_list: WeChatUser[] }>): void
+  /** `/cgi-bin/clear_quota` (account). */
+  clearQuota(appid: string): Promise<WeChatResult>
+  clearQuota(appid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/customservice/kfsession/close` (account). */
+  closeKfSession(account: string, openid: string): Promise<WeChatResult>
+  closeKfSession(account: string, openid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/menu/addconditional` (account). */
+  createCustomMenu(menu: WeChatMenu): Promise<WeChatResult>
+  createCustomMenu(menu: WeChatMenu, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/cgi-bin/groups/create` (account). */
+  createGroup(name: string): Promise<WeChatResult>
+  createGroup(name: string, callback: ApiCallback<WeChatResult>): void
+  /** `/customservice/kfsession/create` (account). */
+  createKfSession(account: string, openid: string): Promise<WeChatResult>
+  createKfSession(account: string, openid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/qrcode/create` (account). */
+  createLimitQRCode(sceneId: number | string): Promise<WeChatQRCode>
+  createLimitQRCode(sceneId: number | string, callback: ApiCallback<WeChatQRCode>): void
+  /** `/cgi-bin/menu/create` (account). */
+  createMenu(menu: WeChatMenu): Promise<WeChatResult>
+  createMenu(menu: WeChatMenu, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/tags/create` (account). */
+  createTag(name: string): Promise<{ tag: { id: number; name: string } }>
+  createTag(name: string, callback: ApiCallback<{ tag: { id: number; name: string } }>): void
+  /** `/cgi-bin/qrcode/create` (account). */
+  createTmpQRCode(sceneId: number | string, expire: number): Promise<WeChatQRCode>
+  createTmpQRCode(sceneId: number | string, expire: number, callback: ApiCallback<WeChatQRCode>): void
+  /** `/customservice/kfaccount/del` (account). */
+  deleteKfAccount(account: string): Promise<WeChatResult>
+  deleteKfAccount(account: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/delete` (account). */
+  deleteMass(messageId: number | string): Promise<WeChatResult>
+  deleteMass(messageId: number | string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/tags/delete` (account). */
+  deleteTag(id: number): Promise<WeChatResult>
+  deleteTag(id: number, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/template/del_private_template` (account). */
+  delPrivateTemplate(templateId: string): Promise<WeChatResult>
+  delPrivateTemplate(templateId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/tags/update` (account). */
+  editTag(id: number, name: string): Promise<WeChatResult>
+  editTag(id: number, name: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/template/get_all_private_template` (account). */
+  getAllPrivateTemplate(): Promise<WeChatResult>
+  getAllPrivateTemplate(callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getarticlesummary` (account). */
+  getArticleSummary(begin: string | number, end: string): Promise<WeChatResult>
+  getArticleSummary(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getarticletotal` (account). */
+  getArticleTotal(begin: string | number, end: string): Promise<WeChatResult>
+  getArticleTotal(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/customservice/getkflist` (account). */
+  getCustomServiceList(): Promise<WeChatResult>
+  getCustomServiceList(callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/user/get` (account). */
+  getFollowers(nextOpenid?: string): Promise<WeChatOpenidPage>
+  getFollowers(callback: ApiCallback<WeChatOpenidPage>): void
+  getFollowers(nextOpenid: string, callback: ApiCallback<WeChatOpenidPage>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/cgi-bin/groups/get` (account). */
+  getGroups(): Promise<WeChatResult>
+  getGroups(callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/template/get_industry` (account). */
+  getIndustry(): Promise<WeChatResult>
+  getIndustry(callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getinterfacesummary` (account). */
+  getInterfaceSummary(begin: string | number, end: string): Promise<WeChatResult>
+  getInterfaceSummary(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getinterfacesummaryhour` (account). */
+  getInterfaceSummaryHour(begin: string | number, end: string): Promise<WeChatResult>
+  getInterfaceSummaryHour(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/getcallbackip` (account). */
+  getIp(): Promise<{ ip_list: string[] }>
+  getIp(callback: ApiCallback<{ ip_list: string[] }>): void
+  /** `/customservice/kfsession/getsession` (account). */
+  getKfSession(openid: string): Promise<WeChatResult>
+  getKfSession(openid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/customservice/kfsession/getsessionlist` (account). */
+  getKfSessionList(account: string): Promise<WeChatResult>
+  getKfSessionList(account: string, callback: ApiCallback<WeChatResult>): void
+  /** `/customservice/kfsession/getwaitcase` (account). */
+  getKfSessionWaitCase(): Promise<WeChatResult>
+  getKfSessionWaitCase(callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/get` (account). */
+  getMassMessageStatus(messageId: number | string): Promise<WeChatResult>
+  getMassMessageStatus(messageId: number | string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/material/get_materialcount` (account). */
+  getMaterialCount(): Promise<WeChatResult>
+  getMaterialCount(callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/material/batchget_material` (account). */
+  getMaterials(type: string, offset: number, count: number): Promise<WeChatResult>
+  getMaterials(type: string, offset: number, count: number, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/menu/get` (account). */
+  getMenu(): Promise<WeChatObject>
+  getMenu(callback: ApiCallback<WeChatObject>): void
+  /** `/cgi-bin/get_current_selfmenu_info` (account). */
+  getMenuConfig(): Promise<WeChatResult>
+  getMenuConfig(callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/customservice/getonlinekflist` (account). */
+  getOnlineCustomServiceList(): Promise<WeChatResult>
+  getOnlineCustomServiceList(callback: ApiCallback<WeChatResult>): void
+  /** `/customservice/msgrecord/getmsglist` (account). */
+  getRecords(opts: WeChatObject): Promise<WeChatResult>
+  getRecords(opts: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/tags/get` (account). */
+  getTags(): Promise<{ tags: { id: number; name: string; count: number }[] }>
+  getTags(callback: ApiCallback<{ tags: { id: number; name: string; count: number }[] }>): void
+  /** `/cgi-bin/user/tag/get` (account). */
+  getTagUsers(tagId: number, openid?: string): Promise<WeChatOpenidPage>
+  getTagUsers(tagId: number, callback: ApiCallback<WeChatOpenidPage>): void
+  getTagUsers(tagId: number, openid: string, callback: ApiCallback<WeChatOpenidPage>): void
+  /** `/datacube/getupstreammsg` (account). */
+  getUpstreamMsg(begin: string | number, end: string): Promise<WeChatResult>
+  getUpstreamMsg(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getupstreammsgdist` (account). */
+  getUpstreamMsgDist(begin: string | number, end: string): Promise<WeChatResult>
+  getUpstreamMsgDist(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getupstreammsgdistmonth` (account). */
+  getUpstreamMsgDistMonth(begin: string | number, end: string): Promise<WeChatResult>
+  getUpstreamMsgDistMonth(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getupstreammsgdistweek` (account). */
+  getUpstreamMsgDistWeek(begin: string | number, end: string): Promise<WeChatResult>
+  getUpstreamMsgDistWeek(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getupstreammsghour` (account). */
+  getUpstreamMsgHour(begin: string | number, end: string): Promise<WeChatResult>
+  getUpstreamMsgHour(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getupstreammsgmonth` (account). */
+  getUpstreamMsgMonth(begin: string | number, end: string): Promise<WeChatResult>
+  getUpstreamMsgMonth(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getupstreammsgweek` (account). */
+  getUpstreamMsgWeek(begin: string | number, end: string): Promise<WeChatResult>
+  getUpstreamMsgWeek(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/user/info` (account). */
+  getUser(options: string | { openid: string; lang?: 'zh_CN' | 'zh_TW' | 'en' }): Promise<WeChatUser>
+  getUser(options: string | { openid: string; lang?: 'zh_CN' | 'zh_TW' | 'en' }, callback: ApiCallback<WeChatUser>): void
+  /** `/datacube/getusercumulate` (account). */
+  getUserCumulate(begin: string | number, end: string): Promise<WeChatResult>
+  getUserCumulate(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getuserread` (account). */
+  getUserRead(begin: string | number, end: string): Promise<WeChatResult>
+  getUserRead(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getuserreadhour` (account). */
+  getUserReadHour(begin: string | number, end: string): Promise<WeChatResult>
+  getUserReadHour(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getusershare` (account). */
+  getUserShare(begin: string | number, end: string): Promise<WeChatResult>
+  getUserShare(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getusersharehour` (account). */
+  getUserShareHour(begin: string | number, end: string): Promise<WeChatResult>
+  getUserShareHour(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getusersummary` (account). */
+  getUserSummary(begin: string | number, end: string): Promise<WeChatResult>
+  getUserSummary(begin: string | number, end: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/tags/getidlist` (account). */
+  getUserTags(openid: string): Promise<{ tagid_list: number[] }>
+  getUserTags(openid: string, callback: ApiCallback<{ tagid_list: number[] }>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/cgi-bin/groups/getid` (account). */
+  getWhichGroup(openid: string): Promise<WeChatResult>
+  getWhichGroup(openid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/sendall` (account). */
+  massSend(opts: WeChatObject, receivers: string[] | boolean | number | string): Promise<{ msg_id: number; msg_data_id?: number }>
+  massSend(opts: WeChatObject, receivers: string[] | boolean | number | string, callback: ApiCallback<{ msg_id: number; msg_data_id?: number }>): void
+  /** `/cgi-bin/message/mass/sendall` (account). */
+  massSendImage(mediaId: string, receivers: string[] | boolean | number | string): Promise<WeChatResult>
+  massSendImage(mediaId: string, receivers: string[] | boolean | number | string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/sendall` (account). */
+  massSendNews(mediaId: string, receivers: string[] | boolean | number | string): Promise<WeChatResult>
+  massSendNews(mediaId: string, receivers: string[] | boolean | number | string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/sendall` (account). */
+  massSendText(content: string, receivers: string[] | boolean | number | string): Promise<WeChatResult>
+  massSendText(content: string, receivers: string[] | boolean | number | string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/sendall` (account). */
+  massSendVideo(mediaId: string, receivers: string[] | boolean | number | string): Promise<WeChatResult>
+  massSendVideo(mediaId: string, receivers: string[] | boolean | number | string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/sendall` (account). */
+  massSendVoice(mediaId: string, receivers: string[] | boolean | number | string): Promise<WeChatResult>
+  massSendVoice(mediaId: string, receivers: string[] | boolean | number | string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/tags/members/batchtagging` (account). */
+  membersBatchtagging(tagId: number, openList: string[]): Promise<WeChatResult>
+  membersBatchtagging(tagId: number, openList: string[], callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/tags/members/batchuntagging` (account). */
+  membersBatchuntagging(tagId: number, openList: string[]): Promise<WeChatResult>
+  membersBatchuntagging(tagId: number, openList: string[], callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/cgi-bin/groups/members/update` (account). */
+  moveUserToGroup(openid: string, groupId: number | string): Promise<WeChatResult>
+  moveUserToGroup(openid: string, groupId: number | string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/preview` (account). */
+  previewImage(openid: string, mediaId: string): Promise<WeChatResult>
+  previewImage(openid: string, mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/preview` (account). */
+  previewNews(openid: string, mediaId: string): Promise<WeChatResult>
+  previewNews(openid: string, mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/preview` (account). */
+  previewText(openid: string, content: string): Promise<WeChatResult>
+  previewText(openid: string, content: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/preview` (account). */
+  previewVideo(openid: string, mediaId: string): Promise<WeChatResult>
+  previewVideo(openid: string, mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/mass/preview` (account). */
+  previewVoice(openid: string, mediaId: string): Promise<WeChatResult>
+  previewVoice(openid: string, mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/menu/delconditional` (account). */
+  removeCustomMenu(menu_id: number | string): Promise<WeChatResult>
+  removeCustomMenu(menu_id: number | string, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/cgi-bin/groups/delete` (account). */
+  removeGroup(groupId: number | string): Promise<WeChatResult>
+  removeGroup(groupId: number | string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/material/del_material` (account). */
+  removeMaterial(mediaId: string): Promise<WeChatResult>
+  removeMaterial(mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/menu/delete` (account). */
+  removeMenu(): Promise<WeChatResult>
+  removeMenu(callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/semantic/semproxy/search` (account). */
+  semantic(uid: string, opts: WeChatObject): Promise<WeChatResult>
+  semantic(uid: string, opts: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendImage(openid: string, mediaId: string): Promise<WeChatResult>
+  sendImage(openid: string, mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendImageFromCs(openid: string, cs_account: string, mediaId: string): Promise<WeChatResult>
+  sendImageFromCs(openid: string, cs_account: string, mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendMpNews(openid: string, mediaId: string): Promise<WeChatResult>
+  sendMpNews(openid: string, mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendMpNewsFromCs(openid: string, cs_account: string, mediaId: string): Promise<WeChatResult>
+  sendMpNewsFromCs(openid: string, cs_account: string, mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendMusic(openid: string, music: WeChatObject): Promise<WeChatResult>
+  sendMusic(openid: string, music: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendMusicFromCs(openid: string, cs_account: string, music: WeChatObject): Promise<WeChatResult>
+  sendMusicFromCs(openid: string, cs_account: string, music: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendNews(openid: string, articles: WeChatArticle[]): Promise<WeChatResult>
+  sendNews(openid: string, articles: WeChatArticle[], callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendNewsFromCs(openid: string, cs_account: string, articles: WeChatArticle[]): Promise<WeChatResult>
+  sendNewsFromCs(openid: string, cs_account: string, articles: WeChatArticle[], callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/template/send` (account). */
+  sendTemplate(openid: string, templateId: string, dest: string | { url?: string; miniprogram?: { appid: string; pagepath?: string } } | null, data: WeChatObject, topcolorData?: WeChatObject): Promise<{ msgid: number }>
+  sendTemplate(openid: string, templateId: string, dest: string | { url?: string; miniprogram?: { appid: string; pagepath?: string } } | null, data: WeChatObject, callback: ApiCallback<{ msgid: number }>): void
+  sendTemplate(openid: string, templateId: string, dest: string | { url?: string; miniprogram?: { appid: string; pagepath?: string } } | null, data: WeChatObject, topcolorData: WeChatObject, callback: ApiCallback<{ msgid: number }>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendText(openid: string, text: string): Promise<WeChatResult>
+  sendText(openid: string, text: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendTextFromCs(openid: string, cs_account: string, text: string): Promise<WeChatResult>
+  sendTextFromCs(openid: string, cs_account: string, text: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendVideo(openid: string, mediaId: string, thumbMediaId: string): Promise<WeChatResult>
+  sendVideo(openid: string, mediaId: string, thumbMediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendVideoFromCs(openid: string, cs_account: string, mediaId: string, thumbMediaId: string): Promise<WeChatResult>
+  sendVideoFromCs(openid: string, cs_account: string, mediaId: string, thumbMediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendVoice(openid: string, mediaId: string): Promise<WeChatResult>
+  sendVoice(openid: string, mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/custom/send` (account). */
+  sendVoiceFromCs(openid: string, cs_account: string, mediaId: string): Promise<WeChatResult>
+  sendVoiceFromCs(openid: string, cs_account: string, mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/template/api_set_industry` (account). */
+  setIndustry(industryIds: { industry_id1: string; industry_id2: string }): Promise<WeChatResult>
+  setIndustry(industryIds: { industry_id1: string; industry_id2: string }, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/cgi-bin/shorturl` (account). */
+  shorturl(longUrl: string): Promise<WeChatResult>
+  shorturl(longUrl: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/menu/trymatch` (account). */
+  testCustomMenu(user_id: string): Promise<WeChatResult>
+  testCustomMenu(user_id: string, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/cgi-bin/groups/update` (account). */
+  updateGroup(id: number, name: string): Promise<WeChatResult>
+  updateGroup(id: number, name: string, callback: ApiCallback<WeChatResult>): void
+  /** `/customservice/kfaccount/update` (account). */
+  updateKfAccount(account: string, nick: string, password: string): Promise<WeChatResult>
+  updateKfAccount(account: string, nick: string, password: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/material/update_news` (account). */
+  updateNewsMaterial(news: WeChatObject): Promise<WeChatResult>
+  updateNewsMaterial(news: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/user/info/updateremark` (account). */
+  updateRemark(openid: string, remark: string): Promise<WeChatResult>
+  updateRemark(openid: string, remark: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/media/uploadvideo` (account). */
+  uploadMPVideo(opts: WeChatObject): Promise<WeChatResult>
+  uploadMPVideo(opts: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/media/uploadnews` (account). */
+  uploadNews(news: WeChatObject): Promise<WeChatResult>
+  uploadNews(news: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/material/add_news` (account). */
+  uploadNewsMaterial(news: WeChatObject): Promise<WeChatResult>
+  uploadNewsMaterial(news: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/membercard/activate` (card). */
+  activateMembercard(info: WeChatObject): Promise<WeChatResult>
+  activateMembercard(info: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/membercard/activateuserform/set` (card). */
+  activateMembercardUserForm(info: WeChatObject): Promise<WeChatResult>
+  activateMembercardUserForm(info: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/consumer/add` (card). */
+  addConsumer(username: WeChatValue, locationId?: string | number): Promise<WeChatResult>
+  addConsumer(username: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  addConsumer(username: WeChatValue, locationId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** `/card/location/batchadd` (card). */
+  addLocations(locations: WeChatObject[]): Promise<WeChatResult>
+  addLocations(locations: WeChatObject[], callback: ApiCallback<WeChatResult>): void
+  /** `/card/submerchant/batchget` (card). */
+  batchgetSubmerchant(data: WeChatObject): Promise<WeChatResult>
+  batchgetSubmerchant(data: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/code/checkcode` (card). */
+  checkCustomizedCodes(cardId: string, code: string | string[]): Promise<WeChatResult>
+  checkCustomizedCodes(cardId: string, code: string | string[], callback: ApiCallback<WeChatResult>): void
+  /** `/card/boardingpass/checkin` (card). */
+  checkInBoardingPass(info: WeChatObject): Promise<WeChatResult>
+  checkInBoardingPass(info: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/code/consume` (card). */
+  consumeCode(code: string | string[], cardId: string): Promise<WeChatResult>
+  consumeCode(code: string | string[], cardId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/card/create` (card). */
+  createCard(card: WeChatCard): Promise<WeChatResult>
+  createCard(card: WeChatCard, callback: ApiCallback<WeChatResult>): void
+  /** `/card/qrcode/create` (card). */
+  createCardQRCode(info: WeChatObject, expire_seconds?: WeChatValue): Promise<WeChatResult>
+  createCardQRCode(info: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  createCardQRCode(info: WeChatObject, expire_seconds: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** `/card/qrcode/create` (card). */
+  createQRCode(card: WeChatCard): Promise<WeChatResult>
+  createQRCode(card: WeChatCard, callback: ApiCallback<WeChatResult>): void
+  /** `/card/code/decrypt` (card). */
+  decryptCode(encryptCode: WeChatValue): Promise<WeChatResult>
+  decryptCode(encryptCode: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** `/card/delete` (card). */
+  deleteCard(cardId: string): Promise<WeChatResult>
+  deleteCard(cardId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/card/getapplyprotocol` (card). */
+  getApplyProtocol(): Promise<WeChatResult>
+  getApplyProtocol(callback: ApiCallback<WeChatResult>): void
+  /** `/card/get` (card). */
+  getCard(cardId: string): Promise<WeChatResult>
+  getCard(cardId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getcardcardinfo` (card). */
+  getCardDataInfo(cardId: string, beginDate: WeChatValue, endDate: WeChatValue, source: WeChatValue): Promise<WeChatResult>
+  getCardDataInfo(cardId: string, beginDate: WeChatValue, endDate: WeChatValue, source: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** `/card/batchget` (card). */
+  getCards(offset: number, count: number, status_list?: string[]): Promise<WeChatResult>
+  getCards(offset: number, count: number, callback: ApiCallback<WeChatResult>): void
+  getCards(offset: number, count: number, status_list: string[], callback: ApiCallback<WeChatResult>): void
+  /** `/card/code/get` (card). */
+  getCode(code: string | string[], cardId: string): Promise<WeChatResult>
+  getCode(code: string | string[], cardId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/card/getcolors` (card). */
+  getColors(): Promise<WeChatResult>
+  getColors(callback: ApiCallback<WeChatResult>): void
+  /** `/card/code/getdepositcount` (card). */
+  getDepositCodesCount(cardId: string): Promise<WeChatResult>
+  getDepositCodesCount(cardId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/card/location/batchget` (card). */
+  getLocations(offset: number, count: number): Promise<WeChatResult>
+  getLocations(offset: number, count: number, callback: ApiCallback<WeChatResult>): void
+  /** `/card/membercard/userinfo/get` (card). */
+  getMembercard(info: WeChatObject): Promise<WeChatResult>
+  getMembercard(info: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/membercard/userinfo/get` (card). */
+  getMemberCardUserInfo(info: WeChatObject): Promise<WeChatResult>
+  getMemberCardUserInfo(info: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/submerchant/get` (card). */
+  getSubmerchant(merchantId: string | number): Promise<WeChatResult>
+  getSubmerchant(merchantId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** `/datacube/getcardbizuininfo` (card). */
+  getTotalCardDataInfo(beginDate: WeChatValue, endDate: WeChatValue, source: WeChatValue): Promise<WeChatResult>
+  getTotalCardDataInfo(beginDate: WeChatValue, endDate: WeChatValue, source: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** `/card/code/deposit` (card). */
+  importCustomizedCodes(cardId: string, code: string | string[]): Promise<WeChatResult>
+  importCustomizedCodes(cardId: string, code: string | string[], callback: ApiCallback<WeChatResult>): void
+  /** `/card/testwhitelist/set` (card). */
+  setTestWhitelist(info: WeChatObject): Promise<WeChatResult>
+  setTestWhitelist(info: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/submerchant/submit` (card). */
+  submitSubmerchant(options: WeChatObject): Promise<WeChatResult>
+  submitSubmerchant(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/code/unavailable` (card). */
+  unavailableCode(code: string | string[], cardId: string): Promise<WeChatResult>
+  unavailableCode(code: string | string[], cardId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/card/update` (card). */
+  updateCard(cardId: string, cardType: WeChatValue, cardInfo: WeChatValue): Promise<WeChatResult>
+  updateCard(cardId: string, cardType: WeChatValue, cardInfo: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** `/card/modifystock` (card). */
+  updateCardStock(cardId: string, num: number): Promise<WeChatResult>
+  updateCardStock(cardId: string, num: number, callback: ApiCallback<WeChatResult>): void
+  /** `/card/code/update` (card). */
+  updateCode(code: string | string[], cardId: string, newcode: WeChatValue): Promise<WeChatResult>
+  updateCode(code: string | string[], cardId: string, newcode: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** `/card/luckymonkey/updateuserbalance` (card). */
+  updateLuckyMonkeyBalance(code: string | string[], cardId: string, balance: WeChatValue): Promise<WeChatResult>
+  updateLuckyMonkeyBalance(code: string | string[], cardId: string, balance: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** `/card/meetingticket/updateuser` (card). */
+  updateMeetingTicket(info: WeChatObject): Promise<WeChatResult>
+  updateMeetingTicket(info: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/membercard/updateuser` (card). */
+  updateMembercard(info: WeChatObject): Promise<WeChatResult>
+  updateMembercard(info: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/membercard/updateuser` (card). */
+  updateMemberCardUserInfo(data: WeChatObject): Promise<WeChatResult>
+  updateMemberCardUserInfo(data: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/movieticket/updateuser` (card). */
+  updateMovieTicket(info: WeChatObject): Promise<WeChatResult>
+  updateMovieTicket(info: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/card/submerchant/update` (card). */
+  updateSubmerchant(options: WeChatObject): Promise<WeChatResult>
+  updateSubmerchant(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/group/add` (commerce). */
+  addBeaconGroup(group: WeChatValue): Promise<WeChatResult>
+  addBeaconGroup(group: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/express/add` (commerce). */
+  addExpressTemplate(express: WeChatValue): Promise<WeChatResult>
+  addExpressTemplate(express: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/group/adddevice` (commerce). */
+  addGroupBeacons(options: WeChatObject): Promise<WeChatResult>
+  addGroupBeacons(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/lottery/addlotteryinfo` (commerce). */
+  addLotteryInfo(options: WeChatObject, body: WeChatValue): Promise<WeChatResult>
+  addLotteryInfo(options: WeChatObject, body: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/poi/addpoi` (commerce). */
+  addPoi(poi: WeChatValue): Promise<WeChatResult>
+  addPoi(poi: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/applyid` (commerce). */
+  applyBeacons(options: WeChatObject): Promise<WeChatResult>
+  applyBeacons(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/applystatus` (commerce). */
+  applyBeaconsStatus(apply_id: string | number): Promise<WeChatResult>
+  applyBeaconsStatus(apply_id: string | number, callback: ApiCallback<WeChatResult>): void
+  /** `/device/authorize_device` (commerce). */
+  authorizeDevices(devices: WeChatObject[], optype: WeChatValue, productid?: WeChatValue): Promise<WeChatResult>
+  authorizeDevices(devices: WeChatObject[], optype: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  authorizeDevices(devices: WeChatObject[], optype: WeChatValue, productid: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/bindlocation` (commerce). */
+  bindBeaconLocation(options: WeChatObject): Promise<WeChatResult>
+  bindBeaconLocation(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/bindpage` (commerce). */
+  bindBeaconWithPages(options: WeChatObject): Promise<WeChatResult>
+  bindBeaconWithPages(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/device/bind` (commerce). */
+  bindDevice(deviceId: string | number, openid: string, ticket: WeChatValue): Promise<WeChatResult>
+  bindDevice(deviceId: string | number, openid: string, ticket: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/account/auditstatus` (commerce). */
+  checkShakeAccountStatus(): Promise<WeChatResult>
+  checkShakeAccountStatus(callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/order/close` (commerce). */
+  closeOrder(orderId: string | number): Promise<WeChatResult>
+  closeOrder(orderId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** `/device/compel_bind` (commerce). */
+  compelBindDevice(deviceId: string | number, openid: string): Promise<WeChatResult>
+  compelBindDevice(deviceId: string | number, openid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/device/compel_unbind` (commerce). */
+  compelUnbindDevice(deviceId: string | number, openid: string): Promise<WeChatResult>
+  compelUnbindDevice(deviceId: string | number, openid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/device/create_qrcode` (commerce). */
+  createDeviceQRCode(deviceIds: string[]): Promise<WeChatResult>
+  createDeviceQRCode(deviceIds: string[], callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/create` (commerce). */
+  createGoods(goods: WeChatValue): Promise<WeChatResult>
+  createGoods(goods: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/group/add` (commerce). */
+  createGoodsGroup(groupName: WeChatValue, productList: string[]): Promise<WeChatResult>
+  createGoodsGroup(groupName: WeChatValue, productList: string[], callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/page/add` (commerce). */
+  createPage(page: WeChatValue): Promise<WeChatResult>
+  createPage(page: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/shelf/add` (commerce). */
+  createShelf(shelf: WeChatValue): Promise<WeChatResult>
+  createShelf(shelf: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/group/delete` (commerce). */
+  deleteBeaconGroup(group_id: string | number): Promise<WeChatResult>
+  deleteBeaconGroup(group_id: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/express/del` (commerce). */
+  deleteExpressTemplate(templateId: string): Promise<WeChatResult>
+  deleteExpressTemplate(templateId: string, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/del` (commerce). */
+  deleteGoods(productId: string | number): Promise<WeChatResult>
+  deleteGoods(productId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/group/del` (commerce). */
+  deleteGoodsGroup(groupId: number | string): Promise<WeChatResult>
+  deleteGoodsGroup(groupId: number | string, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/group/deletedevice` (commerce). */
+  deleteGroupBeacons(options: WeChatObject): Promise<WeChatResult>
+  deleteGroupBeacons(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/page/delete` (commerce). */
+  deletePage(page_id: string | number): Promise<WeChatResult>
+  deletePage(page_id: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/shelf/del` (commerce). */
+  deleteShelf(shelfId: string | number): Promise<WeChatResult>
+  deleteShelf(shelfId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/pay/delivernotify` (commerce). */
+  deliverNotify(data: WeChatObject): Promise<WeChatResult>
+  deliverNotify(data: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/poi/delpoi` (commerce). */
+  delPoi(poiId: string | number): Promise<WeChatResult>
+  delPoi(poiId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/express/getall` (commerce). */
+  getAllExpressTemplates(): Promise<WeChatResult>
+  getAllExpressTemplates(callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/group/getall` (commerce). */
+  getAllGroups(): Promise<WeChatResult>
+  getAllGroups(callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/shelf/getall` (commerce). */
+  getAllShelves(): Promise<WeChatResult>
+  getAllShelves(callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/search` (commerce). */
+  getBeacons(options: WeChatObject): Promise<WeChatResult>
+  getBeacons(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/device/get_bind_device` (commerce). */
+  getBindDevice(openid: string): Promise<WeChatResult>
+  getBindDevice(openid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/device/getqrcode` (commerce). */
+  getDeviceQRCode(product_id: string | number): Promise<WeChatResult>
+  getDeviceQRCode(product_id: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/statistics/device` (commerce). */
+  getDeviceStatistics(options: WeChatObject): Promise<WeChatResult>
+  getDeviceStatistics(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/statistics/devicelist` (commerce). */
+  getDeviceStatisticsList(options: WeChatObject): Promise<WeChatResult>
+  getDeviceStatisticsList(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/device/get_stat` (commerce). */
+  getDeviceStatus(deviceId: string | number): Promise<WeChatResult>
+  getDeviceStatus(deviceId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/express/getbyid` (commerce). */
+  getExpressTemplateById(templateId: string): Promise<WeChatResult>
+  getExpressTemplateById(templateId: string, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/get` (commerce). */
+  getGoods(productId: string | number): Promise<WeChatResult>
+  getGoods(productId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/getbystatus` (commerce). */
+  getGoodsByStatus(status: number): Promise<WeChatResult>
+  getGoodsByStatus(status: number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/group/getbyid` (commerce). */
+  getGroupById(groupId: number | string): Promise<WeChatResult>
+  getGroupById(groupId: number | string, callback: ApiCallback<WeChatResult>): void
+  /** `/device/get_openid` (commerce). */
+  getOpenID(deviceId: string | number, deviceType: WeChatValue): Promise<WeChatResult>
+  getOpenID(deviceId: string | number, deviceType: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/order/getbyid` (commerce). */
+  getOrderById(orderId: string | number): Promise<WeChatResult>
+  getOrderById(orderId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/order/getbyfilter` (commerce). */
+  getOrdersByStatus(status?: number | Date, beginTime?: Date | number, endTime?: Date | number): Promise<WeChatResult>
+  getOrdersByStatus(callback: ApiCallback<WeChatResult>): void
+  getOrdersByStatus(status: number | Date, callback: ApiCallback<WeChatResult>): void
+  getOrdersByStatus(status: number | Date, beginTime: Date | number, callback: ApiCallback<WeChatResult>): void
+  getOrdersByStatus(status: number | Date, beginTime: Date | number, endTime: Date | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/page/search` (commerce). */
+  getPages(options: WeChatObject): Promise<WeChatResult>
+  getPages(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/statistics/page` (commerce). */
+  getPageStatistics(options: WeChatObject): Promise<WeChatResult>
+  getPageStatistics(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/statistics/pagelist` (commerce). */
+  getPageStatisticsList(options: WeChatObject): Promise<WeChatResult>
+  getPageStatisticsList(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/poi/getpoi` (commerce). */
+  getPoi(poiId: string | number): Promise<WeChatResult>
+  getPoi(poiId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/poi/getpoilist` (commerce). */
+  getPois(begin: string | number, limit: number): Promise<WeChatResult>
+  getPois(begin: string | number, limit: number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/category/getproperty` (commerce). */
+  getProperties(catId: string | number): Promise<WeChatResult>
+  getProperties(catId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/user/getshakeinfo` (commerce). */
+  getShakeInfo(ticket: WeChatValue): Promise<WeChatResult>
+  getShakeInfo(ticket: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/shelf/getbyid` (commerce). */
+  getShelfById(shelfId: string | number): Promise<WeChatResult>
+  getShelfById(shelfId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/category/getsku` (commerce). */
+  getSKUs(catId: string | number): Promise<WeChatResult>
+  getSKUs(catId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/category/getsub` (commerce). */
+  getSubCats(catId: string | number): Promise<WeChatResult>
+  getSubCats(catId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/poi/getwxcategory` (commerce). */
+  getWXCategory(): Promise<WeChatResult>
+  getWXCategory(callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/group/getlist` (commerce). */
+  listBeaconGroup(options: WeChatObject): Promise<WeChatResult>
+  listBeaconGroup(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/pay/orderquery` (commerce). */
+  orderQuery(query: WeChatObject): Promise<WeChatResult>
+  orderQuery(query: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/group/getdetail` (commerce). */
+  queryGroupBeacons(options: WeChatObject): Promise<WeChatResult>
+  queryGroupBeacons(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/account/register` (commerce). */
+  registerShakeAccount(options: WeChatObject): Promise<WeChatResult>
+  registerShakeAccount(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/relation/search` (commerce). */
+  searchBeaconPageRelation(options: WeChatObject): Promise<WeChatResult>
+  searchBeaconPageRelation(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/order/setdelivery` (commerce). */
+  setExpressForOrder(orderId: string | number, deliveryCompany: WeChatValue, deliveryTrackNo: WeChatValue): Promise<WeChatResult>
+  setExpressForOrder(orderId: string | number, deliveryCompany: WeChatValue, deliveryTrackNo: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/lottery/setlotteryswitch` (commerce). */
+  setLotterySwitch(lotteryId: string | number, onoff: WeChatValue): Promise<WeChatResult>
+  setLotterySwitch(lotteryId: string | number, onoff: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/lottery/setprizebucket` (commerce). */
+  setPrizeBucket(options: WeChatObject): Promise<WeChatResult>
+  setPrizeBucket(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/device/transmsg` (commerce). */
+  transferMessage(deviceType: WeChatValue, deviceId: string | number, openid: string, content: string): Promise<WeChatResult>
+  transferMessage(deviceType: WeChatValue, deviceId: string | number, openid: string, content: string, callback: ApiCallback<WeChatResult>): void
+  /** `/device/transmsg` (commerce). */
+  transferStatus(deviceType: WeChatValue, deviceId: string | number, openid: string, status: number): Promise<WeChatResult>
+  transferStatus(deviceType: WeChatValue, deviceId: string | number, openid: string, status: number, callback: ApiCallback<WeChatResult>): void
+  /** `/device/unbind` (commerce). */
+  unbindDevice(deviceId: string | number, openid: string, ticket: WeChatValue): Promise<WeChatResult>
+  unbindDevice(deviceId: string | number, openid: string, ticket: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/update` (commerce). */
+  updateBeacon(options: WeChatObject): Promise<WeChatResult>
+  updateBeacon(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/device/group/update` (commerce). */
+  updateBeaconGroup(group: WeChatValue): Promise<WeChatResult>
+  updateBeaconGroup(group: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/express/update` (commerce). */
+  updateExpressTemplate(template: WeChatValue): Promise<WeChatResult>
+  updateExpressTemplate(template: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/payfeedback/update` (commerce). */
+  updateFeedback(openid: string, feedbackId: string | number): Promise<WeChatResult>
+  updateFeedback(openid: string, feedbackId: string | number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/update` (commerce). */
+  updateGoods(goods: WeChatValue): Promise<WeChatResult>
+  updateGoods(goods: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/group/productmod` (commerce). */
+  updateGoodsForGroup(groupId: number | string, addProductList?: string[], delProductList?: string[]): Promise<WeChatResult>
+  updateGoodsForGroup(groupId: number | string, callback: ApiCallback<WeChatResult>): void
+  updateGoodsForGroup(groupId: number | string, addProductList: string[], callback: ApiCallback<WeChatResult>): void
+  updateGoodsForGroup(groupId: number | string, addProductList: string[], delProductList: string[], callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/group/propertymod` (commerce). */
+  updateGoodsGroup(groupId: number | string, groupName: WeChatValue): Promise<WeChatResult>
+  updateGoodsGroup(groupId: number | string, groupName: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/modproductstatus` (commerce). */
+  updateGoodsStatus(productId: string | number, status: number): Promise<WeChatResult>
+  updateGoodsStatus(productId: string | number, status: number, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/page/update` (commerce). */
+  updatePage(page: WeChatValue): Promise<WeChatResult>
+  updatePage(page: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/poi/updatepoi` (commerce). */
+  updatePoi(poi: WeChatValue): Promise<WeChatResult>
+  updatePoi(poi: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/shelf/mod` (commerce). */
+  updateShelf(shelf: WeChatValue): Promise<WeChatResult>
+  updateShelf(shelf: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/stock/add` (commerce). */
+  updateStock(number: number, productId: string | number, sku: WeChatValue): Promise<WeChatResult>
+  updateStock(number: number, productId: string | number, sku: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** `/device/verify_qrcode` (commerce). */
+  verifyDeviceQRCode(ticket: WeChatValue): Promise<WeChatResult>
+  verifyDeviceQRCode(ticket: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/material/get_material` (media). */
+  getMaterial(mediaId: string): Promise<Buffer | WeChatObject>
+  getMaterial(mediaId: string, callback: ApiCallback<Buffer | WeChatObject>): void
+  /** `/cgi-bin/media/get` (media). */
+  getMedia(mediaId: string): Promise<Buffer | WeChatObject>
+  getMedia(mediaId: string, callback: ApiCallback<Buffer | WeChatObject>): void
+  /** `/customservice/kfaccount/uploadheadimg` (media). */
+  setKfAccountAvatar(account: string, filepath: string | Buffer): Promise<WeChatMediaUpload>
+  setKfAccountAvatar(account: string, filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/media/uploadimg` (media). */
+  uploadImage(filepath: string | Buffer): Promise<WeChatMediaUpload>
+  uploadImage(filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/material/add_material` (media). */
+  uploadImageMaterial(filepath: string | Buffer): Promise<WeChatMediaUpload>
+  uploadImageMaterial(filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/media/uploadimg` (media). */
+  uploadImageStream(req: NodeJS.ReadableStream): Promise<WeChatMediaUpload>
+  uploadImageStream(req: NodeJS.ReadableStream, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/media/uploadimg` (media). */
+  uploadLogo(filepath: string | Buffer): Promise<WeChatMediaUpload>
+  uploadLogo(filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/material/add_material` (media). */
+  uploadMaterial(filepath: string | Buffer, type: string): Promise<WeChatMediaUpload>
+  uploadMaterial(filepath: string | Buffer, type: string, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/media/upload` (media). */
+  uploadMedia(filepath: string | Buffer, type: string): Promise<WeChatMediaUpload>
+  uploadMedia(filepath: string | Buffer, type: string, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/media/upload` (media). */
+  uploadMediaStream(req: NodeJS.ReadableStream, type: string): Promise<WeChatMediaUpload>
+  uploadMediaStream(req: NodeJS.ReadableStream, type: string, callback: ApiCallback<WeChatMediaUpload>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/material/add` (media). */
+  uploadPageIcon(filepath: string | Buffer): Promise<WeChatMediaUpload>
+  uploadPageIcon(filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
+  /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/merchant/common/upload_img` (media). */
+  uploadPicture(filepath: string | Buffer): Promise<WeChatMediaUpload>
+  uploadPicture(filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/media/upload` (media). */
+  uploadThumb(filepath: string | Buffer): Promise<WeChatMediaUpload>
+  uploadThumb(filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/material/add_material` (media). */
+  uploadThumbMaterial(filepath: string | Buffer): Promise<WeChatMediaUpload>
+  uploadThumbMaterial(filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/media/upload` (media). */
+  uploadThumbStream(req: NodeJS.ReadableStream): Promise<WeChatMediaUpload>
+  uploadThumbStream(req: NodeJS.ReadableStream, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/media/upload` (media). */
+  uploadVideo(filepath: string | Buffer): Promise<WeChatMediaUpload>
+  uploadVideo(filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/material/add_material` (media). */
+  uploadVideoMaterial(filepath: string | Buffer, description: { title: string; introduction?: string }): Promise<WeChatMediaUpload>
+  uploadVideoMaterial(filepath: string | Buffer, description: { title: string; introduction?: string }, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/media/upload` (media). */
+  uploadVideoStream(req: NodeJS.ReadableStream): Promise<WeChatMediaUpload>
+  uploadVideoStream(req: NodeJS.ReadableStream, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/media/upload` (media). */
+  uploadVoice(filepath: string | Buffer): Promise<WeChatMediaUpload>
+  uploadVoice(filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/material/add_material` (media). */
+  uploadVoiceMaterial(filepath: string | Buffer): Promise<WeChatMediaUpload>
+  uploadVoiceMaterial(filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/media/upload` (media). */
+  uploadVoiceStream(req: NodeJS.ReadableStream): Promise<WeChatMediaUpload>
+  uploadVoiceStream(req: NodeJS.ReadableStream, callback: ApiCallback<WeChatMediaUpload>): void
+  /** `/cgi-bin/draft/add` (modern). */
+  addDraft(articles: WeChatArticle[]): Promise<{ media_id: string }>
+  addDraft(articles: WeChatArticle[], callback: ApiCallback<{ media_id: string }>): void
+  /** `/wxaapi/newtmpl/addtemplate` (modern). */
+  addSubscribeTemplate(tid: string, kidList: number[], sceneDesc?: string): Promise<WeChatResult>
+  addSubscribeTemplate(tid: string, kidList: number[], callback: ApiCallback<WeChatResult>): void
+  addSubscribeTemplate(tid: string, kidList: number[], sceneDesc: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/tags/members/batchblacklist` (modern). */
+  batchBlacklist(openids: string[]): Promise<WeChatResult>
+  batchBlacklist(openids: string[], callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/draft/batchget` (modern). */
+  batchGetDrafts(offset: number, count: number, noContent?: number): Promise<WeChatResult>
+  batchGetDrafts(offset: number, count: number, callback: ApiCallback<WeChatResult>): void
+  batchGetDrafts(offset: number, count: number, noContent: number, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/freepublish/batchget` (modern). */
+  batchGetPublished(offset: number, count: number, noContent?: number): Promise<WeChatResult>
+  batchGetPublished(offset: number, count: number, callback: ApiCallback<WeChatResult>): void
+  batchGetPublished(offset: number, count: number, noContent: number, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/tags/members/batchunblacklist` (modern). */
+  batchUnblacklist(openids: string[]): Promise<WeChatResult>
+  batchUnblacklist(openids: string[], callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/open/bind` (modern). */
+  bindOpenAccount(openAppid: string): Promise<WeChatResult>
+  bindOpenAccount(openAppid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/callback/check` (modern). */
+  checkCallback(action?: 'all' | 'dns' | 'ping', checkOperator?: 'CHINANET' | 'UNICOM' | 'CAP' | 'DEFAULT'): Promise<WeChatResult>
+  checkCallback(callback: ApiCallback<WeChatResult>): void
+  checkCallback(action: 'all' | 'dns' | 'ping', callback: ApiCallback<WeChatResult>): void
+  checkCallback(action: 'all' | 'dns' | 'ping', checkOperator: 'CHINANET' | 'UNICOM' | 'CAP' | 'DEFAULT', callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/open/create` (modern). */
+  createOpenAccount(): Promise<{ open_appid: string }>
+  createOpenAccount(callback: ApiCallback<{ open_appid: string }>): void
+  /** `/cgi-bin/draft/delete` (modern). */
+  deleteDraft(mediaId: string): Promise<WeChatResult>
+  deleteDraft(mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/freepublish/delete` (modern). */
+  deletePublish(articleId: string, index?: number): Promise<WeChatResult>
+  deletePublish(articleId: string, callback: ApiCallback<WeChatResult>): void
+  deletePublish(articleId: string, index: number, callback: ApiCallback<WeChatResult>): void
+  /** `/wxaapi/newtmpl/deltemplate` (modern). */
+  deleteSubscribeTemplate(priTmplId: string): Promise<WeChatResult>
+  deleteSubscribeTemplate(priTmplId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/shorten/fetch` (modern). */
+  fetchShortKey(shortKey: string): Promise<{ long_data: string; create_time: number; expire_seconds: number }>
+  fetchShortKey(shortKey: string, callback: ApiCallback<{ long_data: string; create_time: number; expire_seconds: number }>): void
+  /** `/cgi-bin/shorten/gen` (modern). */
+  genShortKey(longData: string, expireSeconds?: number): Promise<{ short_key: string }>
+  genShortKey(longData: string, callback: ApiCallback<{ short_key: string }>): void
+  genShortKey(longData: string, expireSeconds: number, callback: ApiCallback<{ short_key: string }>): void
+  /** `/cgi-bin/get_api_domain_ip` (modern). */
+  getApiDomainIp(): Promise<{ ip_list: string[] }>
+  getApiDomainIp(callback: ApiCallback<{ ip_list: string[] }>): void
+  /** `/cgi-bin/openapi/quota/get` (modern). */
+  getApiQuota(cgiPath: string): Promise<{ quota: { daily_limit: number; used: number; remain: number } }>
+  getApiQuota(cgiPath: string, callback: ApiCallback<{ quota: { daily_limit: number; used: number; remain: number } }>): void
+  /** `/cgi-bin/tags/members/getblacklist` (modern). */
+  getBlacklist(beginOpenid?: string): Promise<WeChatOpenidPage>
+  getBlacklist(callback: ApiCallback<WeChatOpenidPage>): void
+  getBlacklist(beginOpenid: string, callback: ApiCallback<WeChatOpenidPage>): void
+  /** `/cgi-bin/draft/get` (modern). */
+  getDraft(mediaId: string): Promise<WeChatResult>
+  getDraft(mediaId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/draft/count` (modern). */
+  getDraftCount(): Promise<WeChatResult>
+  getDraftCount(callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/open/get` (modern). */
+  getOpenAccount(): Promise<{ open_appid: string }>
+  getOpenAccount(callback: ApiCallback<{ open_appid: string }>): void
+  /** `/cgi-bin/freepublish/getarticle` (modern). */
+  getPublishedArticle(articleId: string): Promise<WeChatResult>
+  getPublishedArticle(articleId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/freepublish/get` (modern). */
+  getPublishStatus(publishId: string): Promise<WeChatResult>
+  getPublishStatus(publishId: string, callback: ApiCallback<WeChatResult>): void
+  /** `/wxaapi/newtmpl/getpubtemplatekeywords` (modern). */
+  getPubTemplateKeywords(tid: string): Promise<WeChatResult>
+  getPubTemplateKeywords(tid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/wxaapi/newtmpl/getpubtemplatetitles` (modern). */
+  getPubTemplateTitles(ids: string, start: number, limit: number): Promise<WeChatResult>
+  getPubTemplateTitles(ids: string, start: number, limit: number, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/openapi/rid/get` (modern). */
+  getRid(rid: string): Promise<WeChatResult>
+  getRid(rid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/wxaapi/newtmpl/getcategory` (modern). */
+  getSubscribeCategory(): Promise<WeChatResult>
+  getSubscribeCategory(callback: ApiCallback<WeChatResult>): void
+  /** `/wxaapi/newtmpl/gettemplate` (modern). */
+  getSubscribeTemplates(): Promise<WeChatResult>
+  getSubscribeTemplates(callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/subscribe/bizsend` (modern). */
+  sendSubscribeMessage(message: WeChatObject): Promise<WeChatResult>
+  sendSubscribeMessage(message: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/freepublish/submit` (modern). */
+  submitPublish(mediaId: string): Promise<{ publish_id: string; msg_data_id: number }>
+  submitPublish(mediaId: string, callback: ApiCallback<{ publish_id: string; msg_data_id: number }>): void
+  /** `/cgi-bin/open/unbind` (modern). */
+  unbindOpenAccount(openAppid: string): Promise<WeChatResult>
+  unbindOpenAccount(openAppid: string, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/draft/update` (modern). */
+  updateDraft(mediaId: string, index: number, article: WeChatArticle): Promise<WeChatResult>
+  updateDraft(mediaId: string, index: number, article: WeChatArticle, callback: ApiCallback<WeChatResult>): void
+}
+// </api-methods>
+
+/** Hooks around an API method, as in the original wxthirdparty. */
+export interface ClientHook {
+  before?: (...argsThenNextAndTemp: any[]) => void
+  after?: (err: Error | null, data: any, next: (err?: Error | null, data?: any) => void, temp: Record<string, any>) => void
+}
+
 /**
- * The official-account API acting for one account: wechat-api 1.35's method
- * names and arguments; callbacks are `(err, data, res)`; without a callback
- * a Promise of `data`.
+ * The official-account API acting for one account (what `createClient(user)`
+ * returns; `API` is the same for an account's own credentials): wechat-api
+ * 1.35's method names and arguments; callbacks are `(err, data, res)`;
+ * without a callback a Promise of `data`.
  */
-export interface Client {
+export interface Client extends ApiMethods {
   readonly appid: string
   hooks: Record<string, ClientHook>
-  /** Any table-driven method by name. */
-  invoke(method: string, args: unknown[], callback?: (err: Error | null, data?: any) => void): Promise<any> | void
-  getUser(options: string | { openid: string; lang?: string }, callback?: (err: Error | null, data?: any) => void): Promise<any>
-  batchGetUsers(openids: string[], callback?: (err: Error | null, data?: any) => void): Promise<any>
-  getFollowers(nextOpenid?: string | ((err: Error | null, data?: any) => void), callback?: (err: Error | null, data?: any) => void): Promise<any>
-  updateRemark(openid: string, remark: string, callback?: (err: Error | null, data?: any) => void): Promise<any>
-  sendText(openid: string, text: string, callback?: (err: Error | null, data?: any) => void): Promise<any>
-  createMenu(menu: object, callback?: (err: Error | null, data?: any) => void): Promise<any>
-  getMenu(callback?: (err: Error | null, data?: any) => void): Promise<any>
-  removeMenu(callback?: (err: Error | null, data?: any) => void): Promise<any>
-  getTicket(type?: 'jsapi' | 'wx_card', callback?: (err: Error | null, data?: { ticket: string; expireTime: number }) => void): Promise<{ ticket: string; expireTime: number }>
-  getJsConfig(param: { debug?: boolean; jsApiList?: string[]; url: string }, callback?: (err: Error | null, data?: any) => void): Promise<{ debug: boolean; appId: string; timestamp: string; nonceStr: string; signature: string; jsApiList: string[] }>
-  getLatestToken(callback?: (err: Error | null, data?: { accessToken: string; expireTime: number }) => void): Promise<{ accessToken: string; expireTime: number }>
-  /** The rest of wechat-api's table-driven methods (tags, groups, qrcodes, materials, custom service, …). */
-  [method: string]: any
+  /** Any method by name. */
+  invoke(method: string, args: unknown[]): Promise<WeChatResult>
+  invoke(method: string, args: unknown[], callback: ApiCallback<WeChatResult>): void
+  sendCard(openid: string, card: WeChatCard): Promise<WeChatResult>
+  sendCard(openid: string, card: WeChatCard, callback: ApiCallback<WeChatResult>): void
+  sendCardFromCs(openid: string, csAccount: string, card: WeChatCard): Promise<WeChatResult>
+  sendCardFromCs(openid: string, csAccount: string, card: WeChatCard, callback: ApiCallback<WeChatResult>): void
+  massSendMPVideo(data: WeChatObject, receivers: string[] | boolean | number | string): Promise<WeChatResult>
+  massSendMPVideo(data: WeChatObject, receivers: string[] | boolean | number | string, callback: Callback<WeChatResult>): void
+  getTicket(type?: 'jsapi' | 'wx_card'): Promise<TicketObject>
+  getTicket(type: 'jsapi' | 'wx_card', callback: ApiCallback<TicketObject>): void
+  getLatestTicket(): Promise<TicketObject>
+  getLatestTicket(callback: ApiCallback<TicketObject>): void
+  getJsConfig(param: { debug?: boolean; jsApiList?: string[]; url: string }): Promise<JsConfig>
+  getJsConfig(param: { debug?: boolean; jsApiList?: string[]; url: string }, callback: ApiCallback<JsConfig>): void
+  getCardExt(param: WeChatCard): Promise<CardExt>
+  getCardExt(param: WeChatCard, callback: ApiCallback<CardExt>): void
+  getLatestToken(): Promise<AccessTokenObject>
+  getLatestToken(callback: ApiCallback<AccessTokenObject>): void
+  getAccessToken(): Promise<AccessTokenObject>
+  getAccessToken(callback: ApiCallback<AccessTokenObject>): void
+  /** The user keeps JS-SDK tickets: `get(type, cb(err, {ticket, expireTime}))`, `save(type, ticket, cb(err))` (or promise-returning). */
+  registerTicketHandle(getTicketToken?: (type: string, callback: Callback<TicketObject | null>) => void, saveTicketToken?: (type: string, ticket: TicketObject, callback: Callback<void>) => void): void
+  showQRCodeURL(ticket: string): string
+  /** wechat-api 1.35 leaves it unimplemented: returns undefined. */
+  getRedirectUrl(url?: string, encryptCode?: string, cardId?: string): undefined
+  getShakehbConfig(openid: string, lotteryId: string, key: string): { openid: string; lottery_id: string; noncestr: string; sign: string }
+  /** A raw HTTP call (urllib-style opts). */
+  request(url: string, opts?: { type?: string; method?: string; data?: WeChatObject | string | Buffer; headers?: Record<string, string>; timeout?: number; dataType?: 'json' }, callback?: ApiCallback<WeChatResult | Buffer>): Promise<WeChatResult | Buffer> | void
+  preRequest(method: (...args: any[]) => any, args: ArrayLike<unknown>): any
+  /** Closes pools this client opened (an API instance's database). */
+  close(callback?: Callback<void>): Promise<void> | void
 }
+
+/** Options of `new API(...)`. */
+export interface APIOptions {
+  /** A store URL (mysql://, postgres://, sqlite://): one token refresh per lifetime across processes. */
+  db?: string
+  /** Take tokens from /cgi-bin/stable_token (WeChat's recommended way). */
+  stableToken?: boolean
+  /** WeChat's base URL (tests, the sandbox). */
+  apiBase?: string
+  /** Request timeout in ms (default 15000). */
+  timeout?: number
+}
+
+/** wechat-api's API for an account's own credentials. */
+export class API {
+  constructor(appid: string, appsecret: string, options?: APIOptions)
+  constructor(appid: string, appsecret: string, getToken: ((callback: Callback<AccessTokenObject | null>) => void) | (() => Promise<AccessTokenObject | null>), saveToken: ((token: AccessTokenObject, callback: Callback<void>) => void) | ((token: AccessTokenObject) => Promise<void>), options?: APIOptions)
+  /** wechat-api's setEndpoint: another API domain (e.g. 'api2.weixin.qq.com'). */
+  setEndpoint(domain: string): void
+  /** wechat-api's setOpts: `timeout` (ms) is honoured. */
+  setOpts(opts: { timeout?: number }): void
+  /** wechat-api's API.patch: a new method `(info, callback)` POSTing JSON to WeChat's `apiUrl` with the token. */
+  static patch(functionName: string, apiUrl: string, override?: boolean): void
+}
+export interface API extends Client {}
 
 /**
  * The third-party platform. Drop-in for the npm `wxthirdparty`:
@@ -420,6 +1381,216 @@ export class ThirdpartyServer extends EventEmitter {
   handleEvent(body: string | Buffer, query?: { timestamp: string; nonce: string; msg_signature: string } | null, callback?: Callback<Record<string, any>>): Promise<Record<string, any>>
   /** Handler for the authorization-event URL: `http.createServer(h)`, Express `app.post(path, h)`, Koa `app.use(h)`. */
   middleware(opts?: { requireSignature?: boolean }): (...args: any[]) => any
+  /**
+   * Handler for the 消息与事件接收URL (`/…/$APPID$/…`): plain http, Express, Koa.
+   * Events on the platform (and on the handler): `unknown_authorizer` ({appid}),
+   * `message_error` (Error, message), `message_rejected` (Error), `reply_failed` (Error with `code`, `openid`).
+   */
+  messages(handler: MessageHandler<PlatformMessageContext>, options?: PlatformMessagesOptions): MessagesRequestHandler
   /** Stops timers and pools so the process can exit. */
   close(callback?: (err: Error | null) => void): Promise<void>
+
+  // administration
+  getAuthorizerOption(appid: string, name: string, callback?: Callback<{ authorizer_appid: string; option_name: string; option_value: string }>): Promise<{ authorizer_appid: string; option_name: string; option_value: string }>
+  setAuthorizerOption(appid: string, name: string, value: string | number, callback?: Callback<void>): Promise<void>
+  /** Every authorized account over all pages: await it, or `for await` over it. */
+  getAuthorizerList(): PromiseLike<AuthorizerListItem[]> & AsyncIterable<AuthorizerListItem>
+  getAuthorizerList(callback: Callback<AuthorizerListItem[]>): void
+  clearComponentQuota(callback?: Callback<void>): Promise<void>
+  /** Open-platform account binding for an authorizer (with its token). */
+  createOpenAccount(appid: string, callback?: Callback<{ open_appid: string }>): Promise<{ open_appid: string }>
+  bindOpenAccount(appid: string, openAppid: string, callback?: Callback<WeChatResult>): Promise<WeChatResult>
+  unbindOpenAccount(appid: string, openAppid: string, callback?: Callback<WeChatResult>): Promise<WeChatResult>
+  getOpenAccount(appid: string, callback?: Callback<{ open_appid: string }>): Promise<{ open_appid: string }>
+  /** wechat-oauth's OAuth acting for an authorizer (component OAuth). */
+  oauth(authorizerAppid: string, options?: AuthorizerOAuthOptions): OAuth
 }
+
+// ---- OAuth (wechat-oauth compatible) ----
+
+/** wechat-oauth's token data: WeChat's answer plus `create_at` (ms). */
+export interface OAuthTokenData {
+  access_token: string
+  expires_in: number
+  refresh_token: string
+  openid: string
+  scope: string
+  create_at: number
+  unionid?: string
+}
+
+/** A mini program's `jscode2session` answer plus `create_at` (ms). */
+export interface OAuthSessionData {
+  session_key: string
+  openid: string
+  unionid?: string
+  create_at: number
+}
+
+/** wechat-oauth's AccessToken: `{ data }` with `isValid()`. */
+export interface OAuthAccessToken<T = OAuthTokenData> {
+  data: T
+  isValid(): boolean
+}
+
+/** wechat-oauth's token callbacks (node-style, or async functions). */
+export type OAuthGetToken = (openid: string, callback: (err: Error | null, token?: OAuthTokenData | OAuthSessionData | null) => void) => void | Promise<OAuthTokenData | OAuthSessionData | null | undefined>
+export type OAuthSaveToken = (openid: string, token: OAuthTokenData | OAuthSessionData, callback: (err?: Error | null) => void) => void | Promise<void>
+
+export interface OAuthOptions {
+  /** Where per-user tokens and session keys are kept; default an in-process memory database. */
+  db?: string
+  apiBase?: string
+  isMiniProgram?: boolean
+  getToken?: OAuthGetToken
+  saveToken?: OAuthSaveToken
+}
+
+export interface AuthorizerOAuthOptions {
+  isMiniProgram?: boolean
+  getToken?: OAuthGetToken
+  saveToken?: OAuthSaveToken
+}
+
+/** /sns/userinfo's answer (or, for mini programs, the decrypted profile). */
+export interface OAuthUser {
+  openid?: string
+  nickname?: string
+  sex?: number
+  language?: string
+  city?: string
+  province?: string
+  country?: string
+  headimgurl?: string
+  privilege?: string[]
+  unionid?: string
+  [key: string]: any
+}
+
+export interface MiniProgramDecryptOptions {
+  encryptedData: string
+  iv: string
+  sessionKey?: string
+  openid?: string
+}
+
+/** getUser for a user who never authorized (wechat-oauth's error name); at run time also a NotFoundError. */
+export class NoOAuthTokenError extends WxThirdpartyError { name: 'NoOAuthTokenError' }
+
+export class OAuth {
+  constructor(appid: string, appsecret: string, getToken?: OAuthGetToken | null, saveToken?: OAuthSaveToken | null, isMiniProgram?: boolean, options?: OAuthOptions)
+  constructor(appid: string, appsecret: string, options: OAuthOptions)
+  readonly appid: string
+  readonly isMiniProgram: boolean
+  /** Accepted for wechat-oauth compatibility; requests keep the native limits (15 s, connect 5 s). */
+  setOpts(opts: Record<string, any>): void
+  getAuthorizeURL(redirect: string, state?: string, scope?: string): string
+  getAuthorizeURLForWebsite(redirect: string, state?: string, scope?: string): string
+  getAccessToken(code: string): Promise<OAuthAccessToken>
+  getAccessToken(code: string, callback: Callback<OAuthAccessToken>): void
+  refreshAccessToken(refreshToken: string): Promise<OAuthAccessToken>
+  refreshAccessToken(refreshToken: string, callback: Callback<OAuthAccessToken>): void
+  getUser(openid: string | { openid: string; lang?: string }): Promise<OAuthUser>
+  getUser(openid: string | { openid: string; lang?: string }, callback: Callback<OAuthUser>): void
+  getUserByCode(code: string | { code: string; lang?: string; encryptedData?: string; iv?: string }): Promise<OAuthUser>
+  getUserByCode(code: string | { code: string; lang?: string; encryptedData?: string; iv?: string }, callback: Callback<OAuthUser>): void
+  verifyToken(openid: string, accessToken: string): Promise<{ errcode: number; errmsg: string }>
+  verifyToken(openid: string, accessToken: string, callback: Callback<{ errcode: number; errmsg: string }>): void
+  getSessionKey(code: string): Promise<OAuthAccessToken<OAuthSessionData>>
+  getSessionKey(code: string, callback: Callback<OAuthAccessToken<OAuthSessionData>>): void
+  /** Synchronous with `sessionKey` (as wechat-oauth); a Promise with `openid` (the kept session key). */
+  decryptMiniProgramUser(options: MiniProgramDecryptOptions & { sessionKey: string }, callback?: Callback<OAuthUser>): OAuthUser
+  decryptMiniProgramUser(options: MiniProgramDecryptOptions & { openid: string }): Promise<OAuthUser>
+  decryptMiniProgramUser(options: MiniProgramDecryptOptions & { openid: string }, callback: Callback<OAuthUser>): void
+  /** Closes the database this OAuth opened (not the platform's). */
+  close(callback?: (err: Error | null) => void): Promise<void>
+}
+
+export interface AuthorizerListItem { authorizer_appid: string; refresh_token: string; auth_time: number }
+// ---- messages of accounts ----
+
+/** A message or event with WeChat's field names (MsgType, Content, Event, EventKey, …). */
+export interface InboundMessage {
+  ToUserName: string
+  FromUserName: string
+  CreateTime: string | number
+  MsgType: 'text' | 'image' | 'voice' | 'video' | 'shortvideo' | 'location' | 'link' | 'event' | string
+  MsgId?: string | number
+  Content?: string
+  Event?: string
+  EventKey?: string
+  [field: string]: any
+}
+
+/** A passive reply in buildReply's vocabulary; nothing / '' / 'success' answers `success`. */
+export type MessageReply = void | null | undefined | Reply
+
+export interface MessageContext {
+  message: InboundMessage
+  /** The request (Node's IncomingMessage, Express / Koa's req). */
+  req: any
+}
+
+export interface PlatformMessageContext extends MessageContext {
+  /** The authorizer the message is for (from the URL). */
+  authorizerAppid: string
+  /** Its stored record. */
+  authorizer: { appid: string; wxToken: string; nickName?: string | null; userName?: string | null; alias?: string | null; headImg?: string | null; serviceTypeId?: number | null; verifyTypeInfo?: number | null; authorized: boolean }
+  /** The API client acting for the authorizer. */
+  readonly client: Client
+}
+
+export type MessageFunction<C> = (message: InboundMessage, ctx: C) => MessageReply | Promise<MessageReply>
+/** node-webot `wechat` style: `req.weixin` in, `res.reply(content)` out, `next()` for no reply. */
+export type WebotHandler = (req: any, res: any, next: (err?: unknown) => void) => void
+
+/** An object keyed by MsgType; `event` by Event; `default` catches the rest. */
+export interface MessageRoutes<C> {
+  event?: MessageFunction<C> | { [event: string]: MessageFunction<C> | undefined; default?: MessageFunction<C> }
+  default?: MessageFunction<C>
+  [msgType: string]: MessageFunction<C> | { [event: string]: MessageFunction<C> | undefined } | undefined
+}
+
+export type MessageHandler<C> = MessageFunction<C> | WebotHandler | MessageRoutes<C>
+
+export interface MessagesOptions {
+  /** Answer `success` after this many ms and send the reply through the API when it comes (4500). */
+  timeout?: number
+  /** How long a retried delivery waits for the first one's reply (4500 ms). */
+  retryWaitMs?: number
+  /** How long a message is remembered for dedup (300000 ms). */
+  dedupTtlMs?: number
+}
+
+export interface PlatformMessagesOptions extends MessagesOptions {
+  /** Where the authorizer appid is (default: a `:appid` route param, else the path segment before the last). */
+  appid?: (req: any) => string
+  /** Answer WeChat's release check (全网发布) built in (true). */
+  releaseCheck?: boolean
+}
+
+/** A request handler for plain http, Express and Koa, with its own events. */
+export interface MessagesRequestHandler {
+  (req: any, res: any, next?: any): any
+  on(event: string, listener: (...args: any[]) => void): this
+  once(event: string, listener: (...args: any[]) => void): this
+  off(event: string, listener: (...args: any[]) => void): this
+}
+
+export interface AccountMessagesConfig {
+  token: string
+  /** Compatible and safe mode. */
+  encodingAESKey?: string
+  /** Required with encodingAESKey. */
+  appid?: string
+  /** A database URL for fleet-wide dedup (default: this process only). */
+  db?: string
+  /** An API client (e.g. `new API(appid, secret)`) for replies that miss the deadline. */
+  client?: any
+}
+
+/**
+ * An official account's own message URL (plain, compatible or safe mode);
+ * a string is the token (node-webot's `wechat('token', handler)`).
+ */
+export function messages(config: AccountMessagesConfig | string, handler: MessageHandler<MessageContext>, options?: MessagesOptions): MessagesRequestHandler & { close(): Promise<void> }

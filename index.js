@@ -3,6 +3,9 @@
 module.exports = {
   ...require('./lib/crypto'),
   ...require('./lib/errors'),
+  ...require('./lib/oauth'),
+  messages: require('./lib/messages').messages,
   ...require('./lib/sandbox'),
   ...require('./lib/server'),
+  ...require('./lib/api'),
 }

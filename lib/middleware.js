@@ -75,4 +75,4 @@ function middleware(server, opts) {
   }
 }
 
-module.exports = { middleware }
+module.exports = { middleware, readBody }

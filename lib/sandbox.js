@@ -36,7 +36,7 @@ function plainObject(name, value) {
 }
 
 const CONFIG_KEYS = new Set(['host', 'port', 'lifetimes', 'graceSecs', 'ticketMaxAgeSecs', 'rotateRefreshTokens',
-  'pushIntervalSecs', 'followersPageSize', 'defaultFollowers'])
+  'pushIntervalSecs', 'followersPageSize', 'defaultFollowers', 'messageTimeoutSecs'])
 
 /** camelCase sandbox options → the Rust SandboxConfig (only its keys). */
 function configJson(options) {
@@ -71,6 +71,26 @@ function registrationJson(c) {
   const key = c.encodingAESKey ?? c.encodingAesKey
   nonEmpty('component.encodingAESKey', key)
   return { appid: c.appid, secret: c.secret, token: c.token, encoding_aes_key: key, push_url: c.pushUrl ?? c.push_url ?? null }
+}
+
+/** A message delivery from Rust: camelCase keys, WeChat's fields in message / reply untouched. */
+function delivery(d) {
+  const out = renameKeys(d, camel, false)
+  out.attempts = records(out.attempts || [])
+  return out
+}
+
+function messageJson(message) {
+  if (typeof message === 'string') return { MsgType: 'text', Content: message }
+  return plainObject('message', message)
+}
+
+function sendOptionsJson(options) {
+  const o = plainObject('options', options)
+  if (o.timeoutSecs !== undefined && !(typeof o.timeoutSecs === 'number' && o.timeoutSecs > 0)) {
+    throw new TypeError('options.timeoutSecs: must be a positive number')
+  }
+  return renameKeys(o, snake, false)
 }
 
 function authorizeJson(options) {
@@ -121,8 +141,54 @@ class Sandbox {
 
   close() { return this.#run(arguments, () => this.#ops.close()) }
 
-  /** { appid, secret, token, encodingAESKey, pushUrl? } */
-  registerComponent() { return this.#run(arguments, (c) => this.#ops.registerComponent(registrationJson(c))) }
+  /** { appid, secret, token, encodingAESKey, pushUrl?, messageUrl? } */
+  registerComponent() {
+    return this.#run(arguments, (c) => {
+      // Checked synchronously: bad arguments throw, as everywhere.
+      const reg = registrationJson(c)
+      const url = c.messageUrl ?? c.message_url
+      if (url != null) nonEmpty('component.messageUrl', url)
+      return Promise.resolve(this.#ops.registerComponent(reg)).then(() => (url != null ? this.#ops.setMessageUrl(c.appid, url) : undefined))
+    })
+  }
+
+  /** The platform's 消息与事件接收URL; `$APPID$` stands for the authorizer's appid. */
+  setMessageUrl() {
+    return this.#run(arguments, (componentAppid, url) => {
+      nonEmpty('componentAppid', componentAppid)
+      nonEmpty('url', url)
+      return this.#ops.setMessageUrl(componentAppid, url)
+    })
+  }
+
+  /**
+   * A user of the authorizer sends `message` (WeChat's field names, e.g.
+   * { MsgType: 'event', Event: 'subscribe' }; a string is a text) to the
+   * platform's message URL, encrypted and signed; retried after
+   * options.timeoutSecs (config messageTimeoutSecs, 5) without an answer, 3 tries.
+   * Resolves to { componentAppid, authorizerAppid, message, attempts, status,
+   * response, reply (decrypted, or null for success), error }.
+   */
+  sendMessage() {
+    return this.#run(arguments, (authorizerAppid, message, options) => {
+      nonEmpty('authorizerAppid', authorizerAppid)
+      return this.#ops.sendMessage(authorizerAppid, messageJson(message), sendOptionsJson(options))
+    }, delivery)
+  }
+
+  /** Every message sent to a message URL, with its answer. */
+  messages() { return this.#run(arguments, () => this.#ops.messages(), (list) => list.map(delivery)) }
+
+  /**
+   * Plays WeChat's release check (全网发布接入检测) against the platform's
+   * message URL: resolves to { componentAppid, passed, cases: [{ authorizerAppid, case, passed, reason }] }.
+   */
+  runReleaseCheck() {
+    return this.#run(arguments, (componentAppid) => {
+      nonEmpty('componentAppid', componentAppid)
+      return this.#ops.runReleaseCheck(componentAppid)
+    }, (r) => Object.assign(renameKeys(r, camel, false), { cases: records(r.cases) }))
+  }
 
   /** An account's own credentials (cgi-bin/token, stable_token, sns/*): (appid, secret) or ({ appid, secret }). */
   registerApp() {
@@ -205,6 +271,9 @@ class Sandbox {
   /** Bodies kept by message and long-tail endpoints: [{ path, appid, body, at }]. */
   recordedCalls() { return this.#run(arguments, (path) => this.#ops.recordedCalls(pathArg(path))) }
 
+  /** Every request that reached a WeChat path: [{ method, path, query (no tokens or secrets), body, contentType, at }]. */
+  requests() { return this.#run(arguments, (path) => this.#ops.requests(pathArg(path)), records) }
+
   /** The next `count` (default 1) calls of `path` ('*' = any) suffer `fault`. */
   injectFault() {
     return this.#run(arguments, (path, fault, count = 1) => {
@@ -263,6 +332,7 @@ function nativeOps(n) {
     invalidTokenCalls: () => n.invalidTokenCalls(),
     pushes: () => n.pushes(),
     recordedCalls: (p) => n.recordedCalls(p),
+    requests: (p) => n.requests(p),
     injectFault: (p, f, c) => n.injectFault(p, f, c),
     setFailureRate: (p, r, f) => n.setFailureRate(p, r, f),
     clearFaults: () => n.clearFaults(),
@@ -271,6 +341,10 @@ function nativeOps(n) {
     config: () => n.config(),
     updateConfig: (p) => n.updateConfig(p),
     reset: () => n.reset(),
+    setMessageUrl: (c, u) => n.setMessageUrl(c, u),
+    sendMessage: (a, m, o) => n.sendMessage(a, m, o),
+    messages: () => n.messages(),
+    runReleaseCheck: (c) => n.runReleaseCheck(c),
   }
 }
 
@@ -306,6 +380,7 @@ function httpOps(base) {
     invalidTokenCalls: () => get('/invalid_token_calls'),
     pushes: () => get('/pushes'),
     recordedCalls: (p) => get(p == null ? '/recorded' : `/recorded?path=${q(p)}`),
+    requests: (p) => get(p == null ? '/requests' : `/requests?path=${q(p)}`),
     injectFault: async (path, fault, count) => { await post('/faults', { path, fault, count }) },
     setFailureRate: async (path, rate, fault) => { await post('/failure_rate', { path, rate, fault }) },
     clearFaults: async () => { await call('DELETE', '/faults') },
@@ -314,6 +389,10 @@ function httpOps(base) {
     config: () => get('/config'),
     updateConfig: (p) => post('/config', p),
     reset: async () => { await post('/reset') },
+    setMessageUrl: async (c, url) => { await post('/message_url', { component_appid: c, url }) },
+    sendMessage: (a, message, o) => post('/messages', { ...o, authorizer_appid: a, message }),
+    messages: () => get('/messages'),
+    runReleaseCheck: (c) => post('/release_check', { component_appid: c }),
   }
 }
 
@@ -322,7 +401,8 @@ function httpOps(base) {
  * lifetimes: { componentAccessToken, preAuthCode, authorizerAccessToken,
  * accessToken, ticket, oauth, authCode, oauthCode, oauthRefreshToken } (seconds),
  * graceSecs (300), ticketMaxAgeSecs (43200), rotateRefreshTokens (false),
- * pushIntervalSecs (off), followersPageSize (10000), defaultFollowers (3) }.
+ * pushIntervalSecs (off), followersPageSize (10000), defaultFollowers (3),
+ * messageTimeoutSecs (5: a message to a platform is retried after it) }.
  * It does not keep the process alive; close() stops it.
  */
 function startSandbox(options, callback) {

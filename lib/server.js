@@ -8,6 +8,8 @@ const { binding, call, convertError, settle, splitCallback } = require('./native
 const { StoreError, WeChatAPIError } = require('./errors')
 const { Client } = require('./client')
 const { middleware } = require('./middleware')
+const { OAuth } = require('./oauth')
+const { platformMessages } = require('./messages')
 
 const FLAGS = ['ticket_ready', 'access_token_ready', 'preauthcode_ready']
 
@@ -142,6 +144,11 @@ class ThirdpartyServer extends EventEmitter {
         Object.assign(err, { tokenKind: ev.tokenKind, appid: ev.appid || undefined })
         return this._emitSafe('refresh_failed', err)
       }
+      case 'reply_failed': {
+        const err = ev.code != null ? new WeChatAPIError(ev.message, ev.code) : new Error(ev.message)
+        Object.assign(err, { appid: ev.appid, openid: ev.openid })
+        return this._emitSafe('reply_failed', err)
+      }
       default:
         return this._emitSafe(ev.name, { appid: ev.appid })
     }
@@ -233,6 +240,14 @@ class ThirdpartyServer extends EventEmitter {
     return new Client(this._native.client(appid), { component: this, user })
   }
 
+  /**
+   * wechat-oauth's OAuth acting for an authorizer (component OAuth);
+   * options: { isMiniProgram, getToken, saveToken }.
+   */
+  oauth(authorizerAppid, options) {
+    return OAuth.forAuthorizer(this, authorizerAppid, options)
+  }
+
   check_ticket(callback) {
     const p = this._core().then((n) => n.secrets()).then((s) => {
       this.ticket_ready = s.state === 'ready' || !!s.ticket
@@ -321,6 +336,14 @@ class ThirdpartyServer extends EventEmitter {
     return middleware(this, opts)
   }
 
+  /**
+   * A request handler for the 消息与事件接收URL (plain http, Express, Koa):
+   * `handler(message, ctx)` or a routing object; the return value is the reply.
+   */
+  messages(handler, options) {
+    return platformMessages(this, handler, options)
+  }
+
   /** Stops timers and pools so the process can exit. */
   close(callback) {
     this._closed = true
@@ -333,5 +356,7 @@ class ThirdpartyServer extends EventEmitter {
     return settle(p, callback)
   }
 }
+
+require('./admin')(ThirdpartyServer)
 
 module.exports = { ThirdpartyServer, Client }

@@ -9,6 +9,7 @@ pub mod component;
 pub mod crypto;
 pub mod error;
 pub mod message;
+pub mod oauth;
 pub mod sandbox;
 pub mod store;
 pub mod token;

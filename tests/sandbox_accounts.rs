@@ -123,7 +123,7 @@ async fn media_upload_and_get_round_trip() {
     let token = own_token(&sb).await;
     let t = wxthirdparty::wechat::Transport::new(Some(&sb.url()));
     let bytes = b"\xff\xd8\xff\xe0 not really a jpeg".to_vec();
-    let v = t.post_file("/cgi-bin/media/upload", &[("access_token", &token), ("type", "image")], "media", "a.jpg", bytes.clone()).await.unwrap();
+    let v = t.post_form("/cgi-bin/media/upload", &[("access_token", &token), ("type", "image")], file_form("a.jpg", bytes.clone())).await.unwrap();
     assert_eq!(v["type"], "image");
     let id = v["media_id"].as_str().unwrap().to_owned();
     let (got, ctype) = t.get_bytes("/cgi-bin/media/get", &[("access_token", &token), ("media_id", &id)]).await.unwrap();
@@ -132,7 +132,7 @@ async fn media_upload_and_get_round_trip() {
     let e = t.get_bytes("/cgi-bin/media/get", &[("access_token", &token), ("media_id", "nope")]).await.unwrap_err();
     assert_eq!(e.code(), Some(40007));
 
-    let v = t.post_file("/cgi-bin/material/add_material", &[("access_token", &token), ("type", "image")], "media", "b.png", vec![1, 2, 3]).await.unwrap();
+    let v = t.post_form("/cgi-bin/material/add_material", &[("access_token", &token), ("type", "image")], file_form("b.png", vec![1, 2, 3])).await.unwrap();
     assert!(v["url"].is_string());
     let news = json!({"articles": [{"title": "t", "thumb_media_id": id, "content": "c"}]});
     let v = t.post("/cgi-bin/material/add_news", &[("access_token", &token)], &news).await.unwrap();
@@ -296,4 +296,8 @@ async fn the_component_login_page_authorizes_and_redirects_with_auth_code() {
     )
     .await;
     assert!(v["authorization_info"]["authorizer_access_token"].is_string(), "{v}");
+}
+
+fn file_form(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part("media", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()))
 }

@@ -7,6 +7,7 @@ const assert = require('node:assert/strict')
 const xml2js = require('xml2js')
 const WechatCrypto = require('wechat-crypto')
 const { WXBizMsgCrypt } = require('../..')
+const { measure } = require('./_measure')
 
 const TOKEN = 'spamtest'
 const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'
@@ -14,30 +15,6 @@ const APPID = 'wx2c2769f8efd9abc2'
 const ours = new WXBizMsgCrypt(TOKEN, KEY, APPID)
 const theirs = new WechatCrypto(TOKEN, KEY, APPID)
 
-/**
- * Operations per CPU-second of `fn` (best of `rounds` rounds of ~`ms` CPU
- * time each, after a warm-up). CPU time, not wall time, so that other work
- * on a shared machine does not skew the comparison.
- */
-function measure(fn, { ms = 400, rounds = 5 } = {}) {
-  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) * 1e3 } // ns
-  for (let t = Date.now(); Date.now() - t < 150;) fn()
-  let best = 0
-  for (let r = 0; r < rounds; r++) {
-    const start = cpu()
-    let ops = 0
-    let elapsed = 0
-    let n = 256
-    while (elapsed < ms * 1e6) {
-      for (let i = 0; i < n; i++) fn()
-      ops += n
-      elapsed = cpu() - start
-      if (elapsed < 20e6) n *= 2
-    }
-    best = Math.max(best, ops / (elapsed / 1e9))
-  }
-  return best
-}
 
 const rows = []
 function compare(name, oursFn, theirsFn) {

@@ -1,9 +1,11 @@
 'use strict'
 // `wxthirdparty sandbox [--port N] [--host H] [--push-interval S] [--grace S]`:
 // a local WeChat for tests and demos; runs until SIGINT / SIGTERM.
-const { startSandbox } = require('../sandbox')
+const { startSandbox, connectSandbox } = require('../sandbox')
 
-const USAGE = 'usage: wxthirdparty sandbox [--port N] [--host H] [--push-interval SECONDS] [--grace SECONDS] [--rotate-refresh-tokens]'
+const USAGE = 'usage: wxthirdparty sandbox [--port N] [--host H] [--push-interval SECONDS] [--grace SECONDS] [--rotate-refresh-tokens]\n' +
+  '       wxthirdparty sandbox --release-check COMPONENT_APPID --sandbox URL [--message-url URL]\n' +
+  '         plays WeChat\'s release check (全网发布) against the platform\'s message URL ($APPID$ = authorizer appid)'
 
 function parse(argv) {
   const opts = {}
@@ -26,6 +28,9 @@ function parse(argv) {
       case '--push-interval': opts.pushIntervalSecs = number(flag, value()); break
       case '--grace': opts.graceSecs = number(flag, value()); break
       case '--rotate-refresh-tokens': opts.rotateRefreshTokens = true; break
+      case '--release-check': opts.releaseCheck = value(); break
+      case '--sandbox': opts.sandbox = value(); break
+      case '--message-url': opts.messageUrl = value(); break
       case '--help': case '-h': console.log(USAGE); return null
       default: throw new TypeError(`unknown option ${argv[i]}\n${USAGE}`)
     }
@@ -33,9 +38,24 @@ function parse(argv) {
   return opts
 }
 
+/** Runs the release check on a running sandbox; exit code 1 when a case fails. */
+async function releaseCheck(opts) {
+  if (!opts.releaseCheck || !opts.sandbox) throw new TypeError(`--release-check needs a component appid and --sandbox URL\n${USAGE}`)
+  const sb = connectSandbox(opts.sandbox)
+  if (opts.messageUrl) await sb.setMessageUrl(opts.releaseCheck, opts.messageUrl)
+  const report = await sb.runReleaseCheck(opts.releaseCheck)
+  for (const c of report.cases) {
+    console.log(`${c.passed ? 'PASS' : 'FAIL'}  ${c.authorizerAppid}  ${c.case}${c.reason ? `: ${c.reason}` : ''}`)
+  }
+  console.log(report.passed ? 'release check passed' : 'release check FAILED')
+  if (!report.passed) process.exitCode = 1
+  return report
+}
+
 module.exports = async function sandbox(argv) {
   const opts = parse(argv || [])
   if (!opts) return
+  if (opts.releaseCheck !== undefined) return releaseCheck(opts)
   const sb = await startSandbox(opts)
   console.log(`wxthirdparty sandbox listening on ${sb.url}`)
   console.log(`  WeChat API base:  ${sb.url}   (apiBase / WXTHIRDPARTY_API_BASE)`)

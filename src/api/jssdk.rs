@@ -32,3 +32,27 @@ pub fn js_config(appid: &str, ticket: &str, param: &Value) -> Result<Value> {
         "jsApiList": param.get("jsApiList").cloned().unwrap_or_else(|| json!([])),
     }))
 }
+
+/// wechat-api's getCardExt result: `{timestamp, signature, code, openid[, balance]}`,
+/// signed with the wx_card ticket over the sorted values.
+pub fn card_ext(ticket: &str, param: &Value) -> Result<Value> {
+    let field = |k: &str| match param.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    };
+    let card_id = field("card_id");
+    if card_id.is_empty() {
+        return Err(Error::invalid("param", "needs a card_id"));
+    }
+    let timestamp = (super::now_ms() / 1000).to_string();
+    let (code, openid, balance) = (field("code"), field("openid"), field("balance"));
+    let mut values = [ticket, card_id.as_str(), timestamp.as_str(), code.as_str(), openid.as_str(), balance.as_str()];
+    values.sort_unstable();
+    let signature = hex::encode(Sha1::digest(values.concat().as_bytes()));
+    let mut ext = json!({ "timestamp": timestamp, "signature": signature, "code": code, "openid": openid });
+    if !balance.is_empty() {
+        ext["balance"] = param["balance"].clone();
+    }
+    Ok(ext)
+}

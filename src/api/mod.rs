@@ -4,7 +4,10 @@
 
 mod account;
 mod cells;
+pub mod endpoints;
 mod jssdk;
+mod media;
+mod own;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,12 +16,14 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::wechat::endpoints::{self, Http};
+use endpoints::{Body, Http};
 use crate::wechat::Transport;
 
 pub use account::{AccountTokenFetch, CGI_STABLE_TOKEN, CGI_TOKEN};
 pub use cells::TicketFetch;
-pub use jssdk::{js_config, js_signature};
+pub use jssdk::{card_ext, js_config, js_signature};
+pub use own::{own_client, Own, OwnConfig, UserTokens};
+pub use media::{Download, FileSource};
 
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -89,15 +94,26 @@ impl ApiClient {
 
     /// Whether `method` is one of the table-driven wechat-api methods.
     pub fn has_method(method: &str) -> bool {
-        endpoints::find(method).is_some()
+        endpoints::find(method).is_some() || CODED_METHODS.contains(&method)
+    }
+
+    /// Every method `call` / `upload` / `download` answer, by name.
+    pub fn method_names() -> impl Iterator<Item = &'static str> {
+        endpoints::all().map(|e| e.name).chain(CODED_METHODS.iter().copied())
     }
 
     /// Calls a wechat-api method by name with its positional arguments.
     pub async fn call(&self, method: &str, args: &[Value]) -> Result<Value> {
+        if let "sendCard" | "sendCardFromCs" = method {
+            return self.send_card(method, args).await;
+        }
         let ep = endpoints::find(method)
             .ok_or_else(|| Error::invalid("method", format!("{method} is not an official-account API method")))?;
-        let (query, body) = endpoints::build_request(ep, args)?;
-        let v = self.request(ep.http, ep.path, &query, body.as_ref()).await?;
+        if matches!(ep.body, Body::Upload(_) | Body::RawUpload | Body::Forward | Body::Download) {
+            return Err(Error::invalid("method", format!("{method} sends or receives a file: use upload / download")));
+        }
+        let req = endpoints::build_request(ep, args, &self.appid)?;
+        let v = self.request(ep.http, req.path, &req.query, req.body.as_ref()).await?;
         if let Some(o) = &self.observer {
             o.observe(method, &v).await;
         }
@@ -176,12 +192,38 @@ impl ApiClient {
         }
     }
 
+    /// wechat-api's `getCardExt({card_id, code, openid, balance})`.
+    pub async fn card_ext(&self, param: &Value) -> Result<Value> {
+        let (ticket, _) = self.ticket("wx_card").await?;
+        card_ext(&ticket, param)
+    }
+
+    /// sendCard(openid, card) / sendCardFromCs(openid, kfAccount, card): the
+    /// card goes with its signed card_ext.
+    async fn send_card(&self, method: &str, args: &[Value]) -> Result<Value> {
+        let (openid, cs, card) = match method {
+            "sendCard" => (args.first(), None, args.get(1)),
+            _ => (args.first(), args.get(1), args.get(2)),
+        };
+        let openid = openid.filter(|v| !v.is_null()).ok_or_else(|| Error::invalid("openid", format!("is required by {method}")))?;
+        let card = card.filter(|v| v.is_object()).ok_or_else(|| Error::invalid("card", "must be an object {card_id, code?, openid?}"))?;
+        let ext = self.card_ext(card).await?;
+        let mut body = serde_json::json!({ "touser": openid, "msgtype": "wxcard", "wxcard": { "card_id": card["card_id"], "card_ext": ext } });
+        if let Some(kf) = cs {
+            body["customservice"] = serde_json::json!({ "kf_account": kf });
+        }
+        self.request(Http::Post, "/cgi-bin/message/custom/send", &[], Some(&body)).await
+    }
+
     /// wechat-api's `getJsConfig({debug, jsApiList, url})`.
     pub async fn js_config(&self, param: &Value) -> Result<Value> {
         let (ticket, _) = self.ticket("jsapi").await?;
         js_config(&self.appid, &ticket, param)
     }
 }
+
+/// Methods written as code rather than table rows.
+const CODED_METHODS: &[&str] = &["sendCard", "sendCardFromCs"];
 
 /// `{ticket, expires_in}` → `(ticket, expiry ms)`.
 pub fn parse_ticket(v: &Value) -> Result<(String, i64)> {
@@ -200,7 +242,7 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-trait GuardExt<T> {
+pub(crate) trait GuardExt<T> {
     async fn map_err_guard(self, client: &ApiClient) -> Result<T>;
 }
 

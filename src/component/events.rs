@@ -15,6 +15,8 @@ pub enum Event {
     Authorized { appid: String },
     UpdateAuthorized { appid: String },
     Unauthorized { appid: String },
+    /// A reply sent through the API (release check, slow handler) failed.
+    ReplyFailed { appid: String, openid: String, code: Option<i64>, message: String },
 }
 
 impl Event {
@@ -29,6 +31,7 @@ impl Event {
             Event::Authorized { .. } => "authorized",
             Event::UpdateAuthorized { .. } => "updateauthorized",
             Event::Unauthorized { .. } => "unauthorized",
+            Event::ReplyFailed { .. } => "reply_failed",
         }
     }
 
@@ -41,6 +44,9 @@ impl Event {
             }
             Event::Authorized { appid } | Event::UpdateAuthorized { appid } | Event::Unauthorized { appid } => {
                 json!({ "appid": appid })
+            }
+            Event::ReplyFailed { appid, openid, code, message } => {
+                json!({ "appid": appid, "openid": openid, "code": code, "message": message })
             }
             _ => json!({}),
         };

@@ -2,9 +2,13 @@
 //! authorizers (official accounts) that authorized it, and API clients
 //! acting for them. `ThirdpartyServer` in JS is a thin skin over this.
 
+mod admin;
 mod authorizers;
 pub mod events;
 pub mod fetchers;
+pub mod messages;
+mod messages_dedup;
+mod messages_release;
 mod push;
 mod runner;
 mod validate;
@@ -25,6 +29,8 @@ use crate::wechat::Transport;
 
 pub use authorizers::{AuthorizeUrlOptions, AuthorizerView};
 pub use events::Event;
+pub use messages::{Inbox, InboxOptions, MessageQuery, Outcome, ReplyTicket};
+pub use messages_release::TEST_APPIDS;
 use fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PreAuthCodeFetch};
 
 /// WeChat pushes a ticket every 10 minutes; one is good for 12 hours.

@@ -23,8 +23,12 @@ impl<T> IntoNapi<T> for crate::error::Result<T> {
     }
 }
 
+mod admin;
+mod client;
 mod crypto;
 mod message;
+mod oauth;
+mod messages;
 mod sandbox;
 mod server;
 

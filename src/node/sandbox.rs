@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::IntoNapi;
 use crate::error::Error;
-use crate::sandbox::{AuthorizeOptions, ComponentRegistration, Fault, Sandbox, SandboxConfig};
+use crate::sandbox::{AuthorizeOptions, ComponentRegistration, Fault, Sandbox, SandboxConfig, SendOptions};
 
 fn from_json<T: for<'de> serde::Deserialize<'de>>(name: &'static str, v: Value) -> napi::Result<T> {
     serde_json::from_value(v).map_err(|e| super::to_napi(Error::invalid(name, e.to_string())))
@@ -126,6 +126,11 @@ impl NativeSandbox {
     }
 
     #[napi]
+    pub fn requests(&self, path: Option<String>) -> Value {
+        to_json(self.inner.requests(path.as_deref()))
+    }
+
+    #[napi]
     pub fn recorded_calls(&self, path: Option<String>) -> Value {
         to_json(self.inner.recorded_calls(path.as_deref()))
     }
@@ -163,5 +168,28 @@ impl NativeSandbox {
     #[napi]
     pub fn reset(&self) {
         self.inner.reset()
+    }
+    /// The platform's message URL (`$APPID$` = the authorizer's appid).
+    #[napi]
+    pub fn set_message_url(&self, component_appid: String, url: String) -> napi::Result<()> {
+        self.inner.set_message_url(&component_appid, &url).napi()
+    }
+
+    /// `message`: WeChat's field names; `options`: {component_appid, timeout_secs}.
+    #[napi]
+    pub async fn send_message(&self, authorizer_appid: String, message: Value, options: Option<Value>) -> napi::Result<Value> {
+        let Value::Object(m) = message else { return Err(super::to_napi(Error::invalid("message", "must be an object"))) };
+        let opts: SendOptions = from_json("options", options.unwrap_or(Value::Object(Default::default())))?;
+        self.inner.send_message(&authorizer_appid, m, &opts).await.napi().map(to_json)
+    }
+
+    #[napi]
+    pub fn messages(&self) -> Value {
+        to_json(self.inner.messages())
+    }
+
+    #[napi]
+    pub async fn run_release_check(&self, component_appid: String) -> napi::Result<Value> {
+        self.inner.run_release_check(&component_appid).await.napi().map(to_json)
     }
 }

@@ -8,17 +8,17 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::api::ApiClient;
 use crate::component::{self, AuthorizeUrlOptions, Component, ComponentConfig};
 use crate::error::Error as CoreError;
 use crate::store::StoreConfig;
 
+use super::client::NativeClient;
 use super::IntoNapi;
 
 /// Runs core work as its own tokio task: the napi future then holds only a
 /// JoinHandle, not borrows of `self` (which trip rustc's Send inference on
 /// sqlx's higher-ranked futures).
-async fn spawn<T, F>(fut: F) -> Result<T>
+pub(crate) async fn spawn<T, F>(fut: F) -> Result<T>
 where
     T: Send + 'static,
     F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
@@ -86,7 +86,7 @@ impl NativeComponent {
         Ok(NativeComponent { cfg, inner: Arc::new(OnceLock::new()) })
     }
 
-    fn core(&self) -> Result<Arc<Component>> {
+    pub(crate) fn core(&self) -> Result<Arc<Component>> {
         self.inner.get().cloned().ok_or_else(|| super::to_napi(CoreError::NotReady("the platform is not open yet".into())))
     }
 
@@ -173,7 +173,14 @@ impl NativeComponent {
 
     #[napi]
     pub fn client(&self, appid: String) -> Result<NativeClient> {
-        Ok(NativeClient { client: self.core()?.client(&appid) })
+        Ok(NativeClient::new(self.core()?.client(&appid)))
+    }
+
+    /// OAuth on behalf of an authorizer (component OAuth).
+    #[napi]
+    pub fn oauth(&self, appid: String, is_mini_program: bool) -> Result<super::oauth::NativeOAuth> {
+        let core = crate::oauth::OAuth::on_behalf(self.core()?, &appid, is_mini_program).napi()?;
+        Ok(super::oauth::NativeOAuth::from_core(core))
     }
 
     #[napi]
@@ -185,55 +192,4 @@ impl NativeComponent {
         })
         .await
     }
-}
-
-/// The official-account API acting for one account.
-#[napi]
-pub struct NativeClient {
-    client: ApiClient,
-}
-
-#[napi]
-impl NativeClient {
-    #[napi(getter)]
-    pub fn appid(&self) -> String {
-        self.client.appid().to_owned()
-    }
-
-    #[napi]
-    pub fn has_method(method: String) -> bool {
-        ApiClient::has_method(&method)
-    }
-
-    #[napi]
-    pub async fn call(&self, method: String, args: Vec<Value>) -> Result<Value> {
-        let c = self.client.clone();
-        spawn(async move { c.call(&method, &args).await }).await
-    }
-
-    #[napi]
-    pub async fn ticket(&self, kind: String) -> Result<Value> {
-        let c = self.client.clone();
-        let (ticket, expire_time) = spawn(async move { c.ticket(&kind).await }).await?;
-        Ok(serde_json::json!({ "ticket": ticket, "expireTime": expire_time }))
-    }
-
-    #[napi]
-    pub async fn js_config(&self, param: Value) -> Result<Value> {
-        let c = self.client.clone();
-        spawn(async move { c.js_config(&param).await }).await
-    }
-
-    #[napi]
-    pub async fn latest_token(&self) -> Result<Value> {
-        let c = self.client.clone();
-        let (token, expire_time) = spawn(async move { c.latest_token().await }).await?;
-        Ok(serde_json::json!({ "accessToken": token, "expireTime": expire_time }))
-    }
-}
-
-/// Names of the table-driven wechat-api methods (lib/client.js makes one JS method each).
-#[napi]
-pub fn api_methods() -> Vec<String> {
-    crate::wechat::endpoints::ENDPOINTS.iter().map(|e| e.name.to_owned()).collect()
 }

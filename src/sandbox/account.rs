@@ -240,6 +240,8 @@ fn tags(acc: &mut Account, req: &Req, op: &str) -> Reply {
             Some(u) => Reply::Json(json!({"tagid_list": u.tagid_list})),
             None => Reply::err(40003, "invalid openid"),
         },
+        "members/getblacklist" => super::blacklist::page(acc, &s(&body, "begin_openid").unwrap_or_default()),
+        "members/batchblacklist" | "members/batchunblacklist" => super::blacklist::change(acc, &body, op.ends_with("batchblacklist") && !op.ends_with("unblacklist")),
         _ => Reply::err(48001, "api unauthorized"),
     }
 }

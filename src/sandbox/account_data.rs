@@ -75,6 +75,8 @@ pub(crate) struct Account {
     pub next_tag_id: i64,
     pub media: HashMap<String, Media>,
     pub next_id: i64,
+    /// Blacklisted openids, in the order they were added.
+    pub blacklist: Vec<String>,
 }
 
 fn hash_hex(s: &str) -> String {
@@ -102,6 +104,7 @@ impl Account {
             next_tag_id: 100,
             media: HashMap::new(),
             next_id: 1,
+            blacklist: Vec::new(),
         };
         acc.set_followers(followers);
         acc

@@ -59,6 +59,8 @@ pub struct SandboxConfig {
     pub followers_page_size: usize,
     /// Followers of an account that was not given a count (authorize / register_app).
     pub default_followers: usize,
+    /// How long a message to a platform waits for an answer before WeChat retries it (WeChat: 5 s).
+    pub message_timeout_secs: f64,
 }
 
 impl Default for SandboxConfig {
@@ -73,6 +75,7 @@ impl Default for SandboxConfig {
             push_interval_secs: None,
             followers_page_size: 10000,
             default_followers: 3,
+            message_timeout_secs: 5.0,
         }
     }
 }

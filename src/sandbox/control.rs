@@ -21,7 +21,7 @@ use crate::error::Error;
 type S = State<Arc<Shared>>;
 type Answer = Result<Json<Value>, ControlError>;
 
-pub(crate) struct ControlError(String);
+pub(crate) struct ControlError(pub(crate) String);
 
 impl From<Error> for ControlError {
     fn from(e: Error) -> Self {
@@ -36,15 +36,15 @@ impl IntoResponse for ControlError {
 }
 
 /// The body as `T`, with a message naming what is wrong.
-fn parse<T: for<'de> Deserialize<'de>>(body: Value) -> Result<T, ControlError> {
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: Value) -> Result<T, ControlError> {
     serde_json::from_value(body).map_err(|e| ControlError(format!("bad request body: {e}")))
 }
 
-fn sb(shared: Arc<Shared>) -> Sandbox {
+pub(crate) fn sb(shared: Arc<Shared>) -> Sandbox {
     Sandbox::from_shared(shared)
 }
 
-fn field(body: &Value, name: &str) -> Result<String, ControlError> {
+pub(crate) fn field(body: &Value, name: &str) -> Result<String, ControlError> {
     body.get(name).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| ControlError(format!("{name} is required")))
 }
 
@@ -65,11 +65,13 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/invalid_token_calls", get(invalid_token_calls))
         .route("/pushes", get(pushes))
         .route("/recorded", get(recorded))
+        .route("/requests", get(requests))
         .route("/faults", get(pending_faults).post(inject_fault).delete(clear_faults))
         .route("/failure_rate", post(failure_rate))
         .route("/invalidate_tokens", post(invalidate_tokens))
         .route("/advance", post(advance))
         .route("/reset", post(reset))
+        .merge(super::control_messages::router())
 }
 
 async fn info(State(s): S) -> Answer {
@@ -172,6 +174,10 @@ async fn invalid_token_calls(State(s): S) -> Answer {
 
 async fn pushes(State(s): S) -> Answer {
     Ok(Json(json!(sb(s).pushes())))
+}
+
+async fn requests(State(s): S, Query(q): Query<HashMap<String, String>>) -> Answer {
+    Ok(Json(json!(sb(s).requests(q.get("path").map(String::as_str)))))
 }
 
 async fn recorded(State(s): S, Query(q): Query<HashMap<String, String>>) -> Answer {

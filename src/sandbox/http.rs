@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::config::Fault;
 use super::faults::errmsg;
 use super::state::{Reply, Req, Shared};
-use super::{account, component, content, longtail, oauth};
+use super::{account, component, content, longtail, oauth, open};
 
 /// Media uploads are small in tests; WeChat caps video at 10 MB.
 const BODY_LIMIT: usize = 20 * 1024 * 1024;
@@ -144,6 +144,7 @@ pub(crate) async fn wechat(State(shared): State<Arc<Shared>>, ConnectInfo(conn):
         .unwrap_or("")
         .to_owned();
     let req = Req { query: parse_query(parts.uri.query()), path, body, content_type };
+    shared.lock().log_request(parts.method.as_str(), &req);
     let reply = route(&shared, &req).await;
     if reply.is_success() {
         *shared.lock().issued.entry(req.path).or_default() += 1;
@@ -168,6 +169,9 @@ async fn route(shared: &Shared, req: &Req) -> Reply {
         return reply;
     }
     if let Some(reply) = oauth::handle(shared, req) {
+        return reply;
+    }
+    if let Some(reply) = open::handle(shared, req) {
         return reply;
     }
     if let Some(reply) = longtail::handle(shared, req) {

@@ -13,11 +13,17 @@ mod component;
 mod config;
 mod content;
 mod control;
+mod control_messages;
 mod faults;
 mod http;
+mod blacklist;
 mod longtail;
+mod open;
+mod requests;
+mod messages;
 mod oauth;
 mod push;
+mod release_check;
 mod state;
 mod tokens;
 
@@ -29,10 +35,14 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use requests::ReceivedRequest;
 pub use config::{
     AuthorizeOptions, Authorized, ComponentRegistration, Fault, InvalidTokenCall, Lifetimes, PushRecord, RecordedCall,
     SandboxConfig,
 };
+
+pub use messages::{MessageAttempt, MessageDelivery, SendOptions};
+pub use release_check::{ReleaseCase, ReleaseReport};
 
 use crate::crypto::MsgCrypt;
 use crate::error::{Error, Result};
@@ -76,6 +86,18 @@ impl Drop for Life {
 pub struct UserCode {
     pub code: String,
     pub openid: String,
+    /// For a js_code, what the mini-program client holds: the session key
+    /// and the user's profile as `wx.getUserProfile` gives it, encrypted.
+    #[serde(flatten, skip_serializing_if = "Option::is_none", default)]
+    pub client: Option<MiniProgramClient>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MiniProgramClient {
+    pub session_key: String,
+    pub encrypted_data: String,
+    pub iv: String,
 }
 
 impl Sandbox {
@@ -235,6 +257,34 @@ impl Sandbox {
         oauth::issue_code(&mut self.st(), Kind::JsCode, appid, openid, "", component_appid)
     }
 
+    /// The platform's 消息与事件接收URL (`$APPID$` stands for the authorizer's appid).
+    pub fn set_message_url(&self, component_appid: &str, url: &str) -> Result<()> {
+        let mut st = self.st();
+        if !st.components.contains_key(component_appid) {
+            return Err(Error::invalid("componentAppid", format!("no component {component_appid} is registered")));
+        }
+        url::Url::parse(&url.replace("$APPID$", "wx")).map_err(|e| Error::invalid("url", e.to_string()))?;
+        st.messages.urls.insert(component_appid.to_owned(), url.to_owned());
+        Ok(())
+    }
+
+    /// A user of `authorizer_appid` sends `message` (WeChat's field names;
+    /// MsgType defaults to text, addressing and MsgId are filled in) to the
+    /// platform's message URL, encrypted and signed; retried without an answer.
+    pub async fn send_message(&self, authorizer_appid: &str, message: serde_json::Map<String, serde_json::Value>, opts: &SendOptions) -> Result<MessageDelivery> {
+        messages::send_message(&self.shared, authorizer_appid, message, opts).await
+    }
+
+    /// Every message sent to a message URL, with its answer.
+    pub fn messages(&self) -> Vec<MessageDelivery> {
+        self.st().messages.log.clone()
+    }
+
+    /// Plays WeChat's release check against the platform's message URL.
+    pub async fn run_release_check(&self, component_appid: &str) -> Result<ReleaseReport> {
+        release_check::run(&self.shared, component_appid).await
+    }
+
     /// Calls per endpoint path (e.g. "/cgi-bin/component/api_component_token").
     pub fn counters(&self) -> BTreeMap<String, u64> {
         self.st().counters.clone()
@@ -254,6 +304,11 @@ impl Sandbox {
     /// Every push sent, with the receiver's answer.
     pub fn pushes(&self) -> Vec<PushRecord> {
         self.st().pushes.clone()
+    }
+
+    /// Every request that reached a WeChat path (`path`: only that path).
+    pub fn requests(&self, path: Option<&str>) -> Vec<ReceivedRequest> {
+        self.st().requests.iter().filter(|c| path.is_none_or(|p| c.path == p)).cloned().collect()
     }
 
     /// Bodies recorded by message-sending and long-tail endpoints (`path`: only that path).

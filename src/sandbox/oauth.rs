@@ -1,11 +1,15 @@
 //! /sns/*: web-page OAuth (own and on behalf of an authorizer), mini-program
 //! code2session, and the consent page that hands out codes.
 
+use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
+use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use serde_json::{json, Value};
 
 use super::state::{expires_in, tri, Reply, Req, Shared, State};
 use super::tokens::{Issue, Kind};
-use super::UserCode;
+
+type Enc = cbc::Encryptor<aes::Aes128>;
+use super::{MiniProgramClient, UserCode};
 
 pub(crate) fn handle(shared: &Shared, req: &Req) -> Option<Reply> {
     let mut st = shared.lock();
@@ -218,13 +222,36 @@ pub(crate) fn issue_code(st: &mut State, kind: Kind, appid: &str, openid: Option
         Some(o) => o.to_owned(),
         None => st.account(appid).users.first().map(|u| u.openid.clone()).unwrap_or_else(|| format!("o{:027}", 0)),
     };
-    // A real session_key: base64 of 16 bytes, usable with WXBizDataCrypt.
-    let session_key = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>())
-    };
+    // A real session_key (16 bytes), usable with WXBizDataCrypt.
+    let key: [u8; 16] = rand::random();
+    let session_key = B64.encode(key);
     let lifetime = st.cfg.lifetimes.oauth_code;
     let data = json!({"openid": openid, "scope": scope, "session_key": session_key});
     let code = st.issue(Issue { kind, appid, owner: component, slot: None, lifetime, data });
-    UserCode { code, openid }
+    let client = (kind == Kind::JsCode).then(|| {
+        let profile = profile(st, appid, &openid);
+        let iv: [u8; 16] = rand::random();
+        let sealed = Enc::new(&key.into(), &iv.into()).encrypt_padded_vec_mut::<Pkcs7>(profile.to_string().as_bytes());
+        MiniProgramClient { session_key, encrypted_data: B64.encode(sealed), iv: B64.encode(iv) }
+    });
+    UserCode { code, openid, client }
+}
+
+/// `wx.getUserProfile`'s userInfo with the watermark WeChat adds.
+fn profile(st: &mut State, appid: &str, openid: &str) -> Value {
+    let now = st.now() as i64;
+    let (nick, gender, city, province, unionid) = match st.account(appid).user(openid) {
+        Some(u) => (u.nickname.clone(), u.sex, u.city, u.province, Some(u.unionid.clone())),
+        None => ("微信用户".to_owned(), 0, "", "", None),
+    };
+    let mut v = json!({
+        "openId": openid, "nickName": nick, "gender": gender, "language": "zh_CN",
+        "city": city, "province": province, "country": "中国",
+        "avatarUrl": format!("https://thirdwx.qlogo.cn/mmopen/sandbox/{openid}/132"),
+        "watermark": {"appid": appid, "timestamp": now},
+    });
+    if let Some(u) = unionid {
+        v["unionId"] = json!(u);
+    }
+    v
 }

@@ -22,7 +22,7 @@ pub(crate) fn new_ticket() -> String {
     format!("ticket@@@{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 64))
 }
 
-fn cdata(s: &str) -> String {
+pub(crate) fn cdata(s: &str) -> String {
     // A "]]>" inside would end the section early; split it as XML requires.
     format!("<![CDATA[{}]]>", s.replace("]]>", "]]]]><![CDATA[>"))
 }

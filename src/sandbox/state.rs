@@ -64,7 +64,14 @@ pub(crate) struct State {
     pub invalid_calls: Vec<InvalidTokenCall>,
     pub faults: Faults,
     pub recorded: Vec<RecordedCall>,
+    pub requests: Vec<super::requests::ReceivedRequest>,
+    /// Open-platform account of each official account (appid → open_appid).
+    pub open_accounts: HashMap<String, String>,
+    /// Every open-platform account created (it outlives unbinding).
+    pub open_platforms: std::collections::HashSet<String>,
     pub pushes: Vec<PushRecord>,
+    /// Message URLs and messages sent to them.
+    pub messages: super::messages::MessageBook,
 }
 
 impl State {
@@ -81,7 +88,11 @@ impl State {
             invalid_calls: Vec::new(),
             faults: Faults::default(),
             recorded: Vec::new(),
+            requests: Vec::new(),
+            open_accounts: HashMap::new(),
+            open_platforms: Default::default(),
             pushes: Vec::new(),
+            messages: Default::default(),
         }
     }
 
@@ -120,6 +131,11 @@ impl State {
     pub fn log_invalid(&mut self, path: &str, reason: &str, appid: Option<String>) {
         let at = self.now_ms();
         push_capped(&mut self.invalid_calls, InvalidTokenCall { path: path.to_owned(), reason: reason.to_owned(), appid, at });
+    }
+
+    pub fn log_request(&mut self, method: &str, req: &Req) {
+        let at = self.now_ms();
+        push_capped(&mut self.requests, super::requests::ReceivedRequest::of(method, req, at));
     }
 
     pub fn record(&mut self, path: &str, appid: Option<&str>, body: Value) {

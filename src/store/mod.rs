@@ -13,6 +13,8 @@
 
 mod authorizers;
 mod db;
+mod followers;
+mod messages;
 mod schema;
 mod url_check;
 mod tokens;
@@ -28,6 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use crate::error::{Error, Result};
 
 pub use db::Dialect;
+pub use messages::{Claim, ClaimRequest};
 use db::{Pool, Redactor};
 pub use schema::SCHEMA_VERSION;
 

@@ -9,7 +9,7 @@ use super::{now_ms, Store};
 use crate::error::Result;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The original wxthirdparty tables. On MySQL this is the original DDL, but
 /// InnoDB + utf8mb4 for new installs (transactions; emoji nicknames).
@@ -34,6 +34,7 @@ const ORIGINAL_PORTABLE: [&str; 4] = [
 const WXTP_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS wxtp_tokens (component_appid VARCHAR(64) {bin} NOT NULL, kind VARCHAR(32) {bin} NOT NULL, appid VARCHAR(191) {bin} NOT NULL, value TEXT NOT NULL, expires_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0, refresh_token TEXT NULL, extra TEXT NULL, lease_owner VARCHAR(128) NULL, lease_until BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (component_appid, kind, appid)){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_apps (appid VARCHAR(64) {bin} NOT NULL PRIMARY KEY, secret VARCHAR(255) NOT NULL, created_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0){engine}",
+    "CREATE TABLE IF NOT EXISTS wxtp_messages (scope VARCHAR(64) {bin} NOT NULL, msg_key VARCHAR(191) {bin} NOT NULL, owner VARCHAR(32) NULL, state INT NOT NULL DEFAULT 0, reply TEXT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (scope, msg_key)){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_schema (version BIGINT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL){engine}",
 ];
 

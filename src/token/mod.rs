@@ -26,10 +26,11 @@ pub enum TokenKind {
     JsapiTicket,
     WxCardTicket,
     OAuthAccessToken,
+    SessionKey,
 }
 
 impl TokenKind {
-    pub const ALL: [TokenKind; 8] = [
+    pub const ALL: [TokenKind; 9] = [
         TokenKind::ComponentVerifyTicket,
         TokenKind::ComponentAccessToken,
         TokenKind::PreAuthCode,
@@ -38,6 +39,7 @@ impl TokenKind {
         TokenKind::JsapiTicket,
         TokenKind::WxCardTicket,
         TokenKind::OAuthAccessToken,
+        TokenKind::SessionKey,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +52,7 @@ impl TokenKind {
             TokenKind::JsapiTicket => "jsapi_ticket",
             TokenKind::WxCardTicket => "wx_card_ticket",
             TokenKind::OAuthAccessToken => "oauth_access_token",
+            TokenKind::SessionKey => "session_key",
         }
     }
 

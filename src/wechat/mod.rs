@@ -1,6 +1,5 @@
-//! Talking to WeChat: the HTTP transport and the endpoint tables.
+//! Talking to WeChat: the HTTP transport.
 
-pub mod endpoints;
 mod transport;
 
-pub use transport::{check_errcode, default_api_base, Transport, DEFAULT_API_BASE};
+pub use transport::{check_errcode, default_api_base, with_response_meta, ResponseMeta, Transport, DEFAULT_API_BASE};

@@ -63,39 +63,34 @@ impl Transport {
         self.send_json(req).await
     }
 
-    /// POST a multipart form with one file field (media uploads).
-    pub async fn post_file(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-        field: &str,
-        filename: &str,
-        bytes: Vec<u8>,
-    ) -> Result<Value> {
-        // reqwest's multipart feature is not enabled (build time); a tiny hand-rolled body suffices.
-        let boundary = format!("----wxtp{}", crate::crypto::random_nonce());
-        let mut body = Vec::with_capacity(bytes.len() + 256);
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(&bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let req = self
-            .client
-            .post(self.url(path))
-            .query(query)
-            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-            .body(body);
+    /// POST a multipart form (media uploads; file parts stream from disk).
+    pub async fn post_form(&self, path: &str, query: &[(&str, &str)], form: reqwest::multipart::Form) -> Result<Value> {
+        self.send_json(self.client.post(self.url(path)).query(query).multipart(form)).await
+    }
+
+    /// POST a raw body (the shop's picture upload, forwarded multipart bodies).
+    pub async fn post_body(&self, path: &str, query: &[(&str, &str)], body: reqwest::Body, content_type: Option<&str>) -> Result<Value> {
+        let mut req = self.client.post(self.url(path)).query(query).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
         self.send_json(req).await
     }
 
     /// GET raw bytes (media download). A JSON body with an errcode is an error.
     pub async fn get_bytes(&self, path: &str, query: &[(&str, &str)]) -> Result<(Vec<u8>, String)> {
-        let resp = self.client.get(self.url(path)).query(query).send().await.map_err(net_err)?;
+        self.send_bytes(self.client.get(self.url(path)).query(query)).await
+    }
+
+    /// POST JSON, answer raw bytes (permanent material download).
+    pub async fn post_bytes(&self, path: &str, query: &[(&str, &str)], body: &Value) -> Result<(Vec<u8>, String)> {
+        self.send_bytes(self.client.post(self.url(path)).query(query).json(body)).await
+    }
+
+    async fn send_bytes(&self, req: reqwest::RequestBuilder) -> Result<(Vec<u8>, String)> {
+        let resp = req.send().await.map_err(net_err)?;
         let status = resp.status();
+        note_response(&resp);
         let ctype = resp
             .headers()
             .get("content-type")
@@ -117,6 +112,7 @@ impl Transport {
     async fn send_json(&self, req: reqwest::RequestBuilder) -> Result<Value> {
         let resp = req.send().await.map_err(net_err)?;
         let status = resp.status();
+        note_response(&resp);
         let bytes = resp.bytes().await.map_err(net_err)?;
         if status.is_server_error() {
             return Err(Error::Transport(format!("WeChat answered HTTP {}", status.as_u16())));
@@ -127,6 +123,36 @@ impl Transport {
         check_errcode(&value)?;
         Ok(value)
     }
+}
+
+/// The HTTP status and headers of WeChat's answer (wechat-api's `res`).
+#[derive(Clone, Debug, Default)]
+pub struct ResponseMeta {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+}
+
+tokio::task_local! {
+    /// Set by a caller that wants the last answer's meta (`with_response_meta`).
+    static RESPONSE_META: std::cell::RefCell<Option<ResponseMeta>>;
+}
+
+/// Runs `fut`, returning its output and the meta of the last HTTP answer it
+/// received; no signature along the way needs to carry it.
+pub async fn with_response_meta<T>(fut: impl std::future::Future<Output = T>) -> (T, Option<ResponseMeta>) {
+    RESPONSE_META
+        .scope(std::cell::RefCell::new(None), async move {
+            let out = fut.await;
+            (out, RESPONSE_META.with(|m| m.borrow_mut().take()))
+        })
+        .await
+}
+
+fn note_response(resp: &reqwest::Response) {
+    let _ = RESPONSE_META.try_with(|m| {
+        let headers = resp.headers().iter().filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned()))).collect();
+        *m.borrow_mut() = Some(ResponseMeta { status: resp.status().as_u16(), headers });
+    });
 }
 
 /// `{"errcode": N != 0, "errmsg": …}` → `Error::WeChat`.

@@ -1,0 +1,139 @@
+'use strict'
+// messages({ token, encodingAESKey?, appid? }, handler): an account's own
+// message URL in plain, compatible and safe mode, and node-webot `wechat`
+// handlers working unchanged.
+const { test, describe, after, before } = require('node:test')
+const assert = require('node:assert/strict')
+const crypto = require('crypto')
+const { messages, WXBizMsgCrypt, parseMessage } = require('..')
+const { listen } = require('./helpers/platform')
+
+const TOKEN = 'accounttoken'
+const KEY = crypto.randomBytes(32).toString('base64').slice(0, 43)
+const APPID = 'wxaccount0000001'
+
+const sha1 = (s) => crypto.createHash('sha1').update(s).digest('hex')
+const signature = (...parts) => sha1(parts.sort().join(''))
+
+function inner(content, msgId, extra = '') {
+  return `<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[o_user]]></FromUserName>` +
+    `<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content>` +
+    `<MsgId>${msgId}</MsgId>${extra}</xml>`
+}
+
+/** A request as WeChat sends it in `mode` ('plain' | 'compatible' | 'safe'). */
+function request(mode, xml) {
+  const timestamp = '1700000000'
+  const nonce = crypto.randomBytes(4).toString('hex')
+  const q = new URLSearchParams({ signature: signature(TOKEN, timestamp, nonce), timestamp, nonce, openid: 'o_user' })
+  if (mode === 'plain') return { q, body: xml }
+  const c = new WXBizMsgCrypt(TOKEN, KEY, APPID)
+  const encrypt = c.encrypt(xml)
+  q.set('encrypt_type', 'aes')
+  q.set('msg_signature', c.getSignature(timestamp, nonce, encrypt))
+  const fields = mode === 'compatible' ? xml.replace(/^<xml>|<\/xml>$/g, '') : '<ToUserName><![CDATA[gh_account]]></ToUserName>'
+  return { q, body: `<xml>${fields}<Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>` }
+}
+
+async function post(url, { q, body }) {
+  const res = await fetch(`${url}/wechat?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body })
+  return { status: res.status, text: await res.text() }
+}
+
+function openReply(text, encrypted) {
+  if (!encrypted) return parseMessage(text)
+  return new WXBizMsgCrypt(TOKEN, KEY, APPID).decryptMessage(text)
+}
+
+describe('own server: plain, compatible and safe mode', { timeout: 60000 }, () => {
+  let server, runs
+  before(async () => {
+    runs = 0
+    const app = require('express')()
+    server = await listen(app.all('/wechat', messages({ token: TOKEN, encodingAESKey: KEY, appid: APPID }, (m) => {
+      runs++
+      return `got ${m.Content}`
+    })))
+  })
+  after(() => server.close())
+
+  for (const mode of ['plain', 'compatible', 'safe']) {
+    test(`${mode} mode: the reply comes back ${mode === 'plain' ? 'plain' : 'encrypted'}`, async () => {
+      const r = await post(server.url, request(mode, inner(`hi ${mode}`, 1000 + mode.length)))
+      assert.equal(r.status, 200)
+      assert.equal(r.text.includes('<Encrypt>'), mode !== 'plain')
+      const reply = openReply(r.text, mode !== 'plain')
+      assert.equal(reply.Content, `got hi ${mode}`)
+      assert.equal(reply.ToUserName, 'o_user')
+      assert.equal(reply.FromUserName, 'gh_account')
+    })
+  }
+
+  test('a retried delivery runs the handler once and gets the same reply', async () => {
+    const before = runs
+    const a = await post(server.url, request('safe', inner('twice', 555)))
+    const b = await post(server.url, request('safe', inner('twice', 555)))
+    assert.equal(runs - before, 1)
+    assert.equal(openReply(a.text, true).Content, openReply(b.text, true).Content)
+  })
+
+  test('bad, missing or forged signatures are refused; the handler never runs', async () => {
+    const before = runs
+    const bad = request('plain', inner('x', 9))
+    bad.q.set('signature', '0'.repeat(40))
+    assert.equal((await post(server.url, bad)).status, 401)
+    const unsigned = request('plain', inner('x', 9))
+    unsigned.q.delete('signature')
+    assert.equal((await post(server.url, unsigned)).status, 400)
+    const forged = request('safe', inner('x', 9))
+    forged.q.set('msg_signature', signature('other', '1', '2'))
+    assert.equal((await post(server.url, forged)).status, 401)
+    assert.equal(runs, before)
+  })
+
+  test('GET echostr (plain and safe)', async () => {
+    const q = new URLSearchParams({ timestamp: '1', nonce: 'n', echostr: 'plain-echo', signature: signature(TOKEN, '1', 'n') })
+    assert.equal(await (await fetch(`${server.url}/wechat?${q}`)).text(), 'plain-echo')
+    const c = new WXBizMsgCrypt(TOKEN, KEY, APPID)
+    const echostr = c.encrypt('safe-echo')
+    const s = new URLSearchParams({ timestamp: '1', nonce: 'n', echostr, msg_signature: c.getSignature('1', 'n', echostr) })
+    assert.equal(await (await fetch(`${server.url}/wechat?${s}`)).text(), 'safe-echo')
+  })
+})
+
+describe('node-webot wechat handlers work unchanged', { timeout: 60000 }, () => {
+  // Written for node-webot's `wechat` middleware: req.weixin in, res.reply out.
+  const webotHandler = (req, res, next) => {
+    const m = req.weixin
+    if (m.MsgType === 'event') return next()
+    if (m.Content === 'music') {
+      return res.reply({ title: 'song', description: 'd', musicUrl: 'http://m/1.mp3', hqMusicUrl: 'http://m/1hq.mp3' })
+    }
+    res.reply(`webot says ${m.Content}`)
+  }
+
+  test('the same handler under node-webot and under messages(): same replies', async () => {
+    const wechat = require('wechat')
+    const express = require('express')
+    const theirs = express()
+    theirs.use('/wechat', wechat(TOKEN, webotHandler))
+    const ours = messages(TOKEN, webotHandler)
+    const a = await listen(theirs)
+    const b = await listen(ours)
+    try {
+      for (const content of ['hello', 'music']) {
+        const req = request('plain', inner(content, content === 'music' ? 78 : 77))
+        const [x, y] = [await post(a.url, req), await post(b.url, req)]
+        const [rx, ry] = [parseMessage(x.text), parseMessage(y.text)]
+        for (const k of ['ToUserName', 'FromUserName', 'MsgType', 'Content']) assert.equal(ry[k], rx[k], k)
+        if (content === 'music') assert.deepEqual(ry.Music, rx.Music)
+      }
+      // next() without a reply: `success`.
+      const ev = request('plain', inner('ignored', 1).replace('<MsgType><![CDATA[text]]>', '<MsgType><![CDATA[event]]>'))
+      assert.equal((await post(b.url, ev)).text, 'success')
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+})

@@ -1,0 +1,270 @@
+'use strict'
+// Message URLs as request handlers (plain http, Express, Koa): a platform's
+// 消息与事件接收URL (`platform.messages(handler)`) and an account's own
+// server (`messages({ token, encodingAESKey, appid }, handler)`). Verifying,
+// decrypting, dedup, the release check and sealing replies are native; this
+// is the glue: reading the request, calling the handler (function, routing
+// object or node-webot `(req, res, next)`), the deadline fallback, events.
+const { EventEmitter } = require('events')
+const querystring = require('querystring')
+const { binding, convertError } = require('./native')
+const { readBody } = require('./middleware')
+
+/** WeChat gives up after 5 s; answer before it. */
+const DEFAULT_TIMEOUT_MS = 4500
+const TOO_LATE = Symbol('too late')
+const QUERY_KEYS = [['signature', 'signature'], ['timestamp', 'timestamp'], ['nonce', 'nonce'],
+  ['msg_signature', 'msgSignature'], ['encrypt_type', 'encryptType'], ['echostr', 'echostr']]
+
+function queryOf(url) {
+  const i = url.indexOf('?')
+  const raw = i < 0 ? {} : querystring.parse(url.slice(i + 1))
+  const q = {}
+  for (const [wire, key] of QUERY_KEYS) if (typeof raw[wire] === 'string') q[key] = raw[wire]
+  return q
+}
+
+/** Default: a `:appid` route param, else the path segment before the last (`/wechat/$APPID$/callback`). */
+function appidFromPath(req) {
+  if (req.params && typeof req.params.appid === 'string') return req.params.appid
+  const path = (req.originalUrl || req.url || '').split('?')[0]
+  const parts = path.split('/').filter(Boolean)
+  return parts.length >= 2 ? decodeURIComponent(parts[parts.length - 2]) : parts[0]
+}
+
+/** The handler for one message: a function, or a routing object keyed by MsgType / Event. */
+function route(handler, message) {
+  if (typeof handler === 'function') return handler
+  const type = message.MsgType
+  let h = handler[type]
+  if (type === 'event' && h && typeof h === 'object') {
+    const ev = message.Event || ''
+    h = h[ev] || h[ev.toLowerCase()] || h[ev.toUpperCase()] || h.default
+  }
+  return typeof h === 'function' ? h : handler.default
+}
+
+/** A node-webot `wechat` handler `(req, res, next)`: req.weixin in, res.reply(content) out. */
+function webotStyle(fn, message, req, res) {
+  return new Promise((resolve, reject) => {
+    req.weixin = message
+    const target = res || {}
+    target.reply = (content) => resolve(content === undefined ? '' : content)
+    try {
+      fn(req, target, (err) => (err ? reject(err) : resolve(undefined)))
+    } catch (e) {
+      reject(e)
+    }
+  })
+}
+
+// A reply that missed WeChat's deadline goes out as a custom-service message.
+const LATE = {
+  text: (c, to, r) => c.sendText(to, typeof r === 'string' ? r : r.content),
+  image: (c, to, r) => c.sendImage(to, media(r).mediaId),
+  voice: (c, to, r) => c.sendVoice(to, media(r).mediaId),
+  video: (c, to, r) => c.sendVideo(to, media(r).mediaId, media(r).thumbMediaId),
+  music: (c, to, r) => {
+    const m = media(r)
+    return c.sendMusic(to, { title: m.title, description: m.description, musicurl: m.musicUrl, hqmusicurl: m.hqMusicUrl, thumb_media_id: m.thumbMediaId })
+  },
+  news: (c, to, r) => c.sendNews(to, (Array.isArray(r) ? r : r.content).map((a) => ({ title: a.title, description: a.description, url: a.url, picurl: a.picUrl || a.picurl }))),
+}
+const media = (r) => (r.content && typeof r.content === 'object' ? r.content : r)
+const lateKind = (r) => (typeof r === 'string' ? 'text' : Array.isArray(r) ? 'news' : r.type || (r.musicUrl ? 'music' : undefined))
+
+function isEmptyReply(r) {
+  return r == null || r === '' || r === 'success'
+}
+
+/**
+ * The request handler. `core` gives what differs between a platform and an
+ * account: `inbox` (Promise of a NativeInbox), `appid(req)`, `client(appid)`,
+ * `emit(name, ...args)`.
+ */
+function makeHandler(core, handler, options) {
+  const o = Object.assign({ timeout: DEFAULT_TIMEOUT_MS }, options)
+  if (!(typeof o.timeout === 'number' && o.timeout > 0)) throw new TypeError('options.timeout: must be a positive number of milliseconds')
+
+  async function sendLate(ctx, reply) {
+    const kind = lateKind(reply)
+    try {
+      const client = ctx.client
+      if (!client) throw new Error('no API client to send a late reply with (give options.client)')
+      if (!LATE[kind]) throw new TypeError(`reply: cannot send a ${kind} reply as a custom-service message`)
+      await LATE[kind](client, ctx.message.FromUserName, reply)
+    } catch (e) {
+      const err = convertError(e)
+      err.openid = ctx.message.FromUserName
+      err.appid = ctx.authorizerAppid
+      core.emit('reply_failed', err, ctx.message)
+    }
+  }
+
+  async function runHandler(message, ctx, req, res) {
+    const fn = route(handler, message)
+    if (!fn) return undefined
+    if (fn.length >= 3) return webotStyle(fn, message, req, res)
+    return fn(message, ctx)
+  }
+
+  async function post(req, res) {
+    const inbox = await core.inbox
+    const appid = core.appid(req)
+    const body = await readBody(req)
+    const d = await inbox.receive(appid || null, queryOf(req.url || ''), body)
+    if (d.action === 'answer') {
+      if (d.notice === 'unknown_authorizer') core.emit('unknown_authorizer', { appid })
+      return d.body
+    }
+    const message = d.message
+    let client
+    const ctx = {
+      authorizerAppid: appid,
+      authorizer: d.authorizer || undefined,
+      message,
+      req,
+      get client() {
+        if (client === undefined) client = core.client(appid)
+        return client
+      },
+    }
+    let timer
+    const late = new Promise((resolve) => { timer = setTimeout(resolve, o.timeout, TOO_LATE) })
+    const work = Promise.resolve().then(() => runHandler(message, ctx, req, res))
+    let reply
+    try {
+      reply = await Promise.race([work, late])
+    } catch (e) {
+      clearTimeout(timer)
+      core.emit('message_error', convertError(e), message)
+      return inbox.answer(d.ticket, null)
+    }
+    clearTimeout(timer)
+    if (reply !== TOO_LATE) return inbox.answer(d.ticket, isEmptyReply(reply) ? null : reply)
+    // Too slow for WeChat: `success` now, the reply through the API when it comes.
+    work.then(
+      (r) => { if (!isEmptyReply(r)) return sendLate(ctx, r) },
+      (e) => core.emit('message_error', convertError(e), message),
+    )
+    return inbox.answer(d.ticket, null)
+  }
+
+  async function handle(req, res) {
+    try {
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        const inbox = await core.inbox
+        return { status: 200, body: inbox.verifyUrl(queryOf(req.url || '')) }
+      }
+      if (req.method !== 'POST') return { status: 405, body: 'method not allowed' }
+      return { status: 200, body: await post(req, res) }
+    } catch (e) {
+      const err = convertError(e)
+      // Forged, mis-signed, unsigned, other-appid or malformed: refused, nothing changed.
+      if (err && (err.name === 'CryptoError' || err.name === 'ParseError' || err.name === 'TypeError')) {
+        core.emit('message_rejected', err)
+        return { status: err.name === 'CryptoError' ? 401 : 400, body: 'invalid message' }
+      }
+      if (err && err.status === 413) return { status: 413, body: 'message too large' }
+      core.emit('message_error', err)
+      return { status: 500, body: 'error' }
+    }
+  }
+
+  function send(res, r) {
+    if (res.headersSent || res.writableEnded) return
+    res.statusCode = r.status
+    res.setHeader('content-type', r.body.startsWith('<') ? 'application/xml; charset=utf-8' : 'text/plain; charset=utf-8')
+    res.end(r.body)
+  }
+
+  return function wxthirdpartyMessages(a, b, c) {
+    const isKoa = a && a.req && a.res && typeof b === 'function' && c === undefined && typeof a.set === 'function'
+    if (isKoa) {
+      const kctx = a
+      kctx.req.body = kctx.request.rawBody !== undefined ? kctx.request.rawBody : kctx.request.body
+      if (kctx.params && !kctx.req.params) kctx.req.params = kctx.params
+      return handle(kctx.req, kctx.res).then((r) => {
+        kctx.status = r.status
+        kctx.type = r.body.startsWith('<') ? 'application/xml' : 'text/plain'
+        kctx.body = r.body
+      })
+    }
+    handle(a, b).then((r) => send(b, r))
+  }
+}
+
+/** Adds `.on` / `.once` / `.off` of its own emitter to a handler function. */
+function withEvents(fn, emitter) {
+  for (const m of ['on', 'once', 'off']) fn[m] = (...args) => { emitter[m](...args); return fn }
+  return fn
+}
+
+function emitSafe(emitter, name, ...args) {
+  if (emitter.listenerCount(name) === 0) return
+  try {
+    emitter.emit(name, ...args)
+  } catch (e) {
+    process.nextTick(() => { throw e })
+  }
+}
+
+function checkHandler(handler) {
+  if (typeof handler === 'function') return
+  if (handler && typeof handler === 'object' && !Array.isArray(handler)) return
+  throw new TypeError('handler must be a function or an object keyed by MsgType (and Event)')
+}
+
+function inboxSettings(o) {
+  return { releaseCheck: o.releaseCheck !== false, dedupTtlMs: o.dedupTtlMs, retryWaitMs: o.retryWaitMs }
+}
+
+/** `platform.messages(handler, options)`: the platform's message URL. */
+function platformMessages(platform, handler, options) {
+  checkHandler(handler)
+  const o = Object.assign({}, options)
+  if (o.appid !== undefined && typeof o.appid !== 'function') throw new TypeError('options.appid: must be a function (req) => authorizer appid')
+  const emitter = new EventEmitter()
+  const inbox = platform._core().then((n) => binding.platformInbox(n, inboxSettings(o)))
+  inbox.catch(() => {})
+  const fn = makeHandler({
+    inbox,
+    appid: o.appid || appidFromPath,
+    client: (appid) => platform.createClient(appid),
+    emit: (name, ...args) => {
+      emitSafe(emitter, name, ...args)
+      platform._emitSafe(name, ...args)
+    },
+  }, handler, o)
+  return withEvents(fn, emitter)
+}
+
+/**
+ * `messages({ token, encodingAESKey?, appid?, db?, client? }, handler, options?)`:
+ * an account's own message URL (plain, compatible or safe mode). A string
+ * config is the token (node-webot's `wechat('token', handler)`).
+ */
+function messages(config, handler, options) {
+  const c = typeof config === 'string' ? { token: config } : config
+  if (!c || typeof c !== 'object') throw new TypeError('config must be { token, encodingAESKey?, appid? } or the token')
+  if (typeof c.token !== 'string' || c.token === '') throw new TypeError('config.token must be a non-empty string')
+  const key = c.encodingAESKey ?? c.encodingAesKey
+  if (key !== undefined && (typeof key !== 'string' || key.length !== 43)) throw new TypeError('config.encodingAESKey must be the 43-character EncodingAESKey')
+  if (key !== undefined && (typeof c.appid !== 'string' || c.appid === '')) throw new TypeError('config.appid is required with an encodingAESKey')
+  if (c.db !== undefined && typeof c.db !== 'string') throw new TypeError('config.db must be a database URL')
+  checkHandler(handler)
+  const o = Object.assign({}, options)
+  const emitter = new EventEmitter()
+  const inbox = binding.accountInbox(c.token, key ?? null, c.appid ?? null, c.db ?? null, inboxSettings(o))
+  inbox.catch(() => {})
+  const fn = makeHandler({
+    inbox,
+    appid: () => c.appid,
+    client: () => c.client || null,
+    emit: (name, ...args) => emitSafe(emitter, name, ...args),
+  }, handler, o)
+  fn.close = () => inbox.then((n) => n.close())
+  return withEvents(fn, emitter)
+}
+
+module.exports = { messages, platformMessages }

@@ -1,0 +1,302 @@
+'use strict'
+// OAuth: wechat-oauth's API over the native core (src/oauth). Per-user tokens
+// live in the store by default (one row per user, shared by every process);
+// wechat-oauth's getToken / saveToken callbacks are honoured when given.
+const { binding, convertError, settle, splitCallback } = require('./native')
+const { WXBizDataCrypt } = require('./crypto')
+const { NotFoundError } = require('./errors')
+
+/** wechat-oauth's AccessToken: `data` as WeChat sent it plus `create_at` (ms). */
+class AccessToken {
+  constructor(data) {
+    this.data = data
+  }
+
+  isValid() {
+    // Numbers even when a store gave strings back (wechat-oauth's MySQL
+    // example keeps them in varchar: '…' + 7200000 would never expire).
+    return !!this.data.access_token && Date.now() < Number(this.data.create_at) + Number(this.data.expires_in) * 1000
+  }
+}
+
+function nonEmpty(name, value) {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name}: must be a non-empty string`)
+}
+
+/** state / scope: optional; numbers as querystring.stringify writes them. */
+function optionalText(name, value) {
+  if (value === undefined || value === null || value === '') return ''
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  if (typeof value !== 'string') throw new TypeError(`${name}: must be a string`)
+  return value
+}
+
+/** Native objects carry absent optional fields as undefined keys; drop them. */
+function plain(data) {
+  const out = {}
+  for (const [k, v] of Object.entries(data)) if (v !== undefined) out[k] = v
+  return out
+}
+
+/** Calls a user's node-style function (or async function) as a Promise. */
+function viaCallback(fn, self, ...args) {
+  return new Promise((resolve, reject) => {
+    try {
+      const r = fn.call(self, ...args, (err, value) => (err ? reject(err) : resolve(value)))
+      if (r && typeof r.then === 'function') r.then(resolve, reject)
+    } catch (e) {
+      reject(e)
+    }
+  })
+}
+
+/** wechat-oauth's error for a user with no kept token; a NotFoundError too. */
+class NoOAuthTokenError extends NotFoundError {}
+Object.defineProperty(NoOAuthTokenError.prototype, 'name', { value: 'NoOAuthTokenError', writable: true, configurable: true })
+
+const noToken = (openid) => new NoOAuthTokenError(`No token for ${openid}, please authorize first.`)
+
+/** Validates the arguments, runs `fn` and adapts to Promise / callback. */
+function run(args, fn) {
+  const [list, cb] = splitCallback(args)
+  let p
+  try {
+    p = fn(...list)
+  } catch (e) {
+    const err = convertError(e)
+    if (cb) { process.nextTick(cb, err); return undefined }
+    throw err
+  }
+  return settle(p, cb)
+}
+
+/** The constructor's private entry for `forAuthorizer`. */
+const ON_BEHALF = Symbol('on behalf of an authorizer')
+
+class OAuth {
+  /**
+   * new OAuth(appid, appsecret, getToken?, saveToken?, isMiniProgram?, options?)
+   * options: { db, apiBase }; it may also stand in third place:
+   * new OAuth(appid, appsecret, { db, isMiniProgram, getToken, saveToken, apiBase }).
+   */
+  constructor(appid, appsecret, getToken, saveToken, isMiniProgram, options) {
+    if (appid === ON_BEHALF) { init(this, appsecret); return }
+    if (getToken && typeof getToken === 'object') {
+      options = getToken
+      ;({ getToken, saveToken, isMiniProgram } = options)
+    }
+    nonEmpty('appid', appid)
+    nonEmpty('appsecret', appsecret)
+    const o = options == null ? {} : options
+    if (typeof o !== 'object') throw new TypeError('options: must be an object')
+    if (o.db !== undefined && o.db !== null && (typeof o.db !== 'string' || o.db === '')) {
+      throw new TypeError("options.db: must be a database URL ('mysql://…', 'postgres://…', 'sqlite://…')")
+    }
+    let native
+    try {
+      native = new binding.NativeOAuth({
+        appid,
+        appsecret,
+        isMiniProgram: !!isMiniProgram,
+        db: o.db || undefined,
+        apiBase: o.apiBase || undefined,
+      })
+    } catch (e) {
+      throw convertError(e)
+    }
+    init(this, { appid, isMiniProgram, getToken, saveToken, native: () => Promise.resolve(native) })
+  }
+
+  /** OAuth on behalf of an authorizer: `thirdparty.oauth(authorizerAppid, options)`. */
+  static forAuthorizer(platform, authorizerAppid, options) {
+    nonEmpty('authorizerAppid', authorizerAppid)
+    const o = options == null ? {} : options
+    if (typeof o !== 'object') throw new TypeError('options: must be an object')
+    let made = null
+    const native = () => platform._core().then((n) => {
+      if (!made || made.platform !== n) made = { platform: n, oauth: n.oauth(authorizerAppid, !!o.isMiniProgram) }
+      return made.oauth
+    })
+    return new OAuth(ON_BEHALF, { ...o, appid: authorizerAppid, componentAppid: platform.component_appid, native })
+  }
+
+  /**
+   * wechat-oauth's urllib defaults. Accepted so existing code runs; requests
+   * use the native transport's limits (15 s, connect 5 s).
+   */
+  setOpts(opts) {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError('opts: must be an object')
+    this.defaults = opts || {}
+  }
+
+  getAuthorizeURL(redirect, state, scope) {
+    return this.#url(redirect, state, scope, false)
+  }
+
+  getAuthorizeURLForWebsite(redirect, state, scope) {
+    return this.#url(redirect, state, scope, true)
+  }
+
+  #url(redirect, state, scope, website) {
+    nonEmpty('redirect', redirect)
+    const s = optionalText('state', state)
+    const sc = optionalText('scope', scope)
+    return binding.oauthAuthorizeUrl(this.appid, this._componentAppid, redirect, s, sc, website)
+  }
+
+  /** code → AccessToken { data: { access_token, expires_in, refresh_token, openid, scope, create_at } }. */
+  getAccessToken() {
+    return run(arguments, (code) => {
+      nonEmpty('code', code)
+      return this.#exchange((n, save) => n.accessToken(code, save))
+    })
+  }
+
+  refreshAccessToken() {
+    return run(arguments, (refreshToken) => {
+      nonEmpty('refreshToken', refreshToken)
+      return this.#exchange((n, save) => n.refreshAccessToken(refreshToken, save))
+    })
+  }
+
+  /** Mini programs: js_code → AccessToken { data: { session_key, openid, unionid?, create_at } }. */
+  getSessionKey() {
+    return run(arguments, (code) => {
+      nonEmpty('code', code)
+      return this.#exchange((n, save) => n.sessionKey(code, save))
+    })
+  }
+
+  /** Runs a native exchange; keeps the result in the store, or hands it to saveToken. */
+  async #exchange(call) {
+    const n = await this._native()
+    const data = plain(await call(n, !this._saveToken))
+    if (this._saveToken) await viaCallback(this._saveToken, this, data.openid, data)
+    return new AccessToken(data)
+  }
+
+  /** openid | { openid, lang } → the user's profile (/sns/userinfo). */
+  getUser() {
+    return run(arguments, (options) => {
+      const o = typeof options === 'object' && options !== null ? options : { openid: options }
+      nonEmpty('openid', o.openid)
+      const lang = optionalText('lang', o.lang) || 'en'
+      return this._getToken ? this.#userWithCallbacks(o.openid, lang) : this.#userFromStore(o.openid, lang)
+    })
+  }
+
+  async #userFromStore(openid, lang) {
+    const n = await this._native()
+    try {
+      return await n.getUser(openid, lang)
+    } catch (e) {
+      const err = convertError(e)
+      throw err.name === 'NotFoundError' ? noToken(openid) : err
+    }
+  }
+
+  /** wechat-oauth's flow over the user's getToken: refresh once when expired or rejected. */
+  async #userWithCallbacks(openid, lang) {
+    const n = await this._native()
+    const data = await viaCallback(this._getToken, this, openid)
+    if (!data) throw noToken(openid)
+    const refresh = async () => (await this.refreshAccessToken(data.refresh_token)).data.access_token
+    const token = new AccessToken(data)
+    const accessToken = token.isValid() ? data.access_token : await refresh()
+    try {
+      return await n.userinfo(accessToken, openid, lang)
+    } catch (e) {
+      const err = convertError(e)
+      if (accessToken !== data.access_token || ![40001, 42001, 40014].includes(err.code)) throw err
+      return n.userinfo(await refresh(), openid, lang)
+    }
+  }
+
+  /** code | { code, lang } (web) or { code, encryptedData, iv } (mini program) → the user. */
+  getUserByCode() {
+    return run(arguments, (options) => {
+      const o = typeof options === 'object' && options !== null ? options : { code: options }
+      nonEmpty('code', o.code)
+      if (this.isMiniProgram) {
+        nonEmpty('encryptedData', o.encryptedData)
+        nonEmpty('iv', o.iv)
+        return this.getSessionKey(o.code).then((t) =>
+          this.decryptMiniProgramUser({ sessionKey: t.data.session_key, encryptedData: o.encryptedData, iv: o.iv }))
+      }
+      return this.getAccessToken(o.code).then((t) => this.getUser({ openid: t.data.openid, lang: o.lang }))
+    })
+  }
+
+  verifyToken() {
+    return run(arguments, (openid, accessToken) => {
+      nonEmpty('openid', openid)
+      nonEmpty('accessToken', accessToken)
+      return this._native().then((n) => n.verifyToken(openid, accessToken))
+    })
+  }
+
+  /**
+   * { encryptedData, iv, sessionKey } → the user, synchronously (as
+   * wechat-oauth); { encryptedData, iv, openid } → a Promise, with the
+   * session key saved by getSessionKey. `watermark.appid` is checked.
+   */
+  decryptMiniProgramUser(options, callback) {
+    const cb = typeof callback === 'function' ? callback : undefined
+    const o = options
+    try {
+      if (o === null || typeof o !== 'object') throw new TypeError('options: must be { encryptedData, iv, sessionKey | openid }')
+      nonEmpty('encryptedData', o.encryptedData)
+      nonEmpty('iv', o.iv)
+      if (o.sessionKey === undefined || o.sessionKey === null) nonEmpty('options.openid (or options.sessionKey)', o.openid)
+      else nonEmpty('sessionKey', o.sessionKey)
+    } catch (e) {
+      if (cb) { process.nextTick(cb, e); return undefined }
+      throw e
+    }
+    if (o.sessionKey != null) {
+      let user
+      try {
+        user = this.#decrypt(o.sessionKey, o)
+      } catch (e) {
+        if (cb) { process.nextTick(cb, e); return undefined }
+        throw e
+      }
+      if (cb) process.nextTick(cb, null, user)
+      return user
+    }
+    return settle(this.#storedSessionKey(o.openid).then((key) => this.#decrypt(key, o)), cb)
+  }
+
+  async #storedSessionKey(openid) {
+    if (this._getToken) {
+      const data = await viaCallback(this._getToken, this, openid)
+      if (!data || !data.session_key) throw noToken(openid)
+      return data.session_key
+    }
+    const n = await this._native()
+    return n.storedSessionKey(openid)
+  }
+
+  #decrypt(sessionKey, o) {
+    // No I/O: it needs no native OAuth (component OAuth may not have one yet).
+    return new WXBizDataCrypt(this.appid, sessionKey).decryptData(o.encryptedData, o.iv)
+  }
+
+  /** Closes the store this OAuth opened (not the platform's). */
+  close() {
+    return run(arguments, () => (this._componentAppid ? undefined : this._native().then((n) => n.close())))
+  }
+}
+
+function init(self, { appid, componentAppid, isMiniProgram, getToken, saveToken, native }) {
+  if (getToken != null && typeof getToken !== 'function') throw new TypeError('getToken: must be a function')
+  if (saveToken != null && typeof saveToken !== 'function') throw new TypeError('saveToken: must be a function')
+  if (!getToken !== !saveToken) throw new TypeError('getToken, saveToken: give both or neither')
+  self.appid = appid
+  self.isMiniProgram = !!isMiniProgram
+  for (const [k, v] of Object.entries({ _componentAppid: componentAppid || null, _getToken: getToken || null, _saveToken: saveToken || null, _native: native })) {
+    Object.defineProperty(self, k, { value: v })
+  }
+}
+
+module.exports = { OAuth, NoOAuthTokenError }

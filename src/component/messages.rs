@@ -1,0 +1,316 @@
+//! Messages and events of accounts, on a message URL: verify, decrypt,
+//! parse, dedup fleet-wide, answer WeChat's release check, and seal the
+//! reply. One pipeline (`Inbox`) serves a platform's 消息与事件接收URL (one
+//! envelope for every authorizer, keyed by the appid in the path) and an
+//! account's own server (plain, compatible or safe mode).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+use subtle::ConstantTimeEq;
+
+use super::messages_dedup::Ledger;
+use super::Component;
+use crate::crypto::{random_nonce, sign, MsgCrypt};
+use crate::error::{Error, Result};
+use crate::message::{build_reply, decrypt_envelope, encrypt_envelope, now_timestamp, parse, verify_url, SignatureQuery, VerifyUrlQuery};
+use crate::store::{AuthorizerRecord, Claim, Store, StoreConfig};
+
+/// How long a message key is remembered (WeChat retries within ~15 s).
+pub const DEDUP_TTL_MS: i64 = 5 * 60 * 1000;
+/// How long a retry waits for the first delivery's reply (WeChat's deadline is 5 s).
+pub const RETRY_WAIT: Duration = Duration::from_millis(4500);
+/// Authorizer lookups are cached this long (revocation shows within it).
+const AUTHORIZER_TTL: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Debug)]
+pub struct InboxOptions {
+    /// Answer WeChat's 全网发布 test accounts built in.
+    pub release_check: bool,
+    pub dedup_ttl_ms: i64,
+    pub retry_wait: Duration,
+}
+
+impl Default for InboxOptions {
+    fn default() -> Self {
+        InboxOptions { release_check: true, dedup_ttl_ms: DEDUP_TTL_MS, retry_wait: RETRY_WAIT }
+    }
+}
+
+/// The query of a message request (any subset; what is needed is checked).
+#[derive(Clone, Debug, Default)]
+pub struct MessageQuery {
+    pub signature: Option<String>,
+    pub timestamp: Option<String>,
+    pub nonce: Option<String>,
+    pub msg_signature: Option<String>,
+    pub encrypt_type: Option<String>,
+    pub echostr: Option<String>,
+}
+
+/// Everything needed to answer one delivery after the handler ran.
+#[derive(Clone, Debug)]
+pub struct ReplyTicket {
+    pub scope: String,
+    pub key: String,
+    /// The sender (the reply's ToUserName).
+    pub from_user_name: String,
+    /// The account (the reply's FromUserName).
+    pub to_user_name: String,
+    pub encrypted: bool,
+}
+
+/// What to do with a delivery.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Run the handler with `message`, then `Inbox::answer(ticket, reply)`.
+    Handle { message: Map<String, Value>, ticket: ReplyTicket, authorizer: Option<AuthorizerRecord> },
+    /// Answer with `body` now; `notice` names why when the host app should hear of it.
+    Answer { body: String, notice: Option<&'static str> },
+}
+
+pub struct Inbox {
+    token: String,
+    crypt: Option<MsgCrypt>,
+    /// The platform: messages are for its authorizers.
+    pub(crate) component: Option<Arc<Component>>,
+    store: Store,
+    ledger: super::messages_dedup::Ledger,
+    /// The account's appid (own-server mode), the dedup scope.
+    appid: Option<String>,
+    opts: InboxOptions,
+    authorizers: Mutex<HashMap<String, (Instant, Option<AuthorizerRecord>)>>,
+}
+
+impl std::fmt::Debug for Inbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Token and key stay out of logs.
+        f.debug_struct("Inbox").field("appid", &self.appid).field("platform", &self.component.is_some()).finish_non_exhaustive()
+    }
+}
+
+impl Component {
+    /// The pipeline of the platform's message URL.
+    pub fn inbox(self: &Arc<Self>, opts: InboxOptions) -> Inbox {
+        Inbox {
+            token: self.cfg.token.clone(),
+            crypt: Some(self.crypt.clone()),
+            ledger: Ledger::new(self.store.clone(), opts.dedup_ttl_ms, &self.runtime),
+            store: self.store.clone(),
+            component: Some(self.clone()),
+            appid: None,
+            opts,
+            authorizers: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl Inbox {
+    /// An account's own message URL. `encoding_aes_key` for compatible and
+    /// safe mode; `db` (default: this process only) for fleet-wide dedup.
+    pub async fn open_account(token: &str, encoding_aes_key: Option<&str>, appid: Option<&str>, db: Option<&str>, opts: InboxOptions) -> Result<Inbox> {
+        if token.is_empty() {
+            return Err(Error::invalid("token", "must be a non-empty string"));
+        }
+        let crypt = match encoding_aes_key.filter(|k| !k.is_empty()) {
+            Some(key) => {
+                let appid = appid.filter(|a| !a.is_empty()).ok_or_else(|| Error::invalid("appid", "is required with an encodingAESKey"))?;
+                Some(MsgCrypt::new(token, key, appid)?)
+            }
+            None => None,
+        };
+        let store = Store::connect(&StoreConfig::new(db.unwrap_or("sqlite::memory:"))).await?;
+        store.migrate().await?;
+        // Without an appid the scope is the token's hash: never the token itself.
+        let scope = appid.filter(|a| !a.is_empty()).map(str::to_owned).unwrap_or_else(|| sign(&[token])[..16].to_owned());
+        let ledger = Ledger::new(store.clone(), opts.dedup_ttl_ms, &tokio::runtime::Handle::current());
+        Ok(Inbox { token: token.to_owned(), crypt, component: None, store, ledger, appid: Some(scope), opts, authorizers: Mutex::new(HashMap::new()) })
+    }
+
+    /// Answers WeChat's URL check (GET with echostr).
+    pub fn verify_url(&self, q: &MessageQuery) -> Result<String> {
+        let (timestamp, nonce) = (q.timestamp.clone().unwrap_or_default(), q.nonce.clone().unwrap_or_default());
+        let echostr = q.echostr.clone().unwrap_or_default();
+        match (&self.crypt, &q.msg_signature) {
+            (Some(crypt), _) => verify_url(crypt, &VerifyUrlQuery { timestamp, nonce, echostr, signature: q.signature.clone(), msg_signature: q.msg_signature.clone() }),
+            (None, _) => {
+                if echostr.is_empty() {
+                    return Err(Error::invalid("query", "has no echostr"));
+                }
+                self.check_plain_signature(q)?;
+                Ok(echostr)
+            }
+        }
+    }
+
+    /// Verifies, decrypts, parses and claims one delivery.
+    pub async fn receive(&self, authorizer_appid: Option<&str>, q: &MessageQuery, body: &str) -> Result<Outcome> {
+        let (message, encrypted) = self.open(q, body)?;
+        let scope = match (&self.component, authorizer_appid) {
+            (Some(_), Some(a)) if !a.is_empty() => a.to_owned(),
+            (Some(_), _) => return Err(Error::invalid("authorizerAppid", "the message URL names no authorizer appid")),
+            (None, _) => self.appid.clone().unwrap_or_default(),
+        };
+        let to = field(&message, "ToUserName")?;
+        let from = field(&message, "FromUserName")?;
+        let ticket = ReplyTicket { key: dedup_key(&message, &from), scope, from_user_name: from, to_user_name: to, encrypted };
+
+        let release = self.component.is_some() && self.opts.release_check && super::messages_release::is_test_account(&ticket.scope);
+        let authorizer = match (&self.component, release) {
+            (Some(c), false) => match self.authorizer(c, &ticket.scope).await? {
+                Some(rec) if rec.authorized => {
+                    if rec.user_name.as_deref().is_some_and(|u| !u.is_empty() && u != ticket.to_user_name) {
+                        return Err(Error::Crypto(format!("the message is addressed to {}, not to authorizer {}", ticket.to_user_name, ticket.scope)));
+                    }
+                    Some(rec)
+                }
+                _ => return Ok(Outcome::Answer { body: "success".into(), notice: Some("unknown_authorizer") }),
+            },
+            _ => None,
+        };
+
+        match self.ledger.claim(&ticket.scope, &ticket.key).await? {
+            Claim::First => {}
+            Claim::Replied(xml) => return Ok(Outcome::Answer { body: self.seal(&ticket, &xml), notice: Some("duplicate") }),
+            Claim::Pending => {
+                let xml = self.wait_for_reply(&ticket).await?;
+                return Ok(Outcome::Answer { body: self.seal(&ticket, &xml.unwrap_or_default()), notice: Some("duplicate") });
+            }
+        }
+        if release {
+            use super::messages_release::ReleaseAnswer;
+            if let Some(a) = super::messages_release::answer(self, &message, &ticket) {
+                let xml = match &a {
+                    ReleaseAnswer::Reply(r) => self.reply_xml(&ticket, Some(r))?,
+                    ReleaseAnswer::Empty => String::new(),
+                };
+                self.ledger.finish(&ticket.scope, &ticket.key, &xml).await?;
+                let body = if matches!(a, ReleaseAnswer::Empty) { String::new() } else { self.seal(&ticket, &xml) };
+                return Ok(Outcome::Answer { body, notice: Some("release_check") });
+            }
+        }
+        Ok(Outcome::Handle { message, ticket, authorizer })
+    }
+
+    /// The handler's reply (buildReply's vocabulary; None / "" = `success`),
+    /// remembered for retries, sealed as the request came (encrypted or plain).
+    ///
+    /// The reply is recorded behind the answer, not before it: a retry that
+    /// comes meanwhile waits for it (`Claim::Pending`), so WeChat is not kept
+    /// waiting for a database commit.
+    pub fn answer(&self, ticket: &ReplyTicket, reply: Option<&Value>) -> Result<String> {
+        let xml = self.reply_xml(ticket, reply)?;
+        let body = self.seal(ticket, &xml);
+        self.ledger.record(ticket.scope.clone(), ticket.key.clone(), xml);
+        Ok(body)
+    }
+
+    fn reply_xml(&self, ticket: &ReplyTicket, reply: Option<&Value>) -> Result<String> {
+        match reply {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) if s.is_empty() || s == "success" => Ok(String::new()),
+            Some(r) => {
+                let mut m = Map::new();
+                m.insert("FromUserName".into(), Value::String(ticket.from_user_name.clone()));
+                m.insert("ToUserName".into(), Value::String(ticket.to_user_name.clone()));
+                build_reply(&m, r)
+            }
+        }
+    }
+
+    /// The body WeChat gets: `success` for no reply, else the XML (encrypted when the request was).
+    fn seal(&self, ticket: &ReplyTicket, xml: &str) -> String {
+        match (&self.crypt, xml.is_empty(), ticket.encrypted) {
+            (_, true, _) => "success".into(),
+            (Some(crypt), false, true) => encrypt_envelope(crypt, xml, &now_timestamp(), &random_nonce()),
+            _ => xml.to_owned(),
+        }
+    }
+
+    async fn wait_for_reply(&self, ticket: &ReplyTicket) -> Result<Option<String>> {
+        let deadline = Instant::now() + self.opts.retry_wait;
+        while Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if let Claim::Replied(xml) = self.ledger.state(&ticket.scope, &ticket.key).await? {
+                return Ok(Some(xml));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn authorizer(&self, c: &Arc<Component>, appid: &str) -> Result<Option<AuthorizerRecord>> {
+        if let Some((at, rec)) = self.authorizers.lock().unwrap().get(appid) {
+            if at.elapsed() < AUTHORIZER_TTL {
+                return Ok(rec.clone());
+            }
+        }
+        let rec = c.store.authorizer_by_appid(&c.cfg.appid, appid).await?;
+        let mut cache = self.authorizers.lock().unwrap();
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(appid.to_owned(), (Instant::now(), rec.clone()));
+        Ok(rec)
+    }
+
+    /// Checks the signature and returns the message and whether it came encrypted.
+    fn open(&self, q: &MessageQuery, body: &str) -> Result<(Map<String, Value>, bool)> {
+        let encrypted = q.msg_signature.is_some() || q.encrypt_type.as_deref() == Some("aes");
+        match (&self.crypt, encrypted) {
+            (Some(crypt), true) => {
+                let sq = SignatureQuery::from_parts(q.timestamp.clone(), q.nonce.clone(), q.msg_signature.clone())?
+                    .ok_or_else(|| Error::invalid("query", "has no msg_signature"))?;
+                Ok((decrypt_envelope(crypt, body, Some(&sq))?, true))
+            }
+            (None, true) => Err(Error::invalid("query", "asks for safe mode but no encodingAESKey is configured")),
+            (_, false) if self.component.is_some() => Err(Error::invalid("query", "has no msg_signature (a platform's messages are always encrypted)")),
+            (_, false) => {
+                self.check_plain_signature(q)?;
+                Ok((parse(body)?, false))
+            }
+        }
+    }
+
+    fn check_plain_signature(&self, q: &MessageQuery) -> Result<()> {
+        let (Some(sig), Some(ts), Some(nonce)) = (&q.signature, &q.timestamp, &q.nonce) else {
+            return Err(Error::invalid("query", "has no signature, timestamp and nonce"));
+        };
+        let expected = sign(&[&self.token, ts, nonce]);
+        if expected.as_bytes().ct_eq(sig.to_ascii_lowercase().as_bytes()).into() {
+            Ok(())
+        } else {
+            Err(Error::Crypto("signature does not match".into()))
+        }
+    }
+
+    pub async fn close(&self) {
+        if self.component.is_none() {
+            self.store.close().await;
+        }
+    }
+}
+
+fn field(m: &Map<String, Value>, name: &str) -> Result<String> {
+    match m.get(name) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        _ => Err(Error::Parse(format!("the message has no {name}"))),
+    }
+}
+
+/// WeChat's retry identity: MsgId, or FromUserName + CreateTime (events).
+fn dedup_key(m: &Map<String, Value>, from: &str) -> String {
+    let s = |k: &str| m.get(k).map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).filter(|s| !s.is_empty());
+    match s("MsgId").or_else(|| s("MsgID")) {
+        Some(id) => format!("id:{id}"),
+        // WeChat's advice is FromUserName + CreateTime; a retry repeats the
+        // whole event, so Event and EventKey only tell apart events of one second.
+        None => format!(
+            "ev:{from}:{}:{}:{}",
+            s("CreateTime").unwrap_or_default(),
+            s("Event").unwrap_or_default(),
+            s("EventKey").unwrap_or_default()
+        ),
+    }
+}

@@ -1,0 +1,261 @@
+//! napi adapter for the official-account API client (`API` and what
+//! `createClient(user)` returns). Conversion only; lib/client.js adds the
+//! Node conventions.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi::Either;
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::api::{own_client, ApiClient, Download, FileSource, OwnConfig, UserTokens};
+use crate::store::Store;
+use crate::wechat::{with_response_meta, ResponseMeta};
+
+use super::IntoNapi;
+
+/// Runs core work as its own tokio task, with the answer's HTTP meta.
+async fn run<T, F>(fut: F) -> Result<(T, Option<ResponseMeta>)>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
+{
+    run_with(true, fut).await
+}
+
+/// `want_res` false: skip collecting the headers nobody will read (promise callers).
+async fn run_with<T, F>(want_res: bool, fut: F) -> Result<(T, Option<ResponseMeta>)>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
+{
+    let joined = if want_res { tokio::spawn(with_response_meta(fut)).await } else { tokio::spawn(async move { (fut.await, None) }).await };
+    let (out, meta) = joined.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?;
+    Ok((out.napi()?, meta))
+}
+
+/// wechat-api's `res`: the HTTP status and headers of WeChat's answer.
+#[napi(object)]
+pub struct HttpResponse {
+    pub status: u32,
+    pub headers: HashMap<String, String>,
+}
+
+fn res_of(meta: Option<ResponseMeta>) -> Option<HttpResponse> {
+    meta.map(|m| HttpResponse { status: m.status as u32, headers: m.headers.into_iter().collect() })
+}
+
+/// A call's result and the HTTP answer it came in.
+#[napi(object)]
+pub struct CallResult {
+    pub data: Value,
+    pub res: Option<HttpResponse>,
+    /// With user-managed tokens: a token fetched for this call, to save.
+    pub fresh_token: Option<AccessTokenValue>,
+}
+
+/// wechat-api's token object.
+#[napi(object)]
+pub struct AccessTokenValue {
+    pub access_token: String,
+    /// ms since epoch.
+    pub expire_time: f64,
+}
+
+/// A ticket as wechat-api keeps it.
+#[napi(object)]
+pub struct TicketValue {
+    pub ticket: String,
+    pub expire_time: f64,
+}
+
+/// getMedia / getMaterial: bytes, or WeChat's JSON (video and news materials).
+#[napi(object)]
+pub struct DownloadResult {
+    pub data: Option<Buffer>,
+    pub json: Option<Value>,
+    pub content_type: Option<String>,
+    pub res: Option<HttpResponse>,
+}
+
+/// Options of `new API(appid, appsecret, getToken?, saveToken?, options?)`.
+#[napi(object)]
+pub struct ApiOptions {
+    pub api_base: Option<String>,
+    /// A store URL (mysql://, postgres://, sqlite://): tokens shared fleet-wide.
+    pub db: Option<String>,
+    /// Use /cgi-bin/stable_token.
+    pub stable_token: Option<bool>,
+    /// Request timeout in ms.
+    pub timeout: Option<u32>,
+    /// The user keeps the access token (getToken / saveToken given).
+    pub user_tokens: Option<bool>,
+}
+
+/// The official-account API acting for one account.
+#[napi]
+pub struct NativeClient {
+    client: ApiClient,
+    store: Option<Store>,
+    user_tokens: Option<Arc<UserTokens>>,
+}
+
+impl NativeClient {
+    pub(crate) fn new(client: ApiClient) -> Self {
+        NativeClient { client, store: None, user_tokens: None }
+    }
+
+    fn fresh(&self) -> Option<AccessTokenValue> {
+        let (access_token, exp) = self.user_tokens.as_ref()?.take_fresh()?;
+        Some(AccessTokenValue { access_token, expire_time: exp as f64 })
+    }
+
+    fn result(&self, (data, meta): (Value, Option<ResponseMeta>)) -> CallResult {
+        CallResult { data, res: res_of(meta), fresh_token: self.fresh() }
+    }
+}
+
+/// An account's own client (the `API` class).
+#[napi]
+pub async fn create_own_client(appid: String, appsecret: String, options: Option<ApiOptions>) -> Result<NativeClient> {
+    let o = options.unwrap_or(ApiOptions { api_base: None, db: None, stable_token: None, timeout: None, user_tokens: None });
+    let cfg = OwnConfig {
+        appid,
+        secret: appsecret,
+        api_base: o.api_base,
+        db: o.db,
+        stable: o.stable_token.unwrap_or(false),
+        timeout: o.timeout.map(|ms| Duration::from_millis(ms as u64)),
+        user_tokens: o.user_tokens.unwrap_or(false),
+    };
+    let own = tokio::spawn(own_client(cfg)).await.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?.napi()?;
+    Ok(NativeClient { client: own.client, store: own.store, user_tokens: own.user_tokens })
+}
+
+#[napi]
+impl NativeClient {
+    #[napi(getter)]
+    pub fn appid(&self) -> String {
+        self.client.appid().to_owned()
+    }
+
+    #[napi]
+    pub fn has_method(method: String) -> bool {
+        ApiClient::has_method(&method)
+    }
+
+    /// With user-managed tokens: what the user's getToken returned.
+    #[napi]
+    pub fn offer_token(&self, access_token: String, expire_time: f64) {
+        if let Some(u) = &self.user_tokens {
+            u.offer(&access_token, expire_time as i64);
+        }
+    }
+
+    /// `wantRes`: also return the HTTP status and headers (callback callers).
+    #[napi]
+    pub async fn call(&self, method: String, args: Vec<Value>, want_res: Option<bool>) -> Result<CallResult> {
+        let c = self.client.clone();
+        Ok(self.result(run_with(want_res.unwrap_or(true), async move { c.call(&method, &args).await }).await?))
+    }
+
+    /// POSTs `body` to `path` (with its own query pairs) as an authenticated
+    /// call: wechat-api's `API.patch` methods.
+    #[napi]
+    pub async fn post_path(&self, path: String, query: Vec<Vec<String>>, body: Value) -> Result<CallResult> {
+        let q: Vec<(String, String)> = query.into_iter().filter_map(|p| Some((p.first()?.clone(), p.get(1).cloned().unwrap_or_default()))).collect();
+        let c = self.client.clone();
+        Ok(self.result(run(async move { c.request(crate::api::endpoints::Http::Post, &path, &q, Some(&body)).await }).await?))
+    }
+
+    /// Uploads `file` (a path, or a Buffer named `filename`; with
+    /// `contentType`, a Buffer that already is a multipart body) for `method`.
+    #[napi]
+    pub async fn upload(&self, method: String, file: Either<String, Buffer>, args: Vec<Value>, filename: Option<String>, content_type: Option<String>) -> Result<CallResult> {
+        let source = match (file, content_type) {
+            (Either::A(path), _) => FileSource::Path(path.into()),
+            (Either::B(buf), Some(content_type)) => FileSource::Encoded { data: buf.to_vec(), content_type },
+            (Either::B(buf), None) => FileSource::Bytes { data: buf.to_vec(), filename: filename.unwrap_or_else(|| "media".into()) },
+        };
+        let c = self.client.clone();
+        Ok(self.result(run(async move { c.upload(&method, source, &args).await }).await?))
+    }
+
+    #[napi]
+    pub async fn download(&self, method: String, args: Vec<Value>) -> Result<DownloadResult> {
+        let c = self.client.clone();
+        let (d, meta) = run(async move { c.download(&method, &args).await }).await?;
+        Ok(match d {
+            Download::Bytes { data, content_type } => DownloadResult { data: Some(data.into()), json: None, content_type: Some(content_type), res: res_of(meta) },
+            Download::Json(v) => DownloadResult { data: None, json: Some(v), content_type: None, res: res_of(meta) },
+        })
+    }
+
+    #[napi]
+    pub async fn ticket(&self, kind: String) -> Result<TicketValue> {
+        let c = self.client.clone();
+        let ((ticket, exp), _) = run(async move { c.ticket(&kind).await }).await?;
+        Ok(TicketValue { ticket, expire_time: exp as f64 })
+    }
+
+    #[napi]
+    pub async fn js_config(&self, param: Value) -> Result<Value> {
+        let c = self.client.clone();
+        Ok(run(async move { c.js_config(&param).await }).await?.0)
+    }
+
+    #[napi]
+    pub async fn card_ext(&self, param: Value) -> Result<Value> {
+        let c = self.client.clone();
+        Ok(run(async move { c.card_ext(&param).await }).await?.0)
+    }
+
+    #[napi]
+    pub async fn latest_token(&self) -> Result<AccessTokenValue> {
+        let c = self.client.clone();
+        let ((access_token, exp), _) = run(async move { c.latest_token().await }).await?;
+        Ok(AccessTokenValue { access_token, expire_time: exp as f64 })
+    }
+
+    /// With user-managed tokens: a token fetched here and not saved yet.
+    #[napi]
+    pub fn take_fresh_token(&self) -> Option<AccessTokenValue> {
+        self.fresh()
+    }
+
+    /// Closes this client's own store pools (an `API` with `db`).
+    #[napi]
+    pub async fn close(&self) -> Result<()> {
+        if let Some(s) = self.store.clone() {
+            tokio::spawn(async move { s.close().await }).await.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+/// Names of the wechat-api methods answered natively (lib/client.js makes one JS method each).
+#[napi]
+pub fn api_methods() -> Vec<String> {
+    ApiClient::method_names().map(str::to_owned).collect()
+}
+
+/// Each method's parameters and whether WeChat retired it (types and docs generation).
+#[napi]
+pub fn api_method_table() -> Vec<Value> {
+    crate::api::endpoints::GROUPS
+        .iter()
+        .flat_map(|(group, rows)| rows.iter().map(move |e| serde_json::json!({ "name": e.name, "group": group, "path": e.path, "params": e.params, "retired": e.retired, "kind": kind(&e.body) })))
+        .collect()
+}
+
+fn kind(b: &crate::api::endpoints::Body) -> &'static str {
+    use crate::api::endpoints::Body;
+    match b {
+        Body::Upload(_) | Body::RawUpload | Body::Forward => "upload",
+        Body::Download => "download",
+        _ => "call",
+    }
+}

@@ -1,0 +1,171 @@
+//! napi adapter for user OAuth (lib/oauth.js is the wechat-oauth skin).
+//! Conversion only.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::oauth::{OAuth, Session, UserToken};
+
+use super::server::spawn;
+use super::IntoNapi;
+
+#[napi(object)]
+pub struct OAuthOptions {
+    pub appid: String,
+    pub appsecret: String,
+    pub is_mini_program: Option<bool>,
+    /// A store URL; none → an in-process memory database.
+    pub db: Option<String>,
+    pub api_base: Option<String>,
+}
+
+/// wechat-oauth's `result.data` (WeChat's field names).
+#[napi(object)]
+pub struct OAuthTokenData {
+    #[napi(js_name = "access_token")]
+    pub access_token: String,
+    #[napi(js_name = "expires_in")]
+    pub expires_in: i64,
+    #[napi(js_name = "refresh_token")]
+    pub refresh_token: String,
+    pub openid: String,
+    pub scope: String,
+    /// ms since the epoch, taken before the request (as wechat-oauth).
+    #[napi(js_name = "create_at")]
+    pub create_at: i64,
+    pub unionid: Option<String>,
+}
+
+impl From<UserToken> for OAuthTokenData {
+    fn from(t: UserToken) -> Self {
+        OAuthTokenData {
+            access_token: t.access_token,
+            expires_in: t.expires_in,
+            refresh_token: t.refresh_token,
+            openid: t.openid,
+            scope: t.scope,
+            create_at: t.create_at,
+            unionid: t.unionid,
+        }
+    }
+}
+
+/// `jscode2session`'s answer, as wechat-oauth saves it.
+#[napi(object)]
+pub struct OAuthSessionData {
+    #[napi(js_name = "session_key")]
+    pub session_key: String,
+    pub openid: String,
+    pub unionid: Option<String>,
+    #[napi(js_name = "create_at")]
+    pub create_at: i64,
+}
+
+impl From<Session> for OAuthSessionData {
+    fn from(s: Session) -> Self {
+        OAuthSessionData { session_key: s.session_key, openid: s.openid, unionid: s.unionid, create_at: s.create_at }
+    }
+}
+
+#[napi]
+pub struct NativeOAuth {
+    inner: Arc<OAuth>,
+}
+
+impl NativeOAuth {
+    pub(crate) fn from_core(inner: OAuth) -> Self {
+        NativeOAuth { inner: Arc::new(inner) }
+    }
+}
+
+#[napi]
+impl NativeOAuth {
+    #[napi(constructor)]
+    pub fn new(o: OAuthOptions) -> Result<Self> {
+        let core = OAuth::new(&o.appid, &o.appsecret, o.is_mini_program.unwrap_or(false), o.db.as_deref(), o.api_base.as_deref()).napi()?;
+        Ok(NativeOAuth::from_core(core))
+    }
+
+    #[napi(getter)]
+    pub fn appid(&self) -> String {
+        self.inner.appid().to_owned()
+    }
+
+    #[napi(getter)]
+    pub fn component_appid(&self) -> Option<String> {
+        self.inner.upstream().component_appid().map(str::to_owned)
+    }
+
+    #[napi(getter)]
+    pub fn is_mini_program(&self) -> bool {
+        self.inner.is_mini_program()
+    }
+
+    #[napi]
+    pub async fn access_token(&self, code: String, save: bool) -> Result<OAuthTokenData> {
+        let o = self.inner.clone();
+        spawn(async move { o.access_token(&code, save).await.map(Into::into) }).await
+    }
+
+    #[napi]
+    pub async fn refresh_access_token(&self, refresh_token: String, save: bool) -> Result<OAuthTokenData> {
+        let o = self.inner.clone();
+        spawn(async move { o.refresh_access_token(&refresh_token, save).await.map(Into::into) }).await
+    }
+
+    /// The profile with the stored token (refreshed once when expired).
+    #[napi]
+    pub async fn get_user(&self, openid: String, lang: String) -> Result<Value> {
+        let o = self.inner.clone();
+        spawn(async move { o.user(&openid, &lang).await }).await
+    }
+
+    /// The profile with a token the caller holds (user-kept tokens).
+    #[napi]
+    pub async fn userinfo(&self, access_token: String, openid: String, lang: String) -> Result<Value> {
+        let o = self.inner.clone();
+        spawn(async move { o.upstream().userinfo(&access_token, &openid, &lang).await }).await
+    }
+
+    #[napi]
+    pub async fn verify_token(&self, openid: String, access_token: String) -> Result<Value> {
+        let o = self.inner.clone();
+        spawn(async move { o.verify_token(&openid, &access_token).await }).await
+    }
+
+    #[napi]
+    pub async fn session_key(&self, code: String, save: bool) -> Result<OAuthSessionData> {
+        let o = self.inner.clone();
+        spawn(async move { o.session_key(&code, save).await.map(Into::into) }).await
+    }
+
+    #[napi]
+    pub async fn stored_session_key(&self, openid: String) -> Result<String> {
+        let o = self.inner.clone();
+        spawn(async move { o.stored_session_key(&openid).await }).await
+    }
+
+    #[napi]
+    pub async fn close(&self) -> Result<()> {
+        let o = self.inner.clone();
+        spawn(async move {
+            o.close().await;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The consent-page URL, built without an instance (it needs no I/O):
+/// `website` for the QR-code login page.
+#[napi]
+pub fn oauth_authorize_url(appid: String, component_appid: Option<String>, redirect: String, state: String, scope: String, website: bool) -> String {
+    if website {
+        crate::oauth::urls::website(&appid, &redirect, &state, &scope)
+    } else {
+        crate::oauth::urls::authorize(&appid, component_appid.as_deref(), &redirect, &state, &scope)
+    }
+}

@@ -1,0 +1,310 @@
+//! User OAuth (wechat-oauth compatible): web-page authorization and
+//! mini-program login, with the app's own secret or on behalf of an
+//! authorizer through the platform (component OAuth).
+//!
+//! Per-user tokens live in `wxtp_tokens` (kind `oauth_access_token`, appid
+//! `appid:openid`), one row per user, behind a token cell: any process of a
+//! fleet can use a token another one saved, and an expired one is refreshed
+//! once fleet-wide. Session keys are rows of kind `session_key`.
+
+mod tokens;
+pub mod upstream;
+pub mod urls;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use crate::component::Component;
+use crate::crypto::DataCrypt;
+use crate::error::{Error, Result};
+use crate::store::{Store, StoreConfig};
+use crate::token::{CellOptions, TokenCell, TokenKey, TokenKind};
+use crate::wechat::Transport;
+pub use upstream::{Credential, Upstream};
+use upstream::field;
+
+/// WeChat's answer to a code exchange or refresh, plus wechat-oauth's
+/// `create_at` (ms, taken before the request).
+#[derive(Clone, PartialEq)]
+pub struct UserToken {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub openid: String,
+    pub scope: String,
+    pub create_at: i64,
+    pub unionid: Option<String>,
+}
+
+impl std::fmt::Debug for UserToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserToken").field("openid", &self.openid).field("scope", &self.scope).finish_non_exhaustive()
+    }
+}
+
+impl UserToken {
+    fn from_wechat(v: &Value, create_at: i64) -> Result<UserToken> {
+        Ok(UserToken {
+            access_token: field(v, "access_token")?,
+            expires_in: v.get("expires_in").and_then(Value::as_i64).unwrap_or(7200),
+            refresh_token: field(v, "refresh_token")?,
+            openid: field(v, "openid")?,
+            scope: v.get("scope").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            create_at,
+            unionid: v.get("unionid").and_then(Value::as_str).map(str::to_owned),
+        })
+    }
+
+    /// wechat-oauth's `AccessToken#isValid`.
+    pub fn is_valid_at(&self, now_ms: i64) -> bool {
+        !self.access_token.is_empty() && now_ms < self.create_at + self.expires_in * 1000
+    }
+}
+
+/// `jscode2session`'s answer plus `create_at`.
+#[derive(Clone, PartialEq)]
+pub struct Session {
+    pub session_key: String,
+    pub openid: String,
+    pub unionid: Option<String>,
+    pub create_at: i64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("openid", &self.openid).finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    fn from_wechat(v: &Value, create_at: i64) -> Result<Session> {
+        Ok(Session {
+            session_key: field(v, "session_key")?,
+            openid: field(v, "openid")?,
+            unionid: v.get("unionid").and_then(Value::as_str).map(str::to_owned),
+            create_at,
+        })
+    }
+}
+
+/// Where the store comes from: the platform's, or one opened on first use.
+enum StoreSource {
+    Shared(Store),
+    Own { cfg: StoreConfig, store: tokio::sync::OnceCell<Store> },
+}
+
+/// Cells kept in memory at most; beyond, the map starts over (the store
+/// keeps the tokens; a dropped cell only loses its memory copy).
+const MAX_CELLS: usize = 10_000;
+
+pub struct OAuth {
+    upstream: Upstream,
+    is_mini_program: bool,
+    store: StoreSource,
+    cells: Mutex<HashMap<String, Arc<TokenCell>>>,
+}
+
+impl std::fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth")
+            .field("appid", &self.upstream.appid)
+            .field("component_appid", &self.upstream.component_appid())
+            .field("is_mini_program", &self.is_mini_program)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OAuth {
+    /// An app's own OAuth. `db`: a store URL; None keeps tokens in an
+    /// in-process SQLite memory database.
+    pub fn new(appid: &str, secret: &str, is_mini_program: bool, db: Option<&str>, api_base: Option<&str>) -> Result<OAuth> {
+        check("appid", appid)?;
+        check("appsecret", secret)?;
+        let upstream = Upstream { appid: appid.into(), credential: Credential::Secret(secret.into()), transport: Transport::new(api_base) };
+        let cfg = StoreConfig::new(db.filter(|d| !d.is_empty()).unwrap_or("sqlite::memory:"));
+        // The store opens on first use; say now if the URL cannot work.
+        cfg.check()?;
+        Ok(OAuth::with(upstream, is_mini_program, StoreSource::Own { cfg, store: tokio::sync::OnceCell::new() }))
+    }
+
+    /// OAuth on behalf of `appid`, an authorizer of `component`.
+    pub fn on_behalf(component: Arc<Component>, appid: &str, is_mini_program: bool) -> Result<OAuth> {
+        check("authorizerAppid", appid)?;
+        let store = StoreSource::Shared(component.store().clone());
+        let transport = component.transport().clone();
+        let upstream = Upstream { appid: appid.into(), credential: Credential::Component(component), transport };
+        Ok(OAuth::with(upstream, is_mini_program, store))
+    }
+
+    fn with(upstream: Upstream, is_mini_program: bool, store: StoreSource) -> OAuth {
+        OAuth { upstream, is_mini_program, store, cells: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn appid(&self) -> &str {
+        &self.upstream.appid
+    }
+
+    pub fn upstream(&self) -> &Upstream {
+        &self.upstream
+    }
+
+    pub fn is_mini_program(&self) -> bool {
+        self.is_mini_program
+    }
+
+    /// The in-app consent page URL (wechat-oauth's `getAuthorizeURL`).
+    pub fn authorize_url(&self, redirect: &str, state: &str, scope: &str) -> String {
+        urls::authorize(self.appid(), self.upstream.component_appid(), redirect, state, scope)
+    }
+
+    /// The QR-code login page for websites (`getAuthorizeURLForWebsite`).
+    pub fn authorize_url_for_website(&self, redirect: &str, state: &str, scope: &str) -> String {
+        urls::website(self.appid(), redirect, state, scope)
+    }
+
+    async fn store(&self) -> Result<Store> {
+        match &self.store {
+            StoreSource::Shared(s) => Ok(s.clone()),
+            StoreSource::Own { cfg, store } => store
+                .get_or_try_init(|| async {
+                    let s = Store::connect(cfg).await?;
+                    s.migrate().await?;
+                    Ok::<_, Error>(s)
+                })
+                .await
+                .cloned(),
+        }
+    }
+
+    fn key(&self, kind: TokenKind, openid: &str) -> TokenKey {
+        let component = self.upstream.component_appid().unwrap_or_default();
+        TokenKey::new(component, kind, format!("{}:{openid}", self.appid()))
+    }
+
+    /// The token cell of one user: memory, the store, then a refresh.
+    async fn cell(&self, openid: &str) -> Result<Arc<TokenCell>> {
+        if let Some(c) = self.cells.lock().unwrap().get(openid) {
+            return Ok(c.clone());
+        }
+        let store = self.store().await?;
+        let mut cells = self.cells.lock().unwrap();
+        if cells.len() >= MAX_CELLS {
+            cells.clear();
+        }
+        let cell = cells.entry(openid.to_owned()).or_insert_with(|| {
+            let fetch = tokens::RefreshFetch { upstream: self.upstream.clone(), openid: openid.to_owned() };
+            // Refresh when expired, as wechat-oauth: never ahead of time for a user who may not come back.
+            let opts = CellOptions { refresh_ahead_ratio: 0.0, ..CellOptions::default() };
+            TokenCell::new(self.key(TokenKind::OAuthAccessToken, openid), Some(store), Arc::new(fetch), opts)
+        });
+        Ok(cell.clone())
+    }
+
+    /// Exchanges `code`; with `save`, the token is kept in the store.
+    pub async fn access_token(&self, code: &str, save: bool) -> Result<UserToken> {
+        check("code", code)?;
+        let t = self.upstream.exchange_code(code).await?;
+        self.keep(t, save).await
+    }
+
+    /// Refreshes with `refresh_token`; with `save`, the new token is kept.
+    pub async fn refresh_access_token(&self, refresh_token: &str, save: bool) -> Result<UserToken> {
+        check("refreshToken", refresh_token)?;
+        let t = self.upstream.refresh(refresh_token).await?;
+        self.keep(t, save).await
+    }
+
+    async fn keep(&self, t: UserToken, save: bool) -> Result<UserToken> {
+        if save {
+            self.save(&t).await?;
+        }
+        Ok(t)
+    }
+
+    /// Upserts a user's token (the row of (appid, openid)).
+    pub async fn save(&self, t: &UserToken) -> Result<()> {
+        self.cell(&t.openid).await?.set(tokens::to_cell_token(t)).await
+    }
+
+    /// The stored token of `openid`, as saved (it may be expired).
+    pub async fn stored_token(&self, openid: &str) -> Result<Option<UserToken>> {
+        check("openid", openid)?;
+        let t = self.cell(openid).await?.peek().await?;
+        Ok(t.and_then(|t| tokens::from_cell_token(&t)))
+    }
+
+    /// The user's profile with the stored token, refreshed once when expired
+    /// or rejected (40001 / 42001).
+    pub async fn user(&self, openid: &str, lang: &str) -> Result<Value> {
+        check("openid", openid)?;
+        let cell = self.cell(openid).await?;
+        // Never authorized: say so without leaving a lease row behind.
+        if cell.peek().await?.is_none() {
+            return Err(tokens::no_token(openid));
+        }
+        let token = cell.get().await?;
+        match self.upstream.userinfo(&token.value, openid, lang).await {
+            Err(e) if e.is_token_invalid() => {
+                cell.invalidate(&token.value).await?;
+                let fresh = cell.get().await?;
+                self.upstream.userinfo(&fresh.value, openid, lang).await
+            }
+            other => other,
+        }
+    }
+
+    /// `/sns/auth` for a token the caller holds.
+    pub async fn verify_token(&self, openid: &str, access_token: &str) -> Result<Value> {
+        check("openid", openid)?;
+        check("accessToken", access_token)?;
+        self.upstream.verify(openid, access_token).await
+    }
+
+    /// Mini-program login; with `save`, the session key is kept per openid.
+    pub async fn session_key(&self, code: &str, save: bool) -> Result<Session> {
+        check("code", code)?;
+        let s = self.upstream.code2session(code).await?;
+        if save {
+            let store = self.store().await?;
+            store.save_token(&self.key(TokenKind::SessionKey, &s.openid), &tokens::session_token(&s)).await?;
+        }
+        Ok(s)
+    }
+
+    /// The session key saved for `openid` by `session_key(code, true)`.
+    pub async fn stored_session_key(&self, openid: &str) -> Result<String> {
+        check("openid", openid)?;
+        let store = self.store().await?;
+        store
+            .load_token(&self.key(TokenKind::SessionKey, openid), true)
+            .await?
+            .map(|t| t.value)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Error::NotFound(format!("No session key for {openid}, please log in first (getSessionKey).")))
+    }
+
+    /// WXBizDataCrypt with this appid: `watermark.appid` must match.
+    pub fn decrypt(&self, session_key: &str, encrypted_data: &str, iv: &str) -> Result<Value> {
+        check("encryptedData", encrypted_data)?;
+        check("iv", iv)?;
+        DataCrypt::new(self.appid(), session_key)?.decrypt_data(encrypted_data, iv)
+    }
+
+    /// Closes a store this OAuth opened itself (the platform's stays open).
+    pub async fn close(&self) {
+        if let StoreSource::Own { store, .. } = &self.store {
+            if let Some(s) = store.get() {
+                s.close().await;
+            }
+        }
+    }
+}
+
+fn check(name: &'static str, v: &str) -> Result<()> {
+    if v.is_empty() {
+        return Err(Error::invalid(name, "must be a non-empty string"));
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! Every request that reached a WeChat path, as it arrived (for tests that
+//! check what a client sent: path, query, body).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::state::Req;
+
+const CREDENTIALS: [&str; 4] = ["access_token", "component_access_token", "secret", "appsecret"];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReceivedRequest {
+    pub method: String,
+    pub path: String,
+    /// The query without credentials (tokens: secret, and different every run).
+    pub query: BTreeMap<String, String>,
+    /// JSON bodies parsed; others as text (at most 2000 characters); none: null.
+    pub body: Value,
+    pub content_type: String,
+    pub at: u64,
+}
+
+impl ReceivedRequest {
+    pub(crate) fn of(method: &str, req: &Req, at: u64) -> Self {
+        let query = req.query.iter().filter(|(k, _)| !CREDENTIALS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let body = if req.body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&req.body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&req.body).chars().take(2000).collect()))
+        };
+        ReceivedRequest { method: method.to_owned(), path: req.path.clone(), query, body, content_type: req.content_type.clone(), at }
+    }
+}
