@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // Builds the native addon from source (release). Uses @napi-rs/cli when it is
 // installed (a fresh clone), plain cargo otherwise (installed as a dependency).
+// Extra arguments go to `napi build` (the release workflow's --target/--platform).
 'use strict'
 const { spawnSync } = require('child_process')
 const fs = require('fs')
 const path = require('path')
 
 const root = path.join(__dirname, '..')
+// `npm pack` / `npm publish` run `prepare` too; the .node file is not packed
+// (it ships in the platform packages), so there is nothing to build for them.
+if (process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command)) process.exit(0)
 const out = path.join(root, 'native')
 fs.mkdirSync(out, { recursive: true })
 
@@ -19,11 +23,18 @@ function run(cmd, args) {
 const napiCli = path.join(root, 'node_modules', '@napi-rs', 'cli', 'package.json')
 if (fs.existsSync(napiCli)) {
   run(process.execPath, [path.join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js'),
-    'build', '--release', '--output-dir', 'native', '--dts', 'binding.d.ts'])
+    'build', '--release', '--output-dir', 'native', '--dts', 'binding.d.ts', ...process.argv.slice(2)])
 } else {
+  // The published package leaves benches out; cargo refuses a manifest that
+  // names missing bench targets, so drop those sections before building.
+  const manifest = path.join(root, 'Cargo.toml')
+  if (!fs.existsSync(path.join(root, 'benches'))) {
+    fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace(/^\[\[bench\]\][^[]*/gm, ''))
+  }
   run('cargo', ['build', '--release', '--lib'])
   const target = process.env.CARGO_TARGET_DIR || path.join(root, 'target')
-  fs.copyFileSync(path.join(target, 'release', 'libwxthirdparty.so'), path.join(out, 'wxthirdparty.node'))
+  const lib = { win32: 'wxthirdparty.dll', darwin: 'libwxthirdparty.dylib' }[process.platform] || 'libwxthirdparty.so'
+  fs.copyFileSync(path.join(target, 'release', lib), path.join(out, 'wxthirdparty.node'))
 }
 
 // In a clone (not installed as a dependency, where npm links bins itself),
