@@ -1320,9 +1320,21 @@ export interface APIOptions {
   timeout?: number
 }
 
+/** `new API(appid, null, { tokenService, authToken })`: tokens from a token service. */
+export interface APIServiceOptions {
+  /** The token service's URL (`wxthirdparty serve`), e.g. 'http://127.0.0.1:8099'. */
+  tokenService: string
+  /** Its bearer token, when it was started with one. */
+  authToken?: string
+  apiBase?: string
+  timeout?: number
+}
+
 /** wechat-api's API for an account's own credentials. */
 export class API {
   constructor(appid: string, appsecret: string, options?: APIOptions)
+  /** Tokens and the jsapi ticket from a token service, which alone calls WeChat for them (no secret here). */
+  constructor(appid: string, appsecret: null, options: APIServiceOptions)
   constructor(appid: string, appsecret: string, getToken: ((callback: Callback<AccessTokenObject | null>) => void) | (() => Promise<AccessTokenObject | null>), saveToken: ((token: AccessTokenObject, callback: Callback<void>) => void) | ((token: AccessTokenObject) => Promise<void>), options?: APIOptions)
   /** wechat-api's setEndpoint: another API domain (e.g. 'api2.weixin.qq.com'). */
   setEndpoint(domain: string): void

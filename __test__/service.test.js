@@ -97,6 +97,35 @@ describe('token service (SQLite)', () => {
     assert.ok(await accepted(sandbox, [...fresh][0]))
   })
 
+  test('new API(appid, null, { tokenService }) takes its tokens from the service; a rejected one is refreshed there once', async () => {
+    const { API } = require('..')
+    assert.throws(() => new API(app.appid, null), { name: 'TypeError', message: /appsecret/ })
+    assert.throws(() => new API(app.appid, null, { tokenService: 42 }), { name: 'TypeError', message: /tokenService/ })
+    const api = new API(app.appid, null, { tokenService: svc.url, apiBase: sandbox.url })
+    await sandbox.setFollowers(app.appid, 3)
+    const n = await issued()
+    assert.equal((await api.getFollowers()).total, 3)
+    assert.equal(await issued(), n, 'the client itself never asks WeChat for a token')
+    const served = (await call(`${svc.url}/${app.appid}/wechat/token/get`)).json.access_token
+    assert.equal((await api.getLatestToken()).accessToken, served)
+
+    // WeChat drops every token: the client reports its token to the service,
+    // which refreshes once; the call then succeeds.
+    await sandbox.invalidateTokens()
+    assert.equal((await api.getFollowers()).total, 3)
+    assert.equal(await issued(), n + 1)
+    const fresh = (await call(`${svc.url}/${app.appid}/wechat/token/get`)).json.access_token
+    assert.notEqual(fresh, served)
+    assert.ok(await accepted(sandbox, fresh))
+
+    // The JS-SDK config is signed with the service's jsapi ticket.
+    const ticket = (await call(`${svc.url}/${app.appid}/wechat/ticket/get`)).json.ticket
+    const cfg = await api.getJsConfig({ url: 'https://example.com/page#frag' })
+    const raw = `jsapi_ticket=${ticket}&noncestr=${cfg.nonceStr}&timestamp=${cfg.timestamp}&url=https://example.com/page`
+    assert.equal(cfg.signature, crypto.createHash('sha1').update(raw).digest('hex'))
+    await api.close()
+  })
+
   test('unknown appid: 404 and a non-zero errcode', async () => {
     const r = await call(`${svc.url}/wxnotregistered000/wechat/token/get`)
     assert.equal(r.status, 404)

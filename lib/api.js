@@ -6,7 +6,7 @@
 const { binding } = require('./native')
 const { Client } = require('./client')
 
-const OPTION_KEYS = ['apiBase', 'db', 'stableToken', 'timeout']
+const OPTION_KEYS = ['apiBase', 'db', 'stableToken', 'timeout', 'tokenService', 'authToken']
 
 class API extends Client {
   /**
@@ -14,14 +14,20 @@ class API extends Client {
    * @param appsecret its AppSecret
    * @param getToken optional `(callback(err, token))` or async `() => token`
    * @param saveToken optional `(token, callback(err))` or async `(token) => void`
-   * @param options `{ db, stableToken, apiBase, timeout }`
+   * @param options `{ db, stableToken, apiBase, timeout }`, or `{ tokenService, authToken }`
+   *   to take tokens from a token service (then appsecret may be null)
    */
   constructor(appid, appsecret, getToken, saveToken, options) {
     if (typeof appid !== 'string' || appid === '') throw new TypeError('appid: must be a non-empty string')
-    if (typeof appsecret !== 'string' || appsecret === '') throw new TypeError('appsecret: must be a non-empty string')
     if (getToken && typeof getToken === 'object' && options === undefined && saveToken === undefined) {
       ;[options, getToken] = [getToken, undefined]
     }
+    const viaService = !!(options && options.tokenService != null)
+    if (viaService && typeof options.tokenService !== 'string') throw new TypeError('options.tokenService: must be the token service URL')
+    if (viaService && options.authToken != null && typeof options.authToken !== 'string') throw new TypeError('options.authToken: must be a string')
+    if (viaService && getToken != null) throw new TypeError('getToken, saveToken: not with options.tokenService (the service keeps the tokens)')
+    if (!viaService && (typeof appsecret !== 'string' || appsecret === '')) throw new TypeError('appsecret: must be a non-empty string')
+    if (appsecret == null) appsecret = ''
     if (getToken != null && typeof getToken !== 'function') throw new TypeError('getToken: must be a function')
     if (saveToken != null && typeof saveToken !== 'function') throw new TypeError('saveToken: must be a function')
     if ((getToken == null) !== (saveToken == null)) throw new TypeError('getToken, saveToken: give both or neither')

@@ -12,7 +12,7 @@ use store_support::{Backend, TestDb};
 use wxthirdparty::api::{ApiClient, TokenSource};
 use wxthirdparty::sandbox::SandboxConfig;
 use wxthirdparty::service::{ServiceConfig, ServiceTokenSource, TokenService};
-use wxthirdparty::wechat::endpoints::Http;
+use wxthirdparty::api::endpoints::Http;
 use wxthirdparty::wechat::Transport;
 
 async fn service(sb_url: &str, db: &TestDb, auth: Option<&str>) -> TokenService {

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::{now_ms, AccountTokenFetch, ApiClient, BoxFut, CallObserver, TicketFetch, TokenSource};
 use crate::error::{Error, Result};
+use crate::service::ServiceTokenSource;
 use crate::store::{Store, StoreConfig};
 use crate::token::{CellOptions, Fetch, TokenCell, TokenKey, TokenKind};
 use crate::wechat::Transport;
@@ -26,6 +27,9 @@ pub struct OwnConfig {
     pub timeout: Option<Duration>,
     /// The user keeps the access token (wechat-api's getToken / saveToken).
     pub user_tokens: bool,
+    /// Tokens come from a token service at this URL (no secret needed here).
+    pub token_service: Option<String>,
+    pub auth_token: Option<String>,
 }
 
 // Debug of OwnConfig prints the secret; keep it out of logs.
@@ -47,8 +51,8 @@ pub async fn own_client(cfg: OwnConfig) -> Result<Own> {
     if cfg.appid.trim().is_empty() {
         return Err(Error::invalid("appid", "must be a non-empty string"));
     }
-    if cfg.secret.trim().is_empty() {
-        return Err(Error::invalid("appsecret", "must be a non-empty string"));
+    if cfg.secret.trim().is_empty() && cfg.token_service.is_none() {
+        return Err(Error::invalid("appsecret", "must be a non-empty string (or give options.tokenService)"));
     }
     let transport = Transport::with_timeout(cfg.api_base.as_deref(), cfg.timeout.unwrap_or(Duration::from_secs(15)));
     let store = match &cfg.db {
@@ -59,6 +63,9 @@ pub async fn own_client(cfg: OwnConfig) -> Result<Own> {
         }
         None => None,
     };
+    if let Some(url) = &cfg.token_service {
+        return service_client(&cfg, url, transport);
+    }
     let fetch = Arc::new(AccountTokenFetch { appid: cfg.appid.clone(), secret: cfg.secret.clone(), transport: transport.clone(), stable: cfg.stable });
     let (token, user_tokens): (Arc<dyn TokenSource>, _) = if cfg.user_tokens {
         let u = Arc::new(UserTokens::new(fetch));
@@ -76,6 +83,24 @@ pub async fn own_client(cfg: OwnConfig) -> Result<Own> {
         client = client.with_observer(Arc::new(Followers { store: s.clone(), appid: cfg.appid.clone() }));
     }
     Ok(Own { client, store, user_tokens })
+}
+
+/// wetoken's `NewDefaultAccessTokenByURL`: the access token and jsapi ticket
+/// from a token service, which alone calls WeChat for them; a token WeChat
+/// rejects is reported to the service's refresh route.
+fn service_client(cfg: &OwnConfig, url: &str, transport: Transport) -> Result<Own> {
+    let auth = cfg.auth_token.clone();
+    let token: Arc<dyn TokenSource> = Arc::new(ServiceTokenSource::new(url, &cfg.appid, auth.clone())?);
+    let jsapi: Arc<dyn TokenSource> = Arc::new(ServiceTokenSource::jsapi_ticket(url, &cfg.appid, auth)?);
+    // The service keeps no wx_card ticket: this process keeps one in memory.
+    let wx_card = TokenCell::new(
+        TokenKey::account(&cfg.appid, TokenKind::WxCardTicket),
+        None,
+        Arc::new(TicketFetch::new("wx_card", transport.clone(), token.clone())),
+        CellOptions::default(),
+    );
+    let client = ApiClient::new(&cfg.appid, transport, token).with_tickets(jsapi, wx_card);
+    Ok(Own { client, store: None, user_tokens: None })
 }
 
 /// Tokens the user stores: the JS side hands in what `getToken` gave

@@ -93,6 +93,10 @@ pub struct ApiOptions {
     pub timeout: Option<u32>,
     /// The user keeps the access token (getToken / saveToken given).
     pub user_tokens: Option<bool>,
+    /// Take tokens from a token service (`wxthirdparty serve`) at this URL.
+    pub token_service: Option<String>,
+    /// Its bearer token.
+    pub auth_token: Option<String>,
 }
 
 /// The official-account API acting for one account.
@@ -121,7 +125,7 @@ impl NativeClient {
 /// An account's own client (the `API` class).
 #[napi]
 pub async fn create_own_client(appid: String, appsecret: String, options: Option<ApiOptions>) -> Result<NativeClient> {
-    let o = options.unwrap_or(ApiOptions { api_base: None, db: None, stable_token: None, timeout: None, user_tokens: None });
+    let o = options.unwrap_or(ApiOptions { api_base: None, db: None, stable_token: None, timeout: None, user_tokens: None, token_service: None, auth_token: None });
     let cfg = OwnConfig {
         appid,
         secret: appsecret,
@@ -130,6 +134,8 @@ pub async fn create_own_client(appid: String, appsecret: String, options: Option
         stable: o.stable_token.unwrap_or(false),
         timeout: o.timeout.map(|ms| Duration::from_millis(ms as u64)),
         user_tokens: o.user_tokens.unwrap_or(false),
+        token_service: o.token_service,
+        auth_token: o.auth_token,
     };
     let own = tokio::spawn(own_client(cfg)).await.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?.napi()?;
     Ok(NativeClient { client: own.client, store: own.store, user_tokens: own.user_tokens })
