@@ -57,13 +57,11 @@ module.exports = async function sandbox(argv) {
   if (!opts) return
   if (opts.releaseCheck !== undefined) return releaseCheck(opts)
   const sb = await startSandbox(opts)
-  console.log(`wxthirdparty sandbox listening on ${sb.url}`)
-  console.log(`  WeChat API base:  ${sb.url}   (apiBase / WXTHIRDPARTY_API_BASE)`)
-  console.log(`  control API:      ${sb.url}/__sandbox   (or connectSandbox('${sb.url}'))`)
-  console.log('  Ctrl-C to stop')
   // The native server does not hold the event loop; this timer does, until a signal.
   const keepAlive = setInterval(() => {}, 1 << 30)
-  await new Promise((resolve) => {
+  // Handlers first, then the announcement: a supervisor that signals as soon
+  // as it reads the URL gets the graceful stop.
+  const stopped = new Promise((resolve) => {
     const stop = (signal) => {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
@@ -73,6 +71,11 @@ module.exports = async function sandbox(argv) {
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
   })
+  console.log(`wxthirdparty sandbox listening on ${sb.url}`)
+  console.log(`  WeChat API base:  ${sb.url}   (apiBase / WXTHIRDPARTY_API_BASE)`)
+  console.log(`  control API:      ${sb.url}/__sandbox   (or connectSandbox('${sb.url}'))`)
+  console.log('  Ctrl-C to stop')
+  await stopped
   clearInterval(keepAlive)
   await sb.close()
 }

@@ -36,7 +36,6 @@ module.exports = async function serve(argv) {
     rateLimit: rate,
     allowOpen: v['allow-open'],
   })
-  console.log(`token service listening on ${svc.url}`)
   // The server runs on native threads: this keeps node's loop alive for it.
   const alive = setInterval(() => {}, 1 << 30)
   let closing = false
@@ -49,4 +48,7 @@ module.exports = async function serve(argv) {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+  // Announced only once the handlers are in place: a supervisor that signals
+  // as soon as it reads this line must get the graceful stop.
+  console.log(`token service listening on ${svc.url}`)
 }
