@@ -11,7 +11,8 @@ const crypto = require('crypto')
 const WechatAPI = require('wechat-api')
 const { API, startSandbox } = require('..')
 
-const SURFACE = path.join(__dirname, '..', '..', '..', 'shared', 'reference', 'wechat-api-1.35-surface.tsv')
+// shared/ stands beside the repository (in CI too); /work/shared on a developer machine.
+const SURFACE = path.join(__dirname, '..', '..', 'shared', 'reference', 'wechat-api-1.35-surface.tsv')
 const surfaceFile = fs.existsSync(SURFACE) ? SURFACE : '/work/shared/reference/wechat-api-1.35-surface.tsv'
 const APPID = `wxsurf${crypto.randomBytes(5).toString('hex')}`
 const rows = fs.readFileSync(surfaceFile, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'))
