@@ -32,14 +32,4 @@ for (const [name, C] of Object.entries({ WxThirdpartyError, ...classes })) {
   Object.defineProperty(C.prototype, 'name', { value: name, writable: true, configurable: true })
 }
 
-/** The error for a native kind name; `TypeError` for bad arguments. */
-function errorOf(kind, message, code) {
-  if (kind === 'TypeError') return new TypeError(message)
-  const C = classes[kind]
-  if (C) return new C(message, code)
-  const e = new Error(message)
-  if (code !== undefined) e.code = code
-  return e
-}
-
-module.exports = { WxThirdpartyError, ...classes, errorOf }
+module.exports = { WxThirdpartyError, ...classes }

@@ -2,7 +2,7 @@
 // Loads the native addon and turns its errors into proper JS errors.
 const path = require('path')
 const fs = require('fs')
-const { errorOf } = require('./errors')
+const errors = require('./errors')
 
 // napi-rs layout: the addon comes from the platform package npm picked from
 // optionalDependencies (wxthirdparty-<platform>), else from a local build in
@@ -56,6 +56,16 @@ function loadBinding() {
 const binding = loadBinding()
 
 const ERROR_RE = /^(\w+)\|(-?\d*)\|([\s\S]*)$/
+
+/** The error for a native kind name; `TypeError` for bad arguments. */
+function errorOf(kind, message, code) {
+  if (kind === 'TypeError') return new TypeError(message)
+  const C = kind !== 'WxThirdpartyError' && errors[kind]
+  if (C) return new C(message, code)
+  const e = new Error(message)
+  if (code !== undefined) e.code = code
+  return e
+}
 
 /** Native errors cross as `Kind|code|message`; rebuild the JS error. */
 function convertError(err) {
