@@ -4,20 +4,12 @@
 // open-platform binding, and authorizer clients with the full API.
 const { test, describe, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const { once } = require('events')
-const { ThirdpartyServer } = require('..')
-const { platformSetup } = require('./helpers/platform')
+const { readyPlatform } = require('./helpers/platform')
 
 describe('platform administration', { timeout: 90000 }, () => {
   let env, platform
   before(async () => {
-    env = await platformSetup()
-    const { appid, secret, token, key } = env.creds
-    platform = new ThirdpartyServer(appid, secret, token, key, env.db.url, false, { apiBase: env.sandbox.url, maxTickMs: 300, pollIntervalMs: 100, pushTicketIntervalMs: 1000 })
-    env.receiver.box.handler = platform.middleware()
-    const ready = once(platform, 'ready')
-    platform.start()
-    await ready
+    ;({ env, platform } = await readyPlatform())
   })
   after(async () => {
     await platform.close()

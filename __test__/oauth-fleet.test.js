@@ -11,8 +11,8 @@ const path = require('path')
 const { fork } = require('child_process')
 const { once } = require('events')
 const WechatOAuth = require('wechat-oauth')
-const { ThirdpartyServer, startSandbox } = require('..')
-const { credentials, platformSetup } = require('./helpers/platform')
+const { startSandbox } = require('..')
+const { credentials, readyPlatform } = require('./helpers/platform')
 const { MYSQL, POSTGRES, freshDatabase } = require('./helpers/databases')
 
 const count = async (sandbox, p) => (await sandbox.counters())[p] || 0
@@ -68,16 +68,8 @@ for (const kind of ['mysql', 'postgres']) {
 describe('component OAuth (on behalf of an authorizer)', { timeout: 90000 }, () => {
   let env, platform, authorizerAppid
   before(async () => {
-    env = await platformSetup()
-    const { appid, secret, token, key } = env.creds
-    platform = new ThirdpartyServer(appid, secret, token, key, env.db.url, false, {
-      apiBase: env.sandbox.url, maxTickMs: 300, pollIntervalMs: 100, pushTicketIntervalMs: 1000,
-    })
-    env.receiver.box.handler = platform.middleware()
-    const ready = once(platform, 'ready')
-    platform.start()
-    await ready
-    ;({ authorizerAppid } = await env.sandbox.authorize(appid, { followers: 2 }))
+    ;({ env, platform } = await readyPlatform())
+    ;({ authorizerAppid } = await env.sandbox.authorize(env.creds.appid, { followers: 2 }))
   })
   after(async () => {
     await platform.close()

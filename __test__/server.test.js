@@ -5,7 +5,7 @@ const { test, describe, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const { once } = require('events')
 const { ThirdpartyServer, WeChatAPIError } = require('..')
-const { platformSetup, readBody } = require('./helpers/platform')
+const { platformSetup, readyPlatform, readBody } = require('./helpers/platform')
 
 const FAST = { apiBase: undefined, maxTickMs: 300, pollIntervalMs: 100, pushTicketIntervalMs: 1000 }
 
@@ -130,12 +130,7 @@ describe('the original README flow (master + worker)', { timeout: 90000 }, () =>
 describe('modern surface', { timeout: 90000 }, () => {
   let env, platform
   before(async () => {
-    env = await platformSetup()
-    platform = newServer(env, false)
-    env.receiver.box.handler = platform.middleware()
-    const ready = once(platform, 'ready')
-    platform.start()
-    await ready
+    ;({ env, platform } = await readyPlatform())
   })
   after(async () => {
     await platform.close()

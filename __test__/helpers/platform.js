@@ -58,6 +58,21 @@ async function platformSetup(sandboxOptions) {
   }
 }
 
+/** platformSetup() plus a started master receiving the pushes, once 'ready'. */
+async function readyPlatform() {
+  const env = await platformSetup()
+  const { appid, secret, token, key } = env.creds
+  const { ThirdpartyServer } = require('../..')
+  const platform = new ThirdpartyServer(appid, secret, token, key, env.db.url, false, {
+    apiBase: env.sandbox.url, maxTickMs: 300, pollIntervalMs: 100, pushTicketIntervalMs: 1000,
+  })
+  env.receiver.box.handler = platform.middleware()
+  const ready = once(platform, 'ready')
+  platform.start()
+  await ready
+  return { env, platform }
+}
+
 function readBody(req) {
   return new Promise((resolve) => {
     let body = ''
@@ -66,4 +81,4 @@ function readBody(req) {
   })
 }
 
-module.exports = { credentials, tempSqlite, listen, platformSetup, readBody }
+module.exports = { credentials, tempSqlite, listen, platformSetup, readyPlatform, readBody }
