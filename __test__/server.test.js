@@ -125,6 +125,37 @@ describe('the original README flow (master + worker)', { timeout: 90000 }, () =>
     assert.equal(typeof data.authorizer_access_token, 'string')
     assert.ok(data.expires_in > 0)
   })
+  test('get_user_info from memory: each call its own copy; a new token or a re-authorization is seen, never a held copy', async () => {
+    const { authorizerAppid, authCode } = await env.sandbox.authorize(env.creds.appid, { nickName: 'first' })
+    const info = await master.handleAuthCode(authCode)
+    const a = await worker.get_user_info(info.wx_token)
+    const b = await worker.get_user_info(info.wx_token)
+    assert.notEqual(a, b)
+    assert.deepEqual(a, b)
+    a.nick_name = 'mutated'
+    a.access_token_expires_in.setTime(0)
+    const c = await worker.get_user_info(info.wx_token)
+    assert.equal(c.nick_name, 'first')
+    assert.ok(c.access_token_expires_in > new Date())
+
+    // WeChat rejects every token: the worker's next call refreshes, and the
+    // lookups that follow give the new token, not the copy built before.
+    await env.sandbox.invalidateTokens()
+    await worker.createClient(c).getFollowers()
+    const d = await worker.get_user_info(info.wx_token)
+    assert.notEqual(d.access_token, c.access_token)
+    assert.equal(await worker.getAuthorizerAccessToken(authorizerAppid), d.access_token)
+
+    // The admin authorizes again with a new profile, on the master: the
+    // worker's answer changes once the feed brings the new record.
+    const again = await env.sandbox.authorize(env.creds.appid, { appid: authorizerAppid, nickName: 'second' })
+    await master.handleAuthCode(again.authCode)
+    let seen
+    for (let i = 0; i < 100 && (seen = await worker.getAuthorizer(authorizerAppid)).nick_name !== 'second'; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    assert.equal(seen.nick_name, 'second')
+  })
 })
 
 describe('modern surface', { timeout: 90000 }, () => {

@@ -32,11 +32,23 @@ function dbUrls(db) {
 }
 
 function userInfo(v) {
-  // The original gave Dates for the token times.
-  return Object.assign({}, v, {
+  // The original's wx_users_info row; it gave Dates for the token times.
+  return {
+    wx_token: v.wx_token,
+    appid: v.appid,
+    access_token: v.access_token,
     access_token_updated_at: new Date(v.access_token_updated_at),
     access_token_expires_in: new Date(v.access_token_expires_in),
-  })
+    refresh_token: v.refresh_token,
+    nick_name: v.nick_name,
+    head_img: v.head_img,
+    service_type_id: v.service_type_id,
+    verify_type_info: v.verify_type_info,
+    user_name: v.user_name,
+    alias: v.alias,
+    func_info: v.func_info,
+    authorized: v.authorized,
+  }
 }
 
 class ThirdpartyServer extends EventEmitter {
@@ -86,6 +98,8 @@ class ThirdpartyServer extends EventEmitter {
       authorizerBatch: o.authorizerBatch,
     }))
     this._native = native
+    // Stamps belong to one native core: a new connection starts afresh.
+    this._heldAuthorizers = new Map()
     this._opened = native.open().then(
       () => {
         if (this._native !== native || this._closed) return
@@ -219,7 +233,7 @@ class ThirdpartyServer extends EventEmitter {
   get_user_info(wx_token, callback) {
     requireString(wx_token, 'wx_token')
     const cached = this._cachedAuthorizer(wx_token)
-    if (cached) return settle(Promise.resolve(cached), callback)
+    if (cached) return callback ? settle(cached, callback) : Promise.resolve(cached)
     const p = this.getAuthorizer(wx_token).catch((e) => {
       throw e && e.name === 'NotFoundError' ? 'not exist' : e
     })
@@ -304,16 +318,28 @@ class ThirdpartyServer extends EventEmitter {
     return settle(this._core().then((n) => n.handleAuthCode(code)).then(userInfo), callback)
   }
 
-  /** Most lookups are answered from memory, synchronously (null: ask the store). */
-  _cachedAuthorizer(appidOrWxToken) {
-    const v = this._native && !this._closed ? this._native.authorizerCached(appidOrWxToken) : null
-    return v ? userInfo(v) : null
+  /**
+   * Most lookups are answered from memory, synchronously (null: ask the
+   * store). The native object of the last answer is kept per key and reused
+   * while its stamp holds; each caller still gets its own copy.
+   */
+  _cachedAuthorizer(key) {
+    if (!this._native || this._closed) return null
+    const held = this._heldAuthorizers.get(key)
+    const v = held ? this._native.authorizerCached(key, held.stamp_seq, held.stamp_at) : this._native.authorizerCached(key)
+    if (v === true) return userInfo(held)
+    if (!v) {
+      if (held) this._heldAuthorizers.delete(key)
+      return null
+    }
+    this._heldAuthorizers.set(key, v)
+    return userInfo(v)
   }
 
   getAuthorizer(appidOrWxToken, callback) {
     requireString(appidOrWxToken, 'appidOrWxToken')
     const cached = this._cachedAuthorizer(appidOrWxToken)
-    if (cached) return settle(Promise.resolve(cached), callback)
+    if (cached) return callback ? settle(cached, callback) : Promise.resolve(cached)
     return settle(this._core().then((n) => n.getAuthorizer(appidOrWxToken)).then(userInfo), callback)
   }
 

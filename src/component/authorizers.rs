@@ -15,6 +15,14 @@ use crate::token::{Fetch, Role, Token, TokenCell, TokenKind};
 use super::fetchers::{component_post, token_from, API_AUTHORIZER_TOKEN, API_GET_AUTHORIZER_INFO, API_QUERY_AUTH};
 use super::{Component, Event};
 
+/// Identifies one answer of `authorizer_now`: the cached record's sequence
+/// number and the token's refresh time (a new token or record, a new stamp).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthorizerStamp {
+    pub record_seq: u64,
+    pub token_updated_at_ms: i64,
+}
+
 /// An authorizer with a usable access token.
 #[derive(Clone, Debug)]
 pub struct AuthorizerView {
@@ -144,10 +152,26 @@ impl Component {
 
     /// From memory only: a cached, authorized record whose token is fresh.
     pub fn authorizer_now(&self, appid_or_wx_token: &str) -> Option<AuthorizerView> {
-        let record = self.authorizers.get(appid_or_wx_token).filter(|r| r.authorized)?;
-        let cell = self.cells.lock().unwrap().get(&(TokenKind::AuthorizerAccessToken, record.appid.clone())).cloned()?;
-        let token = cell.fresh_now()?;
-        Some(AuthorizerView { record, token })
+        self.authorizer_now_stamped(appid_or_wx_token).map(|(_, v)| v)
+    }
+
+    /// `authorizer_now` with its stamp: while `authorizer_stamp_now` gives the
+    /// same stamp, the answer is the same (a caller may keep what it built).
+    pub fn authorizer_now_stamped(&self, appid_or_wx_token: &str) -> Option<(AuthorizerStamp, AuthorizerView)> {
+        let (seq, record) = self.authorizers.get_seq(appid_or_wx_token).filter(|(_, r)| r.authorized)?;
+        let token = self.authorizer_cell_now(&record.appid)?.fresh_now()?;
+        Some((AuthorizerStamp { record_seq: seq, token_updated_at_ms: token.updated_at_ms }, AuthorizerView { record, token }))
+    }
+
+    /// The stamp of `authorizer_now`'s answer, copying nothing.
+    pub fn authorizer_stamp_now(&self, appid_or_wx_token: &str) -> Option<AuthorizerStamp> {
+        let (record_seq, appid) = self.authorizers.with(appid_or_wx_token, |seq, r| r.authorized.then(|| (seq, r.appid.clone())))??;
+        let token_updated_at_ms = self.authorizer_cell_now(&appid)?.fresh_with(|t| t.updated_at_ms)?;
+        Some(AuthorizerStamp { record_seq, token_updated_at_ms })
+    }
+
+    fn authorizer_cell_now(&self, appid: &str) -> Option<Arc<TokenCell>> {
+        self.cells.lock().unwrap().get(&(TokenKind::AuthorizerAccessToken, appid.to_string())).cloned()
     }
 
     pub async fn find_authorizer(&self, appid_or_wx_token: &str) -> Result<AuthorizerRecord> {

@@ -33,10 +33,13 @@ pub struct AuthorizerCache {
 
 #[derive(Default)]
 struct CacheInner {
-    by_appid: HashMap<String, AuthorizerRecord>,
+    /// Each record with the sequence number it was cached under: callers
+    /// that keep a derived copy (the JS object) reuse it while it matches.
+    by_appid: HashMap<String, (u64, AuthorizerRecord)>,
     by_wx_token: HashMap<String, String>,
     /// Bumped on every invalidation: a record read before one is not cached.
     epoch: u64,
+    seq: u64,
 }
 
 impl AuthorizerCache {
@@ -50,12 +53,22 @@ impl AuthorizerCache {
 
     /// A cached record by wx_token or appid, when the feed is current.
     pub fn get(&self, appid_or_wx_token: &str) -> Option<AuthorizerRecord> {
+        self.get_seq(appid_or_wx_token).map(|(_, r)| r)
+    }
+
+    /// A cached record and its sequence number (changes whenever the record does).
+    pub fn get_seq(&self, appid_or_wx_token: &str) -> Option<(u64, AuthorizerRecord)> {
+        self.with(appid_or_wx_token, |seq, r| (seq, r.clone()))
+    }
+
+    /// Runs `f` on a cached record without copying it, when the feed is current.
+    pub fn with<T>(&self, appid_or_wx_token: &str, f: impl FnOnce(u64, &AuthorizerRecord) -> T) -> Option<T> {
         if !self.live() {
             return None;
         }
         let c = self.lock();
         let appid = c.by_wx_token.get(appid_or_wx_token).map(String::as_str).unwrap_or(appid_or_wx_token);
-        c.by_appid.get(appid).cloned()
+        c.by_appid.get(appid).map(|(seq, r)| f(*seq, r))
     }
 
     /// The epoch to pass to `put` for a record about to be read from the store.
@@ -72,13 +85,15 @@ impl AuthorizerCache {
         if !rec.wx_token.is_empty() {
             c.by_wx_token.insert(rec.wx_token.clone(), rec.appid.clone());
         }
-        c.by_appid.insert(rec.appid.clone(), rec.clone());
+        c.seq += 1;
+        let seq = c.seq;
+        c.by_appid.insert(rec.appid.clone(), (seq, rec.clone()));
     }
 
     pub fn forget(&self, appid: &str) {
         let mut c = self.lock();
         c.epoch += 1;
-        if let Some(rec) = c.by_appid.remove(appid) {
+        if let Some((_, rec)) = c.by_appid.remove(appid) {
             c.by_wx_token.remove(&rec.wx_token);
         }
     }

@@ -166,10 +166,25 @@ impl NativeComponent {
     }
 
     /// The authorizer from memory, or null when the cache cannot answer (the
-    /// caller then takes `get_authorizer`): no task, no promise.
+    /// caller then takes `get_authorizer`): no task, no promise. A caller
+    /// holding the object of an earlier answer passes its stamp and gets
+    /// `true` while that object is still the answer (building it is most of
+    /// a lookup's cost); a new object carries its stamp as `stamp_seq` and
+    /// `stamp_at`.
     #[napi]
-    pub fn authorizer_cached(&self, appid_or_wx_token: String) -> Option<Value> {
-        self.inner.get()?.authorizer_now(&appid_or_wx_token).map(|v| v.to_json())
+    pub fn authorizer_cached(&self, appid_or_wx_token: String, stamp_seq: Option<f64>, stamp_at: Option<f64>) -> Option<napi::Either<bool, Value>> {
+        let c = self.inner.get()?;
+        if let (Some(seq), Some(at)) = (stamp_seq, stamp_at) {
+            let now = c.authorizer_stamp_now(&appid_or_wx_token)?;
+            if now.record_seq as f64 == seq && now.token_updated_at_ms as f64 == at {
+                return Some(napi::Either::A(true));
+            }
+        }
+        let (stamp, view) = c.authorizer_now_stamped(&appid_or_wx_token)?;
+        let mut v = view.to_json();
+        v["stamp_seq"] = (stamp.record_seq as f64).into();
+        v["stamp_at"] = (stamp.token_updated_at_ms as f64).into();
+        Some(napi::Either::B(v))
     }
 
     #[napi]

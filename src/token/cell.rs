@@ -115,8 +115,14 @@ impl TokenCell {
 
     /// The memory copy while fresh (not yet due): never waits.
     pub fn fresh_now(&self) -> Option<Token> {
+        self.fresh_with(Token::clone)
+    }
+
+    /// `f` of the memory copy while fresh, without copying the token.
+    pub fn fresh_with<T>(&self, f: impl FnOnce(&Token) -> T) -> Option<T> {
         let now = now_ms();
-        self.cached_if(|t| self.fresh(t, now))
+        let st = self.st();
+        st.token.as_ref().filter(|t| self.fresh(t, now)).map(f)
     }
 
     /// A usable token: memory, then the store, then upstream (single-flight,
