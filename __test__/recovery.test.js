@@ -32,19 +32,22 @@ async function startFleet(kind, workerOpts = {}) {
   const { authCode } = await sandbox.authorize(creds.appid, { followers: 2 })
   const user = await receiverPlatform.handleAuthCode(authCode)
   const openid = (await receiverPlatform.createClient(user).getFollowers()).data.openid[0]
-  const workers = [1, 2].map(() => spawnChild({ ...base, ...workerOpts, role: 'worker', openid }))
+  const workers = [1, 2].map(() => spawnChild({ ...base, ...workerOpts, role: 'worker', openid, preAuth: true }))
   await Promise.all(workers.map((w) => w.readyP))
   for (const w of workers) w.send({ wxToken: user.wx_token })
-  const stop = async (alive) => {
-    for (const c of alive) c.send({ stop: true })
-    const stats = await Promise.all(alive.map((c) => c.statsP))
+  const close = async () => {
     await receiverPlatform.close()
     await receiver.close()
     await sandbox.close()
     db.drop()
+  }
+  const stop = async (alive, { keepOpen = false } = {}) => {
+    for (const c of alive) c.send({ stop: true })
+    const stats = await Promise.all(alive.map((c) => c.statsP))
+    if (!keepOpen) await close()
     return stats
   }
-  return { sandbox, creds, user, master, workers, stop }
+  return { sandbox, creds, user, master, workers, stop, close }
 }
 
 function describeCalls(stats, since) {
@@ -67,7 +70,15 @@ async function invalidateAll(f, t, { killMaster }) {
   await sleep(4000)
   const [after, issuedAfter] = [await f.sandbox.counters(), await f.sandbox.issued()]
   const invalid = await f.sandbox.invalidTokenCalls()
-  const stats = await f.stop(alive)
+  const stats = await f.stop(alive, { keepOpen: true })
+  try {
+    await checkRecovery(f, t, { stats, at, before, after, issuedBefore, issuedAfter, invalid })
+  } finally {
+    await f.close()
+  }
+}
+
+async function checkRecovery(f, t, { stats, at, before, after, issuedBefore, issuedAfter, invalid }) {
   // Issued credentials; calls also count one the rejected component token failed.
   const delta = (p) => (issuedAfter[path(p)] || 0) - (issuedBefore[path(p)] || 0)
   const calls = (p) => (after[path(p)] || 0) - (before[path(p)] || 0)
@@ -79,6 +90,14 @@ async function invalidateAll(f, t, { killMaster }) {
   assert.equal(delta('api_component_token'), 1, `one api_component_token fleet-wide\n${report}`)
   assert.equal(delta('api_authorizer_token'), 1, `one api_authorizer_token for the authorizer\n${report}`)
   assert.ok(calls('api_component_token') === 1 && calls('api_authorizer_token') <= 2, `no more upstream token calls than the rejection costs\n${report}`)
+  // The pre_auth_code too: the last one each worker handed out is one WeChat
+  // accepts (the rejection took the old ones with it), fetched once fleet-wide.
+  for (const w of workers) {
+    const code = w.preAuthCodes[w.preAuthCodes.length - 1]
+    const { authCode } = await f.sandbox.authorize(f.creds.appid, { preAuthCode: code })
+    assert.ok(authCode, `pre_auth_code accepted (${w.pid})`)
+  }
+  assert.equal(delta('api_create_preauthcode'), 1, `one api_create_preauthcode fleet-wide\n${report}`)
 }
 
 for (const kind of ['mysql', 'postgres']) {

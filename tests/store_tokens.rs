@@ -45,6 +45,27 @@ async fn tokens(b: Backend) {
     assert!(store.load_token(&key, true).await.unwrap().unwrap().refresh_token.is_some(), "falls back to wx_users_info");
 }
 
+/// A rejected component token takes the pre_auth_code issued under it along,
+/// in the same transaction; nothing else, and only when it did expire.
+async fn component_rejection_expires_pre_auth_code(b: Backend) {
+    let db = TestDb::create(b).await;
+    let store = db.store().await;
+    let cat = TokenKey::component("wxcomp", TokenKind::ComponentAccessToken);
+    let pre = TokenKey::component("wxcomp", TokenKind::PreAuthCode);
+    let other = TokenKey::component("wxcomp2", TokenKind::PreAuthCode);
+    store.save_token(&cat, &Token::new("cat-1", 7200)).await.unwrap();
+    for k in [&pre, &other] {
+        store.save_token(k, &Token::new("pre-1", 1800)).await.unwrap();
+    }
+    assert!(!store.expire_token_if(&cat, "cat-0").await.unwrap());
+    assert!(store.load_token(&pre, true).await.unwrap().unwrap().expires_at_ms > 0, "an old value expires nothing");
+    assert!(store.expire_token_if(&cat, "cat-1").await.unwrap());
+    assert_eq!(store.load_token(&pre, true).await.unwrap().unwrap().expires_at_ms, 0, "the pre_auth_code went with it");
+    assert!(store.load_token(&other, true).await.unwrap().unwrap().expires_at_ms > 0, "another component's stays");
+    let kinds: Vec<String> = store.changes_since("wxcomp", 0, 100).await.unwrap().into_iter().map(|c| c.kind).collect();
+    assert!(kinds.contains(&"pre_auth_code".to_string()), "the feed tells the fleet: {kinds:?}");
+}
+
 async fn leases(b: Backend) {
     let db = TestDb::create(b).await;
     let store = db.store().await;
@@ -158,7 +179,7 @@ async fn read_write_split(b: Backend) {
     assert_eq!(primary.scalar("SELECT lease_owner FROM wxtp_tokens").await.as_deref(), Some("A"));
 }
 
-per_backend!(tokens, leases, authorizers, read_write_split);
+per_backend!(tokens, component_rejection_expires_pre_auth_code, leases, authorizers, read_write_split);
 
 #[tokio::test]
 async fn sqlite_memory_store() {

@@ -14,7 +14,7 @@ const platform = new ThirdpartyServer(o.appid, o.secret, o.token, o.key, o.db, i
   pushTicketIntervalMs: 1000,
   failover: !!o.failover,
 })
-const stats = { role: o.role, pid: process.pid, ok: 0, failed: 0, errors: {}, refreshFailures: 0, calls: [] }
+const stats = { role: o.role, pid: process.pid, ok: 0, failed: 0, errors: {}, refreshFailures: 0, calls: [], preAuthCodes: [] }
 platform.on('refresh_failed', () => { stats.refreshFailures++ })
 platform.on('db_error', () => {})
 if (!isWorker) platform.start()
@@ -32,6 +32,8 @@ async function workLoop() {
         const openid = o.openid
         const follower = await client.getUser(openid)
         if (follower.openid !== openid) throw new Error('wrong follower')
+        // The authorize URL a worker hands out carries a pre_auth_code WeChat accepts.
+        if (o.preAuth) stats.preAuthCodes.push(await platform.getPreAuthCode())
         stats.ok++
         if (o.record) stats.calls.push([started, Date.now() - started, 'ok'])
       } catch (e) {

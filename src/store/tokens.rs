@@ -187,6 +187,16 @@ impl Store {
             .map_err(e)?;
         if n > 0 {
             changes::record(&mut tx, &key.component_appid, key.kind.as_str(), &key.appid).await.map_err(e)?;
+            if key.kind == TokenKind::ComponentAccessToken {
+                // WeChat no longer honours what it issued under a rejected
+                // component token: the pre_auth_code in authorize URLs goes too.
+                let pre = TokenKey { kind: TokenKind::PreAuthCode, ..key.clone() };
+                let [a, b, c] = key_args(&pre);
+                let m = tx.exec("UPDATE wxtp_tokens SET expires_at = 0 WHERE component_appid = ? AND kind = ? AND appid = ? AND expires_at <> 0", &[a, b, c]).await.map_err(e)?;
+                if m > 0 {
+                    changes::record(&mut tx, &pre.component_appid, pre.kind.as_str(), &pre.appid).await.map_err(e)?;
+                }
+            }
         }
         tx.commit().await.map_err(e)?;
         Ok(n > 0)

@@ -233,10 +233,11 @@ impl TokenCell {
             if let Some(t) = self.cached_if(|t| t.is_valid_at(now)) {
                 return Ok(t);
             }
-            let rejected_here = self.st().rejected.is_some();
-            if (failover || rejected_here) && self.store.is_some() {
+            // Rejected here, or compare-and-expired by another process (expiry 0).
+            let rejected = self.st().rejected.is_some() || self.cached_if(|t| t.expires_at_ms == 0).is_some();
+            if (failover || rejected) && self.store.is_some() {
                 // Missing or expired: the refresher is late or gone, or it
-                // still trusts the copy WeChat rejected here.
+                // still trusts the copy WeChat rejected.
                 return self.refresh_wait().await;
             }
             if Instant::now() >= deadline {
