@@ -129,6 +129,44 @@ for (const kind of ['mysql', 'postgres']) {
 }
 
 for (const kind of ['mysql', 'postgres']) {
+  test(`one authorization, three processes (${kind}): the push here, the redirect on two others at once`, { timeout: 60_000 }, async () => {
+    const db = freshDatabase(kind)
+    const sandbox = await startSandbox({})
+    const creds = credentials()
+    const pushSide = new ThirdpartyServer(creds.appid, creds.secret, creds.token, creds.key, db.url, false, { apiBase: sandbox.url })
+    const receiver = await listen(pushSide.middleware())
+    await sandbox.registerComponent({ appid: creds.appid, secret: creds.secret, token: creds.token, encodingAESKey: creds.key, pushUrl: `${receiver.url}/auth` })
+    pushSide.start()
+    if (!pushSide.ready) await once(pushSide, 'ready')
+    const events = []
+    pushSide.on('authorized', (e) => events.push(e))
+    const base = { appid: creds.appid, secret: creds.secret, token: creds.token, key: creds.key, db: db.url, sandbox: sandbox.url, intervalMs: 50 }
+    const redirects = [1, 2].map(() => spawnChild({ ...base, role: 'worker' }))
+    try {
+      await Promise.all(redirects.map((c) => c.readyP))
+      const exchanged = redirects.map((c) => new Promise((resolve) => c.on('message', (m) => m.exchanged && resolve(m.exchanged))))
+      const { authCode, authorizerAppid } = await sandbox.authorize(creds.appid, { push: true })
+      for (const c of redirects) c.send({ authCode })
+      const answers = await Promise.all(exchanged)
+      const viaPush = await pushSide.getAuthorizer(authorizerAppid)
+      for (const a of answers) assert.deepEqual(a, { wx_token: viaPush.wx_token, appid: authorizerAppid })
+      assert.equal((await sandbox.issued())['/cgi-bin/component/api_query_auth'], 1, 'the code was exchanged once fleet-wide')
+      await sleep(500)
+      for (const c of redirects) c.send({ stop: true })
+      const stats = await Promise.all(redirects.map((c) => c.statsP))
+      const all = [...events, ...stats.flatMap((s) => s.authorized)]
+      assert.deepEqual(all, [{ appid: authorizerAppid }], 'one authorized event fleet-wide')
+    } finally {
+      for (const c of redirects) if (c.exitCode === null) c.kill()
+      await pushSide.close()
+      await receiver.close()
+      await sandbox.close()
+      db.drop()
+    }
+  })
+}
+
+for (const kind of ['mysql', 'postgres']) {
   test(`one authorization, two messengers (${kind}): the push and the redirect exchange the code once`, { timeout: 60_000 }, async () => {
     const db = freshDatabase(kind)
     const sandbox = await startSandbox({})

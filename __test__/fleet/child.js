@@ -47,8 +47,17 @@ async function workLoop() {
   }
 }
 
+stats.authorized = []
+platform.on('authorized', (e) => stats.authorized.push(e))
+
 process.on('message', async (m) => {
   if (m.wxToken) wxToken = m.wxToken
+  // The admin's redirect landing on this process: exchange (or find) the code.
+  if (m.authCode) {
+    platform.handleAuthCode(m.authCode).then(
+      (u) => process.send({ exchanged: { wx_token: u.wx_token, appid: u.appid } }),
+      (e) => process.send({ exchanged: { error: `${e.name}: ${e.message}` } }))
+  }
   if (m.stop) {
     stopping = true
     await new Promise((r) => setTimeout(r, o.intervalMs * 2))
