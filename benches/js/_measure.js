@@ -26,4 +26,16 @@ function measure(fn, { ms = 400, rounds = 5 } = {}) {
   return best
 }
 
-module.exports = { measure }
+/**
+ * Rows for the generated report (benches/report.js): with WXTP_BENCH_OUT set,
+ * each row is appended to that file as a JSON line. A row: { area, case,
+ * ours, theirs, unit, against, goal?, lowerIsBetter? }; `against` names what
+ * a user would otherwise run.
+ */
+function emit(rows) {
+  const out = process.env.WXTP_BENCH_OUT
+  if (!out) return
+  require('fs').appendFileSync(out, rows.map((r) => JSON.stringify(r) + '\n').join(''))
+}
+
+module.exports = { measure, emit }

@@ -10,6 +10,7 @@ const http = require('http')
 const path = require('path')
 const WechatAPI = require('wechat-api')
 const { API, connectSandbox } = require('../..')
+const { emit } = require('./_measure')
 
 const IN_FLIGHT = 64
 const ROUND_MS = 2000
@@ -71,6 +72,7 @@ async function main() {
       const a = best(results.ours, k)
       const b = best(results.theirs, k)
       console.log(`| ${label} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(1)}× |`)
+      emit([{ area: 'API call overhead', case: `getTags, ${IN_FLIGHT} in flight: ${label}`, ours: a, theirs: b, unit: k === 'perSec' ? 'calls/s' : 'calls/CPU-s', against: 'wechat-api 1.35', goal: k === 'perSec' ? '≥ 3×' : undefined }])
     }
     await ours.close()
   } finally {

@@ -13,6 +13,7 @@ const path = require('path')
 const { ThirdpartyServer, startSandbox } = require('../..')
 const { freshDatabase } = require('../../__test__/helpers/fleet')
 const { credentials } = require('../../__test__/helpers/platform')
+const { emit } = require('./_measure')
 
 const N = 10_000
 const SECONDS = Number(process.env.BENCH_SECONDS || 2)
@@ -106,6 +107,12 @@ async function benchDb(kind, sandbox) {
     const par = await inFlight(() => worker.get_user_info(one))
     console.log(`${kind}: get_user_info sequential ${fmt(seq)}; 32 in flight ${Math.round(par).toLocaleString('en')}/s; ` +
       `RSS +${((rss1 - rss0) / 1048576).toFixed(1)} MiB for ${N} authorizers cached (total ${(rss1 / 1048576).toFixed(0)} MiB)`)
+    const rssMiB = (rss1 - rss0) / 1048576
+    emit([
+      { area: 'get_user_info', case: `${kind}: sequential (p99 ${seq.p99.toFixed(1)} µs)`, ours: seq.perSec, unit: 'lookups/s', goal: '≥ 130k/s, p99 < 50 µs', against: 'the original: orm + mysql, ~3 SELECTs each' },
+      { area: 'get_user_info', case: `${kind}: 32 in flight`, ours: par, unit: 'lookups/s' },
+      { area: 'RSS', case: `${kind}: ${N} authorizers cached`, ours: rssMiB, unit: 'MiB', goal: '< 50 MiB', lowerIsBetter: true },
+    ])
     return { kind, seq, par, db, tokens }
   } finally {
     await worker.close()
@@ -133,6 +140,7 @@ async function child(kind) {
     const orig = await original(r.db, r.tokens[0])
     console.log(`original path (npm mysql, one SELECT by wx_token): ${fmt(orig)}`)
     console.log(`ratio mysql get_user_info / one original SELECT: ${(r.seq.perSec / orig.perSec).toFixed(1)}× sequential`)
+    emit([{ area: 'get_user_info', case: 'mysql: sequential, against one of the original\'s SELECTs by wx_token (npm mysql)', ours: r.seq.perSec, theirs: orig.perSec, unit: 'lookups/s', against: 'npm mysql, one SELECT (the original makes ~3)' }])
     r.db.drop()
   }
   await sandbox.close()

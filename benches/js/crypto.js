@@ -7,7 +7,7 @@ const assert = require('node:assert/strict')
 const xml2js = require('xml2js')
 const WechatCrypto = require('wechat-crypto')
 const { WXBizMsgCrypt } = require('../..')
-const { measure } = require('./_measure')
+const { measure, emit } = require('./_measure')
 
 const TOKEN = 'spamtest'
 const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'
@@ -65,3 +65,6 @@ console.log(`node ${process.version}, ${require('os').cpus().length} CPUs (${req
 console.log('| case | wxthirdparty ops/s | original JS ops/s | ratio |')
 console.log('|---|---:|---:|---:|')
 for (const r of rows) console.log(`| ${r.name} | ${fmt(r.ours)} | ${fmt(r.theirs)} | ${r.ratio.toFixed(1)}× |`)
+emit(rows.map((r) => /push/.test(r.name)
+  ? { area: 'push handling', case: r.name, ours: r.ours, theirs: r.theirs, unit: 'ops/CPU-s', against: 'xml2js + wechat-crypto', goal: '≥ 10×' }
+  : { area: 'crypto', case: r.name, ours: r.ours, theirs: r.theirs, unit: 'ops/CPU-s', against: 'wechat-crypto', goal: '≥ 2×' }))

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict')
 const urllib = require('urllib')
 const WechatOAuth = require('wechat-oauth')
 const { OAuth, startSandbox } = require('../..')
-const { measure } = require('./_measure')
+const { measure, emit } = require('./_measure')
 
 
 /** Calls per wall-second of a sequential async `fn` (best of `rounds`, interleaved by the caller). */
@@ -67,6 +67,7 @@ async function main() {
   console.log('| benchmark | wxthirdparty | wechat-oauth | ratio |')
   console.log('| --- | --- | --- | --- |')
   for (const r of rows) console.log(`| ${r.name} | ${fmt(r.ours)} ${r.unit} | ${fmt(r.theirs)} ${r.unit} | ${(r.ours / r.theirs).toFixed(2)}× |`)
+  emit(rows.map((r) => ({ area: 'OAuth', case: r.name, ours: r.ours, theirs: r.theirs, unit: r.unit, against: 'wechat-oauth' })))
   await web.close()
   await ours.close()
   await sandbox.close()
