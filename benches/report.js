@@ -4,7 +4,8 @@
 // of benches/RESULTS.md (between the report markers; the sections below it
 // are the detailed write-ups). Takes ~10 minutes on 2 cores.
 // Options: --no-build (skip timing a clean release build), --only a,b (areas
-// by script name: crypto, require, authorizers, api, oauth, messages, service).
+// by script name: crypto, require, authorizers, api, oauth, messages, service,
+// build); the rows of the others are kept from benches/results.json.
 'use strict'
 const { spawnSync, execFileSync } = require('child_process')
 const fs = require('fs')
@@ -38,27 +39,38 @@ function run(label, cmd, argv, opts = {}) {
   return r
 }
 
-function rows() {
-  return fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+// Rows of every script, kept in benches/results.json so that `--only` reruns
+// one script and the summary still shows the others (with when they ran).
+const JSON_PATH = path.join(__dirname, 'results.json')
+const saved = fs.existsSync(JSON_PATH) ? JSON.parse(fs.readFileSync(JSON_PATH, 'utf8')) : { scripts: {} }
+function collect(script, load) {
+  const rows = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  fs.writeFileSync(out, '')
+  if (rows.length) saved.scripts[script] = { at: new Date().toISOString().slice(0, 16).replace('T', ' '), load: Number(load.toFixed(1)), rows }
 }
 function add(row) {
   fs.appendFileSync(out, JSON.stringify(row) + '\n')
 }
 
-const load0 = os.loadavg()[0]
 for (const script of ['crypto', 'require', 'authorizers', 'api', 'oauth', 'messages']) {
-  if (want(script)) run(script, process.execPath, [path.join(__dirname, 'js', `${script}.js`)])
+  if (!want(script)) continue
+  const load = os.loadavg()[0]
+  run(script, process.execPath, [path.join(__dirname, 'js', `${script}.js`)])
+  collect(script, load)
 }
 
 if (want('service')) {
+  const load = os.loadavg()[0]
   const r = run('service', 'cargo', ['run', '--release', '--quiet', '--target', host, '--example', 'token_service_bench'], { capture: true })
   const m = /token service \/ ceiling = \d+% \((\d+) vs (\d+) req\/s/.exec(r.stdout || '')
   if (m) {
-    add({ area: 'token service', case: 'cached token get over HTTP (wrk, 64 connections)', ours: Number(m[1]), theirs: Number(m[2]), unit: 'req/s', against: 'the ceiling: a bare axum server answering the same bytes' })
+    add({ area: 'token service', case: 'cached token get over HTTP (wrk, 64 connections)', ours: Number(m[1]), theirs: Number(m[2]), unit: 'req/s', against: 'the ceiling: a bare axum server answering the same bytes', share: true })
   } else failed.push('service (no result line)')
+  collect('service', load)
 }
 
-if (!args.includes('--no-build')) {
+if (want('build') && !args.includes('--no-build')) {
+  const load = os.loadavg()[0]
   // A clean release build of the addon in a scratch target dir, as `npm install` does it.
   const target = fs.mkdtempSync(path.join(os.tmpdir(), 'wxtp-build-'))
   console.log(`\n=== release build in a clean target dir (${target})`)
@@ -68,6 +80,7 @@ if (!args.includes('--no-build')) {
   fs.rmSync(target, { recursive: true, force: true })
   if (r2.status === 0) add({ area: 'build', case: `clean \`cargo build --release\` of the addon, ${os.cpus().length} cores`, ours: secs / 60, unit: 'min', goal: '< 6 min', lowerIsBetter: true })
   else failed.push('release build')
+  collect('build', load)
 }
 
 const fmt = (v, unit) => {
@@ -77,22 +90,25 @@ const fmt = (v, unit) => {
 }
 const ratio = (r) => {
   if (!r.theirs) return ''
+  if (r.share) return `**${Math.round((100 * r.ours) / r.theirs)}%** of it`
   const x = r.lowerIsBetter ? r.theirs / r.ours : r.ours / r.theirs
   return `**${x.toFixed(x >= 10 ? 0 : 1)}×**${r.lowerIsBetter ? ' less' : ''}`
 }
 const table = [
   '| area | case | wxthirdparty | what a user would otherwise run | theirs | ratio | goal |',
   '| --- | --- | ---: | --- | ---: | ---: | --- |',
-  ...rows().map((r) => `| ${r.area} | ${r.case} | ${fmt(r.ours, r.unit)} | ${r.against || ''} | ${fmt(r.theirs, r.unit)} | ${ratio(r)} | ${r.goal || ''} |`),
+  ...Object.values(saved.scripts).flatMap((sc) => sc.rows.map((r) =>
+    `| ${r.area} | ${r.case} | ${fmt(r.ours, r.unit)} | ${r.against || ''} | ${fmt(r.theirs, r.unit)} | ${ratio(r)} | ${r.goal || ''} |`)),
 ]
+const runs = Object.entries(saved.scripts).map(([name, sc]) => `${name} ${sc.at} (load ${sc.load})`).join(', ')
 const cpu = os.cpus()[0].model.trim()
 const when = new Date().toISOString().slice(0, 16).replace('T', ' ')
 const summary = [
   BEGIN,
   '## Summary',
   '',
-  `Generated ${when} UTC by \`npm run bench:report\`: node ${process.version}, ${os.cpus().length} × ${cpu}, ` +
-    `load average ${load0.toFixed(1)} at the start and ${os.loadavg()[0].toFixed(1)} at the end. Both sides of each row ran in the same run; ` +
+  `Generated ${when} UTC by \`npm run bench:report\`: node ${process.version}, ${os.cpus().length} × ${cpu}. ` +
+    `Each script's run (UTC) and the load average when it started: ${runs}. Both sides of each row ran in the same run; ` +
     'the ratio is the figure to trust (absolute numbers move with machine load). Details and the reasoning behind each number are in the sections below.' +
     (failed.length ? ` Did not complete: ${failed.join(', ')}.` : ''),
   '',
@@ -105,6 +121,7 @@ const next = text.includes(BEGIN.slice(0, 20))
   ? text.replace(new RegExp(`${BEGIN.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?${END}`), summary)
   : text.replace(/^(# Benchmarks\n[\s\S]*?\n)(## )/, `$1${summary}\n\n$2`)
 fs.writeFileSync(RESULTS, next)
+fs.writeFileSync(JSON_PATH, JSON.stringify(saved, null, 1) + '\n')
 fs.rmSync(out, { force: true })
 console.log(`\n${table.join('\n')}\n\nbenches/RESULTS.md summary rewritten${failed.length ? `; failed: ${failed.join(', ')}` : ''}`)
 process.exit(failed.length ? 1 : 0)
