@@ -35,3 +35,27 @@ test('api_get_authorizer_info failing twice (HTTP 500): retried, the profile is 
   assert.equal(user.appid, authorizerAppid)
   assert.equal(user.nick_name, '重试')
 })
+
+// Found by the soak too: while its database restarted, a message was answered
+// HTTP 500 (the dedup claim could not be written) and never handled — WeChat
+// does not retry an error answer. With the ledger unreachable the handler runs.
+test('a message arriving while the message ledger is unreachable is handled, not answered 500', async () => {
+  const { execFileSync } = require('child_process')
+  const { readyPlatform: readyMessages } = require('./helpers/messages')
+  const seen = []
+  const t = await readyMessages((p) => p.messages((m) => { seen.push(m.Content); return `echo:${m.Content}` }))
+  const file = new URL(t.env.db.url.replace(/^sqlite:\/\//, 'file://')).pathname
+  const sql = (q) => execFileSync('sqlite3', [file, q])
+  try {
+    const before = await t.env.sandbox.sendMessage(t.authorizer, 'before')
+    assert.equal(before.reply.Content, 'echo:before')
+    sql('ALTER TABLE wxtp_messages RENAME TO wxtp_messages_away') // every claim now fails in the store
+    const during = await t.env.sandbox.sendMessage(t.authorizer, 'during')
+    assert.equal(during.status, 200, `answered ${during.status}: ${during.error}`)
+    assert.equal(during.reply && during.reply.Content, 'echo:during')
+    assert.deepEqual(seen, ['before', 'during'])
+  } finally {
+    try { sql('ALTER TABLE wxtp_messages_away RENAME TO wxtp_messages') } catch {}
+    await t.close()
+  }
+})

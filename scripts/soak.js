@@ -48,6 +48,7 @@ async function main() {
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('uncaughtException', (e) => { console.error(e); stop('uncaught exception') })
   for (const kind of o.kinds) {
     const log = (line) => console.log(line)
     console.log(`-- soak on ${kind}: ${o.seconds} s, token lifetime ${o.lifetime} s`)

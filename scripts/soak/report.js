@@ -170,9 +170,13 @@ function evaluate(run) {
   const down = ev('database stopping')?.at
   const masterKilled = ev('SIGKILL lease-holding master')
   const recoveryInfo = {}
+  // Each window ends where the next fault begins (or after 20 s).
+  const faultStarts = ['invalidate tokens', 'SIGKILL lease-holding master', 'SIGKILL worker', 'partition: link down', 'database stopping']
+    .flatMap((n) => evs(n).map((e) => e.at)).sort((a, b) => a - b)
+  const until = (t) => Math.min(t + 20000, ...faultStarts.filter((x) => x > t + 100))
   if (down && dbUp) {
     recoveryInfo.databaseDownSeconds = round((dbUp - down) / 1000)
-    recoveryInfo.afterDatabaseReturns = recovery(run.calls, dbUp, dbUp + 60000)
+    recoveryInfo.afterDatabaseReturns = recovery(run.calls, dbUp, until(dbUp))
     recoveryInfo.duringDatabaseOutage = recovery(run.calls, down, dbUp)
     const first = refreshes.find((r) => r.at > dbUp)
     recoveryInfo.firstRefreshAfterDatabaseReturns = first ? round((first.at - dbUp) / 1000) : null
@@ -181,10 +185,10 @@ function evaluate(run) {
     const other = refreshes.find((r) => r.at > masterKilled.at && r.proc !== masterKilled.proc)
     recoveryInfo.masterKilled = masterKilled.proc
     recoveryInfo.secondsUntilAnotherProcessRefreshed = other ? round((other.at - masterKilled.at) / 1000) : null
-    recoveryInfo.afterMasterKilled = recovery(run.calls, masterKilled.at, masterKilled.at + 15000)
+    recoveryInfo.afterMasterKilled = recovery(run.calls, masterKilled.at, until(masterKilled.at))
     if (!other) broken.push('no other process refreshed after the lease-holding master was killed')
   }
-  for (const e of evs('invalidate tokens')) (recoveryInfo.afterInvalidation ||= []).push(recovery(run.calls, e.at, e.at + 15000))
+  for (const e of evs('invalidate tokens')) (recoveryInfo.afterInvalidation ||= []).push(recovery(run.calls, e.at, until(e.at)))
 
   // -- processes
   const expectedDead = []
@@ -207,7 +211,9 @@ function evaluate(run) {
     calls: callTable(run.calls),
     failures: topErrors(run.calls),
     upstream: { credentials: kinds, doubles: doubles.slice(0, 20), perProcess: run.upstream.perProc, counters: run.counters },
-    callsPresentingARejectedToken: { total: run.invalid.length, byReason: invalidByReason, expired },
+    callsPresentingARejectedToken: { total: run.invalid.length, byReason: invalidByReason, expired,
+      byProcess: run.upstream.rejected.map((r) => `${r.proc} ${r.path} ${r.errcode} at ${round((r.at - run.t0) / 1000)} s`).slice(0, 60) },
+    failedCalls: run.calls.filter((c) => c.err && !REFUSED(c.err)).slice(0, 40).map((c) => `${c.proc} ${c.kind} at ${round((c.at - run.t0) / 1000)} s (+${c.ms} ms): ${c.err.name} ${c.err.code ?? ''} ${c.err.message}`),
     recovery: recoveryInfo,
     partition,
     tickets,

@@ -29,6 +29,7 @@ class Upstream {
     this.perProc = {}
     this.tokenOwner = new Map() // digest(access token) → appid
     this.authExchanges = [] // api_query_auth successes: { at, proc, appid }
+    this.rejected = [] // { at, proc, side, path, errcode } answers 40001 / 42001 / 40014
     this.servers = []
   }
 
@@ -81,6 +82,8 @@ class Upstream {
     const errcode = json && json.errcode ? json.errcode : 0
     if (status !== 200 || errcode) p.failed++
     const at = Date.now()
+    // A token WeChat refused (expired / invalid): who presented it, where.
+    if ([40001, 42001, 40014].includes(errcode)) this.rejected.push({ at, proc, side, path: u.pathname, errcode })
     if (u.pathname === '/cgi-bin/component/api_query_auth' && status === 200 && !errcode && json?.authorization_info) {
       const info = json.authorization_info
       this.tokenOwner.set(digest(info.authorizer_access_token), info.authorizer_appid)
