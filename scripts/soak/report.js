@@ -92,7 +92,16 @@ function evaluate(run) {
       const [a, b] = [list[i - 1], list[i]]
       if (b.at - a.at >= (usable * 1000) / 2 || k.includes('?')) continue
       const excused = excuses.some((t) => t >= a.at - 2000 && t <= b.at) || (dbUp && a.at <= dbUp + 2000 && b.at >= (ev('database stopping')?.at || 0))
-      doubles.push({ key: k, gapMs: b.at - a.at, by: [a.proc, b.proc], at: round((a.at - run.t0) / 1000), excused })
+      // Overlapping requests: both fetched at once (the lease let two in);
+      // else the second came after the first had its answer.
+      const d = { key: k, gapMs: b.at - a.at, overlapping: b.reqAt < a.at, by: [a.proc, b.proc], at: round((a.at - run.t0) / 1000), excused }
+      if (!excused) {
+        // The sandbox's own clock for requests of this key around then (the driver's event loop may lag).
+        const appid = k.split(' ')[1]
+        d.sandboxRequestsAt = (run.tokenRequests || []).filter((q) => Math.abs(q.at - a.at) < 4000 && JSON.stringify(q.body || '').includes(appid))
+          .map((q) => round((q.at - run.t0) / 1000, 3))
+      }
+      doubles.push(d)
     }
   }
   for (const r of run.upstream.refreshes) if (kinds[r.kind]) kinds[r.kind].calls++
@@ -221,6 +230,7 @@ function evaluate(run) {
     messages,
     processEvents: procEvents,
     rssMiB: rssTable(run.procs, run.driverRss),
+    driverEventLoopDelayMs: run.loopDelay,
     broken,
   }
 }

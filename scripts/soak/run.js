@@ -219,6 +219,8 @@ class Run {
     }, 2000)
     this.cleanups.push(() => clearInterval(rssTimer))
     const when = (ms) => sleep(Math.max(0, this.t0 + ms - Date.now()))
+    this.lag = require('perf_hooks').monitorEventLoopDelay({ resolution: 20 })
+    this.lag.enable()
 
     for (let i = 0; i < 3; i++) await this.authorizeOne()
     this.event('authorized', { count: this.authorizers.length })
@@ -283,6 +285,10 @@ class Run {
     this.issued = await this.sandbox.issued()
     this.invalid = await this.sandbox.invalidTokenCalls()
     this.pushes = await this.sandbox.pushes()
+    this.tokenRequests = [...await this.sandbox.requests('/cgi-bin/component/api_authorizer_token'),
+      ...await this.sandbox.requests('/cgi-bin/component/api_component_token')]
+    this.loopDelay = { max: Math.round(this.lag.max / 1e6), p99: Math.round(this.lag.percentile(99) / 1e6) }
+    this.lag.disable()
     this.alive = Object.fromEntries(this.procs.map((p) => [p.name, p.alive]))
     this.authorizerRows = (await this.db.query('SELECT appid, COUNT(*) FROM wx_users_info GROUP BY appid')) || []
     await Promise.all(this.procs.map((p) => p.stop()))

@@ -48,6 +48,7 @@ class Upstream {
     req.on('data', (c) => chunks.push(c))
     req.on('error', () => {})
     req.on('end', () => {
+      const reqAt = Date.now()
       const body = Buffer.concat(chunks)
       const headers = { ...req.headers, host: `127.0.0.1:${this.sandboxPort}` }
       const up = http.request({ host: '127.0.0.1', port: this.sandboxPort, method: req.method, path: req.url, headers }, (ur) => {
@@ -56,21 +57,21 @@ class Upstream {
         ur.on('error', () => res.destroy())
         ur.on('end', () => {
           const answer = Buffer.concat(out)
-          this.#record(proc, side, req.url, body, ur.statusCode, answer)
+          this.#record(proc, side, req.url, body, ur.statusCode, answer, reqAt)
           res.writeHead(ur.statusCode, ur.headers)
           res.end(answer)
         })
       })
       up.on('error', () => {
         // The sandbox dropped the connection (an injected reset): so do we.
-        this.#record(proc, side, req.url, body, 0, Buffer.alloc(0))
+        this.#record(proc, side, req.url, body, 0, Buffer.alloc(0), reqAt)
         req.socket.destroy()
       })
       up.end(body)
     })
   }
 
-  #record(proc, side, url, body, status, answer) {
+  #record(proc, side, url, body, status, answer, reqAt) {
     const u = new URL(url, 'http://x')
     if (u.pathname.startsWith('/__sandbox')) return
     const p = (this.perProc[proc] ||= { total: 0, failed: 0 })
@@ -98,7 +99,7 @@ class Upstream {
     if (keyOf) key = keyOf(u.searchParams, reqBody) || '?'
     else key = `${u.searchParams.get('type') || 'jsapi'}:${this.tokenOwner.get(digest(u.searchParams.get('access_token'))) || '?'}`
     if (ok && field !== 'ticket' && field !== 'pre_auth_code') this.tokenOwner.set(digest(json[field]), key)
-    this.refreshes.push({ at, proc, side, kind, key, ok, status, errcode })
+    this.refreshes.push({ reqAt, at, proc, side, kind, key, ok, status, errcode })
   }
 
   close() {
