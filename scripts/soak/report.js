@@ -14,7 +14,7 @@
 // WeChat's own failure (an injected fault) handed to the caller as it came:
 // 45009 is never retried by design; the API client retries -1 / 5xx / resets
 // for 3 s, OAuth does not retry them. Counted apart from the fleet's failures.
-const REFUSED = (err) => !!err && ((err.name === 'WeChatAPIError' && (err.code === 45009 || err.code === -1)) ||
+const REFUSED = (err) => !!err && (((err.name === 'WeChatAPIError' || err.name === 'ServiceError') && (err.code === 45009 || err.code === -1)) ||
   (err.name === 'TransportError' && /HTTP 5\d\d|request to WeChat failed/.test(err.message)))
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0)
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d
@@ -59,7 +59,8 @@ function rssTable(procs, driverRss) {
     const third = Math.floor(longest.length / 3)
     const first = mean(longest.slice(0, third).map((s) => s[1]))
     const last = mean(longest.slice(-third).map((s) => s[1]))
-    out[name] = { samples: longest.length, firstThirdMiB: round(first), lastThirdMiB: round(last), growthMiB: round(last - first), maxMiB: Math.max(...longest.map((s) => s[1])) }
+    const middle = mean(longest.slice(third, -third).map((s) => s[1]))
+    out[name] = { samples: longest.length, firstThirdMiB: round(first), middleThirdMiB: round(middle), lastThirdMiB: round(last), growthMiB: round(last - first), maxMiB: Math.max(...longest.map((s) => s[1])) }
   }
   return out
 }
@@ -161,11 +162,15 @@ function evaluate(run) {
         exchanges: run.upstream.authExchanges.filter((e) => e.appid === a.appid).map((e) => `${e.proc} at ${round((e.at - run.t0) / 1000)} s`) })
     }
   }
-  const messages = { sent: run.messages.length, answered: 0, lost: 0, twice: 0, retried: 0, details: [] }
+  const messages = { sent: run.messages.length, answered: 0, lost: 0, twice: 0, retried: 0, inFlightToAKilledWorker: 0, details: [] }
+  const workerKills = evs('SIGKILL worker').map((e) => e.at)
   for (const m of run.messages) {
     const by = run.handled.get(m.key) || []
     const ok = m.result && m.result.reply === `echo:${m.key}`
     if (ok) messages.answered++
+    // The worker holding the request died: nobody could answer it (WeChat
+    // does not retry an error answer either). Counted apart, not as lost.
+    if (!ok && m.result && m.result.status === 502 && workerKills.some((t) => Math.abs(t - m.at) < 3000)) { messages.inFlightToAKilledWorker++; continue }
     if (m.result && m.result.attempts > 1) messages.retried++
     if (by.length === 0 || !ok) { messages.lost++; messages.details.push({ key: m.key, handledBy: by, result: m.result }) }
     if (by.length > 1) { messages.twice++; messages.details.push({ key: m.key, handledBy: by, result: m.result }) }
@@ -249,7 +254,7 @@ function summary(r) {
   lines.push(`tickets: ${JSON.stringify(r.tickets)}`)
   lines.push(`authorizations: ${JSON.stringify({ ...r.authorizations, details: r.authorizations.details.length ? r.authorizations.details : undefined })}`)
   lines.push(`messages: ${JSON.stringify({ ...r.messages, details: r.messages.details.length ? r.messages.details : undefined })}`)
-  lines.push('RSS MiB (first third → last third): ' + Object.entries(r.rssMiB).map(([k, v]) => `${k} ${v.firstThirdMiB ?? '?'}→${v.lastThirdMiB ?? '?'}`).join(', '))
+  lines.push('RSS MiB (mean of first → middle → last third): ' + Object.entries(r.rssMiB).map(([k, v]) => `${k} ${v.firstThirdMiB ?? '?'}→${v.middleThirdMiB ?? '?'}→${v.lastThirdMiB ?? '?'}`).join(', '))
   lines.push(r.broken.length ? `BROKEN:\n  - ${r.broken.join('\n  - ')}` : 'all invariants hold')
   return lines.join('\n')
 }
