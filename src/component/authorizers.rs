@@ -58,6 +58,25 @@ impl Fetch for CodeExchange {
     }
 }
 
+/// Store writes after a spent auth_code: the database may be restarting, and
+/// this process holds the only copy of the authorization (about 20 s of retries).
+async fn retry_store<T, F, Fut>(mut f: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match f().await {
+            Err(Error::Store(_)) if attempt < 12 => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis((100u64 << attempt.min(4)).min(2000))).await;
+            }
+            r => return r,
+        }
+    }
+}
+
 /// 32 CSPRNG bytes, hex: the cookie that names an authorizer.
 fn new_wx_token() -> String {
     let mut b = [0u8; 32];
@@ -107,18 +126,16 @@ impl Component {
         let mut token = token_from(info, "authorizer_access_token")?;
         token.refresh_token = info.get("authorizer_refresh_token").and_then(Value::as_str).map(str::to_owned);
 
-        let profile = component_post(
-            &self.transport,
-            &self.access_token,
-            API_GET_AUTHORIZER_INFO,
-            &json!({ "component_appid": comp, "authorizer_appid": appid }),
-        )
-        .await?;
+        // The code is spent from here on: WeChat answers 61009 to a second
+        // api_query_auth, so a failure below must not lose the authorization.
+        // A profile WeChat will not give (quota, errors past the retries) is
+        // left empty rather than dropping the authorizer with it.
+        let profile = self.authorizer_profile(&appid).await.unwrap_or(Value::Null);
         let a = profile.get("authorizer_info").cloned().unwrap_or(Value::Null);
+        let existing = retry_store(|| self.store.authorizer_by_appid(comp, &appid)).await?;
+        let update = existing.as_ref().is_some_and(|r| r.authorized);
         let s = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_owned);
         let id = |k: &str| a.get(k).and_then(|v| v.get("id")).and_then(Value::as_i64);
-        let existing = self.store.authorizer_by_appid(comp, &appid).await?;
-        let update = existing.as_ref().is_some_and(|r| r.authorized);
         let record = AuthorizerRecord {
             component_appid: comp.clone(),
             appid: appid.clone(),
@@ -133,11 +150,29 @@ impl Component {
             func_info: info.get("func_info").map(Value::to_string),
             authorized: true,
         };
-        self.store.upsert_authorizer(&record).await?;
-        self.authorizers.forget(&appid);
-        self.authorizer_cell(&appid).set(token.clone()).await?;
+        retry_store(|| async {
+            self.store.upsert_authorizer(&record).await?;
+            self.authorizers.forget(&appid);
+            self.authorizer_cell(&appid).set(token.clone()).await
+        })
+        .await?;
         self.emit(if update { Event::UpdateAuthorized { appid } } else { Event::Authorized { appid } });
         Ok(AuthorizerView { record, token })
+    }
+
+    /// api_get_authorizer_info, with transient failures retried briefly.
+    async fn authorizer_profile(&self, appid: &str) -> Result<Value> {
+        let body = json!({ "component_appid": self.cfg.appid, "authorizer_appid": appid });
+        let mut attempt = 0;
+        loop {
+            match component_post(&self.transport, &self.access_token, API_GET_AUTHORIZER_INFO, &body).await {
+                Err(e) if e.is_transient() && attempt < 3 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+                }
+                r => return r,
+            }
+        }
     }
 
     /// By wx_token or appid; its token refreshed when due (one refresher fleet-wide).

@@ -171,7 +171,16 @@ impl Inbox {
             _ => None,
         };
 
-        match self.ledger.claim(&ticket.scope, &ticket.key).await? {
+        // The ledger unreachable (the database restarting): run the handler
+        // rather than answer 500 — WeChat does not retry an error answer, the
+        // user would see "service unavailable" and the message would be lost.
+        // Only a retry of it landing on another process during the outage
+        // could run it a second time.
+        let claim = match self.ledger.claim(&ticket.scope, &ticket.key).await {
+            Err(Error::Store(_)) => Claim::First,
+            other => other?,
+        };
+        match claim {
             Claim::First => {}
             Claim::Replied(xml) => return Ok(Outcome::Answer { body: self.seal(&ticket, &xml), notice: Some("duplicate") }),
             Claim::Pending => {
