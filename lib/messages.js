@@ -192,7 +192,9 @@ function makeHandler(core, handler, options) {
     const early = []
     const answer = (id, reply) => (listener ? listener.reply(id, reply) : early.push([id, reply]))
     const dispatch = (id, message, appid, authorizer) => {
-      replyTo(message, contextOf(appid, message, authorizer, undefined), undefined, undefined).then((r) => answer(id, r == null ? null : r))
+      // node-webot style handlers get a request-like object and `res.reply`.
+      const req = { weixin: message, query: {}, headers: {} }
+      replyTo(message, contextOf(appid, message, authorizer, undefined), req, {}).then((r) => answer(id, r == null ? null : r))
     }
     const notice = (name, appid, err) => {
       if (name === 'unknown_authorizer') return core.emit(name, { appid })
