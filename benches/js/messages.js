@@ -224,7 +224,8 @@ async function main() {
         if (r.requests > lines.length) console.warn(`${side}: ${r.requests} requests for ${lines.length} deliveries: some repeated (raise WXTP_BENCH_REQUESTS)`)
         if (r.errors) throw new Error(`${side}: ${r.errors} failed requests\n${r.out}`)
         const us = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / r.requests
-        const dbUs = db0 == null ? null : ((db1 - db0) * 1e6) / r.requests
+        // A database restarted meanwhile (another pid) gives no figure.
+        const dbUs = db0 == null || db1 < db0 ? null : ((db1 - db0) * 1e6) / r.requests
         best[side] = Math.max(best[side] || 0, r.rate)
         cost[side] = Math.min(cost[side] || Infinity, us)
         dbCost[side] = Math.min(dbCost[side] ?? Infinity, dbUs ?? Infinity)
