@@ -110,10 +110,11 @@ function makeHandler(core, handler, options) {
   }
 
   /**
-   * The reply to answer with now (null: `success`); never throws. Past the
-   * deadline: null now, the reply sent as a custom-service message later.
+   * The reply to answer with now (null: `success`), or a Promise of it when
+   * the handler is asynchronous; never throws. Past the deadline: null now,
+   * the reply sent as a custom-service message later.
    */
-  async function replyTo(message, ctx, req, res) {
+  function replyTo(message, ctx, req, res) {
     let work
     try {
       work = runHandler(message, ctx, req, res)
@@ -121,8 +122,12 @@ function makeHandler(core, handler, options) {
       core.emit('message_error', convertError(e), message)
       return null
     }
-    // A synchronous handler: no deadline to race.
+    // A synchronous handler: no deadline to race, no promise to wait for.
     if (!work || typeof work.then !== 'function') return isEmptyReply(work) ? null : work
+    return raceDeadline(work, message, ctx)
+  }
+
+  async function raceDeadline(work, message, ctx) {
     let timer
     const late = new Promise((resolve) => { timer = setTimeout(resolve, o.timeout, TOO_LATE) })
     let reply
@@ -194,7 +199,9 @@ function makeHandler(core, handler, options) {
     const dispatch = (id, message, appid, authorizer) => {
       // node-webot style handlers get a request-like object and `res.reply`.
       const req = { weixin: message, query: {}, headers: {} }
-      replyTo(message, contextOf(appid, message, authorizer, undefined), req, {}).then((r) => answer(id, r == null ? null : r))
+      const r = replyTo(message, contextOf(appid, message, authorizer, undefined), req, {})
+      if (r && typeof r.then === 'function') r.then((x) => answer(id, x == null ? null : x))
+      else answer(id, r == null ? null : r)
     }
     const notice = (name, appid, err) => {
       if (name === 'unknown_authorizer') return core.emit(name, { appid })
