@@ -102,15 +102,24 @@ if (process.env.WXTP_BENCH_SERVER) {
 // ---- the driver (parent) -----------------------------------------------------
 let nextMsgId = 10000000000
 
-/** `n` encrypted, signed deliveries as WeChat sends them, each a new MsgId, written for wrk. */
-function traffic(o, n, toUserName, file) {
+let genMsPerDelivery = 0.05
+
+/**
+ * `n` encrypted, signed deliveries as WeChat sends them, each a new MsgId,
+ * written for wrk. WeChat stamps CreateTime when it sends: delivery i is
+ * stamped with when it is about to be sent (the run starting once the file
+ * is written, spread over `secs`), so pre-built traffic is as fresh as live.
+ */
+function traffic(o, n, toUserName, file, secs) {
   const { WXBizMsgCrypt } = require('../..')
   o = { ...o, appid: appidOf(o, o.side) }
   const c = new WXBizMsgCrypt(o.token, o.key, o.appid)
-  const now = Math.floor(Date.now() / 1000)
+  const t0 = Date.now()
+  const start = t0 + n * genMsPerDelivery + 300
   const lines = []
   for (let i = 0; i < n; i++) {
     const id = nextMsgId++
+    const now = Math.floor((start + (i * secs * 1000) / n) / 1000)
     const xml = `<xml><ToUserName><![CDATA[${toUserName}]]></ToUserName><FromUserName><![CDATA[o_bench_user_${i % 100}]]></FromUserName>` +
       `<CreateTime>${now}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello ${id}]]></Content>` +
       `<MsgId>${id}</MsgId></xml>`
@@ -121,6 +130,7 @@ function traffic(o, n, toUserName, file) {
     lines.push(`/wechat/${o.authorizer}/callback?${q}\t<xml><ToUserName><![CDATA[${toUserName}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`)
   }
   fs.writeFileSync(file, lines.join('\n') + '\n')
+  genMsPerDelivery = (Date.now() - t0) / n
   return lines
 }
 
@@ -212,10 +222,10 @@ async function main() {
         const s = servers[side]
         // Warm-up on its own deliveries; the first answers checked.
         const so = { ...o, side }
-        const warm = traffic(so, 20000, userName, file)
+        const warm = traffic(so, 20000, userName, file, 1)
         for (const line of warm.slice(0, 50)) checkReply(o, side, await post(s.port, line))
         wrk(s.port, file, 1)
-        const lines = traffic(so, PER_RUN, userName, file)
+        const lines = traffic(so, PER_RUN, userName, file, SECS)
         const cpu0 = await cpuOf(s.child)
         const db0 = dbCpu()
         const r = wrk(s.port, file, SECS)

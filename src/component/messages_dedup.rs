@@ -151,26 +151,28 @@ impl Ledger {
             let mut swept = Instant::now();
             let slots = Arc::new(Semaphore::new(IN_FLIGHT));
             loop {
-                // One batch per COALESCE window (or per MAX_BATCH writes).
+                // One round per COALESCE window: asleep on a timer, not on
+                // the channel, so queuing a write wakes no thread.
                 let Some(first) = write_rx.recv().await else { return };
-                let until = tokio::time::Instant::now() + COALESCE;
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match tokio::time::timeout_at(until, write_rx.recv()).await {
-                        Ok(Some(w)) => batch.push(w),
-                        _ => break,
-                    }
+                tokio::time::sleep(COALESCE).await;
+                let mut all = vec![first];
+                while let Ok(w) = write_rx.try_recv() {
+                    all.push(w);
                 }
-                let Ok(slot) = slots.clone().acquire_owned().await else { return };
                 if swept.elapsed() > SWEEP_EVERY {
                     swept = Instant::now();
                     let _ = s.sweep_messages().await;
                 }
-                let (s, on_failure) = (s.clone(), on_failure.clone());
-                tokio::spawn(async move {
-                    write(&s, batch, lease_ms, ttl_ms, &on_failure).await;
-                    drop(slot);
-                });
+                let mut rest = all.into_iter().peekable();
+                while rest.peek().is_some() {
+                    let batch: Vec<Write> = rest.by_ref().take(MAX_BATCH).collect();
+                    let Ok(slot) = slots.clone().acquire_owned().await else { return };
+                    let (s, on_failure) = (s.clone(), on_failure.clone());
+                    tokio::spawn(async move {
+                        write(&s, batch, lease_ms, ttl_ms, &on_failure).await;
+                        drop(slot);
+                    });
+                }
             }
         });
         Ledger {
