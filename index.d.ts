@@ -1600,8 +1600,23 @@ export interface MessagesOptions {
   timeout?: number
   /** How long a retried delivery waits for the first one's reply (4500 ms). */
   retryWaitMs?: number
-  /** How long a message is remembered for dedup (300000 ms). */
+  /** How long a reply is remembered for dedup (300000 ms). */
   dedupTtlMs?: number
+  /**
+   * Deliveries whose CreateTime is younger than this are first deliveries
+   * (WeChat retries after 5 s): claimed in memory, written to the store a few
+   * ms behind. Older ones (possible retries) are claimed in the store first.
+   * 0: every delivery is claimed in the store before its handler runs (3000).
+   */
+  freshMs?: number
+}
+
+/** A message URL served natively by `handler.listen()`. */
+export interface MessagesListener {
+  /** The port listened on (useful with port 0). */
+  readonly port: number
+  /** Stops accepting; the deliveries in progress are answered first. */
+  close(): Promise<void>
 }
 
 export interface PlatformMessagesOptions extends MessagesOptions {
@@ -1614,6 +1629,13 @@ export interface PlatformMessagesOptions extends MessagesOptions {
 /** A request handler for plain http, Express and Koa, with its own events. */
 export interface MessagesRequestHandler {
   (req: any, res: any, next?: any): any
+  /**
+   * Serves the message URL natively (no node http server in the path): the
+   * same pipeline, handler, routing, dedup, events and replies. The authorizer
+   * appid is the path segment before the last (`/wechat/<appid>/callback`).
+   * `host` defaults to '0.0.0.0'.
+   */
+  listen(port?: number, host?: string): Promise<MessagesListener>
   on(event: string, listener: (...args: any[]) => void): this
   once(event: string, listener: (...args: any[]) => void): this
   off(event: string, listener: (...args: any[]) => void): this

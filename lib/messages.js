@@ -8,6 +8,7 @@
 const { EventEmitter } = require('events')
 const querystring = require('querystring')
 const { binding, convertError } = require('./native')
+const errors = require('./errors')
 const { readBody } = require('./middleware')
 
 /** WeChat gives up after 5 s; answer before it. */
@@ -101,27 +102,57 @@ function makeHandler(core, handler, options) {
     }
   }
 
-  async function runHandler(message, ctx, req, res) {
+  function runHandler(message, ctx, req, res) {
     const fn = route(handler, message)
     if (!fn) return undefined
     if (fn.length >= 3) return webotStyle(fn, message, req, res)
     return fn(message, ctx)
   }
 
-  async function post(req, res) {
-    const inbox = await core.inbox
-    const appid = core.appid(req)
-    const body = await readBody(req)
-    const d = await inbox.receive(appid || null, queryOf(req.url || ''), body)
-    if (d.action === 'answer') {
-      if (d.notice === 'unknown_authorizer') core.emit('unknown_authorizer', { appid })
-      return d.body
+  /**
+   * The reply to answer with now (null: `success`), or a Promise of it when
+   * the handler is asynchronous; never throws. Past the deadline: null now,
+   * the reply sent as a custom-service message later.
+   */
+  function replyTo(message, ctx, req, res) {
+    let work
+    try {
+      work = runHandler(message, ctx, req, res)
+    } catch (e) {
+      core.emit('message_error', convertError(e), message)
+      return null
     }
-    const message = d.message
+    // A synchronous handler: no deadline to race, no promise to wait for.
+    if (!work || typeof work.then !== 'function') return isEmptyReply(work) ? null : work
+    return raceDeadline(work, message, ctx)
+  }
+
+  async function raceDeadline(work, message, ctx) {
+    let timer
+    const late = new Promise((resolve) => { timer = setTimeout(resolve, o.timeout, TOO_LATE) })
+    let reply
+    try {
+      reply = await Promise.race([work, late])
+    } catch (e) {
+      clearTimeout(timer)
+      core.emit('message_error', convertError(e), message)
+      return null
+    }
+    clearTimeout(timer)
+    if (reply !== TOO_LATE) return isEmptyReply(reply) ? null : reply
+    // Too slow for WeChat: `success` now, the reply through the API when it comes.
+    Promise.resolve(work).then(
+      (r) => { if (!isEmptyReply(r)) return sendLate(ctx, r) },
+      (e) => core.emit('message_error', convertError(e), message),
+    )
+    return null
+  }
+
+  function contextOf(appid, message, authorizer, req) {
     let client
-    const ctx = {
+    return {
       authorizerAppid: appid,
-      authorizer: d.authorizer || undefined,
+      authorizer: authorizer || undefined,
       message,
       req,
       get client() {
@@ -129,25 +160,60 @@ function makeHandler(core, handler, options) {
         return client
       },
     }
-    let timer
-    const late = new Promise((resolve) => { timer = setTimeout(resolve, o.timeout, TOO_LATE) })
-    const work = Promise.resolve().then(() => runHandler(message, ctx, req, res))
-    let reply
+  }
+
+  let inboxNow = null
+  core.inbox.then((n) => { inboxNow = n }, () => {})
+
+  async function post(req, res) {
+    const inbox = inboxNow || await core.inbox
+    const appid = core.appid(req)
+    const body = await readBody(req)
+    const q = queryOf(req.url || '')
+    // Answered on this thread when nothing needs the store; else off it.
+    const d = inbox.receiveNow(appid || null, q, body) || await inbox.receive(appid || null, q, body)
+    if (d.action === 'answer') {
+      if (d.notice === 'unknown_authorizer') core.emit('unknown_authorizer', { appid })
+      return d.body
+    }
+    const message = d.message
+    const reply = await replyTo(message, contextOf(appid, message, d.authorizer, req), req, res)
     try {
-      reply = await Promise.race([work, late])
+      return inbox.answer(d.ticket, reply)
     } catch (e) {
-      clearTimeout(timer)
+      // A reply buildReply cannot make: `success`, and the app hears why.
       core.emit('message_error', convertError(e), message)
       return inbox.answer(d.ticket, null)
     }
-    clearTimeout(timer)
-    if (reply !== TOO_LATE) return inbox.answer(d.ticket, isEmptyReply(reply) ? null : reply)
-    // Too slow for WeChat: `success` now, the reply through the API when it comes.
-    work.then(
-      (r) => { if (!isEmptyReply(r)) return sendLate(ctx, r) },
-      (e) => core.emit('message_error', convertError(e), message),
-    )
-    return inbox.answer(d.ticket, null)
+  }
+
+  /** Serves the message URL natively (node's http and this glue out of the path). */
+  async function listen(port, host) {
+    if (port === undefined) port = 0
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError('port must be an integer from 0 to 65535')
+    if (host !== undefined && typeof host !== 'string') throw new TypeError('host must be a string')
+    const inbox = await core.inbox
+    let listener = null
+    const early = []
+    const answer = (id, reply) => (listener ? listener.reply(id, reply) : early.push([id, reply]))
+    const dispatch = (id, message, appid, authorizer) => {
+      // node-webot style handlers get a request-like object and `res.reply`.
+      const req = { weixin: message, query: {}, headers: {} }
+      const r = replyTo(message, contextOf(appid, message, authorizer, undefined), req, {})
+      if (r && typeof r.then === 'function') r.then((x) => answer(id, x == null ? null : x))
+      else answer(id, r == null ? null : r)
+    }
+    const notice = (name, appid, err) => {
+      if (name === 'unknown_authorizer') return core.emit(name, { appid })
+      core.emit(name, errorOf(err))
+    }
+    // The native side waits a little longer than the deadline this glue keeps.
+    listener = await inbox.listen(host || '0.0.0.0', port, o.timeout + 500, dispatch, notice)
+    for (const [id, r] of early.splice(0)) listener.reply(id, r)
+    return {
+      port: listener.port,
+      close: () => listener.close(),
+    }
   }
 
   async function handle(req, res) {
@@ -178,7 +244,7 @@ function makeHandler(core, handler, options) {
     res.end(r.body)
   }
 
-  return function wxthirdpartyMessages(a, b, c) {
+  function wxthirdpartyMessages(a, b, c) {
     const isKoa = a && a.req && a.res && typeof b === 'function' && c === undefined && typeof a.set === 'function'
     if (isKoa) {
       const kctx = a
@@ -192,6 +258,16 @@ function makeHandler(core, handler, options) {
     }
     handle(a, b).then((r) => send(b, r))
   }
+  wxthirdpartyMessages.listen = listen
+  return wxthirdpartyMessages
+}
+
+/** A native error crossing as `{ name, message, code }`. */
+function errorOf(e) {
+  if (!e) return new Error('unknown error')
+  if (e.name === 'TypeError') return new TypeError(e.message)
+  const C = errors[e.name]
+  return C && e.name !== 'WxThirdpartyError' ? new C(e.message, e.code == null ? undefined : e.code) : new Error(e.message)
 }
 
 /** Adds `.on` / `.once` / `.off` of its own emitter to a handler function. */
@@ -216,7 +292,10 @@ function checkHandler(handler) {
 }
 
 function inboxSettings(o) {
-  return { releaseCheck: o.releaseCheck !== false, dedupTtlMs: o.dedupTtlMs, retryWaitMs: o.retryWaitMs }
+  const timeout = typeof o.timeout === 'number' && o.timeout > 0 ? o.timeout : DEFAULT_TIMEOUT_MS
+  if (o.freshMs !== undefined && !(typeof o.freshMs === 'number' && o.freshMs >= 0)) throw new TypeError('options.freshMs: must be a number of milliseconds (0: claim every delivery in the store first)')
+  // A claim outlives the handler's deadline: past it, its process has died.
+  return { releaseCheck: o.releaseCheck !== false, dedupTtlMs: o.dedupTtlMs, retryWaitMs: o.retryWaitMs, claimLeaseMs: timeout + 1500, freshMs: o.freshMs }
 }
 
 /** `platform.messages(handler, options)`: the platform's message URL. */
@@ -225,7 +304,8 @@ function platformMessages(platform, handler, options) {
   const o = Object.assign({}, options)
   if (o.appid !== undefined && typeof o.appid !== 'function') throw new TypeError('options.appid: must be a function (req) => authorizer appid')
   const emitter = new EventEmitter()
-  const inbox = platform._core().then((n) => binding.platformInbox(n, inboxSettings(o)))
+  const settings = inboxSettings(o)
+  const inbox = platform._core().then((n) => binding.platformInbox(n, settings))
   inbox.catch(() => {})
   const fn = makeHandler({
     inbox,
@@ -255,7 +335,13 @@ function messages(config, handler, options) {
   checkHandler(handler)
   const o = Object.assign({}, options)
   const emitter = new EventEmitter()
-  const inbox = binding.accountInbox(c.token, key ?? null, c.appid ?? null, c.db ?? null, inboxSettings(o))
+  const onEvent = (ev) => {
+    if (ev.name !== 'reply_failed') return
+    const err = new errors.StoreError(ev.message)
+    Object.assign(err, { appid: ev.appid, openid: ev.openid })
+    emitSafe(emitter, 'reply_failed', err)
+  }
+  const inbox = binding.accountInbox(c.token, key ?? null, c.appid ?? null, c.db ?? null, inboxSettings(o), onEvent)
   inbox.catch(() => {})
   const fn = makeHandler({
     inbox,

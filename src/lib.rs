@@ -22,3 +22,7 @@ pub mod wechat;
 mod node;
 
 pub use error::{Error, Result};
+
+/// The addon's allocator (see Cargo.toml).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,6 +1,6 @@
 //! Message dedup rows (`wxtp_messages`) on each backend: one claimant per
 //! key even when claims race, the stored reply for every later delivery,
-//! expired rows taken over.
+//! claims past their lease taken over, expired rows swept.
 
 #[path = "store_support/mod.rs"]
 mod store_support;
@@ -56,4 +56,28 @@ async fn racing_claims(b: Backend) {
     assert_eq!(firsts, 1, "exactly one claimant");
 }
 
-per_backend!(claims, racing_claims);
+/// A claim past its lease belongs to a process that died before answering:
+/// the next claim of the key takes it over (once); a live claim or a reply
+/// is never taken over.
+async fn expired_claims_taken_over(b: Backend) {
+    let db = TestDb::create(b).await;
+    let store = db.store().await;
+    assert_eq!(store.claim_message("wxauth", "id:9", 1).await.unwrap(), Claim::First);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let req = |o: &str| ClaimRequest { scope: "wxauth".into(), key: "id:9".into(), owner: o.into() };
+    assert_eq!(store.claim_messages(&[req("x"), req("y")], 60_000).await.unwrap(), vec![Claim::First, Claim::Pending]);
+    assert_eq!(store.claim_message("wxauth", "id:9", 60_000).await.unwrap(), Claim::Pending);
+    assert!(!store.take_over_message("wxauth", "id:9", "z", 60_000).await.unwrap(), "a live claim stays");
+
+    store.finish_message("wxauth", "id:9", "<xml>r</xml>", 1).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert!(!store.take_over_message("wxauth", "id:9", "z", 60_000).await.unwrap(), "a reply is never taken over");
+
+    // Claims recorded behind (no read back) leave an existing row alone.
+    store.record_claims(&[req("late")], 60_000).await.unwrap();
+    assert_eq!(store.message_state("wxauth", "id:9").await.unwrap(), Claim::Replied("<xml>r</xml>".into()));
+    store.record_claims(&[ClaimRequest { scope: "wxauth".into(), key: "id:10".into(), owner: "w".into() }], 60_000).await.unwrap();
+    assert_eq!(store.claim_message("wxauth", "id:10", 60_000).await.unwrap(), Claim::Pending);
+}
+
+per_backend!(claims, racing_claims, expired_claims_taken_over);

@@ -73,7 +73,7 @@ function textXml(to, from, content, msgId) {
     `<Content><![CDATA[${content}]]></Content><MsgId>${msgId}</MsgId></xml>`
 }
 
-/** A fresh MariaDB database on WXTP_TEST_MYSQL: { url, drop() }. */
+/** A fresh MariaDB database on WXTP_TEST_MYSQL: { url, sql(statement) → tab-separated rows, drop() }. */
 function freshMysql(prefix = 'wxtp_msg') {
   const { execFileSync } = require('child_process')
   const base = process.env.WXTP_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test'
@@ -83,7 +83,11 @@ function freshMysql(prefix = 'wxtp_msg') {
   if (u.password) args.push(`-p${decodeURIComponent(u.password)}`)
   execFileSync('mariadb', [...args, '-e', `CREATE DATABASE ${name} CHARACTER SET utf8mb4`])
   u.pathname = `/${name}`
-  return { url: u.toString(), drop: () => execFileSync('mariadb', [...args, '-e', `DROP DATABASE IF EXISTS ${name}`]) }
+  return {
+    url: u.toString(),
+    sql: (statement) => execFileSync('mariadb', [...args, '-N', name, '-e', statement], { encoding: 'utf8' }).trim(),
+    drop: () => execFileSync('mariadb', [...args, '-e', `DROP DATABASE IF EXISTS ${name}`]),
+  }
 }
 
 async function waitFor(fn, what, ms = 10000) {

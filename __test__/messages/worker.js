@@ -11,7 +11,7 @@ const handler = platform.messages(async (m) => {
   process.send({ ran: { pid: process.pid, content: m.Content } })
   await new Promise((r) => setTimeout(r, o.delayMs))
   return `handled by ${process.pid}: ${m.Content}`
-})
+}, { timeout: o.timeout })
 const server = http.createServer(handler)
 server.listen(0, '127.0.0.1', () => process.send({ ready: true, url: `http://127.0.0.1:${server.address().port}` }))
 process.on('message', async (m) => {

@@ -1,27 +1,44 @@
 #!/usr/bin/env node
 // Messages per second end to end over HTTP: platform.messages() with a
-// trivial handler against node-webot's `wechat` middleware, on the same
-// encrypted, signed traffic (safe mode, distinct MsgIds), both on plain
-// http (WXTP_BENCH_FRAMEWORK=express: both under Express). Each server runs
-// in its own child process; this process is the load generator (keep-alive,
-// fixed concurrency). Rounds alternate so machine load hits both alike.
-// Run: npm run bench -- messages   (or: node benches/js/messages.js)
+// trivial handler (as http middleware, and on its native listener) against
+// node-webot's `wechat` middleware, on the same encrypted, signed traffic
+// (safe mode, every delivery a new MsgId). Each server runs in its own child
+// process; `wrk` (one thread, keep-alive, fixed connections) drives each in
+// turn with pre-built deliveries (benches/js/messages.lua), so the load
+// generator does no crypto and costs every side alike. Rounds alternate so
+// machine load hits all alike.
+// Run: npm run bench -- messages   (or: node benches/js/messages.js; needs wrk)
 // Env: WXTP_BENCH_DB (default: a fresh MariaDB database on WXTP_TEST_MYSQL),
-//      WXTP_BENCH_SECS (4 per round), WXTP_BENCH_CONCURRENCY (32).
+//      WXTP_BENCH_SECS (4 per round), WXTP_BENCH_CONCURRENCY (32),
+//      WXTP_BENCH_ROUNDS (2), WXTP_BENCH_SIDES (ours,native,theirs; add
+//      `floor` for node's http answering a constant, the ceiling of any
+//      node middleware), WXTP_BENCH_FRAMEWORK=express (middleware in Express).
 'use strict'
 const http = require('http')
+const fs = require('fs')
+const os = require('os')
 const crypto = require('crypto')
 const path = require('path')
-const { fork } = require('child_process')
+const { fork, execFileSync } = require('child_process')
 const { freshMysql } = require('../../__test__/helpers/messages')
 
 const SECS = Number(process.env.WXTP_BENCH_SECS || 4)
 const CONCURRENCY = Number(process.env.WXTP_BENCH_CONCURRENCY || 32)
-const ROUNDS = 2
+const ROUNDS = Number(process.env.WXTP_BENCH_ROUNDS || 2)
+const SIDES = (process.env.WXTP_BENCH_SIDES || 'ours,native,theirs').split(',')
 const REPLY = 'hi'
+/** Deliveries per run: more than the fastest side answers in SECS (none repeats). */
+const PER_RUN = Number(process.env.WXTP_BENCH_REQUESTS || Math.ceil(SECS * 45000))
+
+const LABEL = {
+  ours: 'platform.messages() as http middleware',
+  native: 'platform.messages().listen() (native listener)',
+  theirs: 'node-webot wechat 2.1 middleware',
+  floor: "node http answering a constant (no crypto; any middleware's ceiling)",
+}
 
 // ---- the servers (children) --------------------------------------------------
-async function serveOurs(o) {
+async function readyPlatform(o) {
   const { ThirdpartyServer, startSandbox } = require('../..')
   const { once } = require('events')
   const sandbox = await startSandbox()
@@ -34,18 +51,29 @@ async function serveOurs(o) {
   await ready
   const { authCode } = await sandbox.authorize(o.appid, { appid: o.authorizer })
   const user = await platform.handleAuthCode(authCode)
-  const server = http.createServer(frame(platform.messages(() => REPLY)))
-  server.userName = user.user_name
-  return server
-
+  return { platform, userName: user.user_name }
 }
 
-function serveTheirs(o) {
-  const wechat = require('wechat')
-  const handler = wechat({ token: o.token, appid: o.appid, encodingAESKey: o.key }, (req, res) => res.reply(REPLY))
-  // Plain http: node-webot reads req.query (Connect/Express put it there).
-  const plain = (req, res) => { req.query = require('querystring').parse(req.url.split('?')[1] || ''); handler(req, res) }
-  return http.createServer(frame(handler, plain))
+/** Each platform side is its own component (two masters of one component would share a lease). */
+const appidOf = (o, side) => (side === 'native' ? `${o.appid}2` : o.appid)
+
+async function serve(o) {
+  o = { ...o, appid: appidOf(o, o.side) }
+  if (o.side === 'theirs') {
+    const wechat = require('wechat')
+    const handler = wechat({ token: o.token, appid: o.appid, encodingAESKey: o.key }, (req, res) => res.reply(REPLY))
+    // Plain http: node-webot reads req.query (Connect/Express put it there).
+    const plain = (req, res) => { req.query = require('querystring').parse(req.url.split('?')[1] || ''); handler(req, res) }
+    return listen(frame(handler, plain))
+  }
+  if (o.side === 'floor') return listen((req, res) => { req.resume(); req.on('end', () => res.end('success')) })
+  const { platform, userName } = await readyPlatform(o)
+  const handler = platform.messages(() => REPLY)
+  if (o.side === 'native') {
+    const server = await handler.listen(0, '127.0.0.1')
+    return { port: server.port, userName }
+  }
+  return { ...(await listen(frame(handler))), userName }
 }
 
 /** WXTP_BENCH_FRAMEWORK=express mounts the handler in Express; default plain http. */
@@ -56,12 +84,14 @@ function frame(handler, plain) {
   return app
 }
 
+function listen(handler) {
+  const server = http.createServer(handler)
+  server.keepAliveTimeout = 60000
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port })))
+}
+
 if (process.env.WXTP_BENCH_SERVER) {
-  const o = JSON.parse(process.env.WXTP_BENCH_SERVER)
-  ;(o.side === 'ours' ? serveOurs(o) : Promise.resolve(serveTheirs(o))).then((server) => {
-    server.keepAliveTimeout = 60000
-    server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port, userName: server.userName }))
-  }, (e) => { console.error(e); process.exit(1) })
+  serve(JSON.parse(process.env.WXTP_BENCH_SERVER)).then((info) => process.send(info), (e) => { console.error(e); process.exit(1) })
   process.on('message', (m) => {
     if (m.stop) process.exit(0)
     if (m.cpu) process.send({ cpu: process.cpuUsage() })
@@ -69,44 +99,63 @@ if (process.env.WXTP_BENCH_SERVER) {
   return
 }
 
-// ---- the load generator (parent) ---------------------------------------------
-/** Encrypted, signed deliveries as WeChat sends them; every one a new MsgId. */
-function traffic(o, n, toUserName) {
+// ---- the driver (parent) -----------------------------------------------------
+let nextMsgId = 10000000000
+
+let genMsPerDelivery = 0.05
+
+/**
+ * `n` encrypted, signed deliveries as WeChat sends them, each a new MsgId,
+ * written for wrk. WeChat stamps CreateTime when it sends: delivery i is
+ * stamped with when it is about to be sent (the run starting once the file
+ * is written, spread over `secs`), so pre-built traffic is as fresh as live.
+ */
+function traffic(o, n, toUserName, file, secs) {
   const { WXBizMsgCrypt } = require('../..')
+  o = { ...o, appid: appidOf(o, o.side) }
   const c = new WXBizMsgCrypt(o.token, o.key, o.appid)
-  const out = []
+  const t0 = Date.now()
+  const start = t0 + n * genMsPerDelivery + 300
+  const lines = []
   for (let i = 0; i < n; i++) {
+    const id = nextMsgId++
+    const now = Math.floor((start + (i * secs * 1000) / n) / 1000)
     const xml = `<xml><ToUserName><![CDATA[${toUserName}]]></ToUserName><FromUserName><![CDATA[o_bench_user_${i % 100}]]></FromUserName>` +
-      `<CreateTime>${1700000000 + i}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello ${i}]]></Content>` +
-      `<MsgId>${10000000000 + i}</MsgId></xml>`
+      `<CreateTime>${now}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello ${id}]]></Content>` +
+      `<MsgId>${id}</MsgId></xml>`
     const encrypt = c.encrypt(xml)
-    const timestamp = String(1700000000 + i)
-    const nonce = String(100000 + i)
+    const timestamp = String(now)
+    const nonce = String(100000 + (id % 900000))
     const q = new URLSearchParams({ signature: c.getSignature(timestamp, nonce, ''), timestamp, nonce, openid: 'o_bench', encrypt_type: 'aes', msg_signature: c.getSignature(timestamp, nonce, encrypt) })
-    out.push({ path: `/wechat/${o.authorizer}/callback?${q}`, body: `<xml><ToUserName><![CDATA[${toUserName}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>` })
+    lines.push(`/wechat/${o.authorizer}/callback?${q}\t<xml><ToUserName><![CDATA[${toUserName}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`)
   }
-  return out
+  fs.writeFileSync(file, lines.join('\n') + '\n')
+  genMsPerDelivery = (Date.now() - t0) / n
+  return lines
 }
 
-function post(agent, port, r) {
+function post(port, line) {
+  const [p, body] = line.split('\t')
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: r.path, agent, headers: { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(r.body) } }, (res) => {
-      let body = ''
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: p, headers: { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let b = ''
       res.setEncoding('utf8')
-      res.on('data', (d) => { body += d })
-      res.on('end', () => resolve({ status: res.statusCode, body }))
+      res.on('data', (d) => { b += d })
+      res.on('end', () => resolve({ status: res.statusCode, body: b }))
     })
     req.on('error', reject)
-    req.end(r.body)
+    req.end(body)
   })
 }
 
-/** Checks that an answer is the encrypted reply `hi` to the delivery. */
-function checkReply(o, res) {
+/** The answer is the encrypted reply `hi` to the delivery. */
+function checkReply(o, side, res) {
+  if (side === 'floor') return
+  o = { ...o, appid: appidOf(o, side) }
   const { WXBizMsgCrypt } = require('../..')
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`)
+  if (res.status !== 200) throw new Error(`${side}: HTTP ${res.status}: ${res.body.slice(0, 200)}`)
   const m = new WXBizMsgCrypt(o.token, o.key, o.appid).decryptMessage(res.body)
-  if (m.Content !== REPLY) throw new Error(`unexpected reply ${JSON.stringify(m)}`)
+  if (m.Content !== REPLY) throw new Error(`${side}: unexpected reply ${JSON.stringify(m)}`)
 }
 
 function cpuOf(child) {
@@ -123,32 +172,35 @@ async function startServer(side, o) {
     child.once('message', resolve)
     child.once('exit', (code) => reject(new Error(`${side} server exited with ${code}`)))
   })
-  return { child, port: info.port, userName: info.userName }
+  return { child, ...info }
 }
 
-/** Deliveries per second over `secs` at fixed concurrency; every answer checked for the first 100. */
-async function load(o, port, requests, start, secs = SECS) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
-  let next = start
-  let done = 0
-  const t0 = process.hrtime.bigint()
-  const until = t0 + BigInt(Math.round(secs * 1e9))
-  async function worker() {
-    while (process.hrtime.bigint() < until) {
-      const r = requests[next++ % requests.length]
-      const res = await post(agent, port, r)
-      if (done < 100) checkReply(o, res)
-      else if (res.status !== 200) throw new Error(`HTTP ${res.status}`)
-      done++
-    }
+/** CPU seconds the local MariaDB server has used (null when not found): the database shares the cores. */
+function dbCpu() {
+  try {
+    const pid = execFileSync('pidof', ['mariadbd'], { encoding: 'utf8' }).trim().split(/\s+/)[0]
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
+  } catch {
+    return null
   }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9
-  agent.destroy()
-  return { rate: done / elapsed, used: next - start }
+}
+
+/** wrk against `port` with the deliveries in `file`: { rate, requests, errors }. */
+function wrk(port, file, secs) {
+  const out = execFileSync('wrk', ['-t1', '--latency', `-c${CONCURRENCY}`, `-d${secs}s`, '-s', path.join(__dirname, 'messages.lua'), `http://127.0.0.1:${port}`, '--', file], { encoding: 'utf8' })
+  const num = (re) => { const m = out.match(re); return m ? Number(m[1]) : 0 }
+  const requests = num(/(\d+) requests in/)
+  const errors = num(/Non-2xx or 3xx responses: (\d+)/) + num(/Socket errors:.*?read (\d+)/)
+  return { rate: num(/Requests\/sec:\s+([\d.]+)/), requests, errors, p99: (out.match(/99%\s+(\S+)/) || [])[1], out }
 }
 
 async function main() {
+  try {
+    execFileSync('wrk', ['-v'], { stdio: 'ignore' })
+  } catch (e) {
+    if (e.code === 'ENOENT') throw new Error('this benchmark needs wrk (Debian: apt-get install wrk)')
+  }
   const db = process.env.WXTP_BENCH_DB ? { url: process.env.WXTP_BENCH_DB, drop() {} } : freshMysql('wxtp_bench')
   const o = {
     appid: 'wxbenchcomponent1',
@@ -157,27 +209,38 @@ async function main() {
     key: crypto.randomBytes(32).toString('base64').slice(0, 43),
     db: db.url,
   }
-  // Both servers up for the whole run, loaded in turn.
-  const servers = { ours: await startServer('ours', o), theirs: await startServer('theirs', o) }
-  // Distinct MsgIds for every delivery of every round (no dedup hits for ours),
-  // addressed to the account as WeChat does.
-  const requests = traffic(o, 160000, servers.ours.userName)
-  let offset = 0
-  const best = { ours: 0, theirs: 0 }
-  const cost = { ours: Infinity, theirs: Infinity }
+  const servers = {}
+  for (const side of SIDES) servers[side] = await startServer(side, o)
+  const userName = Object.values(servers).map((s) => s.userName).find(Boolean) || 'gh_bench'
+  const file = path.join(os.tmpdir(), `wxtp-bench-messages-${process.pid}.txt`)
+  const best = {}
+  const cost = {}
+  const dbCost = {}
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const side of ['ours', 'theirs']) {
+      for (const side of SIDES) {
         const s = servers[side]
-        await load(o, s.port, requests, 140000 + round * 10000, 1) // warm-up on spare deliveries
+        // Warm-up on its own deliveries; the first answers checked.
+        const so = { ...o, side }
+        const warm = traffic(so, 20000, userName, file, 1)
+        for (const line of warm.slice(0, 50)) checkReply(o, side, await post(s.port, line))
+        wrk(s.port, file, 1)
+        const lines = traffic(so, PER_RUN, userName, file, SECS)
         const cpu0 = await cpuOf(s.child)
-        const { rate, used } = await load(o, s.port, requests, offset)
+        const db0 = dbCpu()
+        const r = wrk(s.port, file, SECS)
+        const db1 = dbCpu()
         const cpu1 = await cpuOf(s.child)
-        offset += used
-        const us = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / used
-        best[side] = Math.max(best[side], rate)
-        cost[side] = Math.min(cost[side], us)
-        console.log(`round ${round + 1} ${side.padEnd(6)} ${rate.toFixed(0)} messages/s, server CPU ${us.toFixed(0)} µs/message`)
+        if (r.requests > lines.length) console.warn(`${side}: ${r.requests} requests for ${lines.length} deliveries: some repeated (raise WXTP_BENCH_REQUESTS)`)
+        if (r.errors) throw new Error(`${side}: ${r.errors} failed requests\n${r.out}`)
+        const us = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / r.requests
+        // A database restarted meanwhile (another pid) gives no figure.
+        const dbUs = db0 == null || db1 < db0 ? null : ((db1 - db0) * 1e6) / r.requests
+        best[side] = Math.max(best[side] || 0, r.rate)
+        cost[side] = Math.min(cost[side] || Infinity, us)
+        dbCost[side] = Math.min(dbCost[side] ?? Infinity, dbUs ?? Infinity)
+        console.log(`round ${round + 1} ${side.padEnd(6)} ${r.rate.toFixed(0)} messages/s, p99 ${r.p99}, server CPU ${us.toFixed(1)} µs/message` +
+          (dbUs == null ? '' : `, database server CPU ${dbUs.toFixed(1)} µs/message`))
       }
     }
   } finally {
@@ -185,13 +248,17 @@ async function main() {
       s.child.send({ stop: true })
       await new Promise((r) => s.child.once('exit', r))
     }
+    fs.rmSync(file, { force: true })
     db.drop()
   }
-  console.log('\n| server (%s) | messages/s (best of %d × %ss, concurrency %d) | server CPU µs/message (best) |', process.env.WXTP_BENCH_FRAMEWORK || 'http', ROUNDS, SECS, CONCURRENCY)
-  console.log('|---|---:|---:|')
-  console.log(`| platform.messages() | ${best.ours.toFixed(0)} | ${cost.ours.toFixed(0)} |`)
-  console.log(`| node-webot wechat 2.x | ${best.theirs.toFixed(0)} | ${cost.theirs.toFixed(0)} |`)
-  console.log(`ratio: ${(best.ours / best.theirs).toFixed(2)}× messages/s, ${(cost.theirs / cost.ours).toFixed(2)}× less server CPU per message`)
+  console.log('\n| server (%s, %d cores) | messages/s (best of %d × %ss, %d connections) | server CPU µs/message (best) | MariaDB CPU µs/message |', process.env.WXTP_BENCH_FRAMEWORK || 'http', os.cpus().length, ROUNDS, SECS, CONCURRENCY)
+  console.log('|---|---:|---:|---:|')
+  for (const side of SIDES) console.log(`| ${LABEL[side]} | ${best[side].toFixed(0)} | ${cost[side].toFixed(1)} | ${Number.isFinite(dbCost[side]) ? dbCost[side].toFixed(1) : '–'} |`)
+  if (best.theirs) {
+    for (const side of ['ours', 'native']) {
+      if (best[side]) console.log(`${side}: ${(best[side] / best.theirs).toFixed(2)}× node-webot's messages/s, ${(cost.theirs / cost[side]).toFixed(2)}× less server CPU per message`)
+    }
+  }
 }
 
 main().catch((e) => { console.error(e); process.exit(1) })

@@ -4,38 +4,44 @@
 //! envelope for every authorizer, keyed by the appid in the path) and an
 //! account's own server (plain, compatible or safe mode).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
-use super::messages_dedup::Ledger;
-use super::Component;
+use super::messages_dedup::{Ledger, OnWriteFailure, Seen};
+use super::{Component, Event};
 use crate::crypto::{random_nonce, sign, MsgCrypt};
 use crate::error::{Error, Result};
 use crate::message::{build_reply, decrypt_envelope, encrypt_envelope, now_timestamp, parse, verify_url, SignatureQuery, VerifyUrlQuery};
 use crate::store::{AuthorizerRecord, Claim, Store, StoreConfig};
 
-/// How long a message key is remembered (WeChat retries within ~15 s).
+/// How long a reply is remembered (WeChat retries within ~15 s).
 pub const DEDUP_TTL_MS: i64 = 5 * 60 * 1000;
+/// How long a claim holds: the handler's deadline (4.5 s) and a margin. A
+/// claim still pending after it belongs to a process that died.
+pub const CLAIM_LEASE_MS: i64 = 6_000;
+/// Deliveries younger than this (by CreateTime) are first deliveries
+/// (WeChat retries after 5 s), claimed in memory.
+pub const FRESH_MS: i64 = 3_000;
 /// How long a retry waits for the first delivery's reply (WeChat's deadline is 5 s).
 pub const RETRY_WAIT: Duration = Duration::from_millis(4500);
-/// Authorizer lookups are cached this long (revocation shows within it).
-const AUTHORIZER_TTL: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Debug)]
 pub struct InboxOptions {
     /// Answer WeChat's 全网发布 test accounts built in.
     pub release_check: bool,
     pub dedup_ttl_ms: i64,
+    pub claim_lease_ms: i64,
+    /// 0: every delivery is claimed in the store before its handler runs.
+    pub fresh_ms: i64,
     pub retry_wait: Duration,
 }
 
 impl Default for InboxOptions {
     fn default() -> Self {
-        InboxOptions { release_check: true, dedup_ttl_ms: DEDUP_TTL_MS, retry_wait: RETRY_WAIT }
+        InboxOptions { release_check: true, dedup_ttl_ms: DEDUP_TTL_MS, claim_lease_ms: CLAIM_LEASE_MS, fresh_ms: FRESH_MS, retry_wait: RETRY_WAIT }
     }
 }
 
@@ -77,11 +83,18 @@ pub struct Inbox {
     /// The platform: messages are for its authorizers.
     pub(crate) component: Option<Arc<Component>>,
     store: Store,
-    ledger: super::messages_dedup::Ledger,
+    ledger: Ledger,
     /// The account's appid (own-server mode), the dedup scope.
     appid: Option<String>,
     opts: InboxOptions,
-    authorizers: Mutex<HashMap<String, (Instant, Option<AuthorizerRecord>)>>,
+}
+
+/// A delivery opened and checked, before its claim.
+struct Opened {
+    message: Map<String, Value>,
+    ticket: ReplyTicket,
+    release: bool,
+    create_time: Option<i64>,
 }
 
 impl std::fmt::Debug for Inbox {
@@ -94,15 +107,20 @@ impl std::fmt::Debug for Inbox {
 impl Component {
     /// The pipeline of the platform's message URL.
     pub fn inbox(self: &Arc<Self>, opts: InboxOptions) -> Inbox {
+        let weak = Arc::downgrade(self);
+        let on_failure: OnWriteFailure = Arc::new(move |appid, openid, e| {
+            if let Some(c) = weak.upgrade() {
+                c.emit(reply_failed(appid, openid, e));
+            }
+        });
         Inbox {
             token: self.cfg.token.clone(),
             crypt: Some(self.crypt.clone()),
-            ledger: Ledger::new(self.store.clone(), opts.dedup_ttl_ms, &self.runtime),
+            ledger: Ledger::new(self.store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_failure, &self.runtime),
             store: self.store.clone(),
             component: Some(self.clone()),
             appid: None,
             opts,
-            authorizers: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -110,7 +128,15 @@ impl Component {
 impl Inbox {
     /// An account's own message URL. `encoding_aes_key` for compatible and
     /// safe mode; `db` (default: this process only) for fleet-wide dedup.
-    pub async fn open_account(token: &str, encoding_aes_key: Option<&str>, appid: Option<&str>, db: Option<&str>, opts: InboxOptions) -> Result<Inbox> {
+    /// `on_event` hears of replies that could not be recorded (`reply_failed`).
+    pub async fn open_account(
+        token: &str,
+        encoding_aes_key: Option<&str>,
+        appid: Option<&str>,
+        db: Option<&str>,
+        opts: InboxOptions,
+        on_event: Arc<dyn Fn(Event) + Send + Sync>,
+    ) -> Result<Inbox> {
         if token.is_empty() {
             return Err(Error::invalid("token", "must be a non-empty string"));
         }
@@ -125,8 +151,9 @@ impl Inbox {
         store.migrate().await?;
         // Without an appid the scope is the token's hash: never the token itself.
         let scope = appid.filter(|a| !a.is_empty()).map(str::to_owned).unwrap_or_else(|| sign(&[token])[..16].to_owned());
-        let ledger = Ledger::new(store.clone(), opts.dedup_ttl_ms, &tokio::runtime::Handle::current());
-        Ok(Inbox { token: token.to_owned(), crypt, component: None, store, ledger, appid: Some(scope), opts, authorizers: Mutex::new(HashMap::new()) })
+        let on_failure: OnWriteFailure = Arc::new(move |appid, openid, e| on_event(reply_failed(appid, openid, e)));
+        let ledger = Ledger::new(store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_failure, &tokio::runtime::Handle::current());
+        Ok(Inbox { token: token.to_owned(), crypt, component: None, store, ledger, appid: Some(scope), opts })
     }
 
     /// Answers WeChat's URL check (GET with echostr).
@@ -147,6 +174,74 @@ impl Inbox {
 
     /// Verifies, decrypts, parses and claims one delivery.
     pub async fn receive(&self, authorizer_appid: Option<&str>, q: &MessageQuery, body: &str) -> Result<Outcome> {
+        let d = self.open_delivery(authorizer_appid, q, body)?;
+        let authorizer = match (&self.component, d.release) {
+            (Some(c), false) => {
+                let rec = match c.authorizers.get(&d.ticket.scope) {
+                    Some(rec) => Some(rec),
+                    None => {
+                        let epoch = c.authorizers.epoch();
+                        let rec = c.store.authorizer_by_appid(&c.cfg.appid, &d.ticket.scope).await?;
+                        if let Some(r) = &rec {
+                            c.authorizers.put(epoch, r);
+                        }
+                        rec
+                    }
+                };
+                match self.check_authorizer(&d, rec)? {
+                    Ok(rec) => rec,
+                    Err(answer) => return Ok(answer),
+                }
+            }
+            _ => None,
+        };
+        let claim = match self.ledger.claim_now(&d.ticket.scope, &d.ticket.key, d.create_time) {
+            Some(seen) => self.seen(&d, seen).await,
+            // The ledger unreachable (the database restarting): run the
+            // handler rather than answer 500 — WeChat does not retry an error
+            // answer, so the message would be lost. Only a retry of it landing
+            // on another process during the outage could run it twice.
+            None => match self.ledger.claim(&d.ticket.scope, &d.ticket.key).await.or_else(|e| match e {
+                Error::Store(_) => Ok(Claim::First),
+                e => Err(e),
+            })? {
+                Claim::First => None,
+                Claim::Replied(xml) => Some(self.duplicate(&d.ticket, &xml)),
+                Claim::Pending => match self.wait_for_reply(&d.ticket).await? {
+                    Waited::Reply(xml) => Some(self.duplicate(&d.ticket, &xml.unwrap_or_default())),
+                    Waited::TakenOver => None,
+                },
+            },
+        };
+        match claim {
+            Some(answer) => Ok(answer),
+            None => self.first(d, authorizer),
+        }
+    }
+
+    /// `receive` without waiting: None when the delivery needs the store
+    /// (an authorizer not in the cache, a delivery that may be a retry, a
+    /// retry waiting for the first delivery's reply) — then call `receive`.
+    pub fn receive_now(&self, authorizer_appid: Option<&str>, q: &MessageQuery, body: &str) -> Result<Option<Outcome>> {
+        let d = self.open_delivery(authorizer_appid, q, body)?;
+        let authorizer = match (&self.component, d.release) {
+            (Some(c), false) => {
+                let Some(rec) = c.authorizers.get(&d.ticket.scope) else { return Ok(None) };
+                match self.check_authorizer(&d, Some(rec))? {
+                    Ok(rec) => rec,
+                    Err(answer) => return Ok(Some(answer)),
+                }
+            }
+            _ => None,
+        };
+        match self.ledger.claim_now(&d.ticket.scope, &d.ticket.key, d.create_time) {
+            Some(Seen::First) => self.first(d, authorizer).map(Some),
+            Some(Seen::Replied(xml)) => Ok(Some(self.duplicate(&d.ticket, &xml))),
+            Some(Seen::Pending(_)) | None => Ok(None),
+        }
+    }
+
+    fn open_delivery(&self, authorizer_appid: Option<&str>, q: &MessageQuery, body: &str) -> Result<Opened> {
         let (message, encrypted) = self.open(q, body)?;
         let scope = match (&self.component, authorizer_appid) {
             (Some(_), Some(a)) if !a.is_empty() => a.to_owned(),
@@ -156,51 +251,53 @@ impl Inbox {
         let to = field(&message, "ToUserName")?;
         let from = field(&message, "FromUserName")?;
         let ticket = ReplyTicket { key: dedup_key(&message, &from), scope, from_user_name: from, to_user_name: to, encrypted };
-
         let release = self.component.is_some() && self.opts.release_check && super::messages_release::is_test_account(&ticket.scope);
-        let authorizer = match (&self.component, release) {
-            (Some(c), false) => match self.authorizer(c, &ticket.scope).await? {
-                Some(rec) if rec.authorized => {
-                    if rec.user_name.as_deref().is_some_and(|u| !u.is_empty() && u != ticket.to_user_name) {
-                        return Err(Error::Crypto(format!("the message is addressed to {}, not to authorizer {}", ticket.to_user_name, ticket.scope)));
-                    }
-                    Some(rec)
-                }
-                _ => return Ok(Outcome::Answer { body: "success".into(), notice: Some("unknown_authorizer") }),
-            },
-            _ => None,
-        };
+        let create_time = message.get("CreateTime").and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())));
+        Ok(Opened { message, ticket, release, create_time })
+    }
 
-        // The ledger unreachable (the database restarting): run the handler
-        // rather than answer 500 — WeChat does not retry an error answer, the
-        // user would see "service unavailable" and the message would be lost.
-        // Only a retry of it landing on another process during the outage
-        // could run it a second time.
-        let claim = match self.ledger.claim(&ticket.scope, &ticket.key).await {
-            Err(Error::Store(_)) => Claim::First,
-            other => other?,
-        };
-        match claim {
-            Claim::First => {}
-            Claim::Replied(xml) => return Ok(Outcome::Answer { body: self.seal(&ticket, &xml), notice: Some("duplicate") }),
-            Claim::Pending => {
-                let xml = self.wait_for_reply(&ticket).await?;
-                return Ok(Outcome::Answer { body: self.seal(&ticket, &xml.unwrap_or_default()), notice: Some("duplicate") });
+    /// The record of an authorized account the message is addressed to, or
+    /// the answer for an unknown or revoked one.
+    fn check_authorizer(&self, d: &Opened, rec: Option<AuthorizerRecord>) -> Result<std::result::Result<Option<AuthorizerRecord>, Outcome>> {
+        match rec {
+            Some(rec) if rec.authorized => {
+                if rec.user_name.as_deref().is_some_and(|u| !u.is_empty() && u != d.ticket.to_user_name) {
+                    return Err(Error::Crypto(format!("the message is addressed to {}, not to authorizer {}", d.ticket.to_user_name, d.ticket.scope)));
+                }
+                Ok(Ok(Some(rec)))
             }
+            _ => Ok(Err(Outcome::Answer { body: "success".into(), notice: Some("unknown_authorizer") })),
         }
-        if release {
+    }
+
+    /// A delivery this process saw: its reply (waited for), None when it is claimed now.
+    async fn seen(&self, d: &Opened, seen: Seen) -> Option<Outcome> {
+        match seen {
+            Seen::First => None,
+            Seen::Replied(xml) => Some(self.duplicate(&d.ticket, &xml)),
+            Seen::Pending(slot) => Some(self.duplicate(&d.ticket, &slot.reply(self.opts.retry_wait).await.unwrap_or_default())),
+        }
+    }
+
+    fn duplicate(&self, ticket: &ReplyTicket, xml: &str) -> Outcome {
+        Outcome::Answer { body: self.seal(ticket, xml), notice: Some("duplicate") }
+    }
+
+    /// The first delivery: the release check's answer, or the handler's turn.
+    fn first(&self, d: Opened, authorizer: Option<AuthorizerRecord>) -> Result<Outcome> {
+        if d.release {
             use super::messages_release::ReleaseAnswer;
-            if let Some(a) = super::messages_release::answer(self, &message, &ticket) {
+            if let Some(a) = super::messages_release::answer(self, &d.message, &d.ticket) {
                 let xml = match &a {
-                    ReleaseAnswer::Reply(r) => self.reply_xml(&ticket, Some(r))?,
+                    ReleaseAnswer::Reply(r) => self.reply_xml(&d.ticket, Some(r))?,
                     ReleaseAnswer::Empty => String::new(),
                 };
-                self.ledger.finish(&ticket.scope, &ticket.key, &xml).await?;
-                let body = if matches!(a, ReleaseAnswer::Empty) { String::new() } else { self.seal(&ticket, &xml) };
+                self.ledger.record(&d.ticket.scope, &d.ticket.key, xml.clone(), &d.ticket.from_user_name);
+                let body = if matches!(a, ReleaseAnswer::Empty) { String::new() } else { self.seal(&d.ticket, &xml) };
                 return Ok(Outcome::Answer { body, notice: Some("release_check") });
             }
         }
-        Ok(Outcome::Handle { message, ticket, authorizer })
+        Ok(Outcome::Handle { message: d.message, ticket: d.ticket, authorizer })
     }
 
     /// The handler's reply (buildReply's vocabulary; None / "" = `success`),
@@ -212,7 +309,7 @@ impl Inbox {
     pub fn answer(&self, ticket: &ReplyTicket, reply: Option<&Value>) -> Result<String> {
         let xml = self.reply_xml(ticket, reply)?;
         let body = self.seal(ticket, &xml);
-        self.ledger.record(ticket.scope.clone(), ticket.key.clone(), xml);
+        self.ledger.record(&ticket.scope, &ticket.key, xml, &ticket.from_user_name);
         Ok(body)
     }
 
@@ -238,30 +335,22 @@ impl Inbox {
         }
     }
 
-    async fn wait_for_reply(&self, ticket: &ReplyTicket) -> Result<Option<String>> {
+    /// Waits for another process's reply; takes the message over when that
+    /// claim's lease ends first (its process died before answering).
+    async fn wait_for_reply(&self, ticket: &ReplyTicket) -> Result<Waited> {
         let deadline = Instant::now() + self.opts.retry_wait;
-        while Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        loop {
+            if self.ledger.take_over(&ticket.scope, &ticket.key).await? {
+                return Ok(Waited::TakenOver);
+            }
             if let Claim::Replied(xml) = self.ledger.state(&ticket.scope, &ticket.key).await? {
-                return Ok(Some(xml));
+                return Ok(Waited::Reply(Some(xml)));
             }
-        }
-        Ok(None)
-    }
-
-    async fn authorizer(&self, c: &Arc<Component>, appid: &str) -> Result<Option<AuthorizerRecord>> {
-        if let Some((at, rec)) = self.authorizers.lock().unwrap().get(appid) {
-            if at.elapsed() < AUTHORIZER_TTL {
-                return Ok(rec.clone());
+            if Instant::now() >= deadline {
+                return Ok(Waited::Reply(None));
             }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let rec = c.store.authorizer_by_appid(&c.cfg.appid, appid).await?;
-        let mut cache = self.authorizers.lock().unwrap();
-        if cache.len() > 10_000 {
-            cache.clear();
-        }
-        cache.insert(appid.to_owned(), (Instant::now(), rec.clone()));
-        Ok(rec)
     }
 
     /// Checks the signature and returns the message and whether it came encrypted.
@@ -299,6 +388,15 @@ impl Inbox {
             self.store.close().await;
         }
     }
+}
+
+enum Waited {
+    Reply(Option<String>),
+    TakenOver,
+}
+
+fn reply_failed(appid: &str, openid: &str, e: &Error) -> Event {
+    Event::ReplyFailed { appid: appid.to_owned(), openid: openid.to_owned(), code: e.code(), message: format!("the reply could not be recorded for retries: {e}") }
 }
 
 fn field(m: &Map<String, Value>, name: &str) -> Result<String> {

@@ -1,50 +1,144 @@
-//! The message ledger: claims and replies queued and written in batches by
-//! one task each, so N concurrent messages cost a couple of statements, not
-//! 2N commits. An idle ledger writes each message at once (batch of one).
+//! The message ledger: which deliveries this process and the fleet have seen.
+//!
+//! WeChat retries a message only after 5 s without an answer. A delivery
+//! whose CreateTime is younger than the fresh window (3 s by default) is
+//! therefore a first delivery: it is claimed in this process's memory and
+//! its claim written to the store behind, a few ms later, in batches — no
+//! database round trip in its path. A delivery older than that may be a
+//! retry that landed here while the first went elsewhere: it is claimed in
+//! the store first (batched too), and finds the other process's claim (it
+//! waits for the reply) or reply. Replies are recorded behind the answer.
+//! The window is honest only while this host's clock is near WeChat's:
+//! messages that look "from the future" widen the margin (see `Freshness`).
 
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use std::sync::Arc;
-
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 
 use crate::crypto::random_nonce;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::model::now_ms;
 use crate::store::{Claim, ClaimRequest, Store};
 
 const MAX_BATCH: usize = 256;
 const IN_FLIGHT: usize = 4;
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// Writes wait this long for more: a reply a moment behind its claim makes
+/// one row, and a busy URL makes few, large statements (WeChat's retries
+/// come 5 s later, so a few ms of write-behind keeps them deduplicated).
+const COALESCE: Duration = Duration::from_millis(20);
+/// Deliveries remembered in memory (WeChat's 3 tries fall within ~15 s).
+const LOCAL_KEEP: Duration = Duration::from_secs(30);
+const LOCAL_MAX: usize = 100_000;
+/// CreateTimes further ahead of this clock than this are not believed.
+const MAX_AHEAD_MS: i64 = 60_000;
 
 type Waiter<T> = oneshot::Sender<Result<T>>;
 
+/// A reply that could not be recorded: (scope, openid, error).
+pub(crate) type OnWriteFailure = Arc<dyn Fn(&str, &str, &Error) + Send + Sync>;
+
+/// A delivery being handled in this process: a retry here waits on it.
+#[derive(Default)]
+pub(crate) struct Slot {
+    reply: OnceLock<String>,
+    done: Notify,
+}
+
+impl Slot {
+    /// The reply, waiting up to `wait` for it.
+    pub async fn reply(&self, wait: Duration) -> Option<String> {
+        let until = tokio::time::Instant::now() + wait;
+        loop {
+            let notified = self.done.notified();
+            if let Some(r) = self.reply.get() {
+                return Some(r.clone());
+            }
+            if tokio::time::timeout_at(until, notified).await.is_err() {
+                return self.reply.get().cloned();
+            }
+        }
+    }
+}
+
+/// What this process knows of a delivery without asking the store.
+pub(crate) enum Seen {
+    /// Claimed now, in memory: run the handler.
+    First,
+    Replied(String),
+    Pending(Arc<Slot>),
+}
+
+struct Write {
+    scope: String,
+    key: String,
+    owner: String,
+    /// None: the claim; Some: the reply ("" = `success`).
+    reply: Option<String>,
+    openid: String,
+}
+
+#[derive(Default)]
+struct Local {
+    slots: HashMap<u128, Arc<Slot>>,
+    order: VecDeque<(Instant, u128)>,
+}
+
+/// Is a delivery younger than the fresh window, by WeChat's CreateTime?
+struct Freshness {
+    window_ms: i64,
+    /// How far ahead of this clock CreateTimes have been seen (ms): WeChat's
+    /// clock, or ours lagging. Added to every age, so a lagging clock makes
+    /// more deliveries go through the store, never fewer.
+    ahead_ms: AtomicI64,
+}
+
+impl Freshness {
+    fn is_fresh(&self, create_time: Option<i64>) -> bool {
+        let Some(ct) = create_time.filter(|_| self.window_ms > 0) else { return false };
+        let age = now_ms() - ct * 1000;
+        if -age > MAX_AHEAD_MS {
+            return false;
+        }
+        // CreateTime is in whole seconds: up to 1 s "ahead" is truncation.
+        let ahead = (-age - 1000).max(0);
+        let seen = self.ahead_ms.fetch_max(ahead, Ordering::Relaxed).max(ahead);
+        age + seen < self.window_ms
+    }
+}
+
 pub(crate) struct Ledger {
     store: Store,
+    local: Mutex<Local>,
+    fresh: Freshness,
     claims: mpsc::UnboundedSender<(ClaimRequest, Waiter<Claim>)>,
-    replies: mpsc::UnboundedSender<((String, String, String), Waiter<()>)>,
+    writes: mpsc::UnboundedSender<Write>,
+    lease_ms: i64,
 }
 
 impl Ledger {
-    /// Starts the two writer tasks on `runtime`; they end with the ledger.
-    pub fn new(store: Store, ttl_ms: i64, runtime: &tokio::runtime::Handle) -> Ledger {
+    /// Starts the claim and write tasks on `runtime`; they end with the ledger.
+    /// `lease_ms`: how long a claim holds before another delivery may take it
+    /// over; `ttl_ms`: how long a reply is kept; `fresh_ms`: the fresh window.
+    pub fn new(store: Store, lease_ms: i64, ttl_ms: i64, fresh_ms: i64, on_failure: OnWriteFailure, runtime: &tokio::runtime::Handle) -> Ledger {
         let (claims, mut claim_rx) = mpsc::unbounded_channel::<(ClaimRequest, Waiter<Claim>)>();
-        let (replies, mut reply_rx) = mpsc::unbounded_channel::<((String, String, String), Waiter<()>)>();
+        let (writes, mut write_rx) = mpsc::unbounded_channel::<Write>();
         let s = store.clone();
         runtime.spawn(async move {
-            let mut swept = Instant::now();
             // A few batches in flight: a message waits for one commit, not for the batch before it too.
             let slots = Arc::new(Semaphore::new(IN_FLIGHT));
             loop {
                 let Ok(slot) = slots.clone().acquire_owned().await else { return };
                 let Some(batch) = next_batch(&mut claim_rx).await else { return };
-                if swept.elapsed() > SWEEP_EVERY {
-                    swept = Instant::now();
-                    let _ = s.sweep_messages().await;
-                }
                 let s = s.clone();
                 tokio::spawn(async move {
                     let (reqs, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                    match s.claim_messages(&reqs, ttl_ms).await {
+                    match s.claim_messages(&reqs, lease_ms).await {
                         Ok(out) => waiters.into_iter().zip(out).for_each(|(w, c)| drop(w.send(Ok(c)))),
                         Err(e) => waiters.into_iter().for_each(|w| drop(w.send(Err(e.clone())))),
                     }
@@ -54,38 +148,157 @@ impl Ledger {
         });
         let s = store.clone();
         runtime.spawn(async move {
-            while let Some(batch) = next_batch(&mut reply_rx).await {
-                let (done, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                let r = s.finish_messages(&done, ttl_ms).await;
-                waiters.into_iter().for_each(|w| drop(w.send(r.clone())));
+            let mut swept = Instant::now();
+            let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+            loop {
+                // One round per COALESCE window: asleep on a timer, not on
+                // the channel, so queuing a write wakes no thread.
+                let Some(first) = write_rx.recv().await else { return };
+                tokio::time::sleep(COALESCE).await;
+                let mut all = vec![first];
+                while let Ok(w) = write_rx.try_recv() {
+                    all.push(w);
+                }
+                if swept.elapsed() > SWEEP_EVERY {
+                    swept = Instant::now();
+                    let _ = s.sweep_messages().await;
+                }
+                let mut rest = all.into_iter().peekable();
+                while rest.peek().is_some() {
+                    let batch: Vec<Write> = rest.by_ref().take(MAX_BATCH).collect();
+                    let Ok(slot) = slots.clone().acquire_owned().await else { return };
+                    let (s, on_failure) = (s.clone(), on_failure.clone());
+                    tokio::spawn(async move {
+                        write(&s, batch, lease_ms, ttl_ms, &on_failure).await;
+                        drop(slot);
+                    });
+                }
             }
         });
-        Ledger { store, claims, replies }
+        Ledger {
+            store,
+            local: Mutex::new(Local::default()),
+            fresh: Freshness { window_ms: fresh_ms, ahead_ms: AtomicI64::new(0) },
+            claims,
+            writes,
+            lease_ms,
+        }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Local> {
+        self.local.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// From memory: a delivery seen here, or a fresh one claimed now (its
+    /// claim recorded behind). None: ask the store (`claim`).
+    pub fn claim_now(&self, scope: &str, key: &str, create_time: Option<i64>) -> Option<Seen> {
+        let h = hash(scope, key);
+        let mut local = self.lock();
+        if let Some(slot) = local.slots.get(&h) {
+            return Some(match slot.reply.get() {
+                Some(r) => Seen::Replied(r.clone()),
+                None => Seen::Pending(slot.clone()),
+            });
+        }
+        if !self.fresh.is_fresh(create_time) {
+            return None;
+        }
+        local.insert(h);
+        drop(local);
+        let _ = self.writes.send(Write { scope: scope.to_owned(), key: key.to_owned(), owner: random_nonce(), reply: None, openid: String::new() });
+        Some(Seen::First)
+    }
+
+    /// Claims in the store (a delivery that may be a retry from elsewhere).
     pub async fn claim(&self, scope: &str, key: &str) -> Result<Claim> {
         let (tx, rx) = oneshot::channel();
         let req = ClaimRequest { scope: scope.to_owned(), key: key.to_owned(), owner: random_nonce() };
         self.claims.send((req, tx)).map_err(|_| closed())?;
-        rx.await.map_err(|_| closed())?
+        let claim = rx.await.map_err(|_| closed())??;
+        if claim == Claim::First {
+            self.lock().insert(hash(scope, key));
+        }
+        Ok(claim)
     }
 
-    /// Queues a reply without waiting for the write (a failed write leaves the
-    /// claim pending: a retry then waits and answers `success`).
-    pub fn record(&self, scope: String, key: String, reply: String) {
-        let (tx, _) = oneshot::channel();
-        let _ = self.replies.send(((scope, key, reply), tx));
-    }
-
-    pub async fn finish(&self, scope: &str, key: &str, reply: &str) -> Result<()> {
-        let (tx, rx) = oneshot::channel();
-        self.replies.send(((scope.to_owned(), key.to_owned(), reply.to_owned()), tx)).map_err(|_| closed())?;
-        rx.await.map_err(|_| closed())?
+    /// Remembers the reply and records it behind (a failed write is reported
+    /// through `on_failure`; the claim then stays pending until its lease ends).
+    pub fn record(&self, scope: &str, key: &str, reply: String, openid: &str) {
+        if let Some(slot) = self.lock().slots.get(&hash(scope, key)).cloned() {
+            let _ = slot.reply.set(reply.clone());
+            slot.done.notify_waiters();
+        }
+        let _ = self.writes.send(Write { scope: scope.to_owned(), key: key.to_owned(), owner: String::new(), reply: Some(reply), openid: openid.to_owned() });
     }
 
     pub async fn state(&self, scope: &str, key: &str) -> Result<Claim> {
         self.store.message_state(scope, key).await
     }
+
+    /// Takes over a claim pending past its lease (its process died); true when won.
+    pub async fn take_over(&self, scope: &str, key: &str) -> Result<bool> {
+        let won = self.store.take_over_message(scope, key, &random_nonce(), self.lease_ms).await?;
+        if won {
+            self.lock().insert(hash(scope, key));
+        }
+        Ok(won)
+    }
+}
+
+impl Local {
+    fn insert(&mut self, h: u128) {
+        let now = Instant::now();
+        while let Some((at, old)) = self.order.front().copied() {
+            if now.duration_since(at) < LOCAL_KEEP && self.order.len() < LOCAL_MAX {
+                break;
+            }
+            self.order.pop_front();
+            self.slots.remove(&old);
+        }
+        self.slots.insert(h, Arc::new(Slot::default()));
+        self.order.push_back((now, h));
+    }
+}
+
+/// One batch: claims and replies of a key coalesced (the reply wins), one
+/// statement for each kind.
+async fn write(store: &Store, batch: Vec<Write>, lease_ms: i64, ttl_ms: i64, on_failure: &OnWriteFailure) {
+    let mut by_key: HashMap<(String, String), Write> = HashMap::with_capacity(batch.len());
+    for w in batch {
+        match by_key.get_mut(&(w.scope.clone(), w.key.clone())) {
+            Some(_) if w.reply.is_none() => {}
+            Some(prev) => {
+                prev.reply = w.reply;
+                prev.openid = w.openid;
+            }
+            None => {
+                by_key.insert((w.scope.clone(), w.key.clone()), w);
+            }
+        }
+    }
+    let (replies, claims): (Vec<Write>, Vec<Write>) = by_key.into_values().partition(|w| w.reply.is_some());
+    if !claims.is_empty() {
+        let reqs: Vec<ClaimRequest> = claims.into_iter().map(|w| ClaimRequest { scope: w.scope, key: w.key, owner: w.owner }).collect();
+        // A lost claim costs fleet-wide dedup of that message only; its reply follows.
+        let _ = store.record_claims(&reqs, lease_ms).await;
+    }
+    if !replies.is_empty() {
+        let done: Vec<(String, String, String)> = replies.iter().map(|w| (w.scope.clone(), w.key.clone(), w.reply.clone().unwrap_or_default())).collect();
+        if let Err(e) = store.finish_messages(&done, ttl_ms).await {
+            for w in &replies {
+                on_failure(&w.scope, &w.openid, &e);
+            }
+        }
+    }
+}
+
+fn hash(scope: &str, key: &str) -> u128 {
+    let half = |salt: u8| {
+        let mut h = DefaultHasher::new();
+        (salt, scope, key).hash(&mut h);
+        h.finish() as u128
+    };
+    (half(1) << 64) | half(2)
 }
 
 /// Waits for one item, then takes whatever else is queued (up to MAX_BATCH).
@@ -101,6 +314,6 @@ async fn next_batch<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> Option<Vec<T>> {
     Some(batch)
 }
 
-fn closed() -> crate::error::Error {
-    crate::error::Error::NotReady("the message ledger is closed".into())
+fn closed() -> Error {
+    Error::NotReady("the message ledger is closed".into())
 }

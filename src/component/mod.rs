@@ -9,6 +9,7 @@ mod feed;
 pub mod fetchers;
 pub mod messages;
 mod messages_dedup;
+mod messages_listener;
 mod messages_release;
 mod push;
 mod runner;
@@ -31,6 +32,7 @@ use crate::wechat::Transport;
 pub use authorizers::{AuthorizeUrlOptions, AuthorizerView};
 pub use events::Event;
 pub use messages::{Inbox, InboxOptions, MessageQuery, Outcome, ReplyTicket};
+pub use messages_listener::{MessageHandler, MessageListener};
 pub use messages_release::TEST_APPIDS;
 use fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PreAuthCodeFetch, PushedTicket};
 

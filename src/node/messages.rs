@@ -1,15 +1,21 @@
 //! napi adapter for message URLs (lib/messages.js): conversion only.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use serde_json::Value;
+use serde_json::{Map, Value};
+use tokio::sync::oneshot;
 
 use super::server::{spawn, NativeComponent};
 use super::IntoNapi;
-use crate::component::{Inbox, InboxOptions, MessageQuery, Outcome, ReplyTicket};
+use crate::api::BoxFut;
+use crate::component::{Event, Inbox, InboxOptions, MessageHandler, MessageListener, MessageQuery, Outcome, ReplyTicket};
+use crate::error::Error as CoreError;
 use crate::store::AuthorizerRecord;
 
 #[napi(object)]
@@ -17,6 +23,10 @@ pub struct InboxSettings {
     /// Answer WeChat's release check built in (default true).
     pub release_check: Option<bool>,
     pub dedup_ttl_ms: Option<f64>,
+    /// How long a claim holds before a retry may take the message over.
+    pub claim_lease_ms: Option<f64>,
+    /// Deliveries younger than this (CreateTime) are claimed in memory; 0: in the store first.
+    pub fresh_ms: Option<f64>,
     /// How long a retried delivery waits for the first one's reply.
     pub retry_wait_ms: Option<f64>,
 }
@@ -27,6 +37,8 @@ impl From<Option<InboxSettings>> for InboxOptions {
         if let Some(o) = o {
             out.release_check = o.release_check.unwrap_or(out.release_check);
             out.dedup_ttl_ms = o.dedup_ttl_ms.filter(|v| *v > 0.0).map(|v| v as i64).unwrap_or(out.dedup_ttl_ms);
+            out.claim_lease_ms = o.claim_lease_ms.filter(|v| *v > 0.0).map(|v| v as i64).unwrap_or(out.claim_lease_ms);
+            out.fresh_ms = o.fresh_ms.filter(|v| *v >= 0.0).map(|v| v as i64).unwrap_or(out.fresh_ms);
             out.retry_wait = o.retry_wait_ms.filter(|v| *v >= 0.0).map(|v| Duration::from_millis(v as u64)).unwrap_or(out.retry_wait);
         }
         out
@@ -139,7 +151,52 @@ impl NativeInbox {
         let inbox = self.inner.clone();
         let q: MessageQuery = query.into();
         let out = spawn(async move { inbox.receive(authorizer_appid.as_deref(), &q, &body).await }).await?;
-        Ok(match out {
+        Ok(delivery(out))
+    }
+
+    /// `receive` done on this thread when nothing needs waiting for; null otherwise (then `receive`).
+    #[napi]
+    pub fn receive_now(&self, authorizer_appid: Option<String>, query: MessageRequestQuery, body: String) -> Result<Option<Delivery>> {
+        Ok(self.inner.receive_now(authorizer_appid.as_deref(), &query.into(), &body).napi()?.map(delivery))
+    }
+
+    /// Serves this pipeline natively on `host:port`; `dispatch(id, message,
+    /// authorizerAppid, authorizer)` runs the handler and answers with
+    /// `listener.reply(id, reply)`; `notice(name, authorizerAppid, error)`.
+    #[napi(ts_return_type = "Promise<NativeMessageListener>")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn listen<'env>(
+        &self,
+        env: &'env Env,
+        host: String,
+        port: u32,
+        wait_ms: f64,
+        dispatch: Function<'_, FnArgs<(u32, Value, String, Option<AuthorizerInfo>)>, Unknown<'static>>,
+        notice: Function<'_, FnArgs<(String, Option<String>, Option<Value>)>, Unknown<'static>>,
+    ) -> Result<PromiseRaw<'env, NativeMessageListener>> {
+        let dispatch: Dispatch = dispatch
+            .build_threadsafe_function::<Call>()
+            .callee_handled::<false>()
+            .build_callback(|ctx| Ok(FnArgs::from((ctx.value.id, Value::Object(ctx.value.message), ctx.value.appid, ctx.value.authorizer.map(Into::into)))))?;
+        let notice: Notice = notice
+            .build_threadsafe_function::<(String, Option<String>, Option<Value>)>()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .build_callback(|ctx| Ok(FnArgs::from(ctx.value)))?;
+        let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
+        let handler = Arc::new(JsHandler { dispatch, notice, pending: pending.clone(), next: AtomicU32::new(1) });
+        let inbox = self.inner.clone();
+        let wait = Duration::from_millis(wait_ms.max(0.0) as u64);
+        let fut = async move {
+            let listener = MessageListener::start(inbox, handler, &host, port as u16, wait).await.napi()?;
+            Ok(NativeMessageListener { inner: Arc::new(listener), pending })
+        };
+        env.spawn_future(fut)
+    }
+}
+
+fn delivery(out: Outcome) -> Delivery {
+        match out {
             Outcome::Handle { message, ticket, authorizer } => Delivery {
                 action: DeliveryAction::Handle,
                 message: Some(Value::Object(message)),
@@ -156,9 +213,11 @@ impl NativeInbox {
                 body: Some(body),
                 notice: notice.map(str::to_owned),
             },
-        })
-    }
+        }
+}
 
+#[napi]
+impl NativeInbox {
     /// The body to answer with (`success`, or the reply XML sealed as the request came).
     #[napi]
     pub fn answer(&self, ticket: DeliveryTicket, reply: Option<Value>) -> Result<String> {
@@ -187,16 +246,116 @@ pub fn platform_inbox(component: &NativeComponent, options: Option<InboxSettings
     Ok(NativeInbox { inner: Arc::new(component.core()?.inbox(options.into())) })
 }
 
-/// An account's own message URL pipeline.
-#[napi]
-pub async fn account_inbox(
+/// An account's own message URL pipeline. `on_event(event)` hears of
+/// replies that could not be recorded (`{name: 'reply_failed', …}`).
+#[napi(ts_return_type = "Promise<NativeInbox>")]
+#[allow(clippy::too_many_arguments)]
+pub fn account_inbox<'env>(
+    env: &'env Env,
     token: String,
     encoding_aes_key: Option<String>,
     appid: Option<String>,
     db: Option<String>,
     options: Option<InboxSettings>,
-) -> Result<NativeInbox> {
+    on_event: Option<Function<'_, Value, Unknown<'static>>>,
+) -> Result<PromiseRaw<'env, NativeInbox>> {
     let opts: InboxOptions = options.into();
-    let inbox = spawn(async move { Inbox::open_account(&token, encoding_aes_key.as_deref(), appid.as_deref(), db.as_deref(), opts).await }).await?;
-    Ok(NativeInbox { inner: Arc::new(inbox) })
+    let events: Option<EventFn> = match on_event {
+        Some(f) => Some(f.build_threadsafe_function::<Value>().callee_handled::<false>().weak::<true>().build()?),
+        None => None,
+    };
+    let on_event: Arc<dyn Fn(Event) + Send + Sync> = Arc::new(move |e: Event| {
+        if let Some(f) = &events {
+            f.call(e.to_json(), ThreadsafeFunctionCallMode::NonBlocking);
+        }
+    });
+    env.spawn_future(async move {
+        let inbox = spawn(async move { Inbox::open_account(&token, encoding_aes_key.as_deref(), appid.as_deref(), db.as_deref(), opts, on_event).await }).await?;
+        Ok(NativeInbox { inner: Arc::new(inbox) })
+    })
+}
+
+type EventFn = ThreadsafeFunction<Value, Unknown<'static>, Value, Status, false, true>;
+
+/// A handler call on its way to JS.
+struct Call {
+    id: u32,
+    message: Map<String, Value>,
+    appid: String,
+    authorizer: Option<AuthorizerRecord>,
+}
+
+type Dispatch = ThreadsafeFunction<Call, Unknown<'static>, FnArgs<(u32, Value, String, Option<AuthorizerInfo>)>, Status, false>;
+type Notice = ThreadsafeFunction<(String, Option<String>, Option<Value>), Unknown<'static>, FnArgs<(String, Option<String>, Option<Value>)>, Status, false, true>;
+type Pending = Arc<Mutex<HashMap<u32, oneshot::Sender<Option<Value>>>>>;
+
+/// The JS handler behind a native listener: each call has an id; JS answers
+/// it with `reply(id, reply)`.
+struct JsHandler {
+    dispatch: Dispatch,
+    notice: Notice,
+    pending: Pending,
+    next: AtomicU32,
+}
+
+impl MessageHandler for JsHandler {
+    fn handle(&self, message: Map<String, Value>, appid: String, authorizer: Option<AuthorizerRecord>) -> BoxFut<'static, Option<Value>> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().unwrap().insert(id, tx);
+        let status = self.dispatch.call(Call { id, message, appid, authorizer }, ThreadsafeFunctionCallMode::NonBlocking);
+        if status != Status::Ok {
+            self.pending.lock().unwrap().remove(&id);
+        }
+        let pending = self.pending.clone();
+        Box::pin(async move {
+            // Dropped on the listener's timeout: forget the call.
+            struct Forget(Pending, u32);
+            impl Drop for Forget {
+                fn drop(&mut self) {
+                    self.0.lock().unwrap().remove(&self.1);
+                }
+            }
+            let _forget = Forget(pending, id);
+            rx.await.ok().flatten()
+        })
+    }
+
+    fn notice(&self, name: &'static str, appid: Option<&str>, error: Option<&CoreError>) {
+        let err = error.map(|e| serde_json::json!({ "name": e.kind(), "message": e.to_string(), "code": e.code() }));
+        self.notice.call((name.to_owned(), appid.map(str::to_owned), err), ThreadsafeFunctionCallMode::NonBlocking);
+    }
+}
+
+/// A message URL served natively (`handler.listen(port, host)` in JS).
+#[napi]
+pub struct NativeMessageListener {
+    inner: Arc<MessageListener>,
+    pending: Pending,
+}
+
+#[napi]
+impl NativeMessageListener {
+    #[napi(getter)]
+    pub fn port(&self) -> u32 {
+        self.inner.port() as u32
+    }
+
+    /// The handler's answer to call `id` (null: `success`).
+    #[napi]
+    pub fn reply(&self, id: u32, reply: Option<Value>) {
+        if let Some(tx) = self.pending.lock().unwrap().remove(&id) {
+            let _ = tx.send(reply);
+        }
+    }
+
+    #[napi]
+    pub async fn close(&self) -> Result<()> {
+        let inner = self.inner.clone();
+        spawn(async move {
+            inner.close().await;
+            Ok(())
+        })
+        .await
+    }
 }

@@ -1,15 +1,18 @@
 //! Fleet-wide dedup of inbound messages (`wxtp_messages`). WeChat retries a
 //! message it got no answer to within 5 s (3 tries); the first process to
 //! claim a key runs the handler and stores the reply, so a retry landing on
-//! any process answers the same. Rows expire after a few minutes and are
-//! swept now and then. Claims and replies are written in batches: one
-//! statement for many messages keeps a busy message URL off the database's
-//! commit rate.
+//! any process answers the same. A claim holds a short lease (its process
+//! answers within it or has died: a delivery that finds it expired takes the
+//! message over); a reply is kept a few minutes. Expired rows are swept now
+//! and then. Claims and replies are written in batches: one statement for
+//! many messages keeps a busy message URL off the database's commit rate.
 
 use super::db::{Arg, Col};
 use super::tokens::insert_ignore;
 use super::{now_ms, Dialect, Store};
 use crate::error::Result;
+
+type MessageRow = (String, String, Option<String>, i64, Option<String>, i64);
 
 /// What a claim found.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,18 +34,39 @@ pub struct ClaimRequest {
 }
 
 impl Store {
-    /// Claims one message (insert-if-absent of (scope, key)).
-    pub async fn claim_message(&self, scope: &str, key: &str, ttl_ms: i64) -> Result<Claim> {
+    /// Claims one message (insert-if-absent of (scope, key)) for `lease_ms`.
+    pub async fn claim_message(&self, scope: &str, key: &str, lease_ms: i64) -> Result<Claim> {
         let owner = crate::crypto::random_nonce();
         let req = ClaimRequest { scope: scope.into(), key: key.into(), owner };
-        Ok(self.claim_messages(std::slice::from_ref(&req), ttl_ms).await?.remove(0))
+        Ok(self.claim_messages(std::slice::from_ref(&req), lease_ms).await?.remove(0))
     }
 
     /// Claims many messages with one insert and one read; results in order.
-    pub async fn claim_messages(&self, reqs: &[ClaimRequest], ttl_ms: i64) -> Result<Vec<Claim>> {
-        let e = |e: sqlx::Error| self.err("claiming messages", e);
+    /// A claim found pending past its lease (its process died before
+    /// answering) is taken over on the spot.
+    pub async fn claim_messages(&self, reqs: &[ClaimRequest], lease_ms: i64) -> Result<Vec<Claim>> {
+        self.record_claims(reqs, lease_ms).await?;
+        let found = self.message_rows(reqs.iter().map(|r| (r.scope.as_str(), r.key.as_str()))).await?;
+        let now = now_ms();
+        let mut out = Vec::with_capacity(reqs.len());
+        for r in reqs {
+            out.push(match found.iter().find(|row| row.0 == r.scope && row.1 == r.key) {
+                Some((_, _, owner, ..)) if owner.as_deref() == Some(r.owner.as_str()) => Claim::First,
+                Some((_, _, _, 1, reply, _)) => Claim::Replied(reply.clone().unwrap_or_default()),
+                Some((_, _, _, _, _, expires)) if *expires < now => {
+                    if self.take_over_message(&r.scope, &r.key, &r.owner, lease_ms).await? { Claim::First } else { Claim::Pending }
+                }
+                _ => Claim::Pending,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Writes claims without reading them back (a claim made in memory,
+    /// recorded behind for the fleet); a key already present is left as is.
+    pub async fn record_claims(&self, reqs: &[ClaimRequest], lease_ms: i64) -> Result<()> {
         let w = self.w();
-        let expires = now_ms() + ttl_ms;
+        let expires = now_ms() + lease_ms;
         let rows = vec!["(?, ?, ?, ?, 0)"; reqs.len()].join(", ");
         let mut args = Vec::with_capacity(reqs.len() * 4);
         for r in reqs {
@@ -50,29 +74,35 @@ impl Store {
         }
         w.exec(&insert_ignore(w.dialect(), &format!("wxtp_messages (scope, msg_key, owner, expires_at, state) VALUES {rows}")), &args)
             .await
-            .map_err(e)?;
-        let found = self.message_rows(reqs.iter().map(|r| (r.scope.as_str(), r.key.as_str()))).await?;
-        Ok(reqs
-            .iter()
-            .map(|r| match found.iter().find(|(s, k, ..)| *s == r.scope && *k == r.key) {
-                Some((_, _, owner, _, _)) if owner.as_deref() == Some(r.owner.as_str()) => Claim::First,
-                Some((_, _, _, 1, reply)) => Claim::Replied(reply.clone().unwrap_or_default()),
-                _ => Claim::Pending,
-            })
-            .collect())
+            .map_err(|e| self.err("claiming messages", e))?;
+        Ok(())
+    }
+
+    /// Takes over a claim still pending past its lease; true when this owner got it.
+    pub async fn take_over_message(&self, scope: &str, key: &str, owner: &str, lease_ms: i64) -> Result<bool> {
+        let now = now_ms();
+        let n = self
+            .w()
+            .exec(
+                "UPDATE wxtp_messages SET owner = ?, expires_at = ? WHERE scope = ? AND msg_key = ? AND state = 0 AND expires_at < ?",
+                &[Arg::from(owner), Arg::from(now + lease_ms), Arg::from(scope), Arg::from(key), Arg::from(now)],
+            )
+            .await
+            .map_err(|e| self.err("taking over an expired message claim", e))?;
+        Ok(n == 1)
     }
 
     /// The state of a claimed key (Pending when the row vanished meanwhile).
     pub async fn message_state(&self, scope: &str, key: &str) -> Result<Claim> {
         let rows = self.message_rows([(scope, key)].into_iter()).await?;
         Ok(match rows.first() {
-            Some((_, _, _, 1, reply)) => Claim::Replied(reply.clone().unwrap_or_default()),
+            Some((_, _, _, 1, reply, _)) => Claim::Replied(reply.clone().unwrap_or_default()),
             _ => Claim::Pending,
         })
     }
 
-    /// (scope, key, owner, state, reply) of the given keys, from the primary.
-    async fn message_rows<'a>(&self, keys: impl Iterator<Item = (&'a str, &'a str)>) -> Result<Vec<(String, String, Option<String>, i64, Option<String>)>> {
+    /// (scope, key, owner, state, reply, expires_at) of the given keys, from the primary.
+    async fn message_rows<'a>(&self, keys: impl Iterator<Item = (&'a str, &'a str)>) -> Result<Vec<MessageRow>> {
         let mut args = Vec::new();
         for (s, k) in keys {
             args.extend([Arg::from(s), Arg::from(k)]);
@@ -81,13 +111,13 @@ impl Store {
         let rows = self
             .w()
             .fetch(
-                &format!("SELECT scope, msg_key, owner, state, reply FROM wxtp_messages WHERE (scope, msg_key) IN ({tuples})"),
+                &format!("SELECT scope, msg_key, owner, state, reply, expires_at FROM wxtp_messages WHERE (scope, msg_key) IN ({tuples})"),
                 &args,
-                &[Col::S, Col::S, Col::S, Col::I, Col::S],
+                &[Col::S, Col::S, Col::S, Col::I, Col::S, Col::I],
             )
             .await
             .map_err(|e| self.err("reading message claims", e))?;
-        Ok(rows.iter().map(|r| (r.s(0).unwrap_or_default(), r.s(1).unwrap_or_default(), r.s(2), r.i(3).unwrap_or(0), r.s(4))).collect())
+        Ok(rows.iter().map(|r| (r.s(0).unwrap_or_default(), r.s(1).unwrap_or_default(), r.s(2), r.i(3).unwrap_or(0), r.s(4), r.i(5).unwrap_or(0))).collect())
     }
 
     /// Records the answer to a claimed message ("" = `success`).
@@ -111,8 +141,8 @@ impl Store {
             args.extend([Arg::from(s.as_str()), Arg::from(k.as_str()), Arg::from(r.as_str()), Arg::from(expires)]);
         }
         let conflict = match self.dialect() {
-            Dialect::MySql => "ON DUPLICATE KEY UPDATE state = 1, reply = VALUES(reply)",
-            _ => "ON CONFLICT (scope, msg_key) DO UPDATE SET state = 1, reply = excluded.reply",
+            Dialect::MySql => "ON DUPLICATE KEY UPDATE state = 1, reply = VALUES(reply), expires_at = VALUES(expires_at)",
+            _ => "ON CONFLICT (scope, msg_key) DO UPDATE SET state = 1, reply = excluded.reply, expires_at = excluded.expires_at",
         };
         self.w()
             .exec(&format!("INSERT INTO wxtp_messages (scope, msg_key, state, reply, expires_at) VALUES {rows} {conflict}"), &args)
