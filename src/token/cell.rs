@@ -332,9 +332,8 @@ impl TokenCell {
             let current = self.cached();
             // A fetch slower than the lease would let a second process in.
             let limit = Duration::from_millis((self.opts.lease_ttl_ms.max(1000) as u64) * 4 / 5);
-            let asked_at = now_ms();
             let r = match tokio::time::timeout(limit, self.fetcher.fetch(current.as_ref())).await {
-                Ok(r) => r.map(|t| issued_when_asked(t, asked_at)),
+                Ok(r) => r,
                 Err(_) => Err(Error::Transport(format!("fetching {} timed out", self.key.kind))),
             };
             match r.and_then(|t| validate(t, current.as_ref())) {
@@ -589,17 +588,4 @@ fn validate(mut t: Token, current: Option<&Token>) -> Result<Token> {
         t.refresh_token = current.and_then(|c| c.refresh_token.clone());
     }
     Ok(t)
-}
-
-/// WeChat's `expires_in` counts from when it issued the token, somewhere
-/// between our request and its answer: dated from the answer, a slow answer
-/// (seconds, under load or injected delays) made the fleet present a token
-/// past its end (42001 in the soak). Dated from the request, it never does.
-fn issued_when_asked(mut t: Token, asked_at: i64) -> Token {
-    let late = t.updated_at_ms - asked_at;
-    if late > 0 && t.expires_at_ms > t.updated_at_ms {
-        t.expires_at_ms -= late;
-        t.updated_at_ms = asked_at;
-    }
-    t
 }
