@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the Rust suites (cargo test, release profile so the addon's
-// build is reused) then the JS suites (node --test). Both runners' summary
+// build is reused) then the JS suites (node --test); in CI also the short soak
+// and fuzz runs. Both runners' summary
 // lines are printed; the exit code is non-zero if either failed.
 'use strict'
 const { spawnSync } = require('child_process')
@@ -25,5 +26,12 @@ const host = /host: (\S+)/.exec(spawnSync('rustc', ['-vV'], { encoding: 'utf8' }
 const rust = run('rust', 'cargo', ['test', '--release', '--target', host, '--', '--test-threads=2'])
 // Nothing may hang CI: a test file (the fleet runs ~5 min) gets at most 10 minutes.
 const js = run('js', process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=600000', '__test__/'])
-console.log(`\nrust suites: ${rust ? 'ok' : 'FAILED'}; js suites: ${js ? 'ok' : 'FAILED'}`)
-process.exit(rust && js ? 0 : 1)
+// In CI (CI=true, or WXTP_PROOF=1 by hand) the short forms of the proof
+// runs too: the soak (its own databases and a network namespace; needs root)
+// and 60 s of each fuzz target. Their long forms are run by hand (README).
+const proof = process.env.CI === 'true' || !!process.env.WXTP_PROOF
+const soak = proof ? run('soak (short)', process.execPath, ['scripts/soak.js', '--short']) : null
+const fuzz = proof ? run('fuzz (60 s per target)', process.execPath, ['scripts/fuzz.js', '--secs', '60']) : null
+const word = (ok) => (ok === null ? 'skipped (not CI)' : ok ? 'ok' : 'FAILED')
+console.log(`\nrust suites: ${word(rust)}; js suites: ${word(js)}; soak: ${word(soak)}; fuzz: ${word(fuzz)}`)
+process.exit(rust && js && soak !== false && fuzz !== false ? 0 : 1)
