@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: the Rust suites (cargo test, release profile so the addon's
 // build is reused) then the JS suites (node --test); in CI also the short soak
-// and fuzz runs. Both runners' summary
-// lines are printed; the exit code is non-zero if either failed.
+// and fuzz runs. Each runner's summary lines are printed, then one line for
+// all; the exit code is non-zero if any failed.
 'use strict'
 const { spawnSync } = require('child_process')
 const path = require('path')
