@@ -255,6 +255,10 @@ async function main() {
   console.log('|---|---:|---:|---:|')
   for (const side of SIDES) console.log(`| ${LABEL[side]} | ${best[side].toFixed(0)} | ${cost[side].toFixed(1)} | ${Number.isFinite(dbCost[side]) ? dbCost[side].toFixed(1) : '–'} |`)
   if (best.theirs) {
+    require('./_measure').emit(['ours', 'native'].filter((side) => best[side]).map((side) => ({
+      area: 'message handling over HTTP', case: `${LABEL[side]}, trivial handler, ${CONCURRENCY} connections (server CPU ${cost[side].toFixed(0)} vs ${cost.theirs.toFixed(0)} µs/message)`,
+      ours: best[side], theirs: best.theirs, unit: 'messages/s', against: 'node-webot wechat 2.1', goal: '≥ 5×',
+    })))
     for (const side of ['ours', 'native']) {
       if (best[side]) console.log(`${side}: ${(best[side] / best.theirs).toFixed(2)}× node-webot's messages/s, ${(cost.theirs / cost[side]).toFixed(2)}× less server CPU per message`)
     }
