@@ -31,6 +31,13 @@ export class NotReadyError extends WxThirdpartyError { name: 'NotReadyError' }
 export class RevokedError extends WxThirdpartyError { name: 'RevokedError' }
 /** No such authorizer or record. */
 export class NotFoundError extends WxThirdpartyError { name: 'NotFoundError' }
+/** Every error the package raises: one of its classes, a TypeError naming the
+ * bad argument, or (an internal failure, never expected) a plain Error. */
+export type WxError = WeChatAPIError | CryptoError | ParseError | StoreError | TransportError
+  | NotReadyError | RevokedError | NotFoundError | TypeError
+/** The `name` of every error the package raises. */
+export type WxErrorName = 'WeChatAPIError' | 'CryptoError' | 'ParseError' | 'StoreError' | 'TransportError'
+  | 'NotReadyError' | 'RevokedError' | 'NotFoundError' | 'TypeError' | 'Error'
 
 export type Callback<T> = (err: Error | null, result?: T) => void
 

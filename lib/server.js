@@ -4,7 +4,7 @@
 // original snake_case methods with their callback shapes, and camelCase
 // methods with (err, result) callbacks or promises.
 const { EventEmitter } = require('events')
-const { binding, call, convertError, settle, splitCallback } = require('./native')
+const { binding, settle, splitCallback } = require('./native')
 const { StoreError, WeChatAPIError } = require('./errors')
 const { Client } = require('./client')
 const { middleware } = require('./middleware')
@@ -77,7 +77,7 @@ class ThirdpartyServer extends EventEmitter {
   _connect(db) {
     const o = this.options
     const { appid, appsecret, token, encodingAESKey } = this._secret
-    const native = call(() => new binding.NativeComponent({
+    const native = new binding.NativeComponent({
       appid,
       appsecret,
       token,
@@ -96,7 +96,7 @@ class ThirdpartyServer extends EventEmitter {
       ticketMaxAgeMs: o.ticketMaxAgeMs,
       pushTicketIntervalMs: o.pushTicketIntervalMs,
       authorizerBatch: o.authorizerBatch,
-    }))
+    })
     this._native = native
     // Stamps belong to one native core: a new connection starts afresh.
     this._heldAuthorizers = new Map()
@@ -109,8 +109,7 @@ class ThirdpartyServer extends EventEmitter {
         // refresh loop starts with start().
         if (this.is_cluster || this._startRequested) native.start()
       },
-      (e) => {
-        const err = convertError(e)
+      (err) => {
         this._emitSafe('db_error', err)
         throw err
       },
@@ -216,8 +215,7 @@ class ThirdpartyServer extends EventEmitter {
         const secret = { ticket: s.ticket, preauthcode: s.preauthcode, access_token: s.access_token }
         this._emitSafe('end', secret)
         return secret
-      }, (e) => {
-        const err = convertError(e)
+      }, (err) => {
         this._emitSafe('db_error', err)
         throw err
       })
@@ -358,7 +356,7 @@ class ThirdpartyServer extends EventEmitter {
     if (Buffer.isBuffer(body)) body = body.toString('utf8')
     if (typeof body !== 'string') throw new TypeError('body must be the raw request body (string or Buffer)')
     const p = this._core().then((n) => n.handlePush(body, query || null))
-    p.catch((e) => this._emitSafe('push_rejected', convertError(e)))
+    p.catch((e) => this._emitSafe('push_rejected', e))
     const out = settle(p, cb)
     // The original save_ticket(body) is fire-and-forget: a rejected push must
     // never become an unhandled rejection that kills the app. Awaiting callers

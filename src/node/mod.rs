@@ -1,16 +1,18 @@
 //! napi adapters: argument conversion and error mapping only, no logic.
-//! Errors cross as `Kind|code|message`; index.js turns them into proper
-//! `WeChatAPIError` / `TypeError` objects.
+//! Errors cross as instances of lib/errors.js's classes (see errors.rs).
 
 use crate::error::Error;
 
+/// LEGACY, for adapters not yet on errors.rs (src/node/messages.rs, the
+/// authorizer lookup): `Name|code|message`, which lib/native.js still
+/// rebuilds. Remove with `convertError` once nothing uses it.
 pub(crate) fn to_napi(e: Error) -> napi::Error {
     let code = e.code().map(|c| c.to_string()).unwrap_or_default();
     let status = match e {
         Error::InvalidArgument { .. } => napi::Status::InvalidArg,
         _ => napi::Status::GenericFailure,
     };
-    napi::Error::new(status, format!("{}|{}|{}", e.kind(), code, e))
+    napi::Error::new(status, format!("{}|{}|{}", errors::js_name(&e), code, e))
 }
 
 pub(crate) trait IntoNapi<T> {
@@ -26,6 +28,7 @@ impl<T> IntoNapi<T> for crate::error::Result<T> {
 mod admin;
 mod client;
 mod crypto;
+mod errors;
 mod message;
 mod oauth;
 mod messages;
