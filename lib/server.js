@@ -5,7 +5,6 @@
 // methods with (err, result) callbacks or promises.
 const { EventEmitter } = require('events')
 const { binding, settle, splitCallback } = require('./native')
-const { StoreError, WeChatAPIError } = require('./errors')
 const { Client } = require('./client')
 const { middleware } = require('./middleware')
 const { OAuth } = require('./oauth')
@@ -67,6 +66,7 @@ class ThirdpartyServer extends EventEmitter {
     this.is_cluster = !!isCluster
     this.options = Object.assign({}, options)
     this.ready = false
+    this._readiness = 'not_ready'
     this.db_ready = false
     for (const f of FLAGS) this[f] = false
     Object.defineProperty(this, '_secret', { value: { appid, appsecret, token, encodingAESKey } })
@@ -139,29 +139,24 @@ class ThirdpartyServer extends EventEmitter {
   _dispatch(ev) {
     switch (ev.name) {
       case 'ready':
-        for (const f of FLAGS) this[f] = true
-        this.ready = true
-        return this._emitSafe('ready')
       case 'not_ready':
       case 'outdated':
-        for (const f of FLAGS) this[f] = false
-        this.ready = false
+        // The flags follow the core's readiness (src/component/runner.rs). A
+        // platform starts not ready, so only a change is news: no not_ready
+        // while a starting master waits for its first tokens.
+        if (this._readiness === ev.name) return
+        this._readiness = ev.name
+        this.ready = ev.name === 'ready'
+        for (const f of FLAGS) this[f] = this.ready
         return this._emitSafe(ev.name)
       case 'ticket':
         this.ticket_ready = true
         return this._emitSafe('ticket')
       case 'db_error':
-        return this._emitSafe('db_error', new StoreError(ev.message))
-      case 'refresh_failed': {
-        const err = ev.code != null ? new WeChatAPIError(ev.message, ev.code) : new Error(ev.message)
-        Object.assign(err, { tokenKind: ev.tokenKind, appid: ev.appid || undefined })
-        return this._emitSafe('refresh_failed', err)
-      }
-      case 'reply_failed': {
-        const err = ev.code != null ? new WeChatAPIError(ev.message, ev.code) : new Error(ev.message)
-        Object.assign(err, { appid: ev.appid, openid: ev.openid })
-        return this._emitSafe('reply_failed', err)
-      }
+      case 'refresh_failed':
+      case 'reply_failed':
+        // Built natively as the package's error classes.
+        return this._emitSafe(ev.name, ev.error)
       default:
         return this._emitSafe(ev.name, { appid: ev.appid })
     }
@@ -343,7 +338,7 @@ class ThirdpartyServer extends EventEmitter {
 
   getAuthorizerAccessToken(appid, callback) {
     requireString(appid, 'appid')
-    return settle(this._core().then((n) => n.getAuthorizer(appid)).then((u) => u.access_token), callback)
+    return settle(this._core().then((n) => n.authorizerAccessToken(appid)), callback)
   }
 
   /** Verifies, decrypts and handles a push; resolves with the message. */

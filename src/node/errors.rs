@@ -96,10 +96,22 @@ where
     T: ToNapiValue + Send + 'static,
     F: Future<Output = crate::error::Result<T>> + Send + 'static,
 {
+    promise_map(env, fut, |_, v| Ok(v))
+}
+
+/// `promise`, the answer turned into a JS value by `map` on the JS thread
+/// (values that hold JS objects, such as errors).
+pub(crate) fn promise_map<'e, T, V, F, M>(env: &'e Env, fut: F, map: M) -> Result<PromiseRaw<'e, V>>
+where
+    T: Send + 'static,
+    V: ToNapiValue,
+    F: Future<Output = crate::error::Result<T>> + Send + 'static,
+    M: FnOnce(&'e Env, T) -> Result<V> + 'static,
+{
     // The task of its own keeps the future's borrows out of napi's (rustc's
     // Send inference trips on sqlx's higher-ranked futures otherwise).
-    env.spawn_future_with_callback(async move { Ok(tokio::spawn(fut).await) }, |env, joined| match joined {
-        Ok(Ok(v)) => Ok(v),
+    env.spawn_future_with_callback(async move { Ok(tokio::spawn(fut).await) }, move |env, joined| match joined {
+        Ok(Ok(v)) => map(env, v),
         Ok(Err(e)) => Err(throw(env, e)),
         Err(join) => Err(throw(env, CoreError::Other(format!("task failed: {join}")))),
     })

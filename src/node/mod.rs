@@ -31,6 +31,7 @@ mod crypto;
 mod errors;
 mod message;
 mod oauth;
+mod platform;
 mod messages;
 mod sandbox;
 mod server;

@@ -13,7 +13,8 @@ use crate::error::Error as CoreError;
 use crate::store::StoreConfig;
 
 use super::client::NativeClient;
-use super::errors::{promise, OrThrow};
+use super::errors::{promise, promise_map, OrThrow};
+use super::platform::{AuthorizerUserInfo, ComponentSecretsState, PlatformEvent};
 use super::IntoNapi;
 
 fn not_open() -> CoreError {
@@ -118,11 +119,11 @@ impl NativeComponent {
         Ok(())
     }
 
-    /// The next event as `{name, …}`, or null once closed.
+    /// The next event, or null once closed.
     #[napi]
-    pub fn next_event<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, Option<Value>>> {
+    pub fn next_event<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, Option<PlatformEvent<'e>>>> {
         let c = self.opened();
-        promise(env, async move { Ok(c?.next_event().await.map(|e| e.to_json())) })
+        promise_map(env, async move { Ok(c?.next_event().await) }, |env, e| e.map(|e| PlatformEvent::from_core(env, e)).transpose())
     }
 
     #[napi]
@@ -133,9 +134,9 @@ impl NativeComponent {
     }
 
     #[napi]
-    pub fn secrets<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, Value>> {
+    pub fn secrets<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ComponentSecretsState>> {
         let c = self.opened();
-        promise(env, async move { c?.secrets().await.map(|s| s.to_json()) })
+        promise(env, async move { c?.secrets().await.map(Into::into) })
     }
 
     #[napi]
@@ -164,9 +165,9 @@ impl NativeComponent {
     }
 
     #[napi]
-    pub fn handle_auth_code<'e>(&self, env: &'e Env, code: String) -> Result<PromiseRaw<'e, Value>> {
+    pub fn handle_auth_code<'e>(&self, env: &'e Env, code: String) -> Result<PromiseRaw<'e, AuthorizerUserInfo>> {
         let c = self.opened();
-        promise(env, async move { c?.handle_auth_code(&code).await.map(|v| v.to_json()) })
+        promise(env, async move { c?.handle_auth_code(&code).await.map(Into::into) })
     }
 
     #[napi]
@@ -195,6 +196,13 @@ impl NativeComponent {
         v["stamp_seq"] = (stamp.record_seq as f64).into();
         v["stamp_at"] = (stamp.token_updated_at_ms as f64).into();
         Some(napi::Either::B(v))
+    }
+
+    /// The authorizer's access token (refreshed when due), without its profile.
+    #[napi]
+    pub fn authorizer_access_token<'e>(&self, env: &'e Env, appid: String) -> Result<PromiseRaw<'e, String>> {
+        let c = self.opened();
+        promise(env, async move { Ok(c?.authorizer_access_token(&appid).await?.value) })
     }
 
     #[napi]
