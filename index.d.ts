@@ -361,7 +361,8 @@ export interface AuthorizerInfo {
   verify_type_info: number | null
   user_name: string | null
   alias: string | null
-  func_info: unknown
+  /** WeChat's func_info list. */
+  func_info: Array<{ funcscope_category: { id: number } }> | null
   authorized: boolean
 }
 
@@ -1352,15 +1353,59 @@ export class API {
 }
 export interface API extends Client {}
 
+/** `refresh_failed`'s error: a WeChatAPIError when WeChat answered an errcode, else an Error. */
+export type RefreshFailedError = (WeChatAPIError | Error) & {
+  /** Which credential: 'component_access_token', 'pre_auth_code', 'authorizer_access_token', 'component_verify_ticket', 'authorization_code', … */
+  tokenKind: string
+  /** The authorizer, for its tokens. */
+  appid?: string
+}
+/** `reply_failed`'s error: a reply sent through the API failed. */
+export type ReplyFailedError = (WeChatAPIError | Error) & { appid: string; openid: string }
+
+/** ThirdpartyServer's events and their listeners' arguments. */
+export interface ThirdpartyServerEvents {
+  /** Ticket, component_access_token and pre_auth_code are all valid (the flags turn true). */
+  ready: []
+  /** Not ready any more (emitted on a change only: a platform starts not ready). */
+  not_ready: []
+  /** The stored secrets are out of date. */
+  outdated: []
+  ticket: []
+  db_error: [err: StoreError]
+  /** `secrets()` answered with the secrets. */
+  end: [secrets: ComponentSecrets]
+  refresh_failed: [err: RefreshFailedError]
+  authorized: [event: { appid: string }]
+  updateauthorized: [event: { appid: string }]
+  unauthorized: [event: { appid: string }]
+  /** A push to the authorization-event URL was refused (CryptoError, ParseError, …). */
+  push_rejected: [err: WxError]
+  // The message URL (`messages()`):
+  unknown_authorizer: [event: { appid: string }]
+  message_error: [err: Error, message?: WeChatMessage]
+  message_rejected: [err: CryptoError | ParseError | TypeError]
+  reply_failed: [err: ReplyFailedError, message?: WeChatMessage]
+}
+
+type ServerEvent = keyof ThirdpartyServerEvents
+type ServerListener<E extends ServerEvent> = (...args: ThirdpartyServerEvents[E]) => void
+
 /**
  * The third-party platform. Drop-in for the npm `wxthirdparty`:
  * `new ThirdpartyServer(appid, appsecret, token, encodingAESKey, db, isCluster)`.
- *
- * Events: `ready`, `not_ready`, `outdated`, `db_error` (Error), `end` (secrets),
- * `ticket`, `authorized` / `updateauthorized` / `unauthorized` ({appid}),
- * `refresh_failed` (Error with `code`, `tokenKind`), `push_rejected` (Error).
+ * Its events are typed by `ThirdpartyServerEvents`.
  */
 export class ThirdpartyServer extends EventEmitter {
+  on<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  once<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  addListener<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  prependListener<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  prependOnceListener<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  off<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  removeListener<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  emit<E extends ServerEvent>(event: E, ...args: ThirdpartyServerEvents[E]): boolean
+
   constructor(appid: string, appsecret: string, token: string, encodingAESKey: string, db: DbConfig, isCluster?: boolean, options?: ThirdpartyServerOptions)
   readonly component_appid: string
   readonly is_cluster: boolean
