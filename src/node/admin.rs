@@ -9,7 +9,7 @@ use super::server::NativeComponent;
 
 #[napi]
 impl NativeComponent {
-    #[napi]
+    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn authorizer_option<'e>(&self, env: &'e Env, appid: String, name: String) -> Result<PromiseRaw<'e, Value>> {
         let c = self.opened();
         promise(env, async move { c?.authorizer_option(&appid, &name).await })
@@ -21,7 +21,7 @@ impl NativeComponent {
         promise(env, async move { c?.set_authorizer_option(&appid, &name, &value).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn authorizer_list_page<'e>(&self, env: &'e Env, offset: i64, count: i64) -> Result<PromiseRaw<'e, Value>> {
         let c = self.opened();
         promise(env, async move { c?.authorizer_list_page(offset, count).await })

@@ -42,6 +42,8 @@ fn res_of(meta: Option<ResponseMeta>) -> Option<HttpResponse> {
 /// A call's result and the HTTP answer it came in.
 #[napi(object)]
 pub struct CallResult {
+    /// WeChat's answer (free-form JSON).
+    #[napi(ts_type = "unknown")]
     pub data: Value,
     pub res: Option<HttpResponse>,
     /// With user-managed tokens: a token fetched for this call, to save.
@@ -67,6 +69,7 @@ pub struct TicketValue {
 #[napi(object)]
 pub struct DownloadResult {
     pub data: Option<Buffer>,
+    #[napi(ts_type = "unknown")]
     pub json: Option<Value>,
     pub content_type: Option<String>,
     pub res: Option<HttpResponse>,
@@ -168,7 +171,7 @@ impl NativeClient {
     }
 
     /// `wantRes`: also return the HTTP status and headers (callback callers).
-    #[napi]
+    #[napi(ts_args_type = "method: string, args: Array<unknown>, wantRes?: boolean | undefined | null")]
     pub fn call<'e>(&self, env: &'e Env, method: String, args: Vec<Value>, want_res: Option<bool>) -> Result<PromiseRaw<'e, CallResult>> {
         let c = self.client.clone();
         self.call_result(env, want_res.unwrap_or(true), async move { c.call(&method, &args).await })
@@ -176,7 +179,7 @@ impl NativeClient {
 
     /// POSTs `body` to `path` (with its own query pairs) as an authenticated
     /// call: wechat-api's `API.patch` methods.
-    #[napi]
+    #[napi(ts_args_type = "path: string, query: Array<Array<string>>, body: Record<string, unknown>")]
     pub fn post_path<'e>(&self, env: &'e Env, path: String, query: Vec<Vec<String>>, body: Value) -> Result<PromiseRaw<'e, CallResult>> {
         let q: Vec<(String, String)> = query.into_iter().filter_map(|p| Some((p.first()?.clone(), p.get(1).cloned().unwrap_or_default()))).collect();
         let c = self.client.clone();
@@ -185,7 +188,7 @@ impl NativeClient {
 
     /// Uploads `file` (a path, or a Buffer named `filename`; with
     /// `contentType`, a Buffer that already is a multipart body) for `method`.
-    #[napi]
+    #[napi(ts_args_type = "method: string, file: string | Buffer, args: Array<unknown>, filename?: string | undefined | null, contentType?: string | undefined | null")]
     pub fn upload<'e>(
         &self,
         env: &'e Env,
@@ -204,7 +207,7 @@ impl NativeClient {
         self.call_result(env, true, async move { c.upload(&method, source, &args).await })
     }
 
-    #[napi]
+    #[napi(ts_args_type = "method: string, args: Array<unknown>")]
     pub fn download<'e>(&self, env: &'e Env, method: String, args: Vec<Value>) -> Result<PromiseRaw<'e, DownloadResult>> {
         let c = self.client.clone();
         promise(env, async move {
@@ -225,13 +228,13 @@ impl NativeClient {
         })
     }
 
-    #[napi]
+    #[napi(ts_args_type = "param: Record<string, unknown>", ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn js_config<'e>(&self, env: &'e Env, param: Value) -> Result<PromiseRaw<'e, Value>> {
         let c = self.client.clone();
         promise(env, async move { c.js_config(&param).await })
     }
 
-    #[napi]
+    #[napi(ts_args_type = "param: Record<string, unknown>", ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn card_ext<'e>(&self, env: &'e Env, param: Value) -> Result<PromiseRaw<'e, Value>> {
         let c = self.client.clone();
         promise(env, async move { c.card_ext(&param).await })
@@ -271,20 +274,47 @@ pub fn api_methods() -> Vec<String> {
     ApiClient::method_names().map(str::to_owned).collect()
 }
 
+#[napi(string_enum = "lowercase")]
+pub enum ApiMethodKind {
+    Call,
+    Upload,
+    Download,
+}
+
+/// One row of the endpoint tables.
+#[napi(object)]
+pub struct ApiMethodRow {
+    pub name: String,
+    pub group: String,
+    pub path: String,
+    pub params: Vec<String>,
+    pub retired: bool,
+    pub kind: ApiMethodKind,
+}
+
 /// Each method's parameters and whether WeChat retired it (types and docs generation).
 #[napi]
-pub fn api_method_table() -> Vec<Value> {
+pub fn api_method_table() -> Vec<ApiMethodRow> {
     crate::api::endpoints::GROUPS
         .iter()
-        .flat_map(|(group, rows)| rows.iter().map(move |e| serde_json::json!({ "name": e.name, "group": group, "path": e.path, "params": e.params, "retired": e.retired, "kind": kind(&e.body) })))
+        .flat_map(|(group, rows)| {
+            rows.iter().map(move |e| ApiMethodRow {
+                name: e.name.to_owned(),
+                group: (*group).to_owned(),
+                path: e.path.to_owned(),
+                params: e.params.iter().map(|p| (*p).to_owned()).collect(),
+                retired: e.retired,
+                kind: kind(&e.body),
+            })
+        })
         .collect()
 }
 
-fn kind(b: &crate::api::endpoints::Body) -> &'static str {
+fn kind(b: &crate::api::endpoints::Body) -> ApiMethodKind {
     use crate::api::endpoints::Body;
     match b {
-        Body::Upload(_) | Body::RawUpload | Body::Forward => "upload",
-        Body::Download => "download",
-        _ => "call",
+        Body::Upload(_) | Body::RawUpload | Body::Forward => ApiMethodKind::Upload,
+        Body::Download => ApiMethodKind::Download,
+        _ => ApiMethodKind::Call,
     }
 }

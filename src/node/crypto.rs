@@ -112,7 +112,7 @@ impl NativeDataCrypt {
         DataCrypt::new(&appid, &session_key).or_throw(env).map(|inner| NativeDataCrypt { inner })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Record<string, unknown>")]
     pub fn decrypt_data(&self, env: &Env, encrypted_data: String, iv: String) -> napi::Result<Value> {
         self.inner.decrypt_data(&encrypted_data, &iv).or_throw(env)
     }

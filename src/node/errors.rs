@@ -40,7 +40,7 @@ pub(crate) fn js_name(e: &CoreError) -> &'static str {
 
 /// `{ WeChatAPIError, …, TypeError, Error }`: the constructors native errors
 /// are built with, `new C(message, code)`. Called once by lib/native.js.
-#[napi]
+#[napi(ts_args_type = "classes: Record<string, new (message: string, code?: number) => Error>")]
 pub fn register_error_classes(classes: Object) -> Result<()> {
     let r = classes.create_ref::<false>()?;
     CLASSES.with(|c| *c.borrow_mut() = Some(r));

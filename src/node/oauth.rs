@@ -116,20 +116,20 @@ impl NativeOAuth {
     }
 
     /// The profile with the stored token (refreshed once when expired).
-    #[napi]
+    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn get_user<'e>(&self, env: &'e Env, openid: String, lang: String) -> Result<PromiseRaw<'e, Value>> {
         let o = self.inner.clone();
         promise(env, async move { o.user(&openid, &lang).await })
     }
 
     /// The profile with a token the caller holds (user-kept tokens).
-    #[napi]
+    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn userinfo<'e>(&self, env: &'e Env, access_token: String, openid: String, lang: String) -> Result<PromiseRaw<'e, Value>> {
         let o = self.inner.clone();
         promise(env, async move { o.upstream().userinfo(&access_token, &openid, &lang).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn verify_token<'e>(&self, env: &'e Env, openid: String, access_token: String) -> Result<PromiseRaw<'e, Value>> {
         let o = self.inner.clone();
         promise(env, async move { o.verify_token(&openid, &access_token).await })

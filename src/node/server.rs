@@ -126,7 +126,7 @@ impl NativeComponent {
         promise_map(env, async move { Ok(c?.next_event().await) }, |env, e| e.map(|e| PlatformEvent::from_core(env, e)).transpose())
     }
 
-    #[napi]
+    #[napi(ts_args_type = "body: string, query?: Record<string, string | number | undefined> | undefined | null", ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn handle_push<'e>(&self, env: &'e Env, body: String, query: Option<Value>) -> Result<PromiseRaw<'e, Value>> {
         let q = component::signature_query(query.as_ref());
         let c = self.opened();
@@ -205,7 +205,7 @@ impl NativeComponent {
         promise(env, async move { Ok(c?.authorizer_access_token(&appid).await?.value) })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn refresh_authorizer_token<'e>(&self, env: &'e Env, appid: String, refresh_token: String) -> Result<PromiseRaw<'e, Value>> {
         let c = self.opened();
         promise(env, async move { c?.refresh_authorizer_token(&appid, &refresh_token).await })
