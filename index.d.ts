@@ -98,7 +98,7 @@ export class WXBizMsgCrypt {
 export class WXBizDataCrypt {
   constructor(appid: string, sessionKey: string)
   readonly appId: string
-  decryptData(encryptedData: string, iv: string): { watermark: { appid: string; timestamp: number }; [key: string]: any }
+  decryptData(encryptedData: string, iv: string): { watermark: { appid: string; timestamp: number }; [key: string]: unknown }
 }
 
 export interface NewsArticle {
@@ -190,7 +190,7 @@ export interface SandboxMessageDelivery {
   componentAppid: string
   authorizerAppid: string
   /** The message as sent, WeChat's field names. */
-  message: Record<string, any>
+  message: WeChatMessage
   attempts: SandboxMessageAttempt[]
   status: number | null
   /** The final answer, raw. */
@@ -262,7 +262,8 @@ export interface SandboxPush {
 export interface SandboxRecordedCall {
   path: string
   appid: string | null
-  body: any
+  /** The request body as WeChat got it (JSON, or text). */
+  body: unknown
   at: number
 }
 
@@ -327,8 +328,8 @@ export interface Sandbox {
    * to the platform's message URL, encrypted and signed; retried after `timeoutSecs`
    * (config messageTimeoutSecs) without an answer, 3 tries in all.
    */
-  sendMessage(authorizerAppid: string, message: string | Record<string, any>, options?: { componentAppid?: string; timeoutSecs?: number }): Promise<SandboxMessageDelivery>
-  sendMessage(authorizerAppid: string, message: string | Record<string, any>, options: { componentAppid?: string; timeoutSecs?: number }, callback: Callback<SandboxMessageDelivery>): void
+  sendMessage(authorizerAppid: string, message: string | Record<string, unknown>, options?: { componentAppid?: string; timeoutSecs?: number }): Promise<SandboxMessageDelivery>
+  sendMessage(authorizerAppid: string, message: string | Record<string, unknown>, options: { componentAppid?: string; timeoutSecs?: number }, callback: Callback<SandboxMessageDelivery>): void
   /** Every message sent to a message URL, with its answer. */
   messages(): Promise<SandboxMessageDelivery[]>
   /** Plays WeChat's release check (全网发布接入检测) against the platform's message URL. */
@@ -1418,7 +1419,7 @@ export class ThirdpartyServer extends EventEmitter {
   // original surface
   start(): this
   check_ready(): boolean
-  save_ticket(xml: string | Buffer, query?: Record<string, string> | null, callback?: (err: Error | null, message?: Record<string, any>) => void): Promise<Record<string, any>> | void
+  save_ticket(xml: string | Buffer, query?: Record<string, string> | null, callback?: (err: Error | null, message?: WeChatMessage) => void): Promise<WeChatMessage> | void
   secrets(callback: (result: ComponentSecrets | 'not_ready' | 'outdated' | Error) => void): this
   secrets(): Promise<ComponentSecrets | 'not_ready' | 'outdated'>
   fetch_user_info(auth_code: string, callback: (err: Error | null, user?: AuthorizerInfo) => void): void
@@ -1442,7 +1443,7 @@ export class ThirdpartyServer extends EventEmitter {
   handleAuthCode(code: string, callback?: Callback<AuthorizerInfo>): Promise<AuthorizerInfo>
   getAuthorizer(appidOrWxToken: string, callback?: Callback<AuthorizerInfo>): Promise<AuthorizerInfo>
   getAuthorizerAccessToken(appid: string, callback?: Callback<string>): Promise<string>
-  handleEvent(body: string | Buffer, query?: { timestamp: string; nonce: string; msg_signature: string } | null, callback?: Callback<Record<string, any>>): Promise<Record<string, any>>
+  handleEvent(body: string | Buffer, query?: { timestamp: string; nonce: string; msg_signature: string } | null, callback?: Callback<WeChatMessage>): Promise<WeChatMessage>
   /** Handler for the authorization-event URL: `http.createServer(h)`, Express `app.post(path, h)`, Koa `app.use(h)`. */
   middleware(opts?: { requireSignature?: boolean }): (...args: any[]) => any
   /**
