@@ -56,6 +56,22 @@ impl ServiceTokenSource {
         Ok(ServiceTokenSource { base, appid: appid.to_owned(), auth_token, what, http, cached: Mutex::default() })
     }
 
+    /// The host and the cause ("Connection refused", a timeout, …): reqwest's
+    /// own message says only "error sending request". The URL's host is
+    /// named, never its query (the auth token travels in a header anyway).
+    fn unreachable(&self, e: reqwest::Error) -> Error {
+        let what = if e.is_connect() { "cannot connect" } else if e.is_timeout() { "timed out" } else { "request failed" };
+        let mut cause = None;
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            cause = Some(s.to_string());
+            src = s.source();
+        }
+        let host = url::Url::parse(&self.base).ok().and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)));
+        let at = host.map(|h| format!(" at {h}")).unwrap_or_default();
+        Error::Transport(format!("token service{at}: {what}{}", cause.map(|c| format!(": {c}")).unwrap_or_default()))
+    }
+
     fn cache(&self) -> std::sync::MutexGuard<'_, Option<(String, i64)>> {
         self.cached.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -65,7 +81,7 @@ impl ServiceTokenSource {
             Some(t) => req.bearer_auth(t),
             None => req,
         };
-        let res = req.send().await.map_err(|e| Error::Transport(format!("token service: {}", e.without_url())))?;
+        let res = req.send().await.map_err(|e| self.unreachable(e))?;
         let status = res.status();
         let v: Value = res.json().await.map_err(|e| Error::Transport(format!("token service answered {status} without JSON: {}", e.without_url())))?;
         let code = v.get("errcode").and_then(Value::as_i64).unwrap_or(-1);

@@ -7,6 +7,7 @@ pub mod admin;
 mod apps;
 mod client;
 mod metrics;
+pub mod request;
 mod routes;
 
 use std::net::SocketAddr;

@@ -5,16 +5,17 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
 use super::apps::{json_str, AppCells};
+use super::request::{self, Call};
 use super::Shared;
 use crate::error::Error;
 use crate::token::Token;
@@ -25,18 +26,28 @@ const MAX_BODY: usize = 4 * 1024;
 type S = State<Arc<Shared>>;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    // One handler: src/service/request.rs decides what a request asks for
+    // (pure, fuzzed), so no request gets an answer written by the framework.
     Router::new()
-        .route("/wechat/app/create", get(create).post(create))
-        .route("/wechat/platform/create", get(create_platform).post(create_platform))
-        .route("/{appid}/wechat/token/get", get(token_get))
-        .route("/{appid}/wechat/ticket/get", get(ticket_get))
-        .route("/{appid}/wechat/token/refresh", post(token_refresh))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .fallback(|| async { reply(StatusCode::NOT_FOUND, 404, "no such route") })
+        .fallback(handle)
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared)
+}
+
+async fn handle(State(s): S, method: Method, uri: Uri, body: Result<Bytes, BytesRejection>) -> Response {
+    let Ok(body) = body else {
+        return reply(StatusCode::PAYLOAD_TOO_LARGE, 40097, "request body is over 4 KiB");
+    };
+    match request::parse(method.as_str(), uri.path(), uri.query(), &body) {
+        Ok(Call::Create { appid, secret, platform }) => register(&s, &appid, &secret, platform).await,
+        Ok(Call::TokenGet { appid }) => token_get(&s, &appid).await,
+        Ok(Call::TicketGet { appid }) => ticket_get(&s, &appid).await,
+        Ok(Call::TokenRefresh { appid, rejected }) => token_refresh(&s, &appid, &rejected).await,
+        Ok(Call::Healthz) => healthz(&s).await,
+        Ok(Call::Metrics) => metrics(&s),
+        Err(r) => reply(StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST), r.errcode, &r.errmsg),
+    }
 }
 
 fn reply(status: StatusCode, errcode: i64, errmsg: &str) -> Response {
@@ -73,18 +84,7 @@ fn bearer_ok(h: &HeaderMap, expected: &str) -> bool {
     bool::from(given.trim().as_bytes().ct_eq(expected.as_bytes()))
 }
 
-async fn create(State(s): S, Query(q): Query<HashMap<String, String>>) -> Response {
-    register(&s, &q, false).await
-}
-
-async fn create_platform(State(s): S, Query(q): Query<HashMap<String, String>>) -> Response {
-    register(&s, &q, true).await
-}
-
-async fn register(s: &Shared, q: &HashMap<String, String>, platform: bool) -> Response {
-    let (Some(appid), Some(secret)) = (q.get("appid"), q.get("secret")) else {
-        return reply(StatusCode::BAD_REQUEST, 40097, "appid and secret are required");
-    };
+async fn register(s: &Shared, appid: &str, secret: &str, platform: bool) -> Response {
     let r = if platform { s.apps.create_platform(appid, secret).await } else { s.apps.create(appid, secret).await };
     match r {
         Ok(()) => {
@@ -129,53 +129,39 @@ fn served(s: &Shared, field: &'static str, r: crate::error::Result<Token>) -> Re
     }
 }
 
-async fn token_get(State(s): S, Path(appid): Path<String>) -> Response {
-    match cells(&s, &appid).await {
-        Ok(c) => served(&s, "access_token", c.token.get().await),
+async fn token_get(s: &Shared, appid: &str) -> Response {
+    match cells(s, appid).await {
+        Ok(c) => served(s, "access_token", c.token.get().await),
         Err(r) => r,
     }
 }
 
-async fn ticket_get(State(s): S, Path(appid): Path<String>) -> Response {
-    let c = match cells(&s, &appid).await {
+async fn ticket_get(s: &Shared, appid: &str) -> Response {
+    let c = match cells(s, appid).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     match &c.ticket {
-        Some(ticket) => served(&s, "ticket", ticket.get().await),
+        Some(ticket) => served(s, "ticket", ticket.get().await),
         None => error_reply(&Error::NotFound(format!("{appid} is a platform: it has no jsapi ticket"))),
     }
 }
 
-/// The rejected token: `?access_token=`, or a JSON / form body with `access_token`.
-fn rejected_token(q: &HashMap<String, String>, body: &[u8]) -> Option<String> {
-    if let Some(t) = q.get("access_token") {
-        return Some(t.clone());
-    }
-    if let Ok(v) = serde_json::from_slice::<Value>(body) {
-        return v.get("access_token").and_then(Value::as_str).map(str::to_owned);
-    }
-    url::form_urlencoded::parse(body).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned())
-}
-
-async fn token_refresh(State(s): S, Path(appid): Path<String>, Query(q): Query<HashMap<String, String>>, body: Bytes) -> Response {
-    let Some(failed) = rejected_token(&q, &body).filter(|t| !t.is_empty()) else {
-        return reply(StatusCode::BAD_REQUEST, 40097, "access_token (the token WeChat rejected) is required");
-    };
-    match cells(&s, &appid).await {
-        Ok(c) => served(&s, "access_token", s.apps.refresh(&c, &failed).await),
+async fn token_refresh(s: &Shared, appid: &str, failed: &str) -> Response {
+    match cells(s, appid).await {
+        Ok(c) => served(s, "access_token", s.apps.refresh(&c, failed).await),
         Err(r) => r,
     }
 }
 
-async fn healthz(State(s): S) -> Response {
+async fn healthz(s: &Shared) -> Response {
     match s.store.list_apps().await {
         Ok(apps) => (StatusCode::OK, axum::Json(json!({ "status": "ok", "store": "ok", "apps": apps.len() }))).into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({ "status": "unavailable", "store": e.to_string() }))).into_response(),
     }
 }
 
-async fn metrics(State(s): S) -> Response {
+fn metrics(s: &Shared) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render(&s.apps.owner_id())).into_response()
 }
 

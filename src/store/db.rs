@@ -343,3 +343,76 @@ impl Conn {
         })
     }
 }
+
+/// How long the first connection may take before we say the host does not answer.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens (and closes) one connection before a pool is built, so a database
+/// that cannot be reached fails at once with the host and the cause, instead
+/// of the pool retrying until its acquire timeout and saying only "pool
+/// timed out while waiting for an open connection".
+pub async fn first_connection<O>(opts: &O, place: &str, redact: &Redactor) -> crate::error::Result<()>
+where
+    O: sqlx::ConnectOptions,
+    O::Connection: Sized,
+{
+    use sqlx::Connection;
+    match tokio::time::timeout(CONNECT_TIMEOUT, opts.connect()).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(Error::Store(redact.scrub(&connect_error(&e, place)))),
+        Err(_) => Err(Error::Store(format!(
+            "cannot open database at {place}: no answer within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// "cannot open database at HOST:PORT: <cause>", the cause in plain words.
+pub fn connect_error(e: &sqlx::Error, place: &str) -> String {
+    use std::io::ErrorKind;
+    let cause = match e {
+        sqlx::Error::Io(io) => match io.kind() {
+            ErrorKind::ConnectionRefused => "connection refused (is the database server running, and on this port?)".to_owned(),
+            ErrorKind::TimedOut => "connection timed out".to_owned(),
+            ErrorKind::NotFound => format!("no such host or socket ({io})"),
+            _ => format!("network error: {io}"),
+        },
+        sqlx::Error::Database(d) => {
+            // MySQL's error number (its SQLSTATE is a generic 42000 for
+            // several causes); PostgreSQL's and SQLite's code.
+            let code = match d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+                Some(my) => my.number().to_string(),
+                None => d.code().unwrap_or_default().into_owned(),
+            };
+            let what = match code.as_str() {
+                "1045" | "1698" | "28000" | "28P01" => "access denied",
+                "1044" => "access denied to the database",
+                "1049" | "3D000" => "unknown database",
+                // SQLite: SQLITE_CANTOPEN
+                "14" => "cannot open the file",
+                _ => "the database refused the connection",
+            };
+            format!("{what}: {}", d.message())
+        }
+        sqlx::Error::Tls(t) => format!("TLS failed: {t}"),
+        sqlx::Error::Protocol(p) => format!("protocol error (is this the right kind of database on this port?): {p}"),
+        other => other.to_string(),
+    };
+    format!("cannot open database at {place}: {cause}")
+}
+
+/// `host:port` of a server URL (default port filled in), or the file of a
+/// SQLite URL: where a connection error happened. Never the password.
+pub fn place_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) if u.scheme().starts_with("sqlite") => url.splitn(2, ':').nth(1).unwrap_or("").trim_start_matches("//").to_owned(),
+        Ok(u) => {
+            let port = u.port().unwrap_or(if u.scheme().starts_with("postgres") { 5432 } else { 3306 });
+            format!("{}:{port}", u.host_str().unwrap_or("localhost"))
+        }
+        Err(_) => "the database".to_owned(),
+    }
+}

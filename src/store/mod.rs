@@ -129,6 +129,7 @@ async fn open_pool(url: &str, max: u32, redact: &Redactor) -> Result<Pool> {
     if lower.starts_with("mysql://") || lower.starts_with("mariadb://") {
         let url = if lower.starts_with("mariadb://") { format!("mysql://{}", &url[10..]) } else { url.to_owned() };
         let opts = MySqlConnectOptions::from_str(&url).map_err(bad)?.charset("utf8mb4");
+        db::first_connection(&opts, &db::place_of(&url), redact).await?;
         let pool = MySqlPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(acquire)
@@ -138,6 +139,7 @@ async fn open_pool(url: &str, max: u32, redact: &Redactor) -> Result<Pool> {
         Ok(Pool::My(pool))
     } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
         let opts = PgConnectOptions::from_str(url).map_err(bad)?;
+        db::first_connection(&opts, &db::place_of(url), redact).await?;
         let pool = PgPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(acquire)
@@ -171,7 +173,7 @@ async fn open_pool(url: &str, max: u32, redact: &Redactor) -> Result<Pool> {
                     attempts += 1;
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                Err(e) => return Err(bad(e)),
+                Err(e) => return Err(Error::Store(redact.scrub(&db::connect_error(&e, &db::place_of(url))))),
             }
         }
     } else {
