@@ -109,7 +109,8 @@ function snapshot() {
     platform: [
       'SELECT appid, wx_token, authorized, refresh_token FROM wx_users_info ORDER BY appid',
       TOKENS,
-      'SELECT scope, msg_key, state FROM wxtp_messages ORDER BY scope, msg_key',
+      // Claims only: a good message's claim may still be moving to 'replied'.
+      'SELECT scope, msg_key FROM wxtp_messages ORDER BY scope, msg_key',
       'SELECT ticket FROM component_secrets ORDER BY id',
       'SELECT count(*) FROM wx_followers_info',
     ].map(onMysql),

@@ -116,3 +116,4 @@ fn rejected_token(query: Option<&str>, body: &[u8]) -> Option<String> {
     }
     url::form_urlencoded::parse(body).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned())
 }
+
