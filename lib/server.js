@@ -319,14 +319,14 @@ class ThirdpartyServer extends EventEmitter {
   _cachedAuthorizer(key) {
     if (!this._native || this._closed) return null
     const held = this._heldAuthorizers.get(key)
-    const v = held ? this._native.authorizerCached(key, held.stamp_seq, held.stamp_at) : this._native.authorizerCached(key)
-    if (v === true) return userInfo(held)
+    const v = held ? this._native.authorizerCached(key, held.stampSeq, held.stampAt) : this._native.authorizerCached(key)
+    if (v === true) return userInfo(held.info)
     if (!v) {
       if (held) this._heldAuthorizers.delete(key)
       return null
     }
     this._heldAuthorizers.set(key, v)
-    return userInfo(v)
+    return userInfo(v.info)
   }
 
   getAuthorizer(appidOrWxToken, callback) {

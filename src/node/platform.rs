@@ -175,3 +175,11 @@ impl From<AuthorizerView> for AuthorizerUserInfo {
         }
     }
 }
+
+/// A lookup answered from memory, with the stamp that keeps it valid.
+#[napi(object)]
+pub struct StampedAuthorizer {
+    pub info: AuthorizerUserInfo,
+    pub stamp_seq: f64,
+    pub stamp_at: f64,
+}

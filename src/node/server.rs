@@ -14,7 +14,7 @@ use crate::store::StoreConfig;
 
 use super::client::NativeClient;
 use super::errors::{promise, promise_map, OrThrow};
-use super::platform::{AuthorizerUserInfo, ComponentSecretsState, PlatformEvent};
+use super::platform::{AuthorizerUserInfo, ComponentSecretsState, PlatformEvent, StampedAuthorizer};
 use super::IntoNapi;
 
 fn not_open() -> CoreError {
@@ -171,9 +171,9 @@ impl NativeComponent {
     }
 
     #[napi]
-    pub async fn get_authorizer(&self, appid_or_wx_token: String) -> Result<Value> {
-        let c = self.core()?;
-        spawn(async move { c.get_authorizer(&appid_or_wx_token).await.map(|v| v.to_json()) }).await
+    pub fn get_authorizer<'e>(&self, env: &'e Env, appid_or_wx_token: String) -> Result<PromiseRaw<'e, AuthorizerUserInfo>> {
+        let c = self.opened();
+        promise(env, async move { c?.get_authorizer(&appid_or_wx_token).await.map(Into::into) })
     }
 
     /// The authorizer from memory, or null when the cache cannot answer (the
@@ -183,7 +183,7 @@ impl NativeComponent {
     /// a lookup's cost); a new object carries its stamp as `stamp_seq` and
     /// `stamp_at`.
     #[napi]
-    pub fn authorizer_cached(&self, appid_or_wx_token: String, stamp_seq: Option<f64>, stamp_at: Option<f64>) -> Option<napi::Either<bool, Value>> {
+    pub fn authorizer_cached(&self, appid_or_wx_token: String, stamp_seq: Option<f64>, stamp_at: Option<f64>) -> Option<napi::Either<bool, StampedAuthorizer>> {
         let c = self.inner.get()?;
         if let (Some(seq), Some(at)) = (stamp_seq, stamp_at) {
             let now = c.authorizer_stamp_now(&appid_or_wx_token)?;
@@ -192,10 +192,7 @@ impl NativeComponent {
             }
         }
         let (stamp, view) = c.authorizer_now_stamped(&appid_or_wx_token)?;
-        let mut v = view.to_json();
-        v["stamp_seq"] = (stamp.record_seq as f64).into();
-        v["stamp_at"] = (stamp.token_updated_at_ms as f64).into();
-        Some(napi::Either::B(v))
+        Some(napi::Either::B(StampedAuthorizer { info: view.into(), stamp_seq: stamp.record_seq as f64, stamp_at: stamp.token_updated_at_ms as f64 }))
     }
 
     /// The authorizer's access token (refreshed when due), without its profile.
