@@ -57,8 +57,9 @@ const binding = loadBinding()
 // Native errors are built as these classes on the JS thread (src/node/errors.rs).
 binding.registerErrorClasses({ ...errors, TypeError, Error })
 
-// LEGACY: adapters not yet on errors.rs (src/node/messages.rs) still send
-// `Name|code|message`; everything else arrives as a real error and passes.
+// LEGACY: src/node/messages.rs, not yet on errors.rs, still sends
+// `Name|code|message` (lib/messages.js calls this); everything else arrives
+// as a real error and passes through untouched.
 const LEGACY_RE = /^(\w+)\|(-?\d*)\|([\s\S]*)$/
 
 function convertError(err) {
@@ -76,10 +77,10 @@ function convertError(err) {
 
 /**
  * Runs `promise` and either returns it (no callback) or reports to a
- * node-style callback. Errors are converted either way.
+ * node-style callback.
  */
 function settle(promise, callback, shape) {
-  const p = Promise.resolve(promise).catch((e) => { throw convertError(e) })
+  const p = Promise.resolve(promise)
   if (typeof callback !== 'function') return p
   p.then(
     (value) => { shape ? shape(callback, value) : callback(null, value) },

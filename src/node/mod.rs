@@ -3,9 +3,10 @@
 
 use crate::error::Error;
 
-/// LEGACY, for adapters not yet on errors.rs (src/node/messages.rs, the
-/// authorizer lookup): `Name|code|message`, which lib/native.js still
-/// rebuilds. Remove with `convertError` once nothing uses it.
+/// LEGACY, for the one adapter not yet on errors.rs (src/node/messages.rs,
+/// with `spawn` and `NativeComponent::core`): `Name|code|message`, which
+/// lib/native.js's `convertError` still rebuilds. Remove all four once
+/// messages.rs uses `promise` / `OrThrow`.
 pub(crate) fn to_napi(e: Error) -> napi::Error {
     let code = e.code().map(|c| c.to_string()).unwrap_or_default();
     let status = match e {

@@ -92,6 +92,7 @@ impl NativeComponent {
         Ok(NativeComponent { cfg, inner: Arc::new(OnceLock::new()) })
     }
 
+    /// LEGACY (src/node/messages.rs): the core, or a `Name|code|message` error.
     pub(crate) fn core(&self) -> Result<Arc<Component>> {
         self.inner.get().cloned().ok_or_else(|| super::to_napi(not_open()))
     }
