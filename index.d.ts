@@ -31,6 +31,13 @@ export class NotReadyError extends WxThirdpartyError { name: 'NotReadyError' }
 export class RevokedError extends WxThirdpartyError { name: 'RevokedError' }
 /** No such authorizer or record. */
 export class NotFoundError extends WxThirdpartyError { name: 'NotFoundError' }
+/** Every error the package raises: one of its classes, a TypeError naming the
+ * bad argument, or (an internal failure, never expected) a plain Error. */
+export type WxError = WeChatAPIError | CryptoError | ParseError | StoreError | TransportError
+  | NotReadyError | RevokedError | NotFoundError | TypeError
+/** The `name` of every error the package raises. */
+export type WxErrorName = 'WeChatAPIError' | 'CryptoError' | 'ParseError' | 'StoreError' | 'TransportError'
+  | 'NotReadyError' | 'RevokedError' | 'NotFoundError' | 'TypeError' | 'Error'
 
 export type Callback<T> = (err: Error | null, result?: T) => void
 
@@ -91,7 +98,7 @@ export class WXBizMsgCrypt {
 export class WXBizDataCrypt {
   constructor(appid: string, sessionKey: string)
   readonly appId: string
-  decryptData(encryptedData: string, iv: string): { watermark: { appid: string; timestamp: number }; [key: string]: any }
+  decryptData(encryptedData: string, iv: string): { watermark: { appid: string; timestamp: number }; [key: string]: unknown }
 }
 
 export interface NewsArticle {
@@ -183,7 +190,7 @@ export interface SandboxMessageDelivery {
   componentAppid: string
   authorizerAppid: string
   /** The message as sent, WeChat's field names. */
-  message: Record<string, any>
+  message: WeChatMessage
   attempts: SandboxMessageAttempt[]
   status: number | null
   /** The final answer, raw. */
@@ -255,7 +262,8 @@ export interface SandboxPush {
 export interface SandboxRecordedCall {
   path: string
   appid: string | null
-  body: any
+  /** The request body as WeChat got it (JSON, or text). */
+  body: unknown
   at: number
 }
 
@@ -320,8 +328,8 @@ export interface Sandbox {
    * to the platform's message URL, encrypted and signed; retried after `timeoutSecs`
    * (config messageTimeoutSecs) without an answer, 3 tries in all.
    */
-  sendMessage(authorizerAppid: string, message: string | Record<string, any>, options?: { componentAppid?: string; timeoutSecs?: number }): Promise<SandboxMessageDelivery>
-  sendMessage(authorizerAppid: string, message: string | Record<string, any>, options: { componentAppid?: string; timeoutSecs?: number }, callback: Callback<SandboxMessageDelivery>): void
+  sendMessage(authorizerAppid: string, message: string | Record<string, unknown>, options?: { componentAppid?: string; timeoutSecs?: number }): Promise<SandboxMessageDelivery>
+  sendMessage(authorizerAppid: string, message: string | Record<string, unknown>, options: { componentAppid?: string; timeoutSecs?: number }, callback: Callback<SandboxMessageDelivery>): void
   /** Every message sent to a message URL, with its answer. */
   messages(): Promise<SandboxMessageDelivery[]>
   /** Plays WeChat's release check (全网发布接入检测) against the platform's message URL. */
@@ -354,7 +362,8 @@ export interface AuthorizerInfo {
   verify_type_info: number | null
   user_name: string | null
   alias: string | null
-  func_info: unknown
+  /** WeChat's func_info list. */
+  func_info: Array<{ funcscope_category: { id: number } }> | null
   authorized: boolean
 }
 
@@ -1345,15 +1354,59 @@ export class API {
 }
 export interface API extends Client {}
 
+/** `refresh_failed`'s error: a WeChatAPIError when WeChat answered an errcode, else an Error. */
+export type RefreshFailedError = (WeChatAPIError | Error) & {
+  /** Which credential: 'component_access_token', 'pre_auth_code', 'authorizer_access_token', 'component_verify_ticket', 'authorization_code', … */
+  tokenKind: string
+  /** The authorizer, for its tokens. */
+  appid?: string
+}
+/** `reply_failed`'s error: a reply sent through the API failed. */
+export type ReplyFailedError = (WeChatAPIError | Error) & { appid: string; openid: string }
+
+/** ThirdpartyServer's events and their listeners' arguments. */
+export interface ThirdpartyServerEvents {
+  /** Ticket, component_access_token and pre_auth_code are all valid (the flags turn true). */
+  ready: []
+  /** Not ready any more (emitted on a change only: a platform starts not ready). */
+  not_ready: []
+  /** The stored secrets are out of date. */
+  outdated: []
+  ticket: []
+  db_error: [err: StoreError]
+  /** `secrets()` answered with the secrets. */
+  end: [secrets: ComponentSecrets]
+  refresh_failed: [err: RefreshFailedError]
+  authorized: [event: { appid: string }]
+  updateauthorized: [event: { appid: string }]
+  unauthorized: [event: { appid: string }]
+  /** A push to the authorization-event URL was refused (CryptoError, ParseError, …). */
+  push_rejected: [err: WxError]
+  // The message URL (`messages()`):
+  unknown_authorizer: [event: { appid: string }]
+  message_error: [err: Error, message?: WeChatMessage]
+  message_rejected: [err: CryptoError | ParseError | TypeError]
+  reply_failed: [err: ReplyFailedError, message?: WeChatMessage]
+}
+
+type ServerEvent = keyof ThirdpartyServerEvents
+type ServerListener<E extends ServerEvent> = (...args: ThirdpartyServerEvents[E]) => void
+
 /**
  * The third-party platform. Drop-in for the npm `wxthirdparty`:
  * `new ThirdpartyServer(appid, appsecret, token, encodingAESKey, db, isCluster)`.
- *
- * Events: `ready`, `not_ready`, `outdated`, `db_error` (Error), `end` (secrets),
- * `ticket`, `authorized` / `updateauthorized` / `unauthorized` ({appid}),
- * `refresh_failed` (Error with `code`, `tokenKind`), `push_rejected` (Error).
+ * Its events are typed by `ThirdpartyServerEvents`.
  */
 export class ThirdpartyServer extends EventEmitter {
+  on<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  once<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  addListener<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  prependListener<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  prependOnceListener<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  off<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  removeListener<E extends ServerEvent>(event: E, listener: ServerListener<E>): this
+  emit<E extends ServerEvent>(event: E, ...args: ThirdpartyServerEvents[E]): boolean
+
   constructor(appid: string, appsecret: string, token: string, encodingAESKey: string, db: DbConfig, isCluster?: boolean, options?: ThirdpartyServerOptions)
   readonly component_appid: string
   readonly is_cluster: boolean
@@ -1366,7 +1419,7 @@ export class ThirdpartyServer extends EventEmitter {
   // original surface
   start(): this
   check_ready(): boolean
-  save_ticket(xml: string | Buffer, query?: Record<string, string> | null, callback?: (err: Error | null, message?: Record<string, any>) => void): Promise<Record<string, any>> | void
+  save_ticket(xml: string | Buffer, query?: Record<string, string> | null, callback?: (err: Error | null, message?: WeChatMessage) => void): Promise<WeChatMessage> | void
   secrets(callback: (result: ComponentSecrets | 'not_ready' | 'outdated' | Error) => void): this
   secrets(): Promise<ComponentSecrets | 'not_ready' | 'outdated'>
   fetch_user_info(auth_code: string, callback: (err: Error | null, user?: AuthorizerInfo) => void): void
@@ -1390,7 +1443,7 @@ export class ThirdpartyServer extends EventEmitter {
   handleAuthCode(code: string, callback?: Callback<AuthorizerInfo>): Promise<AuthorizerInfo>
   getAuthorizer(appidOrWxToken: string, callback?: Callback<AuthorizerInfo>): Promise<AuthorizerInfo>
   getAuthorizerAccessToken(appid: string, callback?: Callback<string>): Promise<string>
-  handleEvent(body: string | Buffer, query?: { timestamp: string; nonce: string; msg_signature: string } | null, callback?: Callback<Record<string, any>>): Promise<Record<string, any>>
+  handleEvent(body: string | Buffer, query?: { timestamp: string; nonce: string; msg_signature: string } | null, callback?: Callback<WeChatMessage>): Promise<WeChatMessage>
   /** Handler for the authorization-event URL: `http.createServer(h)`, Express `app.post(path, h)`, Koa `app.use(h)`. */
   middleware(opts?: { requireSignature?: boolean }): (...args: any[]) => any
   /**

@@ -1,7 +1,7 @@
 'use strict'
 // WXBizMsgCrypt (wechat-crypto drop-in, plus envelope helpers), WXBizDataCrypt,
 // parseMessage and buildReply. All work happens in one native call each.
-const { binding, convertError } = require('./native')
+const { binding } = require('./native')
 
 function nonEmpty(name, value) {
   if (typeof value !== 'string' || value === '') throw new TypeError(`${name}: must be a non-empty string`)
@@ -53,11 +53,7 @@ class WXBizMsgCrypt {
     string('encodingAESKey', encodingAESKey)
     nonEmpty('appid', appid)
     this.#maxBytes = maxBytes(options)
-    try {
-      this.#native = binding.msgCryptNew(token, encodingAESKey, appid)
-    } catch (e) {
-      throw convertError(e)
-    }
+    this.#native = binding.msgCryptNew(token, encodingAESKey, appid)
     this.#token = token
     this.#appid = appid
   }
@@ -88,11 +84,7 @@ class WXBizMsgCrypt {
   /** Decrypts base64 `encrypted` → `{ message, id }`; padding, length and appid are checked. */
   decrypt(encrypted) {
     string('encrypted', encrypted)
-    try {
-      return { message: binding.msgCryptDecrypt(this.#native, encrypted), id: this.#appid }
-    } catch (e) {
-      throw convertError(e)
-    }
+    return { message: binding.msgCryptDecrypt(this.#native, encrypted), id: this.#appid }
   }
 
   /**
@@ -108,11 +100,7 @@ class WXBizMsgCrypt {
       nonce = text('query.nonce', query.nonce)
       signature = text('query.msg_signature', query.msg_signature)
     }
-    try {
-      return JSON.parse(binding.msgCryptDecryptMessageJson(this.#native, b, timestamp, nonce, signature, this.#maxBytes))
-    } catch (e) {
-      throw convertError(e)
-    }
+    return JSON.parse(binding.msgCryptDecryptMessageJson(this.#native, b, timestamp, nonce, signature, this.#maxBytes))
   }
 
   /** Encrypts and signs a reply → the `<xml><Encrypt>…</xml>` envelope. */
@@ -126,18 +114,14 @@ class WXBizMsgCrypt {
    */
   verifyUrl(query) {
     if (query == null || typeof query !== 'object') throw new TypeError('query: must be an object')
-    try {
-      return binding.msgCryptVerifyUrl(
-        this.#native,
-        text('query.timestamp', query.timestamp),
-        text('query.nonce', query.nonce),
-        text('query.echostr', query.echostr),
-        optionalText('query.signature', query.signature),
-        optionalText('query.msg_signature', query.msg_signature),
-      )
-    } catch (e) {
-      throw convertError(e)
-    }
+    return binding.msgCryptVerifyUrl(
+      this.#native,
+      text('query.timestamp', query.timestamp),
+      text('query.nonce', query.nonce),
+      text('query.echostr', query.echostr),
+      optionalText('query.signature', query.signature),
+      optionalText('query.msg_signature', query.msg_signature),
+    )
   }
 }
 
@@ -152,11 +136,7 @@ class WXBizDataCrypt {
   constructor(appid, sessionKey) {
     nonEmpty('appid', appid)
     nonEmpty('sessionKey', sessionKey)
-    try {
-      this.#native = new binding.NativeDataCrypt(appid, sessionKey)
-    } catch (e) {
-      throw convertError(e)
-    }
+    this.#native = new binding.NativeDataCrypt(appid, sessionKey)
     this.#appid = appid
   }
 
@@ -166,11 +146,7 @@ class WXBizDataCrypt {
   decryptData(encryptedData, iv) {
     string('encryptedData', encryptedData)
     string('iv', iv)
-    try {
-      return this.#native.decryptData(encryptedData, iv)
-    } catch (e) {
-      throw convertError(e)
-    }
+    return this.#native.decryptData(encryptedData, iv)
   }
 }
 
@@ -178,22 +154,14 @@ class WXBizDataCrypt {
 function parseMessage(xml, options) {
   const b = body('xml', xml)
   const cap = maxBytes(options)
-  try {
-    return JSON.parse(binding.parseMessageJson(b, cap))
-  } catch (e) {
-    throw convertError(e)
-  }
+  return JSON.parse(binding.parseMessageJson(b, cap))
 }
 
 /** The passive reply XML to `message` (a parsed message); see README for reply shapes. */
 function buildReply(message, reply) {
   if (message == null || typeof message !== 'object') throw new TypeError('message: must be a parsed message object')
   if (reply === undefined || reply === null) throw new TypeError('reply: must be a string, an array of articles or an object')
-  try {
-    return binding.buildReply(message, reply)
-  } catch (e) {
-    throw convertError(e)
-  }
+  return binding.buildReply(message, reply)
 }
 
 /** A generic `<xml>` of `fields` (strings as CDATA); handy for tests. */

@@ -1,5 +1,5 @@
 'use strict'
-// Loads the native addon and turns its errors into proper JS errors.
+// Loads the native addon and hands it the error classes it throws.
 const path = require('path')
 const fs = require('fs')
 const errors = require('./errors')
@@ -54,43 +54,33 @@ function loadBinding() {
 }
 
 const binding = loadBinding()
+// Native errors are built as these classes on the JS thread (src/node/errors.rs).
+binding.registerErrorClasses({ ...errors, TypeError, Error })
 
-const ERROR_RE = /^(\w+)\|(-?\d*)\|([\s\S]*)$/
+// LEGACY: src/node/messages.rs, not yet on errors.rs, still sends
+// `Name|code|message` (lib/messages.js calls this); everything else arrives
+// as a real error and passes through untouched.
+const LEGACY_RE = /^(\w+)\|(-?\d*)\|([\s\S]*)$/
 
-/** The error for a native kind name; `TypeError` for bad arguments. */
-function errorOf(kind, message, code) {
-  if (kind === 'TypeError') return new TypeError(message)
-  const C = kind !== 'WxThirdpartyError' && errors[kind]
-  if (C) return new C(message, code)
-  const e = new Error(message)
-  if (code !== undefined) e.code = code
-  return e
-}
-
-/** Native errors cross as `Kind|code|message`; rebuild the JS error. */
 function convertError(err) {
-  if (!err || typeof err.message !== 'string') return err
-  const m = ERROR_RE.exec(err.message)
+  if (!err || err.constructor !== Error || typeof err.message !== 'string') return err
+  const m = LEGACY_RE.exec(err.message)
   if (!m) return err
-  const [, kind, code, message] = m
-  return errorOf(kind, message, code === '' ? undefined : Number(code))
-}
-
-/** Calls a native function, rethrowing its error converted. */
-function call(fn, self, args) {
-  try {
-    return fn.apply(self, args)
-  } catch (e) {
-    throw convertError(e)
-  }
+  const [, name, code, message] = m
+  if (name === 'TypeError') return new TypeError(message)
+  const C = errors[name]
+  if (C) return new C(message, code === '' ? undefined : Number(code))
+  const e = new Error(message)
+  if (code !== '') e.code = Number(code)
+  return e
 }
 
 /**
  * Runs `promise` and either returns it (no callback) or reports to a
- * node-style callback. Errors are converted either way.
+ * node-style callback.
  */
 function settle(promise, callback, shape) {
-  const p = Promise.resolve(promise).catch((e) => { throw convertError(e) })
+  const p = Promise.resolve(promise)
   if (typeof callback !== 'function') return p
   p.then(
     (value) => { shape ? shape(callback, value) : callback(null, value) },
@@ -106,4 +96,4 @@ function splitCallback(args) {
   return [list, cb]
 }
 
-module.exports = { binding, platformName, convertError, call, settle, splitCallback }
+module.exports = { binding, platformName, convertError, settle, splitCallback }

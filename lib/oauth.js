@@ -2,7 +2,7 @@
 // OAuth: wechat-oauth's API over the native core (src/oauth). Per-user tokens
 // live in the store by default (one row per user, shared by every process);
 // wechat-oauth's getToken / saveToken callbacks are honoured when given.
-const { binding, convertError, settle, splitCallback } = require('./native')
+const { binding, settle, splitCallback } = require('./native')
 const { WXBizDataCrypt } = require('./crypto')
 const { NotFoundError } = require('./errors')
 
@@ -62,8 +62,7 @@ function run(args, fn) {
   let p
   try {
     p = fn(...list)
-  } catch (e) {
-    const err = convertError(e)
+  } catch (err) {
     if (cb) { process.nextTick(cb, err); return undefined }
     throw err
   }
@@ -92,18 +91,13 @@ class OAuth {
     if (o.db !== undefined && o.db !== null && (typeof o.db !== 'string' || o.db === '')) {
       throw new TypeError("options.db: must be a database URL ('mysql://…', 'postgres://…', 'sqlite://…')")
     }
-    let native
-    try {
-      native = new binding.NativeOAuth({
-        appid,
-        appsecret,
-        isMiniProgram: !!isMiniProgram,
-        db: o.db || undefined,
-        apiBase: o.apiBase || undefined,
-      })
-    } catch (e) {
-      throw convertError(e)
-    }
+    const native = new binding.NativeOAuth({
+      appid,
+      appsecret,
+      isMiniProgram: !!isMiniProgram,
+      db: o.db || undefined,
+      apiBase: o.apiBase || undefined,
+    })
     init(this, { appid, isMiniProgram, getToken, saveToken, native: () => Promise.resolve(native) })
   }
 
@@ -189,8 +183,7 @@ class OAuth {
     const n = await this._native()
     try {
       return await n.getUser(openid, lang)
-    } catch (e) {
-      const err = convertError(e)
+    } catch (err) {
       throw err.name === 'NotFoundError' ? noToken(openid) : err
     }
   }
@@ -205,8 +198,7 @@ class OAuth {
     const accessToken = token.isValid() ? data.access_token : await refresh()
     try {
       return await n.userinfo(accessToken, openid, lang)
-    } catch (e) {
-      const err = convertError(e)
+    } catch (err) {
       if (accessToken !== data.access_token || ![40001, 42001, 40014].includes(err.code)) throw err
       return n.userinfo(await refresh(), openid, lang)
     }

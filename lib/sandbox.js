@@ -5,7 +5,7 @@
 // Every method returns a Promise, or calls back when given a callback.
 // Options are camelCase here and snake_case on the wire / in Rust.
 
-const { binding, convertError, settle, splitCallback } = require('./native')
+const { binding, settle, splitCallback } = require('./native')
 
 const snake = (k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
@@ -130,9 +130,8 @@ class Sandbox {
     let p
     try {
       p = Promise.resolve(fn(...list))
-    } catch (e) {
+    } catch (err) {
       // Bad arguments (checked here or natively) throw synchronously, as TypeErrors.
-      const err = convertError(e)
       if (cb) { process.nextTick(cb, err); return undefined }
       throw err
     }

@@ -4,8 +4,7 @@
 // original snake_case methods with their callback shapes, and camelCase
 // methods with (err, result) callbacks or promises.
 const { EventEmitter } = require('events')
-const { binding, call, convertError, settle, splitCallback } = require('./native')
-const { StoreError, WeChatAPIError } = require('./errors')
+const { binding, settle, splitCallback } = require('./native')
 const { Client } = require('./client')
 const { middleware } = require('./middleware')
 const { OAuth } = require('./oauth')
@@ -67,6 +66,7 @@ class ThirdpartyServer extends EventEmitter {
     this.is_cluster = !!isCluster
     this.options = Object.assign({}, options)
     this.ready = false
+    this._readiness = 'not_ready'
     this.db_ready = false
     for (const f of FLAGS) this[f] = false
     Object.defineProperty(this, '_secret', { value: { appid, appsecret, token, encodingAESKey } })
@@ -77,7 +77,7 @@ class ThirdpartyServer extends EventEmitter {
   _connect(db) {
     const o = this.options
     const { appid, appsecret, token, encodingAESKey } = this._secret
-    const native = call(() => new binding.NativeComponent({
+    const native = new binding.NativeComponent({
       appid,
       appsecret,
       token,
@@ -96,7 +96,7 @@ class ThirdpartyServer extends EventEmitter {
       ticketMaxAgeMs: o.ticketMaxAgeMs,
       pushTicketIntervalMs: o.pushTicketIntervalMs,
       authorizerBatch: o.authorizerBatch,
-    }))
+    })
     this._native = native
     // Stamps belong to one native core: a new connection starts afresh.
     this._heldAuthorizers = new Map()
@@ -109,8 +109,7 @@ class ThirdpartyServer extends EventEmitter {
         // refresh loop starts with start().
         if (this.is_cluster || this._startRequested) native.start()
       },
-      (e) => {
-        const err = convertError(e)
+      (err) => {
         this._emitSafe('db_error', err)
         throw err
       },
@@ -140,29 +139,24 @@ class ThirdpartyServer extends EventEmitter {
   _dispatch(ev) {
     switch (ev.name) {
       case 'ready':
-        for (const f of FLAGS) this[f] = true
-        this.ready = true
-        return this._emitSafe('ready')
       case 'not_ready':
       case 'outdated':
-        for (const f of FLAGS) this[f] = false
-        this.ready = false
+        // The flags follow the core's readiness (src/component/runner.rs). A
+        // platform starts not ready, so only a change is news: no not_ready
+        // while a starting master waits for its first tokens.
+        if (this._readiness === ev.name) return
+        this._readiness = ev.name
+        this.ready = ev.name === 'ready'
+        for (const f of FLAGS) this[f] = this.ready
         return this._emitSafe(ev.name)
       case 'ticket':
         this.ticket_ready = true
         return this._emitSafe('ticket')
       case 'db_error':
-        return this._emitSafe('db_error', new StoreError(ev.message))
-      case 'refresh_failed': {
-        const err = ev.code != null ? new WeChatAPIError(ev.message, ev.code) : new Error(ev.message)
-        Object.assign(err, { tokenKind: ev.tokenKind, appid: ev.appid || undefined })
-        return this._emitSafe('refresh_failed', err)
-      }
-      case 'reply_failed': {
-        const err = ev.code != null ? new WeChatAPIError(ev.message, ev.code) : new Error(ev.message)
-        Object.assign(err, { appid: ev.appid, openid: ev.openid })
-        return this._emitSafe('reply_failed', err)
-      }
+      case 'refresh_failed':
+      case 'reply_failed':
+        // Built natively as the package's error classes.
+        return this._emitSafe(ev.name, ev.error)
       default:
         return this._emitSafe(ev.name, { appid: ev.appid })
     }
@@ -216,8 +210,7 @@ class ThirdpartyServer extends EventEmitter {
         const secret = { ticket: s.ticket, preauthcode: s.preauthcode, access_token: s.access_token }
         this._emitSafe('end', secret)
         return secret
-      }, (e) => {
-        const err = convertError(e)
+      }, (err) => {
         this._emitSafe('db_error', err)
         throw err
       })
@@ -326,14 +319,14 @@ class ThirdpartyServer extends EventEmitter {
   _cachedAuthorizer(key) {
     if (!this._native || this._closed) return null
     const held = this._heldAuthorizers.get(key)
-    const v = held ? this._native.authorizerCached(key, held.stamp_seq, held.stamp_at) : this._native.authorizerCached(key)
-    if (v === true) return userInfo(held)
+    const v = held ? this._native.authorizerCached(key, held.stampSeq, held.stampAt) : this._native.authorizerCached(key)
+    if (v === true) return userInfo(held.info)
     if (!v) {
       if (held) this._heldAuthorizers.delete(key)
       return null
     }
     this._heldAuthorizers.set(key, v)
-    return userInfo(v)
+    return userInfo(v.info)
   }
 
   getAuthorizer(appidOrWxToken, callback) {
@@ -345,7 +338,7 @@ class ThirdpartyServer extends EventEmitter {
 
   getAuthorizerAccessToken(appid, callback) {
     requireString(appid, 'appid')
-    return settle(this._core().then((n) => n.getAuthorizer(appid)).then((u) => u.access_token), callback)
+    return settle(this._core().then((n) => n.authorizerAccessToken(appid)), callback)
   }
 
   /** Verifies, decrypts and handles a push; resolves with the message. */
@@ -358,7 +351,7 @@ class ThirdpartyServer extends EventEmitter {
     if (Buffer.isBuffer(body)) body = body.toString('utf8')
     if (typeof body !== 'string') throw new TypeError('body must be the raw request body (string or Buffer)')
     const p = this._core().then((n) => n.handlePush(body, query || null))
-    p.catch((e) => this._emitSafe('push_rejected', convertError(e)))
+    p.catch((e) => this._emitSafe('push_rejected', e))
     const out = settle(p, cb)
     // The original save_ticket(body) is fire-and-forget: a rejected push must
     // never become an unhandled rejection that kills the app. Awaiting callers

@@ -1,5 +1,5 @@
-//! One error type for the core. The node adapter maps it onto JS errors
-//! (`WeChatAPIError`, `TypeError`, …); messages never carry secrets.
+//! One error type for the core; messages never carry secrets. The node
+//! adapter (src/node/errors.rs) decides what each variant is in JS.
 
 use std::fmt;
 
@@ -39,19 +39,19 @@ impl Error {
     pub fn invalid(name: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidArgument { name, reason: reason.into() }
     }
-    /// JS-facing error class name.
+    /// A short name of the variant (metrics labels, logs).
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::WeChat { .. } => "WeChatAPIError",
-            Error::InvalidArgument { .. } => "TypeError",
-            Error::Crypto(_) => "CryptoError",
-            Error::Parse(_) => "ParseError",
-            Error::Store(_) => "StoreError",
-            Error::Transport(_) => "TransportError",
-            Error::NotReady(_) => "NotReadyError",
-            Error::Revoked(_) => "RevokedError",
-            Error::NotFound(_) => "NotFoundError",
-            Error::Other(_) => "Error",
+            Error::WeChat { .. } => "wechat",
+            Error::InvalidArgument { .. } => "invalid_argument",
+            Error::Crypto(_) => "crypto",
+            Error::Parse(_) => "parse",
+            Error::Store(_) => "store",
+            Error::Transport(_) => "transport",
+            Error::NotReady(_) => "not_ready",
+            Error::Revoked(_) => "revoked",
+            Error::NotFound(_) => "not_found",
+            Error::Other(_) => "other",
         }
     }
     /// The WeChat errcode, when there is one.

@@ -25,9 +25,9 @@ module.exports = async function app(argv) {
   const db = required(v, 'db', USAGE)
   const appid = required(v, 'appid', USAGE)
   const secret = required(v, 'secret', USAGE)
-  const { binding, convertError } = require('../native')
+  const { binding } = require('../native')
   const add = v.platform ? binding.addServicePlatform : binding.addServiceApp
-  await add(db, appid, secret).catch((e) => { throw convertError(e) })
+  await add(db, appid, secret)
   console.log(v.platform
     ? `registered platform ${appid}: the token service on this database now serves its component_access_token and its authorizers' tokens`
     : `registered ${appid}: the token service on this database now keeps its access token and jsapi ticket`)

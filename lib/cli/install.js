@@ -15,8 +15,8 @@ module.exports = async function install(argv) {
     return
   }
   if (!v.db) throw new TypeError(`--db URL is required\n${USAGE}`)
-  const { binding, convertError } = require('../native')
-  const r = await binding.installSchema(v.db).catch((e) => { throw convertError(e) })
+  const { binding } = require('../native')
+  const r = await binding.installSchema(v.db)
   if (r.before === 0) console.log(`created the wxthirdparty tables (schema version ${r.after})`)
   else if (r.before < r.after) console.log(`upgraded the schema from version ${r.before} to ${r.after}`)
   else console.log(`the schema is already current (version ${r.after}); nothing to do`)

@@ -318,29 +318,6 @@ impl ErrorGuard for RevocationGuard {
     }
 }
 
-impl AuthorizerView {
-    /// The original wxthirdparty user_info shape (times in ms; JS makes Dates).
-    pub fn to_json(&self) -> Value {
-        let r = &self.record;
-        json!({
-            "wx_token": r.wx_token,
-            "appid": r.appid,
-            "access_token": self.token.value,
-            "access_token_updated_at": self.token.updated_at_ms,
-            "access_token_expires_in": self.token.expires_at_ms,
-            "refresh_token": self.token.refresh_token,
-            "nick_name": r.nick_name,
-            "head_img": r.head_img,
-            "service_type_id": r.service_type_id,
-            "verify_type_info": r.verify_type_info,
-            "user_name": r.user_name,
-            "alias": r.alias,
-            "func_info": r.func_info.as_deref().and_then(|f| serde_json::from_str::<Value>(f).ok()),
-            "authorized": r.authorized,
-        })
-    }
-}
-
 /// The original library's default hooks: followers seen through getUser /
 /// batchGetUsers are stored in wx_followers / wx_followers_info.
 struct FollowerRecorder {

@@ -1,7 +1,6 @@
 //! What the platform tells its host app: readiness changes, refresh failures,
 //! authorization events. Delivered in order through one channel.
 
-use serde_json::{json, Value};
 use tokio::sync::{mpsc, Mutex};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,25 +32,6 @@ impl Event {
             Event::Unauthorized { .. } => "unauthorized",
             Event::ReplyFailed { .. } => "reply_failed",
         }
-    }
-
-    /// `{name, …fields}` for the JS side.
-    pub fn to_json(&self) -> Value {
-        let mut v = match self {
-            Event::DbError { message } => json!({ "message": message }),
-            Event::RefreshFailed { token_kind, appid, code, message } => {
-                json!({ "tokenKind": token_kind, "appid": appid, "code": code, "message": message })
-            }
-            Event::Authorized { appid } | Event::UpdateAuthorized { appid } | Event::Unauthorized { appid } => {
-                json!({ "appid": appid })
-            }
-            Event::ReplyFailed { appid, openid, code, message } => {
-                json!({ "appid": appid, "openid": openid, "code": code, "message": message })
-            }
-            _ => json!({}),
-        };
-        v["name"] = json!(self.name());
-        v
     }
 }
 

@@ -370,19 +370,6 @@ fn cell_event_sink(events: &Arc<events::Events>) -> Arc<dyn Fn(CellEvent) + Send
     })
 }
 
-impl Secrets {
-    /// `{state: 'ready', ticket, preauthcode, access_token}` or `{state: 'not_ready' | 'outdated'}`.
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            Secrets::Ready { ticket, preauthcode, access_token } => serde_json::json!({
-                "state": "ready", "ticket": ticket, "preauthcode": preauthcode, "access_token": access_token,
-            }),
-            Secrets::NotReady => serde_json::json!({ "state": "not_ready" }),
-            Secrets::Outdated => serde_json::json!({ "state": "outdated" }),
-        }
-    }
-}
-
 /// `{timestamp, nonce, msg_signature}` from a request's query; None when no
 /// query was given. A query without msg_signature is refused, not trusted.
 pub fn signature_query(query: Option<&serde_json::Value>) -> Result<Option<crate::message::SignatureQuery>> {

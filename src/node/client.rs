@@ -15,26 +15,17 @@ use crate::api::{own_client, ApiClient, Download, FileSource, OwnConfig, UserTok
 use crate::store::Store;
 use crate::wechat::{with_response_meta, ResponseMeta};
 
-use super::IntoNapi;
+use super::errors::promise;
+use crate::error::Result as CoreResult;
 
-/// Runs core work as its own tokio task, with the answer's HTTP meta.
-async fn run<T, F>(fut: F) -> Result<(T, Option<ResponseMeta>)>
+/// Core work with the answer's HTTP meta; `want_res` false skips collecting
+/// the headers nobody will read (promise callers).
+async fn with_meta<T, F>(want_res: bool, fut: F) -> CoreResult<(T, Option<ResponseMeta>)>
 where
-    T: Send + 'static,
-    F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
+    F: std::future::Future<Output = CoreResult<T>>,
 {
-    run_with(true, fut).await
-}
-
-/// `want_res` false: skip collecting the headers nobody will read (promise callers).
-async fn run_with<T, F>(want_res: bool, fut: F) -> Result<(T, Option<ResponseMeta>)>
-where
-    T: Send + 'static,
-    F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
-{
-    let joined = if want_res { tokio::spawn(with_response_meta(fut)).await } else { tokio::spawn(async move { (fut.await, None) }).await };
-    let (out, meta) = joined.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?;
-    Ok((out.napi()?, meta))
+    let (out, meta) = if want_res { with_response_meta(fut).await } else { (fut.await, None) };
+    Ok((out?, meta))
 }
 
 /// wechat-api's `res`: the HTTP status and headers of WeChat's answer.
@@ -51,6 +42,8 @@ fn res_of(meta: Option<ResponseMeta>) -> Option<HttpResponse> {
 /// A call's result and the HTTP answer it came in.
 #[napi(object)]
 pub struct CallResult {
+    /// WeChat's answer (free-form JSON).
+    #[napi(ts_type = "unknown")]
     pub data: Value,
     pub res: Option<HttpResponse>,
     /// With user-managed tokens: a token fetched for this call, to save.
@@ -76,6 +69,7 @@ pub struct TicketValue {
 #[napi(object)]
 pub struct DownloadResult {
     pub data: Option<Buffer>,
+    #[napi(ts_type = "unknown")]
     pub json: Option<Value>,
     pub content_type: Option<String>,
     pub res: Option<HttpResponse>,
@@ -113,18 +107,31 @@ impl NativeClient {
     }
 
     fn fresh(&self) -> Option<AccessTokenValue> {
-        let (access_token, exp) = self.user_tokens.as_ref()?.take_fresh()?;
-        Some(AccessTokenValue { access_token, expire_time: exp as f64 })
+        fresh(self.user_tokens.as_deref())
     }
 
-    fn result(&self, (data, meta): (Value, Option<ResponseMeta>)) -> CallResult {
-        CallResult { data, res: res_of(meta), fresh_token: self.fresh() }
+    /// A call through `with_meta`, settled as a CallResult (with the token
+    /// fetched for it, when the user keeps tokens).
+    fn call_result<'e, F>(&self, env: &'e Env, want_res: bool, fut: F) -> Result<PromiseRaw<'e, CallResult>>
+    where
+        F: std::future::Future<Output = CoreResult<Value>> + Send + 'static,
+    {
+        let tokens = self.user_tokens.clone();
+        promise(env, async move {
+            let (data, meta) = with_meta(want_res, fut).await?;
+            Ok(CallResult { data, res: res_of(meta), fresh_token: fresh(tokens.as_deref()) })
+        })
     }
+}
+
+fn fresh(tokens: Option<&UserTokens>) -> Option<AccessTokenValue> {
+    let (access_token, exp) = tokens?.take_fresh()?;
+    Some(AccessTokenValue { access_token, expire_time: exp as f64 })
 }
 
 /// An account's own client (the `API` class).
 #[napi]
-pub async fn create_own_client(appid: String, appsecret: String, options: Option<ApiOptions>) -> Result<NativeClient> {
+pub fn create_own_client(env: &Env, appid: String, appsecret: String, options: Option<ApiOptions>) -> Result<PromiseRaw<'_, NativeClient>> {
     let o = options.unwrap_or(ApiOptions { api_base: None, db: None, stable_token: None, timeout: None, user_tokens: None, token_service: None, auth_token: None });
     let cfg = OwnConfig {
         appid,
@@ -137,8 +144,10 @@ pub async fn create_own_client(appid: String, appsecret: String, options: Option
         token_service: o.token_service,
         auth_token: o.auth_token,
     };
-    let own = tokio::spawn(own_client(cfg)).await.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?.napi()?;
-    Ok(NativeClient { client: own.client, store: own.store, user_tokens: own.user_tokens })
+    promise(env, async move {
+        let own = own_client(cfg).await?;
+        Ok(NativeClient { client: own.client, store: own.store, user_tokens: own.user_tokens })
+    })
 }
 
 #[napi]
@@ -162,68 +171,82 @@ impl NativeClient {
     }
 
     /// `wantRes`: also return the HTTP status and headers (callback callers).
-    #[napi]
-    pub async fn call(&self, method: String, args: Vec<Value>, want_res: Option<bool>) -> Result<CallResult> {
+    #[napi(ts_args_type = "method: string, args: Array<unknown>, wantRes?: boolean | undefined | null")]
+    pub fn call<'e>(&self, env: &'e Env, method: String, args: Vec<Value>, want_res: Option<bool>) -> Result<PromiseRaw<'e, CallResult>> {
         let c = self.client.clone();
-        Ok(self.result(run_with(want_res.unwrap_or(true), async move { c.call(&method, &args).await }).await?))
+        self.call_result(env, want_res.unwrap_or(true), async move { c.call(&method, &args).await })
     }
 
     /// POSTs `body` to `path` (with its own query pairs) as an authenticated
     /// call: wechat-api's `API.patch` methods.
-    #[napi]
-    pub async fn post_path(&self, path: String, query: Vec<Vec<String>>, body: Value) -> Result<CallResult> {
+    #[napi(ts_args_type = "path: string, query: Array<Array<string>>, body: Record<string, unknown>")]
+    pub fn post_path<'e>(&self, env: &'e Env, path: String, query: Vec<Vec<String>>, body: Value) -> Result<PromiseRaw<'e, CallResult>> {
         let q: Vec<(String, String)> = query.into_iter().filter_map(|p| Some((p.first()?.clone(), p.get(1).cloned().unwrap_or_default()))).collect();
         let c = self.client.clone();
-        Ok(self.result(run(async move { c.request(crate::api::endpoints::Http::Post, &path, &q, Some(&body)).await }).await?))
+        self.call_result(env, true, async move { c.request(crate::api::endpoints::Http::Post, &path, &q, Some(&body)).await })
     }
 
     /// Uploads `file` (a path, or a Buffer named `filename`; with
     /// `contentType`, a Buffer that already is a multipart body) for `method`.
-    #[napi]
-    pub async fn upload(&self, method: String, file: Either<String, Buffer>, args: Vec<Value>, filename: Option<String>, content_type: Option<String>) -> Result<CallResult> {
+    #[napi(ts_args_type = "method: string, file: string | Buffer, args: Array<unknown>, filename?: string | undefined | null, contentType?: string | undefined | null")]
+    pub fn upload<'e>(
+        &self,
+        env: &'e Env,
+        method: String,
+        file: Either<String, Buffer>,
+        args: Vec<Value>,
+        filename: Option<String>,
+        content_type: Option<String>,
+    ) -> Result<PromiseRaw<'e, CallResult>> {
         let source = match (file, content_type) {
             (Either::A(path), _) => FileSource::Path(path.into()),
             (Either::B(buf), Some(content_type)) => FileSource::Encoded { data: buf.to_vec(), content_type },
             (Either::B(buf), None) => FileSource::Bytes { data: buf.to_vec(), filename: filename.unwrap_or_else(|| "media".into()) },
         };
         let c = self.client.clone();
-        Ok(self.result(run(async move { c.upload(&method, source, &args).await }).await?))
+        self.call_result(env, true, async move { c.upload(&method, source, &args).await })
     }
 
-    #[napi]
-    pub async fn download(&self, method: String, args: Vec<Value>) -> Result<DownloadResult> {
+    #[napi(ts_args_type = "method: string, args: Array<unknown>")]
+    pub fn download<'e>(&self, env: &'e Env, method: String, args: Vec<Value>) -> Result<PromiseRaw<'e, DownloadResult>> {
         let c = self.client.clone();
-        let (d, meta) = run(async move { c.download(&method, &args).await }).await?;
-        Ok(match d {
-            Download::Bytes { data, content_type } => DownloadResult { data: Some(data.into()), json: None, content_type: Some(content_type), res: res_of(meta) },
-            Download::Json(v) => DownloadResult { data: None, json: Some(v), content_type: None, res: res_of(meta) },
+        promise(env, async move {
+            let (d, meta) = with_meta(true, c.download(&method, &args)).await?;
+            Ok(match d {
+                Download::Bytes { data, content_type } => DownloadResult { data: Some(data.into()), json: None, content_type: Some(content_type), res: res_of(meta) },
+                Download::Json(v) => DownloadResult { data: None, json: Some(v), content_type: None, res: res_of(meta) },
+            })
         })
     }
 
     #[napi]
-    pub async fn ticket(&self, kind: String) -> Result<TicketValue> {
+    pub fn ticket<'e>(&self, env: &'e Env, kind: String) -> Result<PromiseRaw<'e, TicketValue>> {
         let c = self.client.clone();
-        let ((ticket, exp), _) = run(async move { c.ticket(&kind).await }).await?;
-        Ok(TicketValue { ticket, expire_time: exp as f64 })
+        promise(env, async move {
+            let (ticket, exp) = c.ticket(&kind).await?;
+            Ok(TicketValue { ticket, expire_time: exp as f64 })
+        })
+    }
+
+    #[napi(ts_args_type = "param: Record<string, unknown>", ts_return_type = "Promise<Record<string, unknown>>")]
+    pub fn js_config<'e>(&self, env: &'e Env, param: Value) -> Result<PromiseRaw<'e, Value>> {
+        let c = self.client.clone();
+        promise(env, async move { c.js_config(&param).await })
+    }
+
+    #[napi(ts_args_type = "param: Record<string, unknown>", ts_return_type = "Promise<Record<string, unknown>>")]
+    pub fn card_ext<'e>(&self, env: &'e Env, param: Value) -> Result<PromiseRaw<'e, Value>> {
+        let c = self.client.clone();
+        promise(env, async move { c.card_ext(&param).await })
     }
 
     #[napi]
-    pub async fn js_config(&self, param: Value) -> Result<Value> {
+    pub fn latest_token<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, AccessTokenValue>> {
         let c = self.client.clone();
-        Ok(run(async move { c.js_config(&param).await }).await?.0)
-    }
-
-    #[napi]
-    pub async fn card_ext(&self, param: Value) -> Result<Value> {
-        let c = self.client.clone();
-        Ok(run(async move { c.card_ext(&param).await }).await?.0)
-    }
-
-    #[napi]
-    pub async fn latest_token(&self) -> Result<AccessTokenValue> {
-        let c = self.client.clone();
-        let ((access_token, exp), _) = run(async move { c.latest_token().await }).await?;
-        Ok(AccessTokenValue { access_token, expire_time: exp as f64 })
+        promise(env, async move {
+            let (access_token, exp) = c.latest_token().await?;
+            Ok(AccessTokenValue { access_token, expire_time: exp as f64 })
+        })
     }
 
     /// With user-managed tokens: a token fetched here and not saved yet.
@@ -233,12 +256,15 @@ impl NativeClient {
     }
 
     /// Closes this client's own store pools (an `API` with `db`).
-    #[napi]
-    pub async fn close(&self) -> Result<()> {
-        if let Some(s) = self.store.clone() {
-            tokio::spawn(async move { s.close().await }).await.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?;
-        }
-        Ok(())
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
+        let s = self.store.clone();
+        promise(env, async move {
+            if let Some(s) = s {
+                s.close().await;
+            }
+            Ok(())
+        })
     }
 }
 
@@ -248,20 +274,47 @@ pub fn api_methods() -> Vec<String> {
     ApiClient::method_names().map(str::to_owned).collect()
 }
 
+#[napi(string_enum = "lowercase")]
+pub enum ApiMethodKind {
+    Call,
+    Upload,
+    Download,
+}
+
+/// One row of the endpoint tables.
+#[napi(object)]
+pub struct ApiMethodRow {
+    pub name: String,
+    pub group: String,
+    pub path: String,
+    pub params: Vec<String>,
+    pub retired: bool,
+    pub kind: ApiMethodKind,
+}
+
 /// Each method's parameters and whether WeChat retired it (types and docs generation).
 #[napi]
-pub fn api_method_table() -> Vec<Value> {
+pub fn api_method_table() -> Vec<ApiMethodRow> {
     crate::api::endpoints::GROUPS
         .iter()
-        .flat_map(|(group, rows)| rows.iter().map(move |e| serde_json::json!({ "name": e.name, "group": group, "path": e.path, "params": e.params, "retired": e.retired, "kind": kind(&e.body) })))
+        .flat_map(|(group, rows)| {
+            rows.iter().map(move |e| ApiMethodRow {
+                name: e.name.to_owned(),
+                group: (*group).to_owned(),
+                path: e.path.to_owned(),
+                params: e.params.iter().map(|p| (*p).to_owned()).collect(),
+                retired: e.retired,
+                kind: kind(&e.body),
+            })
+        })
         .collect()
 }
 
-fn kind(b: &crate::api::endpoints::Body) -> &'static str {
+fn kind(b: &crate::api::endpoints::Body) -> ApiMethodKind {
     use crate::api::endpoints::Body;
     match b {
-        Body::Upload(_) | Body::RawUpload | Body::Forward => "upload",
-        Body::Download => "download",
-        _ => "call",
+        Body::Upload(_) | Body::RawUpload | Body::Forward => ApiMethodKind::Upload,
+        Body::Download => ApiMethodKind::Download,
+        _ => ApiMethodKind::Call,
     }
 }

@@ -10,13 +10,13 @@ use napi::{Env, JsString, JsValue};
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::IntoNapi;
+use super::errors::OrThrow;
 use crate::crypto::{random_nonce, DataCrypt, MsgCrypt};
 use crate::message::{self, SignatureQuery, VerifyUrlQuery};
 
 #[napi]
-pub fn msg_crypt_new(token: String, encoding_aes_key: String, appid: String) -> napi::Result<External<MsgCrypt>> {
-    MsgCrypt::new(&token, &encoding_aes_key, &appid).napi().map(External::new)
+pub fn msg_crypt_new(env: &Env, token: String, encoding_aes_key: String, appid: String) -> napi::Result<External<MsgCrypt>> {
+    MsgCrypt::new(&token, &encoding_aes_key, &appid).or_throw(env).map(External::new)
 }
 
 #[napi]
@@ -51,7 +51,7 @@ pub fn msg_crypt_encrypt<'env>(env: &'env Env, crypt: &External<MsgCrypt>, text:
 /// `{message, id}` itself, cheaper than a native object.
 #[napi]
 pub fn msg_crypt_decrypt<'env>(env: &'env Env, crypt: &External<MsgCrypt>, text: JsString) -> napi::Result<JsString<'env>> {
-    let (message, _) = crypt.decrypt(&js_string(env, text)?).napi()?;
+    let (message, _) = crypt.decrypt(&js_string(env, text)?).or_throw(env)?;
     to_js_string(env, &message)
 }
 
@@ -68,9 +68,9 @@ pub fn msg_crypt_decrypt_message_json<'env>(
     msg_signature: Option<String>,
     max_bytes: Option<u32>,
 ) -> napi::Result<JsString<'env>> {
-    let query = SignatureQuery::from_parts(timestamp, nonce, msg_signature).napi()?;
+    let query = SignatureQuery::from_parts(timestamp, nonce, msg_signature).or_throw(env)?;
     let body = js_string(env, body)?;
-    let json = message::decrypt_envelope_json(crypt, &body, query.as_ref(), &parse_options(max_bytes)).napi()?;
+    let json = message::decrypt_envelope_json(crypt, &body, query.as_ref(), &parse_options(max_bytes)).or_throw(env)?;
     to_js_string(env, &json)
 }
 
@@ -88,6 +88,7 @@ pub fn msg_crypt_encrypt_message(
 
 #[napi]
 pub fn msg_crypt_verify_url(
+    env: &Env,
     crypt: &External<MsgCrypt>,
     timestamp: String,
     nonce: String,
@@ -96,7 +97,7 @@ pub fn msg_crypt_verify_url(
     msg_signature: Option<String>,
 ) -> napi::Result<String> {
     let query = VerifyUrlQuery { timestamp, nonce, echostr, signature, msg_signature };
-    message::verify_url(crypt, &query).napi()
+    message::verify_url(crypt, &query).or_throw(env)
 }
 
 #[napi]
@@ -107,13 +108,13 @@ pub struct NativeDataCrypt {
 #[napi]
 impl NativeDataCrypt {
     #[napi(constructor)]
-    pub fn new(appid: String, session_key: String) -> napi::Result<Self> {
-        DataCrypt::new(&appid, &session_key).napi().map(|inner| NativeDataCrypt { inner })
+    pub fn new(env: &Env, appid: String, session_key: String) -> napi::Result<Self> {
+        DataCrypt::new(&appid, &session_key).or_throw(env).map(|inner| NativeDataCrypt { inner })
     }
 
-    #[napi]
-    pub fn decrypt_data(&self, encrypted_data: String, iv: String) -> napi::Result<Value> {
-        self.inner.decrypt_data(&encrypted_data, &iv).napi()
+    #[napi(ts_return_type = "Record<string, unknown>")]
+    pub fn decrypt_data(&self, env: &Env, encrypted_data: String, iv: String) -> napi::Result<Value> {
+        self.inner.decrypt_data(&encrypted_data, &iv).or_throw(env)
     }
 }
 

@@ -9,8 +9,7 @@ use serde_json::Value;
 
 use crate::oauth::{OAuth, Session, UserToken};
 
-use super::server::spawn;
-use super::IntoNapi;
+use super::errors::{promise, OrThrow};
 
 #[napi(object)]
 pub struct OAuthOptions {
@@ -84,8 +83,8 @@ impl NativeOAuth {
 #[napi]
 impl NativeOAuth {
     #[napi(constructor)]
-    pub fn new(o: OAuthOptions) -> Result<Self> {
-        let core = OAuth::new(&o.appid, &o.appsecret, o.is_mini_program.unwrap_or(false), o.db.as_deref(), o.api_base.as_deref()).napi()?;
+    pub fn new(env: &Env, o: OAuthOptions) -> Result<Self> {
+        let core = OAuth::new(&o.appid, &o.appsecret, o.is_mini_program.unwrap_or(false), o.db.as_deref(), o.api_base.as_deref()).or_throw(env)?;
         Ok(NativeOAuth::from_core(core))
     }
 
@@ -105,57 +104,56 @@ impl NativeOAuth {
     }
 
     #[napi]
-    pub async fn access_token(&self, code: String, save: bool) -> Result<OAuthTokenData> {
+    pub fn access_token<'e>(&self, env: &'e Env, code: String, save: bool) -> Result<PromiseRaw<'e, OAuthTokenData>> {
         let o = self.inner.clone();
-        spawn(async move { o.access_token(&code, save).await.map(Into::into) }).await
+        promise(env, async move { o.access_token(&code, save).await.map(Into::into) })
     }
 
     #[napi]
-    pub async fn refresh_access_token(&self, refresh_token: String, save: bool) -> Result<OAuthTokenData> {
+    pub fn refresh_access_token<'e>(&self, env: &'e Env, refresh_token: String, save: bool) -> Result<PromiseRaw<'e, OAuthTokenData>> {
         let o = self.inner.clone();
-        spawn(async move { o.refresh_access_token(&refresh_token, save).await.map(Into::into) }).await
+        promise(env, async move { o.refresh_access_token(&refresh_token, save).await.map(Into::into) })
     }
 
     /// The profile with the stored token (refreshed once when expired).
-    #[napi]
-    pub async fn get_user(&self, openid: String, lang: String) -> Result<Value> {
+    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
+    pub fn get_user<'e>(&self, env: &'e Env, openid: String, lang: String) -> Result<PromiseRaw<'e, Value>> {
         let o = self.inner.clone();
-        spawn(async move { o.user(&openid, &lang).await }).await
+        promise(env, async move { o.user(&openid, &lang).await })
     }
 
     /// The profile with a token the caller holds (user-kept tokens).
-    #[napi]
-    pub async fn userinfo(&self, access_token: String, openid: String, lang: String) -> Result<Value> {
+    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
+    pub fn userinfo<'e>(&self, env: &'e Env, access_token: String, openid: String, lang: String) -> Result<PromiseRaw<'e, Value>> {
         let o = self.inner.clone();
-        spawn(async move { o.upstream().userinfo(&access_token, &openid, &lang).await }).await
+        promise(env, async move { o.upstream().userinfo(&access_token, &openid, &lang).await })
+    }
+
+    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
+    pub fn verify_token<'e>(&self, env: &'e Env, openid: String, access_token: String) -> Result<PromiseRaw<'e, Value>> {
+        let o = self.inner.clone();
+        promise(env, async move { o.verify_token(&openid, &access_token).await })
     }
 
     #[napi]
-    pub async fn verify_token(&self, openid: String, access_token: String) -> Result<Value> {
+    pub fn session_key<'e>(&self, env: &'e Env, code: String, save: bool) -> Result<PromiseRaw<'e, OAuthSessionData>> {
         let o = self.inner.clone();
-        spawn(async move { o.verify_token(&openid, &access_token).await }).await
+        promise(env, async move { o.session_key(&code, save).await.map(Into::into) })
     }
 
     #[napi]
-    pub async fn session_key(&self, code: String, save: bool) -> Result<OAuthSessionData> {
+    pub fn stored_session_key<'e>(&self, env: &'e Env, openid: String) -> Result<PromiseRaw<'e, String>> {
         let o = self.inner.clone();
-        spawn(async move { o.session_key(&code, save).await.map(Into::into) }).await
+        promise(env, async move { o.stored_session_key(&openid).await })
     }
 
-    #[napi]
-    pub async fn stored_session_key(&self, openid: String) -> Result<String> {
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
         let o = self.inner.clone();
-        spawn(async move { o.stored_session_key(&openid).await }).await
-    }
-
-    #[napi]
-    pub async fn close(&self) -> Result<()> {
-        let o = self.inner.clone();
-        spawn(async move {
+        promise(env, async move {
             o.close().await;
             Ok(())
         })
-        .await
     }
 }
 

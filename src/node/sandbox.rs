@@ -2,15 +2,17 @@
 //! Options and results cross as JSON objects with the Rust (snake_case)
 //! field names; lib/sandbox.js turns them into camelCase.
 
+use napi::bindgen_prelude::PromiseRaw;
+use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::IntoNapi;
-use crate::error::Error;
+use super::errors::{promise, OrThrow};
+use crate::error::{Error, Result as CoreResult};
 use crate::sandbox::{AuthorizeOptions, ComponentRegistration, Fault, Sandbox, SandboxConfig, SendOptions};
 
-fn from_json<T: for<'de> serde::Deserialize<'de>>(name: &'static str, v: Value) -> napi::Result<T> {
-    serde_json::from_value(v).map_err(|e| super::to_napi(Error::invalid(name, e.to_string())))
+fn from_json<T: for<'de> serde::Deserialize<'de>>(name: &'static str, v: Value) -> CoreResult<T> {
+    serde_json::from_value(v).map_err(|e| Error::invalid(name, e.to_string()))
 }
 
 fn to_json<T: serde::Serialize>(v: T) -> Value {
@@ -23,11 +25,10 @@ pub struct NativeSandbox {
 }
 
 /// Starts a sandbox; `config` is a (partial) SandboxConfig.
-#[napi]
-pub async fn start_sandbox(config: Option<Value>) -> napi::Result<NativeSandbox> {
-    let cfg: SandboxConfig = from_json("options", config.unwrap_or(Value::Object(Default::default())))?;
-    let inner = Sandbox::start(cfg).await.napi()?;
-    Ok(NativeSandbox { inner })
+#[napi(ts_args_type = "config?: Record<string, unknown> | undefined | null")]
+pub fn start_sandbox(env: &Env, config: Option<Value>) -> napi::Result<PromiseRaw<'_, NativeSandbox>> {
+    let cfg = from_json::<SandboxConfig>("options", config.unwrap_or(Value::Object(Default::default())));
+    promise(env, async move { Ok(NativeSandbox { inner: Sandbox::start(cfg?).await? }) })
 }
 
 #[napi]
@@ -47,20 +48,19 @@ impl NativeSandbox {
         self.inner.close().await
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Record<string, unknown>")]
     pub fn config(&self) -> Value {
         to_json(self.inner.config())
     }
 
-    #[napi]
-    pub fn update_config(&self, patch: Value) -> napi::Result<Value> {
-        self.inner.update_config(patch).napi().map(to_json)
+    #[napi(ts_args_type = "patch: Record<string, unknown>", ts_return_type = "Record<string, unknown>")]
+    pub fn update_config(&self, env: &Env, patch: Value) -> napi::Result<Value> {
+        self.inner.update_config(patch).or_throw(env).map(to_json)
     }
 
-    #[napi]
-    pub fn register_component(&self, registration: Value) -> napi::Result<()> {
-        let c: ComponentRegistration = from_json("component", registration)?;
-        self.inner.register_component(c).napi()
+    #[napi(ts_args_type = "registration: { appid: string; secret: string; token: string; encoding_aes_key: string; push_url?: string | null }")]
+    pub fn register_component(&self, env: &Env, registration: Value) -> napi::Result<()> {
+        from_json::<ComponentRegistration>("component", registration).and_then(|c| self.inner.register_component(c)).or_throw(env)
     }
 
     #[napi]
@@ -79,73 +79,76 @@ impl NativeSandbox {
     }
 
     #[napi]
-    pub async fn push_ticket(&self, component_appid: String) -> napi::Result<String> {
-        self.inner.push_ticket(&component_appid).await.napi()
+    pub fn push_ticket<'e>(&self, env: &'e Env, component_appid: String) -> napi::Result<PromiseRaw<'e, String>> {
+        let sb = self.inner.clone();
+        promise(env, async move { sb.push_ticket(&component_appid).await })
     }
 
-    #[napi]
-    pub async fn authorize(&self, component_appid: String, options: Option<Value>) -> napi::Result<Value> {
-        let opts: AuthorizeOptions = from_json("options", options.unwrap_or(Value::Object(Default::default())))?;
-        self.inner.authorize(&component_appid, opts).await.napi().map(to_json)
+    #[napi(ts_args_type = "componentAppid: string, options?: Record<string, unknown> | undefined | null", ts_return_type = "Promise<{ authorizer_appid: string; auth_code: string; expires_in: number; pre_auth_code: string; info_type: string }>")]
+    pub fn authorize<'e>(&self, env: &'e Env, component_appid: String, options: Option<Value>) -> napi::Result<PromiseRaw<'e, Value>> {
+        let opts = from_json::<AuthorizeOptions>("options", options.unwrap_or(Value::Object(Default::default())));
+        let sb = self.inner.clone();
+        promise(env, async move { sb.authorize(&component_appid, opts?).await.map(to_json) })
     }
 
-    #[napi]
-    pub async fn push_event(&self, component_appid: String, info_type: String, authorizer_appid: String) -> napi::Result<()> {
-        self.inner.push_event(&component_appid, &info_type, &authorizer_appid).await.napi()
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn push_event<'e>(&self, env: &'e Env, component_appid: String, info_type: String, authorizer_appid: String) -> napi::Result<PromiseRaw<'e, ()>> {
+        let sb = self.inner.clone();
+        promise(env, async move { sb.push_event(&component_appid, &info_type, &authorizer_appid).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "{ code: string; openid: string }")]
     pub fn oauth_code(&self, appid: String, openid: Option<String>, scope: Option<String>, component_appid: Option<String>) -> Value {
         let scope = scope.unwrap_or_else(|| "snsapi_userinfo".into());
         to_json(self.inner.oauth_code(&appid, openid.as_deref(), &scope, component_appid.as_deref()))
     }
 
-    #[napi]
+    #[napi(ts_return_type = "{ code: string; openid: string; sessionKey?: string; encryptedData?: string; iv?: string }")]
     pub fn js_code(&self, appid: String, openid: Option<String>, component_appid: Option<String>) -> Value {
         to_json(self.inner.js_code(&appid, openid.as_deref(), component_appid.as_deref()))
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Record<string, number>")]
     pub fn counters(&self) -> Value {
         to_json(self.inner.counters())
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Record<string, number>")]
     pub fn issued(&self) -> Value {
         to_json(self.inner.issued())
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Array<{ path: string; reason: string; appid: string | null; at: number }>")]
     pub fn invalid_token_calls(&self) -> Value {
         to_json(self.inner.invalid_token_calls())
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Array<Record<string, unknown>>")]
     pub fn pushes(&self) -> Value {
         to_json(self.inner.pushes())
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Array<Record<string, unknown>>")]
     pub fn requests(&self, path: Option<String>) -> Value {
         to_json(self.inner.requests(path.as_deref()))
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Array<{ path: string; appid: string | null; body: unknown; at: number }>")]
     pub fn recorded_calls(&self, path: Option<String>) -> Value {
         to_json(self.inner.recorded_calls(path.as_deref()))
     }
 
     /// `fault`: {"errcode": N} | "http500" | {"delay_ms": N} | "reset".
-    #[napi]
-    pub fn inject_fault(&self, path: String, fault: Value, count: u32) -> napi::Result<()> {
-        let fault: Fault = from_json("fault", fault)?;
+    #[napi(ts_args_type = "path: string, fault: { errcode: number } | 'http500' | { delay_ms: number } | 'reset', count: number")]
+    pub fn inject_fault(&self, env: &Env, path: String, fault: Value, count: u32) -> napi::Result<()> {
+        let fault: Fault = from_json("fault", fault).or_throw(env)?;
         self.inner.inject_fault(&path, fault, count);
         Ok(())
     }
 
-    #[napi]
-    pub fn set_failure_rate(&self, path: Option<String>, rate: f64, fault: Value) -> napi::Result<()> {
-        let fault: Fault = from_json("fault", fault)?;
+    #[napi(ts_args_type = "path: string | undefined | null, rate: number, fault: { errcode: number } | 'http500' | { delay_ms: number } | 'reset'")]
+    pub fn set_failure_rate(&self, env: &Env, path: Option<String>, rate: f64, fault: Value) -> napi::Result<()> {
+        let fault: Fault = from_json("fault", fault).or_throw(env)?;
         self.inner.set_failure_rate(path.as_deref(), rate, fault);
         Ok(())
     }
@@ -171,25 +174,30 @@ impl NativeSandbox {
     }
     /// The platform's message URL (`$APPID$` = the authorizer's appid).
     #[napi]
-    pub fn set_message_url(&self, component_appid: String, url: String) -> napi::Result<()> {
-        self.inner.set_message_url(&component_appid, &url).napi()
+    pub fn set_message_url(&self, env: &Env, component_appid: String, url: String) -> napi::Result<()> {
+        self.inner.set_message_url(&component_appid, &url).or_throw(env)
     }
 
     /// `message`: WeChat's field names; `options`: {component_appid, timeout_secs}.
-    #[napi]
-    pub async fn send_message(&self, authorizer_appid: String, message: Value, options: Option<Value>) -> napi::Result<Value> {
-        let Value::Object(m) = message else { return Err(super::to_napi(Error::invalid("message", "must be an object"))) };
-        let opts: SendOptions = from_json("options", options.unwrap_or(Value::Object(Default::default())))?;
-        self.inner.send_message(&authorizer_appid, m, &opts).await.napi().map(to_json)
+    #[napi(ts_args_type = "authorizerAppid: string, message: Record<string, unknown>, options?: { component_appid?: string; timeout_secs?: number } | undefined | null", ts_return_type = "Promise<Record<string, unknown>>")]
+    pub fn send_message<'e>(&self, env: &'e Env, authorizer_appid: String, message: Value, options: Option<Value>) -> napi::Result<PromiseRaw<'e, Value>> {
+        let m = match message {
+            Value::Object(m) => Ok(m),
+            _ => Err(Error::invalid("message", "must be an object")),
+        };
+        let opts = from_json::<SendOptions>("options", options.unwrap_or(Value::Object(Default::default())));
+        let sb = self.inner.clone();
+        promise(env, async move { sb.send_message(&authorizer_appid, m?, &opts?).await.map(to_json) })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Array<Record<string, unknown>>")]
     pub fn messages(&self) -> Value {
         to_json(self.inner.messages())
     }
 
-    #[napi]
-    pub async fn run_release_check(&self, component_appid: String) -> napi::Result<Value> {
-        self.inner.run_release_check(&component_appid).await.napi().map(to_json)
+    #[napi(ts_return_type = "Promise<{ component_appid: string; passed: boolean; cases: Array<Record<string, unknown>> }>")]
+    pub fn run_release_check<'e>(&self, env: &'e Env, component_appid: String) -> napi::Result<PromiseRaw<'e, Value>> {
+        let sb = self.inner.clone();
+        promise(env, async move { sb.run_release_check(&component_appid).await.map(to_json) })
     }
 }

@@ -13,7 +13,13 @@ use crate::error::Error as CoreError;
 use crate::store::StoreConfig;
 
 use super::client::NativeClient;
+use super::errors::{promise, promise_map, OrThrow};
+use super::platform::{AuthorizerUserInfo, ComponentSecretsState, PlatformEvent, StampedAuthorizer};
 use super::IntoNapi;
+
+fn not_open() -> CoreError {
+    CoreError::NotReady("the platform is not open yet".into())
+}
 
 /// Runs core work as its own tokio task: the napi future then holds only a
 /// JoinHandle, not borrows of `self` (which trip rustc's Send inference on
@@ -80,89 +86,95 @@ pub struct NativeComponent {
 #[napi]
 impl NativeComponent {
     #[napi(constructor)]
-    pub fn new(options: ComponentOptions) -> Result<Self> {
+    pub fn new(env: &Env, options: ComponentOptions) -> Result<Self> {
         let cfg: ComponentConfig = options.into();
-        cfg.validate().napi()?;
+        cfg.validate().or_throw(env)?;
         Ok(NativeComponent { cfg, inner: Arc::new(OnceLock::new()) })
     }
 
+    /// LEGACY (src/node/messages.rs): the core, or a `Name|code|message` error.
     pub(crate) fn core(&self) -> Result<Arc<Component>> {
-        self.inner.get().cloned().ok_or_else(|| super::to_napi(CoreError::NotReady("the platform is not open yet".into())))
+        self.inner.get().cloned().ok_or_else(|| super::to_napi(not_open()))
+    }
+
+    /// The core, or the error an async call rejects with.
+    pub(crate) fn opened(&self) -> crate::error::Result<Arc<Component>> {
+        self.inner.get().cloned().ok_or_else(not_open)
     }
 
     /// Connects the store and creates missing tables.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn open<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
+        let (cfg, cell) = (self.cfg.clone(), self.inner.clone());
+        promise(env, async move {
+            if cell.get().is_none() {
+                let _ = cell.set(Component::open(cfg).await?);
+            }
+            Ok(())
+        })
+    }
+
     #[napi]
-    pub async fn open(&self) -> Result<()> {
-        if self.inner.get().is_some() {
-            return Ok(());
-        }
-        let cfg = self.cfg.clone();
-        let c = spawn(async move { Component::open(cfg).await }).await?;
-        let _ = self.inner.set(c);
+    pub fn start(&self, env: &Env) -> Result<()> {
+        self.opened().or_throw(env)?.start();
         Ok(())
     }
 
+    /// The next event, or null once closed.
     #[napi]
-    pub fn start(&self) -> Result<()> {
-        self.core()?.start();
-        Ok(())
+    pub fn next_event<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, Option<PlatformEvent<'e>>>> {
+        let c = self.opened();
+        promise_map(env, async move { Ok(c?.next_event().await) }, |env, e| e.map(|e| PlatformEvent::from_core(env, e)).transpose())
     }
 
-    /// The next event as `{name, …}`, or null once closed.
-    #[napi]
-    pub async fn next_event(&self) -> Result<Option<Value>> {
-        let c = self.core()?;
-        spawn(async move { Ok(c.next_event().await.map(|e| e.to_json())) }).await
-    }
-
-    #[napi]
-    pub async fn handle_push(&self, body: String, query: Option<Value>) -> Result<Value> {
-        let q = component::signature_query(query.as_ref()).napi()?;
-        let c = self.core()?;
-        spawn(async move { c.handle_push(&body, q.as_ref()).await.map(Value::Object) }).await
+    #[napi(ts_args_type = "body: string, query?: Record<string, string | number | undefined> | undefined | null", ts_return_type = "Promise<Record<string, unknown>>")]
+    pub fn handle_push<'e>(&self, env: &'e Env, body: String, query: Option<Value>) -> Result<PromiseRaw<'e, Value>> {
+        let q = component::signature_query(query.as_ref());
+        let c = self.opened();
+        promise(env, async move { c?.handle_push(&body, q?.as_ref()).await.map(Value::Object) })
     }
 
     #[napi]
-    pub async fn secrets(&self) -> Result<Value> {
-        let c = self.core()?;
-        spawn(async move { c.secrets().await.map(|s| s.to_json()) }).await
+    pub fn secrets<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ComponentSecretsState>> {
+        let c = self.opened();
+        promise(env, async move { c?.secrets().await.map(Into::into) })
     }
 
     #[napi]
-    pub async fn component_access_token(&self) -> Result<String> {
-        let c = self.core()?;
-        spawn(async move { c.component_access_token().await }).await
+    pub fn component_access_token<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, String>> {
+        let c = self.opened();
+        promise(env, async move { c?.component_access_token().await })
     }
 
     #[napi]
-    pub async fn pre_auth_code(&self) -> Result<String> {
-        let c = self.core()?;
-        spawn(async move { c.pre_auth_code().await }).await
+    pub fn pre_auth_code<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, String>> {
+        let c = self.opened();
+        promise(env, async move { c?.pre_auth_code().await })
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn request_ticket_push<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
+        let c = self.opened();
+        promise(env, async move { c?.request_ticket_push().await })
     }
 
     #[napi]
-    pub async fn request_ticket_push(&self) -> Result<()> {
-        let c = self.core()?;
-        spawn(async move { c.request_ticket_push().await }).await
-    }
-
-    #[napi]
-    pub async fn authorize_url(&self, redirect_uri: String, mobile: bool, auth_type: Option<i64>, biz_appid: Option<String>) -> Result<String> {
+    pub fn authorize_url<'e>(&self, env: &'e Env, redirect_uri: String, mobile: bool, auth_type: Option<i64>, biz_appid: Option<String>) -> Result<PromiseRaw<'e, String>> {
         let opts = AuthorizeUrlOptions { mobile, auth_type, biz_appid };
-        let c = self.core()?;
-        spawn(async move { c.authorize_url(&redirect_uri, &opts).await }).await
+        let c = self.opened();
+        promise(env, async move { c?.authorize_url(&redirect_uri, &opts).await })
     }
 
     #[napi]
-    pub async fn handle_auth_code(&self, code: String) -> Result<Value> {
-        let c = self.core()?;
-        spawn(async move { c.handle_auth_code(&code).await.map(|v| v.to_json()) }).await
+    pub fn handle_auth_code<'e>(&self, env: &'e Env, code: String) -> Result<PromiseRaw<'e, AuthorizerUserInfo>> {
+        let c = self.opened();
+        promise(env, async move { c?.handle_auth_code(&code).await.map(Into::into) })
     }
 
     #[napi]
-    pub async fn get_authorizer(&self, appid_or_wx_token: String) -> Result<Value> {
-        let c = self.core()?;
-        spawn(async move { c.get_authorizer(&appid_or_wx_token).await.map(|v| v.to_json()) }).await
+    pub fn get_authorizer<'e>(&self, env: &'e Env, appid_or_wx_token: String) -> Result<PromiseRaw<'e, AuthorizerUserInfo>> {
+        let c = self.opened();
+        promise(env, async move { c?.get_authorizer(&appid_or_wx_token).await.map(Into::into) })
     }
 
     /// The authorizer from memory, or null when the cache cannot answer (the
@@ -172,7 +184,7 @@ impl NativeComponent {
     /// a lookup's cost); a new object carries its stamp as `stamp_seq` and
     /// `stamp_at`.
     #[napi]
-    pub fn authorizer_cached(&self, appid_or_wx_token: String, stamp_seq: Option<f64>, stamp_at: Option<f64>) -> Option<napi::Either<bool, Value>> {
+    pub fn authorizer_cached(&self, appid_or_wx_token: String, stamp_seq: Option<f64>, stamp_at: Option<f64>) -> Option<napi::Either<bool, StampedAuthorizer>> {
         let c = self.inner.get()?;
         if let (Some(seq), Some(at)) = (stamp_seq, stamp_at) {
             let now = c.authorizer_stamp_now(&appid_or_wx_token)?;
@@ -181,37 +193,42 @@ impl NativeComponent {
             }
         }
         let (stamp, view) = c.authorizer_now_stamped(&appid_or_wx_token)?;
-        let mut v = view.to_json();
-        v["stamp_seq"] = (stamp.record_seq as f64).into();
-        v["stamp_at"] = (stamp.token_updated_at_ms as f64).into();
-        Some(napi::Either::B(v))
+        Some(napi::Either::B(StampedAuthorizer { info: view.into(), stamp_seq: stamp.record_seq as f64, stamp_at: stamp.token_updated_at_ms as f64 }))
+    }
+
+    /// The authorizer's access token (refreshed when due), without its profile.
+    #[napi]
+    pub fn authorizer_access_token<'e>(&self, env: &'e Env, appid: String) -> Result<PromiseRaw<'e, String>> {
+        let c = self.opened();
+        promise(env, async move { Ok(c?.authorizer_access_token(&appid).await?.value) })
+    }
+
+    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
+    pub fn refresh_authorizer_token<'e>(&self, env: &'e Env, appid: String, refresh_token: String) -> Result<PromiseRaw<'e, Value>> {
+        let c = self.opened();
+        promise(env, async move { c?.refresh_authorizer_token(&appid, &refresh_token).await })
     }
 
     #[napi]
-    pub async fn refresh_authorizer_token(&self, appid: String, refresh_token: String) -> Result<Value> {
-        let c = self.core()?;
-        spawn(async move { c.refresh_authorizer_token(&appid, &refresh_token).await }).await
-    }
-
-    #[napi]
-    pub fn client(&self, appid: String) -> Result<NativeClient> {
-        Ok(NativeClient::new(self.core()?.client(&appid)))
+    pub fn client(&self, env: &Env, appid: String) -> Result<NativeClient> {
+        Ok(NativeClient::new(self.opened().or_throw(env)?.client(&appid)))
     }
 
     /// OAuth on behalf of an authorizer (component OAuth).
     #[napi]
-    pub fn oauth(&self, appid: String, is_mini_program: bool) -> Result<super::oauth::NativeOAuth> {
-        let core = crate::oauth::OAuth::on_behalf(self.core()?, &appid, is_mini_program).napi()?;
+    pub fn oauth(&self, env: &Env, appid: String, is_mini_program: bool) -> Result<super::oauth::NativeOAuth> {
+        let core = self.opened().and_then(|c| crate::oauth::OAuth::on_behalf(c, &appid, is_mini_program)).or_throw(env)?;
         Ok(super::oauth::NativeOAuth::from_core(core))
     }
 
-    #[napi]
-    pub async fn close(&self) -> Result<()> {
-        let Some(c) = self.inner.get().cloned() else { return Ok(()) };
-        spawn(async move {
-            c.close().await;
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
+        let c = self.inner.get().cloned();
+        promise(env, async move {
+            if let Some(c) = c {
+                c.close().await;
+            }
             Ok(())
         })
-        .await
     }
 }

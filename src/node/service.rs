@@ -1,8 +1,10 @@
 //! napi adapter for the token service: argument conversion only.
 
+use napi::bindgen_prelude::PromiseRaw;
+use napi::Env;
 use napi_derive::napi;
 
-use super::IntoNapi;
+use super::errors::promise;
 use crate::service::{ServiceConfig, TokenService};
 
 #[napi(object)]
@@ -22,20 +24,20 @@ pub struct NativeTokenService {
 }
 
 #[napi]
-pub async fn start_token_service(options: TokenServiceOptions) -> napi::Result<NativeTokenService> {
-    let port = options.port.unwrap_or(0);
-    let port = u16::try_from(port).map_err(|_| super::to_napi(crate::Error::invalid("port", "must be an integer from 0 to 65535")))?;
-    let cfg = ServiceConfig {
-        db: options.db,
-        host: options.host,
-        port,
-        auth_token: options.auth_token,
-        api_base: options.api_base,
-        allow_open: options.allow_open.unwrap_or(false),
-        rate_limit: options.rate_limit.unwrap_or(0),
-    };
-    let inner = TokenService::start(cfg).await.napi()?;
-    Ok(NativeTokenService { inner })
+pub fn start_token_service(env: &Env, options: TokenServiceOptions) -> napi::Result<PromiseRaw<'_, NativeTokenService>> {
+    let port = u16::try_from(options.port.unwrap_or(0)).map_err(|_| crate::Error::invalid("port", "must be an integer from 0 to 65535"));
+    promise(env, async move {
+        let cfg = ServiceConfig {
+            db: options.db,
+            host: options.host,
+            port: port?,
+            auth_token: options.auth_token,
+            api_base: options.api_base,
+            allow_open: options.allow_open.unwrap_or(false),
+            rate_limit: options.rate_limit.unwrap_or(0),
+        };
+        Ok(NativeTokenService { inner: TokenService::start(cfg).await? })
+    })
 }
 
 #[napi]
@@ -65,19 +67,21 @@ pub struct InstallResult {
 
 /// Creates or upgrades every table in `db`.
 #[napi]
-pub async fn install_schema(db: String) -> napi::Result<InstallResult> {
-    let r = crate::service::admin::install(&db).await.napi()?;
-    Ok(InstallResult { before: r.before, after: r.after })
+pub fn install_schema(env: &Env, db: String) -> napi::Result<PromiseRaw<'_, InstallResult>> {
+    promise(env, async move {
+        let r = crate::service::admin::install(&db).await?;
+        Ok(InstallResult { before: r.before, after: r.after })
+    })
 }
 
 /// Registers an account (appid + secret) with the token service's database.
-#[napi]
-pub async fn add_service_app(db: String, appid: String, secret: String) -> napi::Result<()> {
-    crate::service::admin::add_app(&db, &appid, &secret).await.napi()
+#[napi(ts_return_type = "Promise<void>")]
+pub fn add_service_app(env: &Env, db: String, appid: String, secret: String) -> napi::Result<PromiseRaw<'_, ()>> {
+    promise(env, async move { crate::service::admin::add_app(&db, &appid, &secret).await })
 }
 
 /// Registers a third-party platform (component appid + secret) with the token service's database.
-#[napi]
-pub async fn add_service_platform(db: String, component_appid: String, secret: String) -> napi::Result<()> {
-    crate::service::admin::add_platform(&db, &component_appid, &secret).await.napi()
+#[napi(ts_return_type = "Promise<void>")]
+pub fn add_service_platform(env: &Env, db: String, component_appid: String, secret: String) -> napi::Result<PromiseRaw<'_, ()>> {
+    promise(env, async move { crate::service::admin::add_platform(&db, &component_appid, &secret).await })
 }

@@ -1,0 +1,185 @@
+//! The platform's values as typed napi objects: events (their errors built as
+//! the package's error classes), secrets, authorizer records. The core
+//! returns Rust types; their JS names live here only.
+
+use napi::bindgen_prelude::*;
+use napi::{Env, JsValue};
+use napi_derive::napi;
+use serde_json::Value;
+
+use super::errors::js_error;
+use crate::component::{AuthorizerView, Event, Secrets};
+use crate::error::Error as CoreError;
+
+#[napi(string_enum)]
+pub enum PlatformEventName {
+    #[napi(value = "ready")]
+    Ready,
+    #[napi(value = "not_ready")]
+    NotReady,
+    #[napi(value = "outdated")]
+    Outdated,
+    #[napi(value = "db_error")]
+    DbError,
+    #[napi(value = "refresh_failed")]
+    RefreshFailed,
+    #[napi(value = "ticket")]
+    Ticket,
+    #[napi(value = "authorized")]
+    Authorized,
+    #[napi(value = "updateauthorized")]
+    UpdateAuthorized,
+    #[napi(value = "unauthorized")]
+    Unauthorized,
+    #[napi(value = "reply_failed")]
+    ReplyFailed,
+}
+
+/// One platform event, as ThirdpartyServer emits it.
+#[napi(object)]
+pub struct PlatformEvent<'a> {
+    pub name: PlatformEventName,
+    /// authorized / updateauthorized / unauthorized: the authorizer.
+    pub appid: Option<String>,
+    /// db_error, refresh_failed, reply_failed: the error (a StoreError; a
+    /// WeChatAPIError when WeChat answered an errcode, else an Error), with
+    /// `tokenKind` and `appid` (refresh_failed) or `appid` and `openid`
+    /// (reply_failed) set on it.
+    #[napi(ts_type = "Error")]
+    pub error: Option<Object<'a>>,
+}
+
+fn answer_error(code: Option<i64>, message: &str) -> CoreError {
+    match code {
+        Some(code) => CoreError::wechat(code, message),
+        None => CoreError::Other(message.to_owned()),
+    }
+}
+
+impl<'a> PlatformEvent<'a> {
+    pub(crate) fn from_core(env: &'a Env, e: Event) -> Result<Self> {
+        let error = |err: CoreError, props: &[(&str, &str)]| -> Result<Option<Object<'a>>> {
+            let mut obj = js_error(env, &err)?.coerce_to_object()?;
+            for (k, v) in props {
+                if !v.is_empty() {
+                    obj.set_named_property(k, *v)?;
+                }
+            }
+            Ok(Some(obj))
+        };
+        let (name, appid, error) = match e {
+            Event::Ready => (PlatformEventName::Ready, None, None),
+            Event::NotReady => (PlatformEventName::NotReady, None, None),
+            Event::Outdated => (PlatformEventName::Outdated, None, None),
+            Event::Ticket => (PlatformEventName::Ticket, None, None),
+            Event::Authorized { appid } => (PlatformEventName::Authorized, Some(appid), None),
+            Event::UpdateAuthorized { appid } => (PlatformEventName::UpdateAuthorized, Some(appid), None),
+            Event::Unauthorized { appid } => (PlatformEventName::Unauthorized, Some(appid), None),
+            Event::DbError { message } => (PlatformEventName::DbError, None, error(CoreError::Store(message), &[])?),
+            Event::RefreshFailed { token_kind, appid, code, message } => (
+                PlatformEventName::RefreshFailed,
+                None,
+                error(answer_error(code, &message), &[("tokenKind", &token_kind), ("appid", &appid)])?,
+            ),
+            Event::ReplyFailed { appid, openid, code, message } => (
+                PlatformEventName::ReplyFailed,
+                None,
+                error(answer_error(code, &message), &[("appid", &appid), ("openid", &openid)])?,
+            ),
+        };
+        Ok(PlatformEvent { name, appid, error })
+    }
+}
+
+#[napi(string_enum)]
+pub enum Readiness {
+    #[napi(value = "ready")]
+    Ready,
+    #[napi(value = "not_ready")]
+    NotReady,
+    #[napi(value = "outdated")]
+    Outdated,
+}
+
+/// The component secrets, when `state` is `ready`.
+#[napi(object)]
+pub struct ComponentSecretsState {
+    pub state: Readiness,
+    pub ticket: Option<String>,
+    pub preauthcode: Option<String>,
+    #[napi(js_name = "access_token")]
+    pub access_token: Option<String>,
+}
+
+impl From<Secrets> for ComponentSecretsState {
+    fn from(s: Secrets) -> Self {
+        match s {
+            Secrets::Ready { ticket, preauthcode, access_token } => {
+                ComponentSecretsState { state: Readiness::Ready, ticket: Some(ticket), preauthcode: Some(preauthcode), access_token: Some(access_token) }
+            }
+            Secrets::NotReady => ComponentSecretsState { state: Readiness::NotReady, ticket: None, preauthcode: None, access_token: None },
+            Secrets::Outdated => ComponentSecretsState { state: Readiness::Outdated, ticket: None, preauthcode: None, access_token: None },
+        }
+    }
+}
+
+/// The original wxthirdparty user_info (times in ms since the epoch; lib/server.js makes Dates).
+#[napi(object, use_nullable = true)]
+pub struct AuthorizerUserInfo {
+    #[napi(js_name = "wx_token")]
+    pub wx_token: String,
+    pub appid: String,
+    #[napi(js_name = "access_token")]
+    pub access_token: String,
+    #[napi(js_name = "access_token_updated_at")]
+    pub access_token_updated_at: f64,
+    #[napi(js_name = "access_token_expires_in")]
+    pub access_token_expires_in: f64,
+    #[napi(js_name = "refresh_token")]
+    pub refresh_token: Option<String>,
+    #[napi(js_name = "nick_name")]
+    pub nick_name: Option<String>,
+    #[napi(js_name = "head_img")]
+    pub head_img: Option<String>,
+    #[napi(js_name = "service_type_id")]
+    pub service_type_id: Option<i64>,
+    #[napi(js_name = "verify_type_info")]
+    pub verify_type_info: Option<i64>,
+    #[napi(js_name = "user_name")]
+    pub user_name: Option<String>,
+    pub alias: Option<String>,
+    /// WeChat's own func_info list.
+    #[napi(js_name = "func_info", ts_type = "Array<{ funcscope_category: { id: number } }> | null")]
+    pub func_info: Option<Value>,
+    pub authorized: bool,
+}
+
+impl From<AuthorizerView> for AuthorizerUserInfo {
+    fn from(v: AuthorizerView) -> Self {
+        let r = v.record;
+        AuthorizerUserInfo {
+            wx_token: r.wx_token,
+            appid: r.appid,
+            access_token: v.token.value,
+            access_token_updated_at: v.token.updated_at_ms as f64,
+            access_token_expires_in: v.token.expires_at_ms as f64,
+            refresh_token: v.token.refresh_token,
+            nick_name: r.nick_name,
+            head_img: r.head_img,
+            service_type_id: r.service_type_id,
+            verify_type_info: r.verify_type_info,
+            user_name: r.user_name,
+            alias: r.alias,
+            func_info: r.func_info.as_deref().and_then(|f| serde_json::from_str::<Value>(f).ok()),
+            authorized: r.authorized,
+        }
+    }
+}
+
+/// A lookup answered from memory, with the stamp that keeps it valid.
+#[napi(object)]
+pub struct StampedAuthorizer {
+    pub info: AuthorizerUserInfo,
+    pub stamp_seq: f64,
+    pub stamp_at: f64,
+}
