@@ -264,9 +264,11 @@ pub fn account_inbox<'env>(
         Some(f) => Some(f.build_threadsafe_function::<Value>().callee_handled::<false>().weak::<true>().build()?),
         None => None,
     };
+    // An account's own server has one event: a reply that could not be recorded.
     let on_event: Arc<dyn Fn(Event) + Send + Sync> = Arc::new(move |e: Event| {
-        if let Some(f) = &events {
-            f.call(e.to_json(), ThreadsafeFunctionCallMode::NonBlocking);
+        if let (Some(f), Event::ReplyFailed { appid, openid, code, message }) = (&events, e) {
+            let ev = serde_json::json!({ "name": "reply_failed", "appid": appid, "openid": openid, "code": code, "message": message });
+            f.call(ev, ThreadsafeFunctionCallMode::NonBlocking);
         }
     });
     env.spawn_future(async move {
