@@ -324,7 +324,7 @@ impl MessageHandler for JsHandler {
     }
 
     fn notice(&self, name: &'static str, appid: Option<&str>, error: Option<&CoreError>) {
-        let err = error.map(|e| serde_json::json!({ "name": e.kind(), "message": e.to_string(), "code": e.code() }));
+        let err = error.map(|e| serde_json::json!({ "name": super::errors::js_name(e), "message": e.to_string(), "code": e.code() }));
         self.notice.call((name.to_owned(), appid.map(str::to_owned), err), ThreadsafeFunctionCallMode::NonBlocking);
     }
 }
