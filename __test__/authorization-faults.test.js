@@ -1,4 +1,7 @@
 'use strict'
+// Losses the soak (scripts/soak.js) found under upstream faults and a database
+// restart, each reproduced here once.
+//
 // An auth_code is spent by api_query_auth: WeChat answers 61009 to a second
 // exchange. A failure after it (api_get_authorizer_info refused or failing)
 // must not lose the authorization — found by the soak (scripts/soak.js),
