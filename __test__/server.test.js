@@ -44,6 +44,41 @@ describe('constructor', { timeout: 90000 }, () => {
     assert.ok(v instanceof Error)
     await s.close()
   })
+
+  test('a database that comes up after the process started: the platform opens by itself', async () => {
+    const net = require('net')
+    const { freshDatabase } = require('./helpers/fleet')
+    const db = freshDatabase('mysql')
+    const real = new URL(db.url)
+    // A port nothing listens on yet; later a proxy to MariaDB takes it.
+    const probe = net.createServer()
+    await new Promise((r) => probe.listen(0, '127.0.0.1', r))
+    const port = probe.address().port
+    await new Promise((r) => probe.close(r))
+    const s = new ThirdpartyServer('wx1', 'secret', 'tok', 'a'.repeat(43), `mysql://root@127.0.0.1:${port}${real.pathname}`, true)
+    const errors = []
+    s.on('db_error', (e) => errors.push(e))
+    const proxy = net.createServer((c) => {
+      const up = net.connect(Number(real.port || 3306), real.hostname)
+      c.pipe(up).pipe(c)
+      c.on('error', () => up.destroy())
+      up.on('error', () => c.destroy())
+    })
+    try {
+      await assert.rejects(s.getAuthorizer('wxnone'), (e) => e.name === 'StoreError' && e.message.includes(`127.0.0.1:${port}`) && /refused/.test(e.message))
+      assert.equal(s.db_ready, false)
+      await new Promise((r) => proxy.listen(port, '127.0.0.1', r))
+      let last
+      for (let i = 0; i < 100 && !s.db_ready; i++) await new Promise((r) => setTimeout(r, 100))
+      assert.equal(s.db_ready, true, 'opened once the database answered')
+      await assert.rejects(s.getAuthorizer('wxnone'), (e) => (last = e).name === 'NotFoundError')
+      assert.equal(errors.length, 1, `one db_error for the outage, not one per attempt (${last && last.message})`)
+    } finally {
+      await s.close()
+      proxy.close()
+      db.drop()
+    }
+  })
 })
 
 describe('the original README flow (master + worker)', { timeout: 90000 }, () => {

@@ -100,7 +100,18 @@ class ThirdpartyServer extends EventEmitter {
     this._native = native
     // Stamps belong to one native core: a new connection starts afresh.
     this._heldAuthorizers = new Map()
-    this._opened = native.open().then(
+    this._opened = this._open(native, 0)
+  }
+
+  /**
+   * Opens the store. A database that cannot be opened (down, restarting,
+   * refusing) is tried again, 1 s doubling to 30 s, until it opens or close():
+   * a process started during a database restart recovers by itself. Until
+   * then every call fails at once with the last error; db_error is emitted
+   * once per outage.
+   */
+  _open(native, failures) {
+    const opened = native.open().then(
       () => {
         if (this._native !== native || this._closed) return
         this.db_ready = true
@@ -110,12 +121,20 @@ class ThirdpartyServer extends EventEmitter {
         if (this.is_cluster || this._startRequested) native.start()
       },
       (err) => {
-        this._emitSafe('db_error', err)
+        if (failures === 0) this._emitSafe('db_error', err)
+        if (this._native === native && !this._closed) {
+          clearTimeout(this._reopen)
+          this._reopen = setTimeout(() => {
+            if (this._native === native && !this._closed) this._opened = this._open(native, failures + 1)
+          }, Math.min(30000, 1000 * 2 ** failures))
+          this._reopen.unref()
+        }
         throw err
       },
     )
     // A failed open is reported as db_error and by every later call; never unhandled.
-    this._opened.catch(() => {})
+    opened.catch(() => {})
+    return opened
   }
 
   async _core() {
@@ -279,6 +298,7 @@ class ThirdpartyServer extends EventEmitter {
 
   /** Reconnects to another database (URL or {read, write}). */
   set_db(config, callback) {
+    clearTimeout(this._reopen)
     const p = Promise.resolve(this._native && this._native.close()).catch(() => {}).then(() => {
       this.db_ready = false
       this._connect(config)
@@ -376,6 +396,7 @@ class ThirdpartyServer extends EventEmitter {
   /** Stops timers and pools so the process can exit. */
   close(callback) {
     this._closed = true
+    clearTimeout(this._reopen)
     const native = this._native
     // Closed while still opening: wait for the open to settle, or its
     // store and event pump would outlive close() and keep the process alive.
