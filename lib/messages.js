@@ -7,7 +7,7 @@
 // object or node-webot `(req, res, next)`), the deadline fallback, events.
 const { EventEmitter } = require('events')
 const querystring = require('querystring')
-const { binding, convertError } = require('./native')
+const { binding } = require('./native')
 const errors = require('./errors')
 const { readBody } = require('./middleware')
 
@@ -94,8 +94,7 @@ function makeHandler(core, handler, options) {
       if (!client) throw new Error('no API client to send a late reply with (give options.client)')
       if (!LATE[kind]) throw new TypeError(`reply: cannot send a ${kind} reply as a custom-service message`)
       await LATE[kind](client, ctx.message.FromUserName, reply)
-    } catch (e) {
-      const err = convertError(e)
+    } catch (err) {
       err.openid = ctx.message.FromUserName
       err.appid = ctx.authorizerAppid
       core.emit('reply_failed', err, ctx.message)
@@ -119,7 +118,7 @@ function makeHandler(core, handler, options) {
     try {
       work = runHandler(message, ctx, req, res)
     } catch (e) {
-      core.emit('message_error', convertError(e), message)
+      core.emit('message_error', e, message)
       return null
     }
     // A synchronous handler: no deadline to race, no promise to wait for.
@@ -135,7 +134,7 @@ function makeHandler(core, handler, options) {
       reply = await Promise.race([work, late])
     } catch (e) {
       clearTimeout(timer)
-      core.emit('message_error', convertError(e), message)
+      core.emit('message_error', e, message)
       return null
     }
     clearTimeout(timer)
@@ -143,7 +142,7 @@ function makeHandler(core, handler, options) {
     // Too slow for WeChat: `success` now, the reply through the API when it comes.
     Promise.resolve(work).then(
       (r) => { if (!isEmptyReply(r)) return sendLate(ctx, r) },
-      (e) => core.emit('message_error', convertError(e), message),
+      (e) => core.emit('message_error', e, message),
     )
     return null
   }
@@ -182,7 +181,7 @@ function makeHandler(core, handler, options) {
       return inbox.answer(d.ticket, reply)
     } catch (e) {
       // A reply buildReply cannot make: `success`, and the app hears why.
-      core.emit('message_error', convertError(e), message)
+      core.emit('message_error', e, message)
       return inbox.answer(d.ticket, null)
     }
   }
@@ -224,8 +223,7 @@ function makeHandler(core, handler, options) {
       }
       if (req.method !== 'POST') return { status: 405, body: 'method not allowed' }
       return { status: 200, body: await post(req, res) }
-    } catch (e) {
-      const err = convertError(e)
+    } catch (err) {
       // Forged, mis-signed, unsigned, other-appid or malformed: refused, nothing changed.
       if (err && (err.name === 'CryptoError' || err.name === 'ParseError' || err.name === 'TypeError')) {
         core.emit('message_rejected', err)

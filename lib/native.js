@@ -57,24 +57,6 @@ const binding = loadBinding()
 // Native errors are built as these classes on the JS thread (src/node/errors.rs).
 binding.registerErrorClasses({ ...errors, TypeError, Error })
 
-// LEGACY: src/node/messages.rs, not yet on errors.rs, still sends
-// `Name|code|message` (lib/messages.js calls this); everything else arrives
-// as a real error and passes through untouched.
-const LEGACY_RE = /^(\w+)\|(-?\d*)\|([\s\S]*)$/
-
-function convertError(err) {
-  if (!err || err.constructor !== Error || typeof err.message !== 'string') return err
-  const m = LEGACY_RE.exec(err.message)
-  if (!m) return err
-  const [, name, code, message] = m
-  if (name === 'TypeError') return new TypeError(message)
-  const C = errors[name]
-  if (C) return new C(message, code === '' ? undefined : Number(code))
-  const e = new Error(message)
-  if (code !== '') e.code = Number(code)
-  return e
-}
-
 /**
  * Runs `promise` and either returns it (no callback) or reports to a
  * node-style callback.
@@ -96,4 +78,4 @@ function splitCallback(args) {
   return [list, cb]
 }
 
-module.exports = { binding, platformName, convertError, settle, splitCallback }
+module.exports = { binding, platformName, settle, splitCallback }

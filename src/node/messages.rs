@@ -11,8 +11,8 @@ use napi_derive::napi;
 use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 
-use super::server::{spawn, NativeComponent};
-use super::IntoNapi;
+use super::errors::{promise, OrThrow};
+use super::server::NativeComponent;
 use crate::api::BoxFut;
 use crate::component::{Event, Inbox, InboxOptions, MessageHandler, MessageListener, MessageQuery, Outcome, ReplyTicket};
 use crate::error::Error as CoreError;
@@ -146,18 +146,17 @@ pub struct NativeInbox {
 
 #[napi]
 impl NativeInbox {
-    #[napi]
-    pub async fn receive(&self, authorizer_appid: Option<String>, query: MessageRequestQuery, body: String) -> Result<Delivery> {
+    #[napi(ts_return_type = "Promise<Delivery>")]
+    pub fn receive<'e>(&self, env: &'e Env, authorizer_appid: Option<String>, query: MessageRequestQuery, body: String) -> Result<PromiseRaw<'e, Delivery>> {
         let inbox = self.inner.clone();
         let q: MessageQuery = query.into();
-        let out = spawn(async move { inbox.receive(authorizer_appid.as_deref(), &q, &body).await }).await?;
-        Ok(delivery(out))
+        promise(env, async move { inbox.receive(authorizer_appid.as_deref(), &q, &body).await.map(delivery) })
     }
 
     /// `receive` done on this thread when nothing needs waiting for; null otherwise (then `receive`).
     #[napi]
-    pub fn receive_now(&self, authorizer_appid: Option<String>, query: MessageRequestQuery, body: String) -> Result<Option<Delivery>> {
-        Ok(self.inner.receive_now(authorizer_appid.as_deref(), &query.into(), &body).napi()?.map(delivery))
+    pub fn receive_now(&self, env: &Env, authorizer_appid: Option<String>, query: MessageRequestQuery, body: String) -> Result<Option<Delivery>> {
+        Ok(self.inner.receive_now(authorizer_appid.as_deref(), &query.into(), &body).or_throw(env)?.map(delivery))
     }
 
     /// Serves this pipeline natively on `host:port`; `dispatch(id, message,
@@ -187,11 +186,10 @@ impl NativeInbox {
         let handler = Arc::new(JsHandler { dispatch, notice, pending: pending.clone(), next: AtomicU32::new(1) });
         let inbox = self.inner.clone();
         let wait = Duration::from_millis(wait_ms.max(0.0) as u64);
-        let fut = async move {
-            let listener = MessageListener::start(inbox, handler, &host, port as u16, wait).await.napi()?;
+        promise(env, async move {
+            let listener = MessageListener::start(inbox, handler, &host, port as u16, wait).await?;
             Ok(NativeMessageListener { inner: Arc::new(listener), pending })
-        };
-        env.spawn_future(fut)
+        })
     }
 }
 
@@ -220,30 +218,29 @@ fn delivery(out: Outcome) -> Delivery {
 impl NativeInbox {
     /// The body to answer with (`success`, or the reply XML sealed as the request came).
     #[napi]
-    pub fn answer(&self, ticket: DeliveryTicket, reply: Option<Value>) -> Result<String> {
-        self.inner.answer(&ticket.into(), reply.as_ref()).napi()
+    pub fn answer(&self, env: &Env, ticket: DeliveryTicket, reply: Option<Value>) -> Result<String> {
+        self.inner.answer(&ticket.into(), reply.as_ref()).or_throw(env)
     }
 
     #[napi]
-    pub fn verify_url(&self, query: MessageRequestQuery) -> Result<String> {
-        self.inner.verify_url(&query.into()).napi()
+    pub fn verify_url(&self, env: &Env, query: MessageRequestQuery) -> Result<String> {
+        self.inner.verify_url(&query.into()).or_throw(env)
     }
 
-    #[napi]
-    pub async fn close(&self) -> Result<()> {
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
         let inbox = self.inner.clone();
-        spawn(async move {
+        promise(env, async move {
             inbox.close().await;
             Ok(())
         })
-        .await
     }
 }
 
 /// The platform's message URL pipeline.
 #[napi]
-pub fn platform_inbox(component: &NativeComponent, options: Option<InboxSettings>) -> Result<NativeInbox> {
-    Ok(NativeInbox { inner: Arc::new(component.core()?.inbox(options.into())) })
+pub fn platform_inbox(env: &Env, component: &NativeComponent, options: Option<InboxSettings>) -> Result<NativeInbox> {
+    Ok(NativeInbox { inner: Arc::new(component.opened().or_throw(env)?.inbox(options.into())) })
 }
 
 /// An account's own message URL pipeline. `on_event(event)` hears of
@@ -271,8 +268,8 @@ pub fn account_inbox<'env>(
             f.call(ev, ThreadsafeFunctionCallMode::NonBlocking);
         }
     });
-    env.spawn_future(async move {
-        let inbox = spawn(async move { Inbox::open_account(&token, encoding_aes_key.as_deref(), appid.as_deref(), db.as_deref(), opts, on_event).await }).await?;
+    promise(env, async move {
+        let inbox = Inbox::open_account(&token, encoding_aes_key.as_deref(), appid.as_deref(), db.as_deref(), opts, on_event).await?;
         Ok(NativeInbox { inner: Arc::new(inbox) })
     })
 }
@@ -351,13 +348,12 @@ impl NativeMessageListener {
         }
     }
 
-    #[napi]
-    pub async fn close(&self) -> Result<()> {
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, ()>> {
         let inner = self.inner.clone();
-        spawn(async move {
+        promise(env, async move {
             inner.close().await;
             Ok(())
         })
-        .await
     }
 }

@@ -15,21 +15,9 @@ use crate::store::StoreConfig;
 use super::client::NativeClient;
 use super::errors::{promise, promise_map, OrThrow};
 use super::platform::{AuthorizerUserInfo, ComponentSecretsState, PlatformEvent, StampedAuthorizer};
-use super::IntoNapi;
 
 fn not_open() -> CoreError {
     CoreError::NotReady("the platform is not open yet".into())
-}
-
-/// Runs core work as its own tokio task: the napi future then holds only a
-/// JoinHandle, not borrows of `self` (which trip rustc's Send inference on
-/// sqlx's higher-ranked futures).
-pub(crate) async fn spawn<T, F>(fut: F) -> Result<T>
-where
-    T: Send + 'static,
-    F: std::future::Future<Output = crate::error::Result<T>> + Send + 'static,
-{
-    tokio::spawn(fut).await.map_err(|e| Error::from_reason(format!("Error||task failed: {e}")))?.napi()
 }
 
 #[napi(object)]
@@ -90,11 +78,6 @@ impl NativeComponent {
         let cfg: ComponentConfig = options.into();
         cfg.validate().or_throw(env)?;
         Ok(NativeComponent { cfg, inner: Arc::new(OnceLock::new()) })
-    }
-
-    /// LEGACY (src/node/messages.rs): the core, or a `Name|code|message` error.
-    pub(crate) fn core(&self) -> Result<Arc<Component>> {
-        self.inner.get().cloned().ok_or_else(|| super::to_napi(not_open()))
     }
 
     /// The core, or the error an async call rejects with.
