@@ -196,7 +196,7 @@ export interface SandboxMessageDelivery {
   /** The final answer, raw. */
   response: string
   /** The passive reply, decrypted and parsed; null for `success` / an empty answer. */
-  reply: Record<string, any> | null
+  reply: InboundMessage | null
   /** Why the answer is not a valid reply. */
   error: string | null
 }
@@ -1559,7 +1559,8 @@ export interface OAuthUser {
   headimgurl?: string
   privilege?: string[]
   unionid?: string
-  [key: string]: any
+  /** Other fields of WeChat's answer. */
+  [key: string]: unknown
 }
 
 export interface MiniProgramDecryptOptions {
@@ -1614,7 +1615,24 @@ export interface InboundMessage {
   Content?: string
   Event?: string
   EventKey?: string
-  [field: string]: any
+  PicUrl?: string
+  MediaId?: string
+  Format?: string
+  Recognition?: string
+  ThumbMediaId?: string
+  Location_X?: string | number
+  Location_Y?: string | number
+  Scale?: string | number
+  Label?: string
+  Title?: string
+  Description?: string
+  Url?: string
+  Ticket?: string
+  Latitude?: string | number
+  Longitude?: string | number
+  Precision?: string | number
+  /** Other fields of WeChat's payload, as it sent them. */
+  [field: string]: unknown
 }
 
 /** A passive reply in buildReply's vocabulary; nothing / '' / 'success' answers `success`. */
@@ -1622,8 +1640,8 @@ export type MessageReply = void | null | undefined | Reply
 
 export interface MessageContext {
   message: InboundMessage
-  /** The request (Node's IncomingMessage, Express / Koa's req). */
-  req: any
+  /** The request (Node's IncomingMessage, Express's req, Koa's ctx.req). */
+  req: import('http').IncomingMessage
 }
 
 export interface PlatformMessageContext extends MessageContext {
@@ -1637,7 +1655,11 @@ export interface PlatformMessageContext extends MessageContext {
 
 export type MessageFunction<C> = (message: InboundMessage, ctx: C) => MessageReply | Promise<MessageReply>
 /** node-webot `wechat` style: `req.weixin` in, `res.reply(content)` out, `next()` for no reply. */
-export type WebotHandler = (req: any, res: any, next: (err?: unknown) => void) => void
+export type WebotHandler = (
+  req: import('http').IncomingMessage & { weixin: InboundMessage },
+  res: import('http').ServerResponse & { reply(content: MessageReply): void },
+  next: (err?: unknown) => void,
+) => void
 
 /** An object keyed by MsgType; `event` by Event; `default` catches the rest. */
 export interface MessageRoutes<C> {
@@ -1674,7 +1696,7 @@ export interface MessagesListener {
 
 export interface PlatformMessagesOptions extends MessagesOptions {
   /** Where the authorizer appid is (default: a `:appid` route param, else the path segment before the last). */
-  appid?: (req: any) => string
+  appid?: (req: import('http').IncomingMessage) => string
   /** Answer WeChat's release check (全网发布) built in (true). */
   releaseCheck?: boolean
 }
@@ -1689,9 +1711,21 @@ export interface MessagesRequestHandler {
    * `host` defaults to '0.0.0.0'.
    */
   listen(port?: number, host?: string): Promise<MessagesListener>
-  on(event: string, listener: (...args: any[]) => void): this
-  once(event: string, listener: (...args: any[]) => void): this
-  off(event: string, listener: (...args: any[]) => void): this
+  on<E extends keyof MessagesEvents>(event: E, listener: MessagesEvents[E]): this
+  once<E extends keyof MessagesEvents>(event: E, listener: MessagesEvents[E]): this
+  off<E extends keyof MessagesEvents>(event: E, listener: MessagesEvents[E]): this
+}
+
+/** The events of a messages() handler. */
+export interface MessagesEvents {
+  /** Forged, mis-signed, unsigned, other-appid or malformed: answered 4xx, nothing changed. */
+  message_rejected: (err: Error) => void
+  /** The handler threw, or the store failed; WeChat got `success`. */
+  message_error: (err: Error, message?: InboundMessage) => void
+  /** A reply past the deadline could not be sent, or a reply could not be recorded. */
+  reply_failed: (err: Error & { openid?: string; appid?: string }, message?: InboundMessage) => void
+  /** A message for an authorizer unknown to the platform or revoked (answered `success`). */
+  unknown_authorizer: (info: { appid: string }) => void
 }
 
 export interface AccountMessagesConfig {
@@ -1703,7 +1737,7 @@ export interface AccountMessagesConfig {
   /** A database URL for fleet-wide dedup (default: this process only). */
   db?: string
   /** An API client (e.g. `new API(appid, secret)`) for replies that miss the deadline. */
-  client?: any
+  client?: API
 }
 
 /**

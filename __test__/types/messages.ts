@@ -14,11 +14,14 @@ async function platformMessages(platform: ThirdpartyServer): Promise<void> {
     return undefined
   }, { timeout: 4500, releaseCheck: true })
   handler.on('reply_failed', (err: Error) => console.error(err.message))
+  handler.on('unknown_authorizer', (info) => console.warn(info.appid))
+  // @ts-expect-error a misspelt event name
+  handler.on('unknown_authoriser', () => {})
   app.post('/wechat/:appid/callback', handler)
 
   platform.messages({
     text: (m) => `echo ${m.Content}`,
-    image: (m) => ({ type: 'image', content: { mediaId: m.MediaId } }),
+    image: (m) => ({ type: 'image', content: { mediaId: m.MediaId ?? '' } }),
     event: { subscribe: () => 'welcome', CLICK: (m) => `menu ${m.EventKey}` },
     default: () => 'success',
   }, { appid: (req) => String(req.headers['x-appid']) })
@@ -26,7 +29,7 @@ async function platformMessages(platform: ThirdpartyServer): Promise<void> {
 
 async function ownServer(): Promise<void> {
   const app = express()
-  app.use('/wechat', messages({ token: 't', encodingAESKey: 'a'.repeat(43), appid: 'wx1' }, (req: any, res: any, next: () => void) => {
+  app.use('/wechat', messages({ token: 't', encodingAESKey: 'a'.repeat(43), appid: 'wx1' }, (req, res, next) => {
     res.reply(`webot style ${req.weixin.Content}`)
   }))
   const h = messages('token', (message: InboundMessage) => `plain ${message.Content}`)
