@@ -15,7 +15,7 @@ use crate::token::{Fetch, Role, Token, TokenCell, TokenKind};
 use super::fetchers::{component_post, token_from, API_AUTHORIZER_TOKEN, API_GET_AUTHORIZER_INFO, API_QUERY_AUTH};
 use super::{Component, Event};
 
-/// Identifies one answer of `authorizer_now`: the cached record's sequence
+/// Identifies one answer of `authorizer_now_stamped`: the cached record's sequence
 /// number and the token's refresh time (a new token or record, a new stamp).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuthorizerStamp {
@@ -185,28 +185,25 @@ impl Component {
         Ok(AuthorizerView { record, token })
     }
 
-    /// From memory only: a cached, authorized record whose token is fresh.
-    pub fn authorizer_now(&self, appid_or_wx_token: &str) -> Option<AuthorizerView> {
-        self.authorizer_now_stamped(appid_or_wx_token).map(|(_, v)| v)
-    }
-
-    /// `authorizer_now` with its stamp: while `authorizer_stamp_now` gives the
-    /// same stamp, the answer is the same (a caller may keep what it built).
+    /// From memory only: a cached, authorized record whose token is fresh,
+    /// with its stamp. While `authorizer_stamp_now` gives the same stamp, the
+    /// answer is the same (a caller may keep what it built from it).
     pub fn authorizer_now_stamped(&self, appid_or_wx_token: &str) -> Option<(AuthorizerStamp, AuthorizerView)> {
         let (seq, record) = self.authorizers.get_seq(appid_or_wx_token).filter(|(_, r)| r.authorized)?;
-        let token = self.authorizer_cell_now(&record.appid)?.fresh_now()?;
+        let token = self.authorizer_cell_now(record.appid.clone())?.fresh_now()?;
         Some((AuthorizerStamp { record_seq: seq, token_updated_at_ms: token.updated_at_ms }, AuthorizerView { record, token }))
     }
 
-    /// The stamp of `authorizer_now`'s answer, copying nothing.
+    /// The stamp of `authorizer_now_stamped`'s answer, copying neither the
+    /// record nor the token (only the appid, to find the token's cell).
     pub fn authorizer_stamp_now(&self, appid_or_wx_token: &str) -> Option<AuthorizerStamp> {
         let (record_seq, appid) = self.authorizers.with(appid_or_wx_token, |seq, r| r.authorized.then(|| (seq, r.appid.clone())))??;
-        let token_updated_at_ms = self.authorizer_cell_now(&appid)?.fresh_with(|t| t.updated_at_ms)?;
+        let token_updated_at_ms = self.authorizer_cell_now(appid)?.fresh_with(|t| t.updated_at_ms)?;
         Some(AuthorizerStamp { record_seq, token_updated_at_ms })
     }
 
-    fn authorizer_cell_now(&self, appid: &str) -> Option<Arc<TokenCell>> {
-        self.cells.lock().unwrap().get(&(TokenKind::AuthorizerAccessToken, appid.to_string())).cloned()
+    fn authorizer_cell_now(&self, appid: String) -> Option<Arc<TokenCell>> {
+        self.cells.lock().unwrap().get(&(TokenKind::AuthorizerAccessToken, appid)).cloned()
     }
 
     pub async fn find_authorizer(&self, appid_or_wx_token: &str) -> Result<AuthorizerRecord> {

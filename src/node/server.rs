@@ -164,8 +164,7 @@ impl NativeComponent {
     /// caller then takes `get_authorizer`): no task, no promise. A caller
     /// holding the object of an earlier answer passes its stamp and gets
     /// `true` while that object is still the answer (building it is most of
-    /// a lookup's cost); a new object carries its stamp as `stamp_seq` and
-    /// `stamp_at`.
+    /// a lookup's cost); a new answer comes as `{ info, stampSeq, stampAt }`.
     #[napi]
     pub fn authorizer_cached(&self, appid_or_wx_token: String, stamp_seq: Option<f64>, stamp_at: Option<f64>) -> Option<napi::Either<bool, StampedAuthorizer>> {
         let c = self.inner.get()?;
