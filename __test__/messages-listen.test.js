@@ -103,6 +103,39 @@ describe('the native listener', { timeout: 90000 }, () => {
     assert.equal(runs.length, before)
   })
 
+  test('ctx.authorizer: each handler gets its own copy; a changed record reaches the handler', async () => {
+    const seen = []
+    const h = t.platform.messages((m, ctx) => {
+      seen.push({ ...ctx.authorizer })
+      ctx.authorizer.nickName = 'changed by a handler'
+      return 'ok'
+    })
+    const own = await h.listen(0, '127.0.0.1')
+    const appid = t.env.creds.appid
+    await t.env.sandbox.setMessageUrl(appid, `http://127.0.0.1:${own.port}/wechat/$APPID$/callback`)
+    try {
+      await t.env.sandbox.sendMessage(t.authorizer, 'one')
+      await t.env.sandbox.sendMessage(t.authorizer, 'two')
+      assert.equal(seen.length, 2)
+      assert.equal(seen[0].appid, t.authorizer)
+      assert.ok(seen[0].wxToken)
+      assert.deepEqual(seen[1], seen[0], 'the second message sees the record, not the first handler\'s change')
+      // The admin renames the account and re-authorizes: the platform hears it (updateauthorized).
+      const nickName = `Renamed ${crypto.randomBytes(3).toString('hex')}`
+      await t.env.sandbox.authorize(appid, { appid: t.authorizer, nickName, push: true })
+      const until = Date.now() + 15000
+      while (seen[seen.length - 1].nickName !== nickName && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100))
+        await t.env.sandbox.sendMessage(t.authorizer, 'again')
+      }
+      assert.equal(seen[seen.length - 1].nickName, nickName)
+      assert.equal(seen[seen.length - 1].appid, t.authorizer)
+    } finally {
+      await t.env.sandbox.setMessageUrl(appid, `${base}/wechat/$APPID$/callback`)
+      await own.close()
+    }
+  })
+
   test('bad arguments', async () => {
     const h = t.platform.messages(() => 'x')
     await assert.rejects(h.listen(-1), TypeError)

@@ -74,6 +74,24 @@ const LATE = {
 const media = (r) => (r.content && typeof r.content === 'object' ? r.content : r)
 const lateKind = (r) => (typeof r === 'string' ? 'text' : Array.isArray(r) ? 'news' : r.type || (r.musicUrl ? 'music' : undefined))
 
+/** A handler's `ctx`; the client is made on first use (a class: its getter is not redefined per message). */
+class MessageContext {
+  #core
+  #client
+  constructor(core, appid, message, authorizer, req) {
+    this.#core = core
+    this.authorizerAppid = appid
+    this.authorizer = authorizer || undefined
+    this.message = message
+    this.req = req
+  }
+
+  get client() {
+    if (this.#client === undefined) this.#client = this.#core.client(this.authorizerAppid)
+    return this.#client
+  }
+}
+
 function isEmptyReply(r) {
   return r == null || r === '' || r === 'success'
 }
@@ -148,17 +166,7 @@ function makeHandler(core, handler, options) {
   }
 
   function contextOf(appid, message, authorizer, req) {
-    let client
-    return {
-      authorizerAppid: appid,
-      authorizer: authorizer || undefined,
-      message,
-      req,
-      get client() {
-        if (client === undefined) client = core.client(appid)
-        return client
-      },
-    }
+    return new MessageContext(core, appid, message, authorizer, req)
   }
 
   let inboxNow = null
@@ -195,7 +203,13 @@ function makeHandler(core, handler, options) {
     let listener = null
     const early = []
     const answer = (id, reply) => (listener ? listener.reply(id, reply) : early.push([id, reply]))
-    const dispatch = (id, message, appid, authorizer) => {
+    // The native side sends an authorizer's record once, then `same` while
+    // it is unchanged: each handler gets its own copy of the one kept here.
+    const authorizers = new Map()
+    const dispatch = (id, message, appid, authorizer, same) => {
+      if (authorizer) authorizers.set(appid, authorizer)
+      const kept = authorizer || (same ? authorizers.get(appid) : undefined)
+      authorizer = kept && { ...kept }
       // node-webot style handlers get a request-like object and `res.reply`.
       const req = { weixin: message, query: {}, headers: {} }
       const r = replyTo(message, contextOf(appid, message, authorizer, undefined), req, {})

@@ -12,7 +12,9 @@
 //      WXTP_BENCH_SECS (4 per round), WXTP_BENCH_CONCURRENCY (32),
 //      WXTP_BENCH_ROUNDS (2), WXTP_BENCH_SIDES (ours,native,theirs; add
 //      `floor` for node's http answering a constant, the ceiling of any
-//      node middleware), WXTP_BENCH_FRAMEWORK=express (middleware in Express).
+//      node middleware), WXTP_BENCH_FRAMEWORK=express (middleware in Express),
+//      WXTP_BENCH_BASELINE=path/to/other.node (adds side `baseline`: the
+//      native listener on another build of the addon, for A/B of a change).
 'use strict'
 const http = require('http')
 const fs = require('fs')
@@ -27,15 +29,17 @@ const CONCURRENCY = Number(process.env.WXTP_BENCH_CONCURRENCY || 32)
 const ROUNDS = Number(process.env.WXTP_BENCH_ROUNDS || 2)
 const SIDES = (process.env.WXTP_BENCH_SIDES || 'ours,native,theirs').split(',')
 const REPLY = 'hi'
-/** Deliveries per run: more than the fastest side answers in SECS (none repeats). */
-const PER_RUN = Number(process.env.WXTP_BENCH_REQUESTS || Math.ceil(SECS * 45000))
+/** Deliveries per run (default: half again what the side answered in its warm-up, so none repeats). */
+const PER_RUN = Number(process.env.WXTP_BENCH_REQUESTS || 0)
 
 const LABEL = {
   ours: 'platform.messages() as http middleware',
   native: 'platform.messages().listen() (native listener)',
   theirs: 'node-webot wechat 2.1 middleware',
   floor: "node http answering a constant (no crypto; any middleware's ceiling)",
+  baseline: 'platform.messages().listen() on WXTP_BENCH_BASELINE',
 }
+if (process.env.WXTP_BENCH_BASELINE && !SIDES.includes('baseline')) SIDES.push('baseline')
 
 // ---- the servers (children) --------------------------------------------------
 async function readyPlatform(o) {
@@ -55,7 +59,7 @@ async function readyPlatform(o) {
 }
 
 /** Each platform side is its own component (two masters of one component would share a lease). */
-const appidOf = (o, side) => (side === 'native' ? `${o.appid}2` : o.appid)
+const appidOf = (o, side) => ({ native: `${o.appid}2`, baseline: `${o.appid}3` }[side] || o.appid)
 
 async function serve(o) {
   o = { ...o, appid: appidOf(o, o.side) }
@@ -69,7 +73,7 @@ async function serve(o) {
   if (o.side === 'floor') return listen((req, res) => { req.resume(); req.on('end', () => res.end('success')) })
   const { platform, userName } = await readyPlatform(o)
   const handler = platform.messages(() => REPLY)
-  if (o.side === 'native') {
+  if (o.side === 'native' || o.side === 'baseline') {
     const server = await handler.listen(0, '127.0.0.1')
     return { port: server.port, userName }
   }
@@ -103,23 +107,29 @@ if (process.env.WXTP_BENCH_SERVER) {
 let nextMsgId = 10000000000
 
 let genMsPerDelivery = 0.05
+/** What wrk takes to load a delivery from the file before it starts sending (measured in the warm-up). */
+let loadMsPerDelivery = 0.01
 
 /**
  * `n` encrypted, signed deliveries as WeChat sends them, each a new MsgId,
- * written for wrk. WeChat stamps CreateTime when it sends: delivery i is
- * stamped with when it is about to be sent (the run starting once the file
- * is written, spread over `secs`), so pre-built traffic is as fresh as live.
+ * written for wrk. WeChat stamps CreateTime when it sends (a delivery is
+ * well under a second old when it arrives): delivery i is stamped with when
+ * it is about to be sent at `rate` deliveries/s (from the side's warm-up rate),
+ * from when the file is written, so pre-built traffic is as fresh as live.
+ * A stamp too old would send the delivery through the store as a possible
+ * retry (a slower path than a live URL takes); see WXTP_BENCH_STALE.
  */
-function traffic(o, n, toUserName, file, secs) {
+function traffic(o, n, toUserName, file, rate) {
   const { WXBizMsgCrypt } = require('../..')
   o = { ...o, appid: appidOf(o, o.side) }
   const c = new WXBizMsgCrypt(o.token, o.key, o.appid)
   const t0 = Date.now()
-  const start = t0 + n * genMsPerDelivery + 300
+  // Sending starts once the file is written and wrk has loaded it.
+  const start = t0 + n * (genMsPerDelivery + loadMsPerDelivery) + 50
   const lines = []
   for (let i = 0; i < n; i++) {
     const id = nextMsgId++
-    const now = Math.floor((start + (i * secs * 1000) / n) / 1000)
+    const now = Math.floor((start + (i * 1000) / rate) / 1000)
     const xml = `<xml><ToUserName><![CDATA[${toUserName}]]></ToUserName><FromUserName><![CDATA[o_bench_user_${i % 100}]]></FromUserName>` +
       `<CreateTime>${now}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello ${id}]]></Content>` +
       `<MsgId>${id}</MsgId></xml>`
@@ -167,7 +177,9 @@ function cpuOf(child) {
 }
 
 async function startServer(side, o) {
-  const child = fork(__filename, [], { env: { ...process.env, WXTP_BENCH_SERVER: JSON.stringify({ ...o, side }) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const env = { ...process.env, WXTP_BENCH_SERVER: JSON.stringify({ ...o, side }) }
+  if (side === 'baseline') env.WXTHIRDPARTY_NATIVE_PATH = path.resolve(process.env.WXTP_BENCH_BASELINE)
+  const child = fork(__filename, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const info = await new Promise((resolve, reject) => {
     child.once('message', resolve)
     child.once('exit', (code) => reject(new Error(`${side} server exited with ${code}`)))
@@ -222,10 +234,12 @@ async function main() {
         const s = servers[side]
         // Warm-up on its own deliveries; the first answers checked.
         const so = { ...o, side }
-        const warm = traffic(so, 20000, userName, file, 1)
+        const warm = traffic(so, 20000, userName, file, 20000)
         for (const line of warm.slice(0, 50)) checkReply(o, side, await post(s.port, line))
-        wrk(s.port, file, 1)
-        const lines = traffic(so, PER_RUN, userName, file, SECS)
+        const w0 = Date.now()
+        const warmRate = wrk(s.port, file, 1).rate
+        loadMsPerDelivery = Math.max(0, Date.now() - w0 - 1000) / warm.length
+        const lines = traffic(so, PER_RUN || Math.ceil(1.5 * warmRate * SECS) + 1000, userName, file, Math.max(warmRate, 1000))
         const cpu0 = await cpuOf(s.child)
         const db0 = dbCpu()
         const r = wrk(s.port, file, SECS)

@@ -26,6 +26,8 @@ use crate::model::now_ms;
 use crate::store::{Claim, ClaimRequest, Store};
 
 const MAX_BATCH: usize = 256;
+/// Rows per write batch (the store splits it into statements of a few fixed sizes).
+const WRITE_BATCH: usize = 1024;
 const IN_FLIGHT: usize = 4;
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// Writes wait this long for more: a reply a moment behind its claim makes
@@ -163,9 +165,10 @@ impl Ledger {
                     swept = Instant::now();
                     let _ = s.sweep_messages().await;
                 }
-                let mut rest = all.into_iter().peekable();
-                while rest.peek().is_some() {
-                    let batch: Vec<Write> = rest.by_ref().take(MAX_BATCH).collect();
+                // Coalesced over the whole window (a claim and its reply make
+                // one row), then written in a few large statements.
+                let (claims, replies) = coalesce(all);
+                for batch in batches(claims, replies) {
                     let Ok(slot) = slots.clone().acquire_owned().await else { return };
                     let (s, on_failure) = (s.clone(), on_failure.clone());
                     tokio::spawn(async move {
@@ -260,34 +263,49 @@ impl Local {
     }
 }
 
-/// One batch: claims and replies of a key coalesced (the reply wins), one
-/// statement for each kind.
-async fn write(store: &Store, batch: Vec<Write>, lease_ms: i64, ttl_ms: i64, on_failure: &OnWriteFailure) {
-    let mut by_key: HashMap<(String, String), Write> = HashMap::with_capacity(batch.len());
-    for w in batch {
-        match by_key.get_mut(&(w.scope.clone(), w.key.clone())) {
-            Some(_) if w.reply.is_none() => {}
-            Some(prev) => {
-                prev.reply = w.reply;
-                prev.openid = w.openid;
+/// A window's writes, one per key: its reply when there is one (the reply
+/// row implies the claim), else its claim. Returns (claims, replies).
+fn coalesce(window: Vec<Write>) -> (Vec<Write>, Vec<Write>) {
+    let mut by_key: HashMap<(String, String), Write> = HashMap::with_capacity(window.len());
+    for w in window {
+        match by_key.entry((w.scope.clone(), w.key.clone())) {
+            std::collections::hash_map::Entry::Occupied(mut prev) => {
+                if w.reply.is_some() {
+                    *prev.get_mut() = w;
+                }
             }
-            None => {
-                by_key.insert((w.scope.clone(), w.key.clone()), w);
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(w);
             }
         }
     }
-    let (replies, claims): (Vec<Write>, Vec<Write>) = by_key.into_values().partition(|w| w.reply.is_some());
-    if !claims.is_empty() {
-        let reqs: Vec<ClaimRequest> = claims.into_iter().map(|w| ClaimRequest { scope: w.scope, key: w.key, owner: w.owner }).collect();
+    by_key.into_values().partition(|w| w.reply.is_none())
+}
+
+/// Claims and replies in batches of at most WRITE_BATCH rows each.
+fn batches(claims: Vec<Write>, replies: Vec<Write>) -> Vec<Vec<Write>> {
+    let mut out = Vec::new();
+    for kind in [claims, replies] {
+        let mut rest = kind.into_iter().peekable();
+        while rest.peek().is_some() {
+            out.push(rest.by_ref().take(WRITE_BATCH).collect());
+        }
+    }
+    out
+}
+
+/// One batch of one kind (all claims or all replies).
+async fn write(store: &Store, batch: Vec<Write>, lease_ms: i64, ttl_ms: i64, on_failure: &OnWriteFailure) {
+    if batch.first().is_some_and(|w| w.reply.is_none()) {
+        let reqs: Vec<ClaimRequest> = batch.into_iter().map(|w| ClaimRequest { scope: w.scope, key: w.key, owner: w.owner }).collect();
         // A lost claim costs fleet-wide dedup of that message only; its reply follows.
         let _ = store.record_claims(&reqs, lease_ms).await;
+        return;
     }
-    if !replies.is_empty() {
-        let done: Vec<(String, String, String)> = replies.iter().map(|w| (w.scope.clone(), w.key.clone(), w.reply.clone().unwrap_or_default())).collect();
-        if let Err(e) = store.finish_messages(&done, ttl_ms).await {
-            for w in &replies {
-                on_failure(&w.scope, &w.openid, &e);
-            }
+    let done: Vec<(String, String, String)> = batch.iter().map(|w| (w.scope.clone(), w.key.clone(), w.reply.clone().unwrap_or_default())).collect();
+    if let Err(e) = store.finish_messages(&done, ttl_ms).await {
+        for w in &batch {
+            on_failure(&w.scope, &w.openid, &e);
         }
     }
 }

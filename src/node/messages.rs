@@ -170,20 +170,23 @@ impl NativeInbox {
         host: String,
         port: u32,
         wait_ms: f64,
-        dispatch: Function<'_, FnArgs<(u32, Value, String, Option<AuthorizerInfo>)>, Unknown<'static>>,
+        dispatch: Function<'_, FnArgs<(u32, Value, String, Option<AuthorizerInfo>, bool)>, Unknown<'static>>,
         notice: Function<'_, FnArgs<(String, Option<String>, Option<Value>)>, Unknown<'static>>,
     ) -> Result<PromiseRaw<'env, NativeMessageListener>> {
         let dispatch: Dispatch = dispatch
             .build_threadsafe_function::<Call>()
             .callee_handled::<false>()
-            .build_callback(|ctx| Ok(FnArgs::from((ctx.value.id, Value::Object(ctx.value.message), ctx.value.appid, ctx.value.authorizer.map(Into::into)))))?;
+            .build_callback(|ctx| {
+                let c = ctx.value;
+                Ok(FnArgs::from((c.id, Value::Object(c.message), c.appid, c.authorizer.map(Into::into), c.same_authorizer)))
+            })?;
         let notice: Notice = notice
             .build_threadsafe_function::<(String, Option<String>, Option<Value>)>()
             .callee_handled::<false>()
             .weak::<true>()
             .build_callback(|ctx| Ok(FnArgs::from(ctx.value)))?;
         let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
-        let handler = Arc::new(JsHandler { dispatch, notice, pending: pending.clone(), next: AtomicU32::new(1) });
+        let handler = Arc::new(JsHandler { dispatch, notice, pending: pending.clone(), next: AtomicU32::new(1), sent: Mutex::new(HashMap::new()) });
         let inbox = self.inner.clone();
         let wait = Duration::from_millis(wait_ms.max(0.0) as u64);
         promise(env, async move {
@@ -281,10 +284,12 @@ struct Call {
     id: u32,
     message: Map<String, Value>,
     appid: String,
+    /// None with `same_authorizer`: the record last sent for this appid.
     authorizer: Option<AuthorizerRecord>,
+    same_authorizer: bool,
 }
 
-type Dispatch = ThreadsafeFunction<Call, Unknown<'static>, FnArgs<(u32, Value, String, Option<AuthorizerInfo>)>, Status, false>;
+type Dispatch = ThreadsafeFunction<Call, Unknown<'static>, FnArgs<(u32, Value, String, Option<AuthorizerInfo>, bool)>, Status, false>;
 type Notice = ThreadsafeFunction<(String, Option<String>, Option<Value>), Unknown<'static>, FnArgs<(String, Option<String>, Option<Value>)>, Status, false, true>;
 type Pending = Arc<Mutex<HashMap<u32, oneshot::Sender<Option<Value>>>>>;
 
@@ -295,6 +300,10 @@ struct JsHandler {
     notice: Notice,
     pending: Pending,
     next: AtomicU32,
+    /// The authorizer record last sent to JS per appid: an unchanged one is
+    /// not converted again (JS keeps it). Held while queueing the call, so
+    /// JS gets calls in the order this map saw them.
+    sent: Mutex<HashMap<String, AuthorizerRecord>>,
 }
 
 impl MessageHandler for JsHandler {
@@ -302,7 +311,18 @@ impl MessageHandler for JsHandler {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.pending.lock().unwrap().insert(id, tx);
-        let status = self.dispatch.call(Call { id, message, appid, authorizer }, ThreadsafeFunctionCallMode::NonBlocking);
+        let status = {
+            let mut sent = self.sent.lock().unwrap();
+            let same = authorizer.as_ref().is_some_and(|a| sent.get(&appid) == Some(a));
+            // A record JS has not seen yet: kept here once JS gets it.
+            let fresh = if same { None } else { authorizer.clone().map(|a| (appid.clone(), a)) };
+            let authorizer = if same { None } else { authorizer };
+            let status = self.dispatch.call(Call { id, message, appid, authorizer, same_authorizer: same }, ThreadsafeFunctionCallMode::NonBlocking);
+            if let (Some((appid, a)), Status::Ok) = (fresh, status) {
+                sent.insert(appid, a);
+            }
+            status
+        };
         if status != Status::Ok {
             self.pending.lock().unwrap().remove(&id);
         }

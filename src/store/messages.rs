@@ -65,16 +65,19 @@ impl Store {
     /// Writes claims without reading them back (a claim made in memory,
     /// recorded behind for the fleet); a key already present is left as is.
     pub async fn record_claims(&self, reqs: &[ClaimRequest], lease_ms: i64) -> Result<()> {
-        let w = self.w();
         let expires = now_ms() + lease_ms;
-        let rows = vec!["(?, ?, ?, ?, 0)"; reqs.len()].join(", ");
-        let mut args = Vec::with_capacity(reqs.len() * 4);
-        for r in reqs {
-            args.extend([Arg::from(r.scope.as_str()), Arg::from(r.key.as_str()), Arg::from(r.owner.as_str()), Arg::from(expires)]);
+        // One connection for the chunks: one pool checkout (and its liveness ping).
+        let mut w = self.w().acquire().await.map_err(|e| self.err("claiming messages", e))?;
+        for chunk in shaped_chunks(reqs) {
+            let rows = vec!["(?, ?, ?, ?, 0)"; chunk.len()].join(", ");
+            let mut args = Vec::with_capacity(chunk.len() * 4);
+            for r in chunk {
+                args.extend([Arg::from(r.scope.as_str()), Arg::from(r.key.as_str()), Arg::from(r.owner.as_str()), Arg::from(expires)]);
+            }
+            w.exec(&insert_ignore(w.dialect(), &format!("wxtp_messages (scope, msg_key, owner, expires_at, state) VALUES {rows}")), &args)
+                .await
+                .map_err(|e| self.err("claiming messages", e))?;
         }
-        w.exec(&insert_ignore(w.dialect(), &format!("wxtp_messages (scope, msg_key, owner, expires_at, state) VALUES {rows}")), &args)
-            .await
-            .map_err(|e| self.err("claiming messages", e))?;
         Ok(())
     }
 
@@ -103,21 +106,26 @@ impl Store {
 
     /// (scope, key, owner, state, reply, expires_at) of the given keys, from the primary.
     async fn message_rows<'a>(&self, keys: impl Iterator<Item = (&'a str, &'a str)>) -> Result<Vec<MessageRow>> {
-        let mut args = Vec::new();
-        for (s, k) in keys {
-            args.extend([Arg::from(s), Arg::from(k)]);
+        let keys: Vec<(&str, &str)> = keys.collect();
+        let mut out = Vec::with_capacity(keys.len());
+        let mut c = self.w().acquire().await.map_err(|e| self.err("reading message claims", e))?;
+        for chunk in shaped_chunks(&keys) {
+            let mut args = Vec::with_capacity(chunk.len() * 2);
+            for (s, k) in chunk {
+                args.extend([Arg::from(*s), Arg::from(*k)]);
+            }
+            let tuples = vec!["(?, ?)"; chunk.len()].join(", ");
+            let rows = c
+                .fetch(
+                    &format!("SELECT scope, msg_key, owner, state, reply, expires_at FROM wxtp_messages WHERE (scope, msg_key) IN ({tuples})"),
+                    &args,
+                    &[Col::S, Col::S, Col::S, Col::I, Col::S, Col::I],
+                )
+                .await
+                .map_err(|e| self.err("reading message claims", e))?;
+            out.extend(rows.iter().map(|r| (r.s(0).unwrap_or_default(), r.s(1).unwrap_or_default(), r.s(2), r.i(3).unwrap_or(0), r.s(4), r.i(5).unwrap_or(0))));
         }
-        let tuples = vec!["(?, ?)"; args.len() / 2].join(", ");
-        let rows = self
-            .w()
-            .fetch(
-                &format!("SELECT scope, msg_key, owner, state, reply, expires_at FROM wxtp_messages WHERE (scope, msg_key) IN ({tuples})"),
-                &args,
-                &[Col::S, Col::S, Col::S, Col::I, Col::S, Col::I],
-            )
-            .await
-            .map_err(|e| self.err("reading message claims", e))?;
-        Ok(rows.iter().map(|r| (r.s(0).unwrap_or_default(), r.s(1).unwrap_or_default(), r.s(2), r.i(3).unwrap_or(0), r.s(4), r.i(5).unwrap_or(0))).collect())
+        Ok(out)
     }
 
     /// Records the answer to a claimed message ("" = `success`).
@@ -128,26 +136,24 @@ impl Store {
     /// Records many answers with one upsert (a row swept meanwhile comes back).
     pub async fn finish_messages(&self, done: &[(String, String, String)], ttl_ms: i64) -> Result<()> {
         // One row per key: Postgres refuses to update a row twice in one statement.
-        let mut unique: Vec<&(String, String, String)> = Vec::with_capacity(done.len());
-        for d in done.iter().rev() {
-            if !unique.iter().any(|u| u.0 == d.0 && u.1 == d.1) {
-                unique.push(d);
-            }
-        }
+        let mut seen = std::collections::HashSet::with_capacity(done.len());
+        let unique: Vec<&(String, String, String)> = done.iter().rev().filter(|d| seen.insert((&d.0, &d.1))).collect();
         let expires = now_ms() + ttl_ms;
-        let rows = vec!["(?, ?, 1, ?, ?)"; unique.len()].join(", ");
-        let mut args = Vec::with_capacity(unique.len() * 4);
-        for (s, k, r) in unique {
-            args.extend([Arg::from(s.as_str()), Arg::from(k.as_str()), Arg::from(r.as_str()), Arg::from(expires)]);
-        }
         let conflict = match self.dialect() {
             Dialect::MySql => "ON DUPLICATE KEY UPDATE state = 1, reply = VALUES(reply), expires_at = VALUES(expires_at)",
             _ => "ON CONFLICT (scope, msg_key) DO UPDATE SET state = 1, reply = excluded.reply, expires_at = excluded.expires_at",
         };
-        self.w()
-            .exec(&format!("INSERT INTO wxtp_messages (scope, msg_key, state, reply, expires_at) VALUES {rows} {conflict}"), &args)
-            .await
-            .map_err(|e| self.err("storing message replies", e))?;
+        let mut c = self.w().acquire().await.map_err(|e| self.err("storing message replies", e))?;
+        for chunk in shaped_chunks(&unique) {
+            let rows = vec!["(?, ?, 1, ?, ?)"; chunk.len()].join(", ");
+            let mut args = Vec::with_capacity(chunk.len() * 4);
+            for (s, k, r) in chunk.iter().copied() {
+                args.extend([Arg::from(s.as_str()), Arg::from(k.as_str()), Arg::from(r.as_str()), Arg::from(expires)]);
+            }
+            c.exec(&format!("INSERT INTO wxtp_messages (scope, msg_key, state, reply, expires_at) VALUES {rows} {conflict}"), &args)
+                .await
+                .map_err(|e| self.err("storing message replies", e))?;
+        }
         Ok(())
     }
 
@@ -157,5 +163,41 @@ impl Store {
             .exec("DELETE FROM wxtp_messages WHERE expires_at < ?", &[Arg::from(now_ms())])
             .await
             .map_err(|e| self.err("sweeping expired messages", e))
+    }
+}
+
+/// Statement sizes: a batch goes out in chunks of these many rows, so a
+/// connection prepares a handful of statement shapes once and keeps them in
+/// its statement cache (a shape per batch size would be prepared, and its
+/// cache entry evicted, over and over: a prepare costs the server more than
+/// the rows it writes).
+const SHAPES: [usize; 5] = [256, 64, 16, 4, 1];
+
+/// `items` in chunks of the fixed SHAPES sizes, largest first.
+pub(crate) fn shaped_chunks<T>(items: &[T]) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let mut rest = items;
+    for size in SHAPES {
+        while rest.len() >= size {
+            let (chunk, tail) = rest.split_at(size);
+            out.push(chunk);
+            rest = tail;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shaped_chunks;
+
+    #[test]
+    fn chunks_are_fixed_shapes_covering_all_items_in_order() {
+        for n in [0usize, 1, 3, 4, 5, 63, 64, 300, 1000] {
+            let items: Vec<usize> = (0..n).collect();
+            let chunks = shaped_chunks(&items);
+            assert!(chunks.iter().all(|c| [256, 64, 16, 4, 1].contains(&c.len())), "n={n}");
+            assert_eq!(chunks.concat(), items, "n={n}");
+        }
     }
 }
