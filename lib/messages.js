@@ -206,7 +206,8 @@ function makeHandler(core, handler, options) {
     // The native side sends an authorizer's record once, then `same` while
     // it is unchanged: each handler gets its own copy of the one kept here.
     const authorizers = new Map()
-    const dispatch = (id, message, appid, authorizer, same) => {
+    const dispatch = (id, messageJson, appid, authorizer, same) => {
+      const message = JSON.parse(messageJson)
       if (authorizer) authorizers.set(appid, authorizer)
       const kept = authorizer || (same ? authorizers.get(appid) : undefined)
       authorizer = kept && { ...kept }

@@ -131,6 +131,7 @@ pub enum DeliveryAction {
 pub struct Delivery {
     pub action: DeliveryAction,
     /// The message with WeChat's field names (free-form: WeChat's payload).
+    #[napi(ts_type = "Record<string, unknown>")]
     pub message: Option<Value>,
     pub ticket: Option<DeliveryTicket>,
     pub authorizer: Option<AuthorizerInfo>,
@@ -162,7 +163,10 @@ impl NativeInbox {
     /// Serves this pipeline natively on `host:port`; `dispatch(id, message,
     /// authorizerAppid, authorizer)` runs the handler and answers with
     /// `listener.reply(id, reply)`; `notice(name, authorizerAppid, error)`.
-    #[napi(ts_return_type = "Promise<NativeMessageListener>")]
+    #[napi(
+        ts_args_type = "host: string, port: number, waitMs: number, dispatch: (id: number, messageJson: string, authorizerAppid: string, authorizer: AuthorizerInfo | undefined | null, sameAuthorizer: boolean) => unknown, notice: (name: string, authorizerAppid?: string | null, error?: { name: string; message: string; code?: number | null } | null) => unknown",
+        ts_return_type = "Promise<NativeMessageListener>"
+    )]
     #[allow(clippy::too_many_arguments)]
     pub fn listen<'env>(
         &self,
@@ -170,7 +174,7 @@ impl NativeInbox {
         host: String,
         port: u32,
         wait_ms: f64,
-        dispatch: Function<'_, FnArgs<(u32, Value, String, Option<AuthorizerInfo>, bool)>, Unknown<'static>>,
+        dispatch: Function<'_, FnArgs<(u32, String, String, Option<AuthorizerInfo>, bool)>, Unknown<'static>>,
         notice: Function<'_, FnArgs<(String, Option<String>, Option<Value>)>, Unknown<'static>>,
     ) -> Result<PromiseRaw<'env, NativeMessageListener>> {
         let dispatch: Dispatch = dispatch
@@ -178,7 +182,7 @@ impl NativeInbox {
             .callee_handled::<false>()
             .build_callback(|ctx| {
                 let c = ctx.value;
-                Ok(FnArgs::from((c.id, Value::Object(c.message), c.appid, c.authorizer.map(Into::into), c.same_authorizer)))
+                Ok(FnArgs::from((c.id, c.message_json, c.appid, c.authorizer.map(Into::into), c.same_authorizer)))
             })?;
         let notice: Notice = notice
             .build_threadsafe_function::<(String, Option<String>, Option<Value>)>()
@@ -220,7 +224,8 @@ fn delivery(out: Outcome) -> Delivery {
 #[napi]
 impl NativeInbox {
     /// The body to answer with (`success`, or the reply XML sealed as the request came).
-    #[napi]
+    /// `reply`: buildReply's vocabulary (checked here).
+    #[napi(ts_args_type = "ticket: DeliveryTicket, reply?: unknown")]
     pub fn answer(&self, env: &Env, ticket: DeliveryTicket, reply: Option<Value>) -> Result<String> {
         self.inner.answer(&ticket.into(), reply.as_ref()).or_throw(env)
     }
@@ -248,7 +253,10 @@ pub fn platform_inbox(env: &Env, component: &NativeComponent, options: Option<In
 
 /// An account's own message URL pipeline. `on_event(event)` hears of
 /// replies that could not be recorded (`{name: 'reply_failed', …}`).
-#[napi(ts_return_type = "Promise<NativeInbox>")]
+#[napi(
+    ts_args_type = "token: string, encodingAesKey?: string | undefined | null, appid?: string | undefined | null, db?: string | undefined | null, options?: InboxSettings | undefined | null, onEvent?: ((event: { name: 'reply_failed'; appid: string; openid: string; code?: number | null; message: string }) => unknown) | undefined | null",
+    ts_return_type = "Promise<NativeInbox>"
+)]
 #[allow(clippy::too_many_arguments)]
 pub fn account_inbox<'env>(
     env: &'env Env,
@@ -282,14 +290,16 @@ type EventFn = ThreadsafeFunction<Value, Unknown<'static>, Value, Status, false,
 /// A handler call on its way to JS.
 struct Call {
     id: u32,
-    message: Map<String, Value>,
+    /// As JSON text, made on this thread: JSON.parse builds the object
+    /// faster than napi can, property by property, on the JS thread.
+    message_json: String,
     appid: String,
     /// None with `same_authorizer`: the record last sent for this appid.
     authorizer: Option<AuthorizerRecord>,
     same_authorizer: bool,
 }
 
-type Dispatch = ThreadsafeFunction<Call, Unknown<'static>, FnArgs<(u32, Value, String, Option<AuthorizerInfo>, bool)>, Status, false>;
+type Dispatch = ThreadsafeFunction<Call, Unknown<'static>, FnArgs<(u32, String, String, Option<AuthorizerInfo>, bool)>, Status, false>;
 type Notice = ThreadsafeFunction<(String, Option<String>, Option<Value>), Unknown<'static>, FnArgs<(String, Option<String>, Option<Value>)>, Status, false, true>;
 type Pending = Arc<Mutex<HashMap<u32, oneshot::Sender<Option<Value>>>>>;
 
@@ -310,6 +320,7 @@ impl MessageHandler for JsHandler {
     fn handle(&self, message: Map<String, Value>, appid: String, authorizer: Option<AuthorizerRecord>) -> BoxFut<'static, Option<Value>> {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
+        let message_json = serde_json::to_string(&message).unwrap_or_else(|_| "{}".into());
         self.pending.lock().unwrap().insert(id, tx);
         let status = {
             let mut sent = self.sent.lock().unwrap();
@@ -317,7 +328,7 @@ impl MessageHandler for JsHandler {
             // A record JS has not seen yet: kept here once JS gets it.
             let fresh = if same { None } else { authorizer.clone().map(|a| (appid.clone(), a)) };
             let authorizer = if same { None } else { authorizer };
-            let status = self.dispatch.call(Call { id, message, appid, authorizer, same_authorizer: same }, ThreadsafeFunctionCallMode::NonBlocking);
+            let status = self.dispatch.call(Call { id, message_json, appid, authorizer, same_authorizer: same }, ThreadsafeFunctionCallMode::NonBlocking);
             if let (Some((appid, a)), Status::Ok) = (fresh, status) {
                 sent.insert(appid, a);
             }
@@ -360,8 +371,8 @@ impl NativeMessageListener {
         self.inner.port() as u32
     }
 
-    /// The handler's answer to call `id` (null: `success`).
-    #[napi]
+    /// The handler's answer to call `id` (null: `success`; buildReply's vocabulary).
+    #[napi(ts_args_type = "id: number, reply?: unknown")]
     pub fn reply(&self, id: u32, reply: Option<Value>) {
         if let Some(tx) = self.pending.lock().unwrap().remove(&id) {
             let _ = tx.send(reply);
