@@ -14,7 +14,6 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -97,19 +96,50 @@ struct Freshness {
     /// How far ahead of this clock CreateTimes have been seen (ms): WeChat's
     /// clock, or ours lagging. Added to every age, so a lagging clock makes
     /// more deliveries go through the store, never fewer.
-    ahead_ms: AtomicI64,
+    ahead: Mutex<Ahead>,
 }
 
+/// The largest lead seen in this bucket and the one before: a lead is
+/// remembered 1–2 buckets (≥ 5 min), far longer than the 5 s after which a
+/// retry of the delivery that showed it comes, and a one-off odd CreateTime
+/// does not send every later delivery through the store for good.
+#[derive(Default)]
+struct Ahead {
+    bucket_start_ms: i64,
+    current: i64,
+    previous: i64,
+}
+
+const AHEAD_BUCKET_MS: i64 = 5 * 60_000;
+
 impl Freshness {
+    fn new(window_ms: i64) -> Freshness {
+        Freshness { window_ms, ahead: Mutex::new(Ahead::default()) }
+    }
+
     fn is_fresh(&self, create_time: Option<i64>) -> bool {
+        self.is_fresh_at(create_time, now_ms())
+    }
+
+    fn is_fresh_at(&self, create_time: Option<i64>, now: i64) -> bool {
         let Some(ct) = create_time.filter(|_| self.window_ms > 0) else { return false };
-        let age = now_ms() - ct * 1000;
+        let age = now - ct * 1000;
         if -age > MAX_AHEAD_MS {
             return false;
         }
         // CreateTime is in whole seconds: up to 1 s "ahead" is truncation.
         let ahead = (-age - 1000).max(0);
-        let seen = self.ahead_ms.fetch_max(ahead, Ordering::Relaxed).max(ahead);
+        let seen = {
+            let mut a = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
+            let elapsed = now - a.bucket_start_ms;
+            if elapsed >= AHEAD_BUCKET_MS {
+                a.previous = if elapsed >= 2 * AHEAD_BUCKET_MS { 0 } else { a.current };
+                a.current = 0;
+                a.bucket_start_ms = now;
+            }
+            a.current = a.current.max(ahead);
+            a.current.max(a.previous)
+        };
         age + seen < self.window_ms
     }
 }
@@ -181,7 +211,7 @@ impl Ledger {
         Ledger {
             store,
             local: Mutex::new(Local::default()),
-            fresh: Freshness { window_ms: fresh_ms, ahead_ms: AtomicI64::new(0) },
+            fresh: Freshness::new(fresh_ms),
             claims,
             writes,
             lease_ms,
@@ -334,4 +364,43 @@ async fn next_batch<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> Option<Vec<T>> {
 
 fn closed() -> Error {
     Error::NotReady("the message ledger is closed".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Freshness, AHEAD_BUCKET_MS};
+
+    const T0: i64 = 1_800_000_000_000;
+
+    #[test]
+    fn a_delivery_is_fresh_while_younger_than_the_window() {
+        let f = Freshness::new(3000);
+        assert!(f.is_fresh_at(Some(T0 / 1000), T0 + 500));
+        assert!(f.is_fresh_at(Some(T0 / 1000), T0 + 2900));
+        assert!(!f.is_fresh_at(Some(T0 / 1000), T0 + 3000), "a possible retry goes through the store");
+        assert!(!f.is_fresh_at(None, T0), "no CreateTime: through the store");
+        assert!(!Freshness::new(0).is_fresh_at(Some(T0 / 1000), T0), "window 0: every delivery through the store");
+    }
+
+    #[test]
+    fn a_clock_behind_wechats_widens_the_margin_then_forgets_it() {
+        let f = Freshness::new(3000);
+        let at = |t: i64| t / 1000; // the CreateTime WeChat stamps at instant t
+        // A delivery stamped 10 s ahead of this clock: this clock lags by ~10 s.
+        assert!(f.is_fresh_at(Some(at(T0) + 10), T0));
+        // A retry of another delivery, 5 s old by WeChat's clock, looks 5 s
+        // ahead here; the 9-s lead seen keeps it out of the fresh window.
+        assert!(!f.is_fresh_at(Some(at(T0) + 10 - 5), T0 + 1000));
+        let t1 = T0 + AHEAD_BUCKET_MS + 1000;
+        assert!(!f.is_fresh_at(Some(at(t1) + 5), t1), "the lead is remembered into the next bucket");
+        let t2 = t1 + 2 * AHEAD_BUCKET_MS;
+        assert!(f.is_fresh_at(Some(at(t2) - 1), t2), "two buckets on, with no lead seen meanwhile, it is forgotten");
+    }
+
+    #[test]
+    fn a_createtime_far_in_the_future_is_not_believed() {
+        let f = Freshness::new(3000);
+        assert!(!f.is_fresh_at(Some(T0 / 1000 + 120), T0));
+        assert!(f.is_fresh_at(Some(T0 / 1000), T0 + 100), "and it widened nothing");
+    }
 }
