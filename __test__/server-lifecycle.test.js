@@ -96,6 +96,22 @@ describe('refreshes', { timeout: 90000 }, () => {
 })
 
 describe('life cycle', { timeout: 90000 }, () => {
+  test('a call after close() says the platform is closed (a client made before close() too)', async () => {
+    const env = await platformSetup()
+    const master = await readyMaster(env)
+    const { authCode, authorizerAppid } = await env.sandbox.authorize(env.creds.appid)
+    await master.handleAuthCode(authCode)
+    const client = master.createClient(authorizerAppid)
+    assert.ok(await master.getAuthorizerAccessToken(authorizerAppid))
+    await master.close()
+    const closed = (e) => e.name === 'NotReadyError' && /closed \(close\(\) was called\)/.test(e.message) && !/pool/.test(e.message)
+    await assert.rejects(master.getAuthorizerAccessToken(authorizerAppid), closed)
+    await assert.rejects(master.getAuthorizer(authorizerAppid), closed)
+    await assert.rejects(master.getComponentAccessToken(), closed)
+    await assert.rejects(client.getFollowers(), closed)
+    await env.close()
+  })
+
   test('close() lets the process exit by itself', () => {
     const script = `
       const { ThirdpartyServer, startSandbox } = require(${JSON.stringify(path.join(__dirname, '..'))})

@@ -82,7 +82,11 @@ impl NativeComponent {
 
     /// The core, or the error an async call rejects with.
     pub(crate) fn opened(&self) -> crate::error::Result<Arc<Component>> {
-        self.inner.get().cloned().ok_or_else(not_open)
+        match self.inner.get() {
+            Some(c) if c.is_closed() => Err(CoreError::NotReady("the platform is closed (close() was called)".into())),
+            Some(c) => Ok(c.clone()),
+            None => Err(not_open()),
+        }
     }
 
     /// Connects the store and creates missing tables.

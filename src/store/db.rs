@@ -244,6 +244,14 @@ impl Pool {
         })
     }
 
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Pool::My(p) => p.is_closed(),
+            Pool::Pg(p) => p.is_closed(),
+            Pool::Lite(p) => p.is_closed(),
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Pool::My(p) => p.close().await,

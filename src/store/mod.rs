@@ -225,7 +225,16 @@ impl Store {
         }
     }
 
-    pub(crate) fn err(&self, what: &str, e: impl std::fmt::Display) -> Error {
+    /// close() was called on it.
+    pub fn is_closed(&self) -> bool {
+        self.w().is_closed()
+    }
+
+    pub(crate) fn err(&self, what: &str, e: impl std::fmt::Display + 'static) -> Error {
+        // A call after close() says so, not "a closed pool".
+        if (&e as &dyn std::any::Any).downcast_ref::<sqlx::Error>().is_some_and(|e| matches!(e, sqlx::Error::PoolClosed)) {
+            return Error::NotReady(format!("{what}: the platform's database connection is closed (close() was called)"));
+        }
         self.inner.redact.err(what, e)
     }
 }

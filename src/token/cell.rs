@@ -128,6 +128,10 @@ impl TokenCell {
     /// A usable token: memory, then the store, then upstream (single-flight,
     /// fleet lease). A Reader never calls upstream unless `failover`.
     pub async fn get(&self) -> Result<Token> {
+        // A call after close() says so, even while a token is in memory.
+        if self.store.as_ref().is_some_and(Store::is_closed) {
+            return Err(Error::NotReady("the platform's database connection is closed (close() was called)".into()));
+        }
         let now = now_ms();
         if let Some(t) = self.cached_if(|t| self.fresh(t, now)) {
             return Ok(t);
