@@ -1,7 +1,9 @@
 'use strict'
 // startSandbox(): a local WeChat (Rust, src/sandbox) for tests and demos.
 // connectSandbox(url): the same control surface for a sandbox running in
-// another process, over its /__sandbox HTTP API.
+// another process. Each method is one route of the sandbox's control API
+// (src/sandbox/control.rs): over HTTP for connectSandbox, through the same
+// router in process for startSandbox.
 // Every method returns a Promise, or calls back when given a callback.
 // Options are camelCase here and snake_case on the wire / in Rust.
 
