@@ -1,11 +1,14 @@
 'use strict'
 // startSandbox(): a local WeChat (Rust, src/sandbox) for tests and demos.
 // connectSandbox(url): the same control surface for a sandbox running in
-// another process, over its /__sandbox HTTP API.
+// another process. Each method is one route of the sandbox's control API
+// (src/sandbox/control.rs): over HTTP for connectSandbox, through the same
+// router in process for startSandbox.
 // Every method returns a Promise, or calls back when given a callback.
 // Options are camelCase here and snake_case on the wire / in Rust.
 
 const { binding, settle, splitCallback } = require('./native')
+const { TransportError } = require('./errors')
 
 const snake = (k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
@@ -111,18 +114,75 @@ function rateArg(rate) {
   return rate
 }
 
+/** Drops the keys whose value is undefined (JSON has no undefined). */
+const defined = (o) => renameKeys(o, (k) => k, false)
+
 /**
- * The control surface, written once over a small "ops" object: the native
- * addon in this process, or HTTP to a sandbox in another one.
+ * A control call's answer → its JSON, or the sandbox's error, the same for
+ * both transports: HTTP 400 (a bad argument or request) → TypeError, 502 (a
+ * push that did not reach the platform) → TransportError, else Error; the
+ * message is "sandbox: " and the sandbox's own.
+ */
+function answer({ status, body }) {
+  if (status >= 200 && status < 300) return body
+  const said = body && typeof body.error === 'string' ? body.error : `HTTP ${status}${typeof body === 'string' && body ? `: ${body}` : ''}`
+  const Class = status === 400 ? TypeError : status === 502 ? TransportError : Error
+  throw new Class(`sandbox: ${said}`)
+}
+
+/**
+ * Transports: (method, path below /__sandbox, JSON body) → { status, body }.
+ * Natively the call goes through the sandbox's own control router in this
+ * process; an answer it has at once comes back at once (so bad arguments
+ * the sandbox checks still throw synchronously), else as a Promise.
+ */
+const nativeControl = (n) => (method, path, body) => n.control(method, path, body)
+
+/** The same calls over HTTP, to a sandbox in another process. */
+function httpControl(base) {
+  return async (method, path, body) => {
+    const res = await fetch(`${base}/__sandbox${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await res.text()
+    let json = text
+    try { json = JSON.parse(text) } catch { /* not JSON: the text is the answer */ }
+    return { status: res.status, body: json }
+  }
+}
+
+const none = () => undefined
+const q = encodeURIComponent
+const withPath = (route, path) => (path == null ? route : `${route}?path=${q(path)}`)
+
+/**
+ * The control surface, over one transport: each method checks its
+ * arguments, names its control route (src/sandbox/control.rs) and shapes
+ * the answer.
  */
 class Sandbox {
-  #ops
+  #control
+  #close
 
-  constructor(ops, url, port) {
-    this.#ops = ops
+  constructor(control, close, url, port) {
+    this.#control = control
+    this.#close = close
     /** http://127.0.0.1:PORT: the apiBase to give clients. */
     this.url = url
     this.port = port
+  }
+
+  /** A control call; an answer given at once is returned (or its error thrown) at once. */
+  #call(method, path, body) {
+    const a = this.#control(method, path, body)
+    return typeof a.then === 'function' ? a.then(answer) : answer(a)
+  }
+
+  /** A control call that talks to the platform (pushes, messages): it always settles later. */
+  #later(method, path, body) {
+    return Promise.resolve().then(() => this.#call(method, path, body))
   }
 
   #run(args, fn, shape) {
@@ -131,14 +191,15 @@ class Sandbox {
     try {
       p = Promise.resolve(fn(...list))
     } catch (err) {
-      // Bad arguments (checked here or natively) throw synchronously, as TypeErrors.
+      // Bad arguments (checked here or by the sandbox at once) throw synchronously, as TypeErrors.
       if (cb) { process.nextTick(cb, err); return undefined }
       throw err
     }
     return settle(shape ? p.then(shape) : p, cb)
   }
 
-  close() { return this.#run(arguments, () => this.#ops.close()) }
+  /** Stops a sandbox this process started; for connectSandbox(url), a no-op (the sandbox belongs to its own process). */
+  close() { return this.#run(arguments, () => this.#close()) }
 
   /** { appid, secret, token, encodingAESKey, pushUrl?, messageUrl? } */
   registerComponent() {
@@ -147,8 +208,9 @@ class Sandbox {
       const reg = registrationJson(c)
       const url = c.messageUrl ?? c.message_url
       if (url != null) nonEmpty('component.messageUrl', url)
-      return Promise.resolve(this.#ops.registerComponent(reg)).then(() => (url != null ? this.#ops.setMessageUrl(c.appid, url) : undefined))
-    })
+      const done = this.#call('POST', '/components', reg)
+      return url == null ? done : Promise.resolve(done).then(() => this.setMessageUrl(c.appid, url))
+    }, none)
   }
 
   /** The platform's 消息与事件接收URL; `$APPID$` stands for the authorizer's appid. */
@@ -156,8 +218,8 @@ class Sandbox {
     return this.#run(arguments, (componentAppid, url) => {
       nonEmpty('componentAppid', componentAppid)
       nonEmpty('url', url)
-      return this.#ops.setMessageUrl(componentAppid, url)
-    })
+      return this.#call('POST', '/message_url', { component_appid: componentAppid, url })
+    }, none)
   }
 
   /**
@@ -171,12 +233,13 @@ class Sandbox {
   sendMessage() {
     return this.#run(arguments, (authorizerAppid, message, options) => {
       nonEmpty('authorizerAppid', authorizerAppid)
-      return this.#ops.sendMessage(authorizerAppid, messageJson(message), sendOptionsJson(options))
+      const body = { ...sendOptionsJson(options), authorizer_appid: authorizerAppid, message: messageJson(message) }
+      return this.#later('POST', '/messages', body)
     }, delivery)
   }
 
   /** Every message sent to a message URL, with its answer. */
-  messages() { return this.#run(arguments, () => this.#ops.messages(), (list) => list.map(delivery)) }
+  messages() { return this.#run(arguments, () => this.#call('GET', '/messages'), (list) => list.map(delivery)) }
 
   /**
    * Plays WeChat's release check (全网发布接入检测) against the platform's
@@ -185,7 +248,7 @@ class Sandbox {
   runReleaseCheck() {
     return this.#run(arguments, (componentAppid) => {
       nonEmpty('componentAppid', componentAppid)
-      return this.#ops.runReleaseCheck(componentAppid)
+      return this.#later('POST', '/release_check', { component_appid: componentAppid })
     }, (r) => Object.assign(renameKeys(r, camel, false), { cases: records(r.cases) }))
   }
 
@@ -195,13 +258,16 @@ class Sandbox {
       if (appid && typeof appid === 'object') ({ appid, secret } = appid)
       nonEmpty('appid', appid)
       nonEmpty('secret', secret)
-      return this.#ops.registerApp(appid, secret)
-    })
+      return this.#call('POST', '/apps', { appid, secret })
+    }, none)
   }
 
   /** Pushes a fresh component_verify_ticket (encrypted, signed); resolves to the ticket. */
   pushTicket() {
-    return this.#run(arguments, (componentAppid) => { nonEmpty('componentAppid', componentAppid); return this.#ops.pushTicket(componentAppid) })
+    return this.#run(arguments, (componentAppid) => {
+      nonEmpty('componentAppid', componentAppid)
+      return this.#later('POST', '/push_ticket', { component_appid: componentAppid })
+    }, (r) => r.ticket)
   }
 
   /**
@@ -212,7 +278,7 @@ class Sandbox {
   authorize() {
     return this.#run(arguments, (componentAppid, options) => {
       nonEmpty('componentAppid', componentAppid)
-      return this.#ops.authorize(componentAppid, authorizeJson(options))
+      return this.#later('POST', '/authorize', { ...authorizeJson(options), component_appid: componentAppid })
     }, (r) => renameKeys(r, camel, false))
   }
 
@@ -222,8 +288,8 @@ class Sandbox {
       nonEmpty('componentAppid', componentAppid)
       nonEmpty('infoType', infoType)
       nonEmpty('authorizerAppid', authorizerAppid)
-      return this.#ops.pushEvent(componentAppid, infoType, authorizerAppid)
-    })
+      return this.#later('POST', '/push_event', { component_appid: componentAppid, info_type: infoType, authorizer_appid: authorizerAppid })
+    }, none)
   }
 
   /** An OAuth code as if a user consented: options { openid, scope, componentAppid } → { code, openid }. */
@@ -231,7 +297,7 @@ class Sandbox {
     return this.#run(arguments, (appid, options) => {
       nonEmpty('appid', appid)
       const o = plainObject('options', options)
-      return this.#ops.oauthCode(appid, o.openid, o.scope, o.componentAppid)
+      return this.#call('POST', '/oauth_code', defined({ appid, openid: o.openid, scope: o.scope, component_appid: o.componentAppid }))
     })
   }
 
@@ -240,7 +306,7 @@ class Sandbox {
     return this.#run(arguments, (appid, options) => {
       nonEmpty('appid', appid)
       const o = plainObject('options', options)
-      return this.#ops.jsCode(appid, o.openid, o.componentAppid)
+      return this.#call('POST', '/js_code', defined({ appid, openid: o.openid, component_appid: o.componentAppid }))
     })
   }
 
@@ -248,151 +314,71 @@ class Sandbox {
     return this.#run(arguments, (appid, count) => {
       nonEmpty('appid', appid)
       if (!Number.isInteger(count) || count < 0) throw new TypeError('count: must be a non-negative integer')
-      return this.#ops.setFollowers(appid, count)
-    })
+      return this.#call('POST', '/followers', { appid, count })
+    }, none)
   }
 
   /** The openids of appid's followers, in /cgi-bin/user/get order. */
-  followers() { return this.#run(arguments, (appid) => { nonEmpty('appid', appid); return this.#ops.followers(appid) }) }
+  followers() {
+    return this.#run(arguments, (appid) => { nonEmpty('appid', appid); return this.#call('GET', `/followers?appid=${q(appid)}`) }, (r) => r.openids)
+  }
 
   /** Calls per endpoint path, e.g. { '/cgi-bin/component/api_component_token': 1 }. */
-  counters() { return this.#run(arguments, () => this.#ops.counters()) }
+  counters() { return this.#run(arguments, () => this.#call('GET', '/counters')) }
 
   /** Successful calls per path (for token endpoints: credentials issued). */
-  issued() { return this.#run(arguments, () => this.#ops.issued()) }
+  issued() { return this.#run(arguments, () => this.#call('GET', '/issued')) }
 
   /** Every call that presented an expired / invalid / wrong-appid token: [{ path, reason, appid, at }]. */
-  invalidTokenCalls() { return this.#run(arguments, () => this.#ops.invalidTokenCalls()) }
+  invalidTokenCalls() { return this.#run(arguments, () => this.#call('GET', '/invalid_token_calls')) }
 
   /** Every push sent: [{ componentAppid, infoType, authorizerAppid, status, response, at }]. */
-  pushes() { return this.#run(arguments, () => this.#ops.pushes(), records) }
+  pushes() { return this.#run(arguments, () => this.#call('GET', '/pushes'), records) }
 
   /** Bodies kept by message and long-tail endpoints: [{ path, appid, body, at }]. */
-  recordedCalls() { return this.#run(arguments, (path) => this.#ops.recordedCalls(pathArg(path))) }
+  recordedCalls() { return this.#run(arguments, (path) => this.#call('GET', withPath('/recorded', pathArg(path)))) }
 
   /** Every request that reached a WeChat path: [{ method, path, query (no tokens or secrets), body, contentType, at }]. */
-  requests() { return this.#run(arguments, (path) => this.#ops.requests(pathArg(path)), records) }
+  requests() { return this.#run(arguments, (path) => this.#call('GET', withPath('/requests', pathArg(path))), records) }
 
   /** The next `count` (default 1) calls of `path` ('*' = any) suffer `fault`. */
   injectFault() {
     return this.#run(arguments, (path, fault, count = 1) => {
       nonEmpty('path', path)
       if (!Number.isInteger(count) || count < 0) throw new TypeError('count: must be a non-negative integer')
-      return this.#ops.injectFault(path, faultJson(fault), count)
-    })
+      return this.#call('POST', '/faults', { path, fault: faultJson(fault), count })
+    }, none)
   }
 
   /** A share `rate` (0..1) of calls to `path` (null = every path) suffer `fault`; rate 0 removes the rule. */
   setFailureRate() {
     return this.#run(arguments, (path, rate, fault = { errcode: -1 }) =>
-      this.#ops.setFailureRate(pathArg(path), rateArg(rate), faultJson(fault)))
+      this.#call('POST', '/failure_rate', { path: pathArg(path), rate: rateArg(rate), fault: faultJson(fault) }), none)
   }
 
-  clearFaults() { return this.#run(arguments, () => this.#ops.clearFaults()) }
+  clearFaults() { return this.#run(arguments, () => this.#call('DELETE', '/faults'), none) }
 
   /** Voids every access token, ticket and pre_auth_code now (no grace). */
-  invalidateTokens() { return this.#run(arguments, () => this.#ops.invalidateTokens()) }
+  invalidateTokens() { return this.#run(arguments, () => this.#call('POST', '/invalidate_tokens'), none) }
 
   /** Moves the sandbox clock forward: tokens expire without waiting. */
   advanceClock() {
     return this.#run(arguments, (secs) => {
       if (typeof secs !== 'number' || !(secs >= 0)) throw new TypeError('secs: must be a non-negative number')
-      return this.#ops.advanceClock(secs)
-    })
+      return this.#call('POST', '/advance', { secs })
+    }, none)
   }
 
   /** The current rules, camelCase. */
-  config() { return this.#run(arguments, () => this.#ops.config(), (c) => renameKeys(c, camel, true)) }
+  config() { return this.#run(arguments, () => this.#call('GET', '/config'), (c) => renameKeys(c, camel, true)) }
 
   /** Changes the rules (any subset of the startSandbox options except host/port). */
   updateConfig() {
-    return this.#run(arguments, (patch) => this.#ops.updateConfig(configJson(plainObject('patch', patch))), (c) => renameKeys(c, camel, true))
+    return this.#run(arguments, (patch) => this.#call('POST', '/config', configJson(plainObject('patch', patch))), (c) => renameKeys(c, camel, true))
   }
 
   /** Forgets everything (components, apps, tokens, counters, logs, faults); keeps the config. */
-  reset() { return this.#run(arguments, () => this.#ops.reset()) }
-}
-
-/** Ops backed by the native sandbox in this process. */
-function nativeOps(n) {
-  return {
-    close: () => n.close(),
-    registerComponent: (c) => n.registerComponent(c),
-    registerApp: (a, s) => n.registerApp(a, s),
-    pushTicket: (c) => n.pushTicket(c),
-    authorize: (c, o) => n.authorize(c, o),
-    pushEvent: (c, t, a) => n.pushEvent(c, t, a),
-    oauthCode: (a, o, s, c) => n.oauthCode(a, o ?? null, s ?? null, c ?? null),
-    jsCode: (a, o, c) => n.jsCode(a, o ?? null, c ?? null),
-    setFollowers: (a, c) => n.setFollowers(a, c),
-    followers: (a) => n.followers(a),
-    counters: () => n.counters(),
-    issued: () => n.issued(),
-    invalidTokenCalls: () => n.invalidTokenCalls(),
-    pushes: () => n.pushes(),
-    recordedCalls: (p) => n.recordedCalls(p),
-    requests: (p) => n.requests(p),
-    injectFault: (p, f, c) => n.injectFault(p, f, c),
-    setFailureRate: (p, r, f) => n.setFailureRate(p, r, f),
-    clearFaults: () => n.clearFaults(),
-    invalidateTokens: () => n.invalidateAllTokens(),
-    advanceClock: (s) => n.advanceClock(s),
-    config: () => n.config(),
-    updateConfig: (p) => n.updateConfig(p),
-    reset: () => n.reset(),
-    setMessageUrl: (c, u) => n.setMessageUrl(c, u),
-    sendMessage: (a, m, o) => n.sendMessage(a, m, o),
-    messages: () => n.messages(),
-    runReleaseCheck: (c) => n.runReleaseCheck(c),
-  }
-}
-
-/** Ops over a remote sandbox's /__sandbox HTTP API. */
-function httpOps(base) {
-  const call = async (method, path, body) => {
-    const res = await fetch(`${base}/__sandbox${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const data = await res.json().catch(() => ({ error: `sandbox answered HTTP ${res.status}` }))
-    if (!res.ok) throw new Error(`sandbox: ${data.error || `HTTP ${res.status}`}`)
-    return data
-  }
-  const post = (p, b = {}) => call('POST', p, b)
-  const get = (p) => call('GET', p)
-  const q = encodeURIComponent
-  return {
-    // The remote sandbox belongs to its own process; "closing" a connection is a no-op.
-    close: async () => {},
-    registerComponent: async (c) => { await post('/components', c) },
-    registerApp: async (appid, secret) => { await post('/apps', { appid, secret }) },
-    pushTicket: async (c) => (await post('/push_ticket', { component_appid: c })).ticket,
-    authorize: (c, o) => post('/authorize', { ...o, component_appid: c }),
-    pushEvent: async (c, t, a) => { await post('/push_event', { component_appid: c, info_type: t, authorizer_appid: a }) },
-    oauthCode: (appid, openid, scope, c) => post('/oauth_code', { appid, openid, scope, component_appid: c }),
-    jsCode: (appid, openid, c) => post('/js_code', { appid, openid, component_appid: c }),
-    setFollowers: async (appid, count) => { await post('/followers', { appid, count }) },
-    followers: async (appid) => (await get(`/followers?appid=${q(appid)}`)).openids,
-    counters: () => get('/counters'),
-    issued: () => get('/issued'),
-    invalidTokenCalls: () => get('/invalid_token_calls'),
-    pushes: () => get('/pushes'),
-    recordedCalls: (p) => get(p == null ? '/recorded' : `/recorded?path=${q(p)}`),
-    requests: (p) => get(p == null ? '/requests' : `/requests?path=${q(p)}`),
-    injectFault: async (path, fault, count) => { await post('/faults', { path, fault, count }) },
-    setFailureRate: async (path, rate, fault) => { await post('/failure_rate', { path, rate, fault }) },
-    clearFaults: async () => { await call('DELETE', '/faults') },
-    invalidateTokens: async () => { await post('/invalidate_tokens') },
-    advanceClock: async (secs) => { await post('/advance', { secs }) },
-    config: () => get('/config'),
-    updateConfig: (p) => post('/config', p),
-    reset: async () => { await post('/reset') },
-    setMessageUrl: async (c, url) => { await post('/message_url', { component_appid: c, url }) },
-    sendMessage: (a, message, o) => post('/messages', { ...o, authorizer_appid: a, message }),
-    messages: () => get('/messages'),
-    runReleaseCheck: (c) => post('/release_check', { component_appid: c }),
-  }
+  reset() { return this.#run(arguments, () => this.#call('POST', '/reset'), none) }
 }
 
 /**
@@ -413,7 +399,7 @@ function startSandbox(options, callback) {
     if (typeof callback === 'function') { process.nextTick(callback, e); return undefined }
     throw e
   }
-  const p = binding.startSandbox(cfg).then((n) => new Sandbox(nativeOps(n), n.url, n.port))
+  const p = binding.startSandbox(cfg).then((n) => new Sandbox(nativeControl(n), () => n.close(), n.url, n.port))
   return settle(p, callback)
 }
 
@@ -422,7 +408,7 @@ function connectSandbox(url) {
   nonEmpty('url', url)
   const base = url.replace(/\/+$/, '')
   const port = Number(new URL(base).port) || 80
-  return new Sandbox(httpOps(base), base, port)
+  return new Sandbox(httpControl(base), async () => {}, base, port)
 }
 
 module.exports = { startSandbox, connectSandbox }

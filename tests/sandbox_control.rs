@@ -111,3 +111,33 @@ async fn control_errors_name_the_missing_field() {
     assert!(v["error"].as_str().unwrap().contains("encodingAESKey"), "{v}");
     assert!(!v.to_string().contains("short"), "the key is not echoed");
 }
+
+#[tokio::test]
+async fn in_process_control_answers_as_http_does() {
+    let sb = start(SandboxConfig::default()).await;
+    let control = sb.control();
+    let calls = [
+        ("POST", "/push_event", json!({"component_appid": COMPONENT})),
+        ("POST", "/push_ticket", json!({"component_appid": "wxnobody"})),
+        ("POST", "/faults", json!({"path": "/x", "fault": "boom"})),
+        ("POST", "/config", json!({"grace_secs": "soon"})),
+        ("GET", "/followers?appid=wxfollowed", Value::Null),
+        ("GET", "/config", Value::Null),
+        ("GET", "/counters", Value::Null),
+    ];
+    for (method, path, body) in calls {
+        let local = control.call(method, path, if body.is_null() { None } else { Some(body.clone()) }).await;
+        assert_eq!((local.status, local.body), ctl(&sb, method, path, body).await, "{method} {path}");
+    }
+    // Routes and methods that do not exist answer as axum does; a path must be one.
+    assert_eq!(control.call("GET", "/nope", None).await.status, 404);
+    assert_eq!(control.call("PUT", "/counters", None).await.status, 405);
+    assert_eq!(control.call("GET", "counters", None).await.status, 400);
+    // A push that cannot reach the platform: 502 (a bad argument is 400).
+    control
+        .call("POST", "/components", Some(json!({"appid": COMPONENT, "secret": COMPONENT_SECRET, "token": TOKEN, "encoding_aes_key": AES_KEY, "push_url": "http://127.0.0.1:1/"})))
+        .await;
+    let a = control.call("POST", "/push_ticket", Some(json!({"component_appid": COMPONENT}))).await;
+    assert_eq!(a.status, 502, "{:?}", a.body);
+    assert!(a.body["error"].as_str().unwrap().contains("push_url failed"), "{:?}", a.body);
+}

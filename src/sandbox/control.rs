@@ -1,6 +1,10 @@
 //! The control API under /__sandbox: everything `Sandbox` offers from Rust,
 //! as JSON over HTTP, so a test in another process can drive the sandbox.
-//! Errors answer HTTP 400 `{"error": "..."}`; control calls are not counted.
+//! The one definition of each control operation: the addon's `Sandbox` sends
+//! its calls through this same router in process (see `local.rs`).
+//! Errors answer `{"error": "..."}`: HTTP 400 for a bad request or argument,
+//! 502 when a push could not reach the platform, 500 otherwise. Control
+//! calls are not counted.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,23 +25,34 @@ use crate::error::Error;
 type S = State<Arc<Shared>>;
 type Answer = Result<Json<Value>, ControlError>;
 
-pub(crate) struct ControlError(pub(crate) String);
+pub(crate) enum ControlError {
+    /// The request's shape: a missing field, a body that does not parse.
+    Request(String),
+    /// The sandbox refused or failed.
+    Sandbox(Error),
+}
 
 impl From<Error> for ControlError {
     fn from(e: Error) -> Self {
-        ControlError(e.to_string())
+        ControlError::Sandbox(e)
     }
 }
 
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
-        (StatusCode::BAD_REQUEST, Json(json!({"error": self.0}))).into_response()
+        let (status, message) = match self {
+            ControlError::Request(m) => (StatusCode::BAD_REQUEST, m),
+            ControlError::Sandbox(e @ Error::InvalidArgument { .. }) => (StatusCode::BAD_REQUEST, e.to_string()),
+            ControlError::Sandbox(e @ Error::Transport(_)) => (StatusCode::BAD_GATEWAY, e.to_string()),
+            ControlError::Sandbox(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        };
+        (status, Json(json!({"error": message}))).into_response()
     }
 }
 
 /// The body as `T`, with a message naming what is wrong.
 pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: Value) -> Result<T, ControlError> {
-    serde_json::from_value(body).map_err(|e| ControlError(format!("bad request body: {e}")))
+    serde_json::from_value(body).map_err(|e| ControlError::Request(format!("bad request body: {e}")))
 }
 
 pub(crate) fn sb(shared: Arc<Shared>) -> Sandbox {
@@ -45,7 +60,7 @@ pub(crate) fn sb(shared: Arc<Shared>) -> Sandbox {
 }
 
 pub(crate) fn field(body: &Value, name: &str) -> Result<String, ControlError> {
-    body.get(name).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| ControlError(format!("{name} is required")))
+    body.get(name).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| ControlError::Request(format!("{name} is required")))
 }
 
 pub(crate) fn router() -> Router<Arc<Shared>> {
@@ -149,13 +164,13 @@ async fn js_code(State(s): S, Json(body): Json<Value>) -> Answer {
 }
 
 async fn followers(State(s): S, Query(q): Query<HashMap<String, String>>) -> Answer {
-    let appid = q.get("appid").ok_or_else(|| ControlError("appid is required".into()))?;
+    let appid = q.get("appid").ok_or_else(|| ControlError::Request("appid is required".into()))?;
     Ok(Json(json!({"openids": sb(s).followers(appid)})))
 }
 
 async fn set_followers(State(s): S, Json(body): Json<Value>) -> Answer {
     let appid = field(&body, "appid")?;
-    let count = body.get("count").and_then(Value::as_u64).ok_or_else(|| ControlError("count is required".into()))?;
+    let count = body.get("count").and_then(Value::as_u64).ok_or_else(|| ControlError::Request("count is required".into()))?;
     sb(s).set_followers(&appid, count as usize);
     Ok(Json(json!({"appid": appid, "count": count})))
 }
@@ -187,7 +202,7 @@ async fn recorded(State(s): S, Query(q): Query<HashMap<String, String>>) -> Answ
 /// `{"errcode": -1}`, `"http500"`, `{"delay_ms": 100}` or `"reset"`.
 fn fault(body: &Value) -> Result<Fault, ControlError> {
     parse(body.get("fault").cloned().unwrap_or(Value::Null))
-        .map_err(|_| ControlError(r#"fault must be {"errcode": N}, "http500", {"delay_ms": N} or "reset""#.into()))
+        .map_err(|_| ControlError::Request(r#"fault must be {"errcode": N}, "http500", {"delay_ms": N} or "reset""#.into()))
 }
 
 async fn inject_fault(State(s): S, Json(body): Json<Value>) -> Answer {
@@ -207,7 +222,7 @@ async fn clear_faults(State(s): S) -> Answer {
 }
 
 async fn failure_rate(State(s): S, Json(body): Json<Value>) -> Answer {
-    let rate = body.get("rate").and_then(Value::as_f64).ok_or_else(|| ControlError("rate is required".into()))?;
+    let rate = body.get("rate").and_then(Value::as_f64).ok_or_else(|| ControlError::Request("rate is required".into()))?;
     let path = body.get("path").and_then(Value::as_str);
     let f = if rate > 0.0 { fault(&body)? } else { Fault::Errcode(-1) };
     sb(s.clone()).set_failure_rate(path, rate, f);
@@ -220,7 +235,7 @@ async fn invalidate_tokens(State(s): S) -> Answer {
 }
 
 async fn advance(State(s): S, Json(body): Json<Value>) -> Answer {
-    let secs = body.get("secs").and_then(Value::as_f64).ok_or_else(|| ControlError("secs is required".into()))?;
+    let secs = body.get("secs").and_then(Value::as_f64).ok_or_else(|| ControlError::Request("secs is required".into()))?;
     sb(s).advance_clock(secs);
     Ok(Json(json!({"ok": true})))
 }

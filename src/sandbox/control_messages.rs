@@ -32,7 +32,7 @@ async fn set_message_url(State(s): S, Json(body): Json<Value>) -> Answer {
 async fn send_message(State(s): S, Json(body): Json<Value>) -> Answer {
     let appid = field(&body, "authorizer_appid")?;
     let Some(Value::Object(message)) = body.get("message").cloned() else {
-        return Err(ControlError("message must be an object".into()));
+        return Err(ControlError::Request("message must be an object".into()));
     };
     let opts: SendOptions = parse(body)?;
     let out = sb(s).send_message(&appid, message, &opts).await?;

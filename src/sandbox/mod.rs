@@ -5,7 +5,8 @@
 //! authorizing a platform, serves the official-account endpoints, counts
 //! calls, logs refused tokens and injects faults. Everything it offers from
 //! Rust is also reachable over HTTP under `/__sandbox/` (see `control.rs`),
-//! so a test in another process can drive it.
+//! so a test in another process can drive it, and in process through the
+//! same routes (`Sandbox::control`, see `local.rs`).
 
 mod account;
 mod account_data;
@@ -17,6 +18,7 @@ mod control_messages;
 mod faults;
 mod http;
 mod blacklist;
+mod local;
 mod longtail;
 mod open;
 mod requests;
@@ -41,6 +43,7 @@ pub use config::{
     SandboxConfig,
 };
 
+pub use local::{Control, ControlAnswer};
 pub use messages::{MessageAttempt, MessageDelivery, SendOptions};
 pub use release_check::{ReleaseCase, ReleaseReport};
 
