@@ -66,19 +66,37 @@ impl Store {
     /// recorded behind for the fleet); a key already present is left as is.
     pub async fn record_claims(&self, reqs: &[ClaimRequest], lease_ms: i64) -> Result<()> {
         let expires = now_ms() + lease_ms;
-        // One connection for the chunks: one pool checkout (and its liveness ping).
-        let mut w = self.w().acquire().await.map_err(|e| self.err("claiming messages", e))?;
-        for chunk in shaped_chunks(reqs) {
-            let rows = vec!["(?, ?, ?, ?, 0)"; chunk.len()].join(", ");
-            let mut args = Vec::with_capacity(chunk.len() * 4);
-            for r in chunk {
-                args.extend([Arg::from(r.scope.as_str()), Arg::from(r.key.as_str()), Arg::from(r.owner.as_str()), Arg::from(expires)]);
+        let mut sorted: Vec<&ClaimRequest> = reqs.iter().collect();
+        sorted.sort_unstable_by(|a, b| (&a.scope, &a.key).cmp(&(&b.scope, &b.key)));
+        let statements = shaped_chunks(&sorted)
+            .into_iter()
+            .map(|chunk| {
+                let mut args = Vec::with_capacity(chunk.len() * 4);
+                for r in chunk {
+                    args.extend([Arg::from(r.scope.as_str()), Arg::from(r.key.as_str()), Arg::from(r.owner.as_str()), Arg::from(expires)]);
+                }
+                let rows = vec!["(?, ?, ?, ?, 0)"; chunk.len()].join(", ");
+                (insert_ignore(self.dialect(), &format!("wxtp_messages (scope, msg_key, owner, expires_at, state) VALUES {rows}")), args)
+            })
+            .collect();
+        self.exec_all("claiming messages", statements).await
+    }
+
+    /// Runs the statements of one batch: several in one transaction (one
+    /// commit, one log flush, instead of one per statement).
+    async fn exec_all(&self, what: &str, statements: Vec<(String, Vec<Arg>)>) -> Result<()> {
+        let err = |e| self.err(what, e);
+        match statements.as_slice() {
+            [] => Ok(()),
+            [(sql, args)] => self.w().exec(sql, args).await.map(drop).map_err(err),
+            _ => {
+                let mut tx = self.w().begin().await.map_err(err)?;
+                for (sql, args) in &statements {
+                    tx.exec(sql, args).await.map_err(err)?;
+                }
+                tx.commit().await.map_err(err)
             }
-            w.exec(&insert_ignore(w.dialect(), &format!("wxtp_messages (scope, msg_key, owner, expires_at, state) VALUES {rows}")), &args)
-                .await
-                .map_err(|e| self.err("claiming messages", e))?;
         }
-        Ok(())
     }
 
     /// Takes over a claim still pending past its lease; true when this owner got it.
@@ -135,26 +153,28 @@ impl Store {
 
     /// Records many answers with one upsert (a row swept meanwhile comes back).
     pub async fn finish_messages(&self, done: &[(String, String, String)], ttl_ms: i64) -> Result<()> {
-        // One row per key: Postgres refuses to update a row twice in one statement.
+        // One row per key: Postgres refuses to update a row twice in one
+        // statement. In key order: concurrent batches lock rows in one order.
         let mut seen = std::collections::HashSet::with_capacity(done.len());
-        let unique: Vec<&(String, String, String)> = done.iter().rev().filter(|d| seen.insert((&d.0, &d.1))).collect();
+        let mut unique: Vec<&(String, String, String)> = done.iter().rev().filter(|d| seen.insert((&d.0, &d.1))).collect();
+        unique.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         let expires = now_ms() + ttl_ms;
         let conflict = match self.dialect() {
             Dialect::MySql => "ON DUPLICATE KEY UPDATE state = 1, reply = VALUES(reply), expires_at = VALUES(expires_at)",
             _ => "ON CONFLICT (scope, msg_key) DO UPDATE SET state = 1, reply = excluded.reply, expires_at = excluded.expires_at",
         };
-        let mut c = self.w().acquire().await.map_err(|e| self.err("storing message replies", e))?;
-        for chunk in shaped_chunks(&unique) {
-            let rows = vec!["(?, ?, 1, ?, ?)"; chunk.len()].join(", ");
-            let mut args = Vec::with_capacity(chunk.len() * 4);
-            for (s, k, r) in chunk.iter().copied() {
-                args.extend([Arg::from(s.as_str()), Arg::from(k.as_str()), Arg::from(r.as_str()), Arg::from(expires)]);
-            }
-            c.exec(&format!("INSERT INTO wxtp_messages (scope, msg_key, state, reply, expires_at) VALUES {rows} {conflict}"), &args)
-                .await
-                .map_err(|e| self.err("storing message replies", e))?;
-        }
-        Ok(())
+        let statements = shaped_chunks(&unique)
+            .into_iter()
+            .map(|chunk| {
+                let mut args = Vec::with_capacity(chunk.len() * 4);
+                for (s, k, r) in chunk.iter().copied() {
+                    args.extend([Arg::from(s.as_str()), Arg::from(k.as_str()), Arg::from(r.as_str()), Arg::from(expires)]);
+                }
+                let rows = vec!["(?, ?, 1, ?, ?)"; chunk.len()].join(", ");
+                (format!("INSERT INTO wxtp_messages (scope, msg_key, state, reply, expires_at) VALUES {rows} {conflict}"), args)
+            })
+            .collect();
+        self.exec_all("storing message replies", statements).await
     }
 
     /// Deletes expired rows.
