@@ -65,6 +65,10 @@ impl Error {
     pub fn is_token_invalid(&self) -> bool {
         matches!(self, Error::WeChat { code, .. } if TOKEN_INVALID_CODES.contains(code))
     }
+    /// The token presented had run out (42001), rather than been voided.
+    pub fn is_token_expired(&self) -> bool {
+        self.code() == Some(42001)
+    }
     /// Worth retrying later: system busy (-1), network trouble, 5xx.
     pub fn is_transient(&self) -> bool {
         match self {

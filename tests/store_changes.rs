@@ -19,8 +19,8 @@ async fn feed(b: Backend) {
     let start = store.last_change_id().await.unwrap();
     let key = TokenKey::new("wxcomp", TokenKind::AuthorizerAccessToken, "wxauth");
     store.save_token(&key, &Token::new("aat-1", 7200).with_refresh_token("rt-1")).await.unwrap();
-    assert!(!store.expire_token_if(&key, "not-the-stored-one").await.unwrap());
-    assert!(store.expire_token_if(&key, "aat-1").await.unwrap());
+    assert!(!store.expire_token_if(&key, "not-the-stored-one", true).await.unwrap());
+    assert!(store.expire_token_if(&key, "aat-1", true).await.unwrap());
     let rec = AuthorizerRecord {
         component_appid: "wxcomp".into(),
         appid: "wxauth".into(),

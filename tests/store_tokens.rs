@@ -26,10 +26,10 @@ async fn tokens(b: Backend) {
     assert_eq!(db.scalar("SELECT refresh_token FROM wx_users_info WHERE appid = 'wxauth'").await.as_deref(), Some("rt-2"), "mirrored");
 
     // Compare-and-expire: only the token that failed.
-    assert!(!store.expire_token_if(&key, "aat-1").await.unwrap(), "an old value is not expired");
+    assert!(!store.expire_token_if(&key, "aat-1", true).await.unwrap(), "an old value is not expired");
     assert!(store.load_token(&key, true).await.unwrap().unwrap().expires_at_ms > 0);
-    assert!(store.expire_token_if(&key, "aat-3").await.unwrap());
-    assert!(!store.expire_token_if(&key, "aat-3").await.unwrap(), "already expired");
+    assert!(store.expire_token_if(&key, "aat-3", true).await.unwrap());
+    assert!(!store.expire_token_if(&key, "aat-3", true).await.unwrap(), "already expired");
     let expired = store.load_token(&key, true).await.unwrap().unwrap();
     assert_eq!((expired.expires_at_ms, expired.refresh_token.as_deref()), (0, Some("rt-2")), "refresh token survives");
 
@@ -46,7 +46,8 @@ async fn tokens(b: Backend) {
 }
 
 /// A rejected component token takes the pre_auth_code issued under it along,
-/// in the same transaction; nothing else, and only when it did expire.
+/// in the same transaction when WeChat voided it (not when it ran out);
+/// nothing else, and only when it did expire.
 async fn component_rejection_expires_pre_auth_code(b: Backend) {
     let db = TestDb::create(b).await;
     let store = db.store().await;
@@ -57,9 +58,13 @@ async fn component_rejection_expires_pre_auth_code(b: Backend) {
     for k in [&pre, &other] {
         store.save_token(k, &Token::new("pre-1", 1800)).await.unwrap();
     }
-    assert!(!store.expire_token_if(&cat, "cat-0").await.unwrap());
+    assert!(!store.expire_token_if(&cat, "cat-0", true).await.unwrap());
     assert!(store.load_token(&pre, true).await.unwrap().unwrap().expires_at_ms > 0, "an old value expires nothing");
-    assert!(store.expire_token_if(&cat, "cat-1").await.unwrap());
+    // A component token that ran out (42001) voids nothing WeChat issued under it.
+    assert!(store.expire_token_if(&cat, "cat-1", false).await.unwrap());
+    assert!(store.load_token(&pre, true).await.unwrap().unwrap().expires_at_ms > 0, "a natural expiry keeps the pre_auth_code");
+    store.save_token(&cat, &Token::new("cat-1", 7200)).await.unwrap();
+    assert!(store.expire_token_if(&cat, "cat-1", true).await.unwrap());
     assert_eq!(store.load_token(&pre, true).await.unwrap().unwrap().expires_at_ms, 0, "the pre_auth_code went with it");
     assert!(store.load_token(&other, true).await.unwrap().unwrap().expires_at_ms > 0, "another component's stays");
     let kinds: Vec<String> = store.changes_since("wxcomp", 0, 100).await.unwrap().into_iter().map(|c| c.kind).collect();
@@ -209,7 +214,7 @@ async fn store_futures_are_send() {
         let k = TokenKey::account("wxacc", TokenKind::AccessToken);
         s.save_token(&k, &Token::new("v", 60)).await.unwrap();
         s.load_token(&k, true).await.unwrap();
-        s.expire_token_if(&k, "v").await.unwrap();
+        s.expire_token_if(&k, "v", true).await.unwrap();
         s.try_lease(&k, "o", 10).await.unwrap();
         s.release_lease(&k, "o").await.unwrap();
         s.list_authorizers("c").await.unwrap();

@@ -127,7 +127,7 @@ impl ApiClient {
         let (token, _) = self.token.token().await?;
         let out = match send(token.clone()).await {
             Err(e) if e.is_token_invalid() => {
-                self.token.invalidate(&token).await?;
+                self.token.invalidate(&token, &e).await?;
                 let (fresh, _) = self.token.token().await?;
                 if fresh == token {
                     return Err(Error::NotReady("no fresh access token is available yet".into()));

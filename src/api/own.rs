@@ -154,7 +154,7 @@ impl TokenSource for UserTokens {
         })
     }
 
-    fn invalidate<'a>(&'a self, failed: &'a str) -> BoxFut<'a, Result<()>> {
+    fn invalidate<'a>(&'a self, failed: &'a str, _cause: &'a Error) -> BoxFut<'a, Result<()>> {
         Box::pin(async move {
             let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
             if held.as_ref().is_some_and(|(v, _)| v == failed) {

@@ -247,7 +247,7 @@ impl OAuth {
         let token = cell.get().await?;
         match self.upstream.userinfo(&token.value, openid, lang).await {
             Err(e) if e.is_token_invalid() => {
-                cell.invalidate(&token.value).await?;
+                cell.invalidate(&token.value, Some(&e)).await?;
                 let fresh = cell.get().await?;
                 self.upstream.userinfo(&fresh.value, openid, lang).await
             }

@@ -56,7 +56,7 @@ impl Upstream {
                 with.push(("component_access_token", &token.value));
                 match self.transport.get(on_behalf, &with).await {
                     Err(e) if e.is_token_invalid() => {
-                        cell.invalidate(&token.value).await?;
+                        cell.invalidate(&token.value, Some(&e)).await?;
                         let fresh = cell.get().await?;
                         q.push(("component_access_token", &fresh.value));
                         self.transport.get(on_behalf, &q).await

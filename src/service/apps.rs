@@ -168,7 +168,7 @@ impl Apps {
 
     /// Compare-and-expire `failed`, then a usable (new) token.
     pub async fn refresh(&self, cells: &AppCells, failed: &str) -> Result<Token> {
-        cells.token.invalidate(failed).await?;
+        cells.token.invalidate(failed, None).await?;
         cells.token.get().await
     }
 }

@@ -108,7 +108,7 @@ impl TokenSource for ServiceTokenSource {
         })
     }
 
-    fn invalidate<'a>(&'a self, failed: &'a str) -> BoxFut<'a, Result<()>> {
+    fn invalidate<'a>(&'a self, failed: &'a str, _cause: &'a Error) -> BoxFut<'a, Result<()>> {
         Box::pin(async move {
             {
                 let mut c = self.cache();

@@ -173,8 +173,9 @@ impl Store {
     }
 
     /// Compare-and-expire: marks the token expired only if its value is still
-    /// `value` (the one that failed). True when it did.
-    pub async fn expire_token_if(&self, key: &TokenKey, value: &str) -> Result<bool> {
+    /// `value` (the one that failed). True when it did. `voided`: WeChat voided
+    /// it (not a natural expiry), so a component token's pre_auth_code goes too.
+    pub async fn expire_token_if(&self, key: &TokenKey, value: &str, voided: bool) -> Result<bool> {
         let e = |e: sqlx::Error| self.err("expiring a token", e);
         let [a, b, c] = key_args(key);
         let mut tx = self.w().begin().await.map_err(e)?;
@@ -187,7 +188,7 @@ impl Store {
             .map_err(e)?;
         if n > 0 {
             changes::record(&mut tx, &key.component_appid, key.kind.as_str(), &key.appid).await.map_err(e)?;
-            if key.kind == TokenKind::ComponentAccessToken {
+            if voided && key.kind == TokenKind::ComponentAccessToken {
                 // WeChat no longer honours what it issued under a rejected
                 // component token: the pre_auth_code in authorize URLs goes too.
                 let pre = TokenKey { kind: TokenKind::PreAuthCode, ..key.clone() };

@@ -482,9 +482,9 @@ impl TokenCell {
     }
 
     /// Compare-and-expire after WeChat rejected `failed_value` (40001 / 42001 /
-    /// 40014): only that token is dropped, never a newer one, so many callers
-    /// meeting the same error cause one refresh.
-    pub async fn invalidate(&self, failed_value: &str) -> Result<()> {
+    /// 40014; `cause`, None when not known): only that token is dropped, never
+    /// a newer one, so many callers meeting the same error cause one refresh.
+    pub async fn invalidate(&self, failed_value: &str, cause: Option<&Error>) -> Result<()> {
         {
             let mut guard = self.st();
             let st = &mut *guard;
@@ -494,7 +494,10 @@ impl TokenCell {
             }
         }
         if let Some(store) = &self.store {
-            match store.expire_token_if(&self.key, failed_value).await {
+            // A token that merely ran out (42001) voids nothing issued under it;
+            // one WeChat voided (40001, 40014) takes its pre_auth_code along.
+            let voided = !cause.is_some_and(Error::is_token_expired);
+            match store.expire_token_if(&self.key, failed_value, voided).await {
                 Ok(_) => self.store_ok(),
                 Err(e) => self.report_store(&e),
             }

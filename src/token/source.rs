@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 pub trait TokenSource: Send + Sync + 'static {
     /// A usable token and its expiry (ms since epoch).
     fn token(&self) -> BoxFut<'_, Result<(String, i64)>>;
-    /// `failed` met 40001 / 42001 / 40014: drop it if it is still current.
-    fn invalidate<'a>(&'a self, failed: &'a str) -> BoxFut<'a, Result<()>>;
+    /// `failed` met 40001 / 42001 / 40014 (`cause`): drop it if it is still current.
+    fn invalidate<'a>(&'a self, failed: &'a str, cause: &'a Error) -> BoxFut<'a, Result<()>>;
 }
 
 impl TokenSource for TokenCell {
@@ -24,8 +24,8 @@ impl TokenSource for TokenCell {
             Ok((t.value, t.expires_at_ms))
         })
     }
-    fn invalidate<'a>(&'a self, failed: &'a str) -> BoxFut<'a, Result<()>> {
-        Box::pin(TokenCell::invalidate(self, failed))
+    fn invalidate<'a>(&'a self, failed: &'a str, cause: &'a Error) -> BoxFut<'a, Result<()>> {
+        Box::pin(TokenCell::invalidate(self, failed, Some(cause)))
     }
 }
 
@@ -38,7 +38,7 @@ where
     let (token, _) = source.token().await?;
     match call(token.clone()).await {
         Err(e) if e.is_token_invalid() => {
-            source.invalidate(&token).await?;
+            source.invalidate(&token, &e).await?;
             let (fresh, _) = source.token().await?;
             if fresh == token {
                 // The source handed back the token WeChat just rejected: don't hammer WeChat with it.
