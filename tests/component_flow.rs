@@ -11,7 +11,7 @@ use axum::routing::post;
 use serde_json::json;
 use wxthirdparty::component::{AuthorizeUrlOptions, Component, ComponentConfig, Event};
 use wxthirdparty::message::SignatureQuery;
-use wxthirdparty::sandbox::{AuthorizeOptions, ComponentRegistration, Lifetimes, Sandbox, SandboxConfig};
+use wxthirdparty::sandbox::{AuthorizeOptions, ComponentRegistration, Fault, Lifetimes, Sandbox, SandboxConfig};
 use wxthirdparty::Error;
 
 #[path = "store_support/mod.rs"]
@@ -62,15 +62,17 @@ impl Harness {
     }
 
     async fn on(backend: Backend, lifetime_secs: f64) -> Harness {
-        let cfg = SandboxConfig {
-            lifetimes: Lifetimes {
-                component_access_token: lifetime_secs,
-                pre_auth_code: lifetime_secs,
-                authorizer_access_token: lifetime_secs,
-                ..Lifetimes::default()
-            },
-            ..SandboxConfig::default()
+        let lifetimes = Lifetimes {
+            component_access_token: lifetime_secs,
+            pre_auth_code: lifetime_secs,
+            authorizer_access_token: lifetime_secs,
+            ..Lifetimes::default()
         };
+        Self::with_lifetimes(backend, lifetimes).await
+    }
+
+    async fn with_lifetimes(backend: Backend, lifetimes: Lifetimes) -> Harness {
+        let cfg = SandboxConfig { lifetimes, ..SandboxConfig::default() };
         let sandbox = Sandbox::start(cfg).await.expect("sandbox starts");
         let receiver: Receiver = Arc::new(tokio::sync::RwLock::new(None));
         let app = axum::Router::new().route("/push", post(receive)).with_state(receiver.clone());
@@ -159,6 +161,68 @@ async fn master_becomes_ready_from_a_requested_ticket_push() {
     assert_eq!(again.component_access_token().await.unwrap(), token);
     assert_eq!(h.count("api_component_token"), 1, "no wasted upstream call after a restart");
     again.close().await;
+    h.sandbox.close().await;
+}
+
+/// A component_access_token that ran out at WeChat (42001) is replaced, and
+/// the pre_auth_code issued under it stays (WeChat still honours it: one
+/// upstream call saved per expiry); tokens WeChat voided (40001) take it along.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_component_token_keeps_its_pre_auth_code_a_voided_one_does_not() {
+    let lifetimes = Lifetimes { component_access_token: 100.0, pre_auth_code: 1800.0, ..Lifetimes::default() };
+    let h = Harness::with_lifetimes(Backend::Sqlite, lifetimes).await;
+    let c = h.open(false).await;
+    c.start();
+    wait_for(&c, "ready").await;
+    let code = c.pre_auth_code().await.unwrap();
+    let token = c.component_access_token().await.unwrap();
+    assert_eq!(h.count("api_create_preauthcode"), 1);
+
+    // WeChat's clock passes the component token's end; ours has not yet.
+    h.sandbox.advance_clock(101.0);
+    let auth = h.sandbox.authorize(&h.comp_appid, AuthorizeOptions::default()).await.unwrap();
+    c.handle_auth_code(&auth.auth_code).await.expect("the call is retried with a new component token");
+    assert_ne!(c.component_access_token().await.unwrap(), token, "the expired token was replaced");
+    tokio::time::sleep(Duration::from_millis(500)).await; // the change feed's turn
+    assert_eq!(c.pre_auth_code().await.unwrap(), code, "the pre_auth_code outlives the component token that got it");
+    assert_eq!(h.count("api_create_preauthcode"), 1, "no new pre_auth_code fetched");
+
+    // WeChat voids everything at once: the next rejection takes the pre_auth_code too.
+    h.sandbox.invalidate_all_tokens();
+    let auth = h.sandbox.authorize(&h.comp_appid, AuthorizeOptions::default()).await.unwrap();
+    c.handle_auth_code(&auth.auth_code).await.expect("retried with a new component token");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while c.pre_auth_code().await.unwrap() == code {
+        assert!(std::time::Instant::now() < deadline, "the voided pre_auth_code was never replaced");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(h.count("api_create_preauthcode"), 2);
+    c.close().await;
+    h.sandbox.close().await;
+}
+
+/// api_query_auth spends the code; the rest of the exchange (profile, store)
+/// outlasting the cell's fetch limit must not lose the authorization: it is
+/// stored anyway, and the next call with the code gets it without a second
+/// (61009) exchange. The soak lost one this way (lease 2 s, a slow profile).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exchange_slower_than_its_lease_still_stores_the_authorization() {
+    let h = Harness::new(7200.0).await;
+    let mut cfg = h.config(false);
+    cfg.lease_ttl_ms = 1000; // the fetch limit: 800 ms
+    let c = Component::open(cfg).await.unwrap();
+    *h.receiver.write().await = Some(c.clone());
+    c.start();
+    wait_for(&c, "ready").await;
+    let auth = h.sandbox.authorize(&h.comp_appid, AuthorizeOptions::default()).await.unwrap();
+    h.sandbox.inject_fault("/cgi-bin/component/api_get_authorizer_info", Fault::DelayMs(1500), 1);
+    // The first call may be given up on; the next (the admin's reload, or
+    // the push) meets a spent code (61009) and waits for the stored result.
+    let first = c.handle_auth_code(&auth.auth_code).await;
+    let view = c.handle_auth_code(&auth.auth_code).await.unwrap_or_else(|e| panic!("the authorization was lost: {e} (first call: {first:?})"));
+    assert_eq!(view.record.appid, auth.authorizer_appid);
+    assert!(c.store().authorizer_by_appid(&h.comp_appid, &auth.authorizer_appid).await.unwrap().is_some_and(|r| r.authorized));
+    c.close().await;
     h.sandbox.close().await;
 }
 

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::api::{ApiClient, BoxFut, ErrorGuard, TicketFetch, TokenSource};
 use crate::error::{Error, Result};
 use crate::store::{AuthorizerRecord, Store};
-use crate::token::{Fetch, Role, Token, TokenCell, TokenKind};
+use crate::token::{Fetch, Role, Token, TokenCell, TokenKey, TokenKind};
 
 use super::fetchers::{component_post, token_from, API_AUTHORIZER_TOKEN, API_GET_AUTHORIZER_INFO, API_QUERY_AUTH};
 use super::{Component, Event};
@@ -41,6 +41,11 @@ pub struct AuthorizeUrlOptions {
 
 /// How long an exchanged code's result is kept (WeChat's codes live 1 hour).
 const CODE_RESULT_SECS: i64 = 3600;
+/// api_query_auth's answer to a code already exchanged.
+const CODE_SPENT: i64 = 61009;
+/// How long a spent code's result is waited for: the spender's profile
+/// retries and store retries (`retry_store`) fit in it.
+const CODE_SPENT_WAIT: std::time::Duration = std::time::Duration::from_secs(25);
 
 /// The one exchange of an auth_code, as a token cell's fetch.
 struct CodeExchange {
@@ -52,8 +57,21 @@ impl Fetch for CodeExchange {
     fn fetch<'a>(&'a self, _current: Option<&'a Token>) -> BoxFut<'a, Result<Token>> {
         Box::pin(async move {
             let c = self.component.upgrade().ok_or_else(|| Error::NotReady("the platform is closed".into()))?;
-            let view = c.exchange_auth_code(&self.code).await?;
-            Ok(Token::new(view.record.appid, CODE_RESULT_SECS))
+            // Its own task: once api_query_auth has answered, the code is
+            // spent, so storing the authorization must finish even when this
+            // call is given up on (the cell's fetch limit, a dropped request).
+            let code = self.code.clone();
+            let exchange = tokio::spawn({
+                let c = c.clone();
+                async move { c.exchange_auth_code(&code).await }
+            });
+            match exchange.await.map_err(|e| Error::Other(format!("exchanging an auth_code: {e}")))? {
+                Ok(view) => Ok(Token::new(view.record.appid, CODE_RESULT_SECS)),
+                // Spent by an exchange still storing its result (here or in
+                // another process): wait for that result.
+                Err(e) if e.code() == Some(CODE_SPENT) => c.spent_code_result(&self.code).await.ok_or(e),
+                Err(e) => Err(e),
+            }
         })
     }
 }
@@ -125,6 +143,8 @@ impl Component {
             .to_owned();
         let mut token = token_from(info, "authorizer_access_token")?;
         token.refresh_token = info.get("authorizer_refresh_token").and_then(Value::as_str).map(str::to_owned);
+        // Tells a second caller meeting 61009 that this exchange is storing its result.
+        let _ = self.store.save_token(&self.spent_key(code), &Token::new(appid.clone(), CODE_RESULT_SECS)).await;
 
         // The code is spent from here on: WeChat answers 61009 to a second
         // api_query_auth, so a failure below must not lose the authorization.
@@ -150,14 +170,40 @@ impl Component {
             func_info: info.get("func_info").map(Value::to_string),
             authorized: true,
         };
+        // The code's result too: a caller whose wait was given up on finds it.
+        let code_result = Token::new(appid.clone(), CODE_RESULT_SECS);
         retry_store(|| async {
             self.store.upsert_authorizer(&record).await?;
             self.authorizers.forget(&appid);
-            self.authorizer_cell(&appid).set(token.clone()).await
+            self.authorizer_cell(&appid).set(token.clone()).await?;
+            self.store.save_token(&self.key_for(TokenKind::AuthorizationCode, code), &code_result).await
         })
         .await?;
         self.emit(if update { Event::UpdateAuthorized { appid } } else { Event::Authorized { appid } });
         Ok(AuthorizerView { record, token })
+    }
+
+    /// Marks `code` spent by an exchange that is now storing its result.
+    fn spent_key(&self, code: &str) -> TokenKey {
+        self.key_for(TokenKind::AuthorizationCode, &format!("{code}#spent"))
+    }
+
+    /// The result an exchange of `code` under way (here or in another
+    /// process) stores, polled for a while; None at once for a code nobody
+    /// spent (61009 then means an invalid code).
+    async fn spent_code_result(&self, code: &str) -> Option<Token> {
+        if !matches!(self.store.load_token(&self.spent_key(code), true).await, Ok(Some(_))) {
+            return None;
+        }
+        let key = self.key_for(TokenKind::AuthorizationCode, code);
+        let until = tokio::time::Instant::now() + CODE_SPENT_WAIT;
+        while tokio::time::Instant::now() < until {
+            if let Ok(Some(t)) = self.store.load_token(&key, true).await {
+                return Some(Token::new(t.value, CODE_RESULT_SECS));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        None
     }
 
     /// api_get_authorizer_info, with transient failures retried briefly.
