@@ -410,8 +410,9 @@ export interface AuthorizeUrlOptions {
 
 /** Hooks around an API method, as in the original wxthirdparty. */
 export interface ClientHook {
-  before?: (...argsThenNextAndTemp: any[]) => void
-  after?: (err: Error | null, data: any, next: (err?: Error | null, data?: any) => void, temp: Record<string, any>) => void
+  /** Gets the method's arguments, then `next(err?)` and the call's scratch object. */
+  before?(...argsThenNextAndTemp: unknown[]): void
+  after?(err: Error | null, data: unknown, next: (err?: Error | null, data?: unknown) => void, temp: Record<string, unknown>): void
 }
 
 /** A JSON value WeChat takes or answers where it documents no fixed shape. */
@@ -1268,12 +1269,6 @@ export interface ApiMethods {
 }
 // </api-methods>
 
-/** Hooks around an API method, as in the original wxthirdparty. */
-export interface ClientHook {
-  before?: (...argsThenNextAndTemp: any[]) => void
-  after?: (err: Error | null, data: any, next: (err?: Error | null, data?: any) => void, temp: Record<string, any>) => void
-}
-
 /**
  * The official-account API acting for one account (what `createClient(user)`
  * returns; `API` is the same for an account's own credentials): wechat-api
@@ -1312,7 +1307,7 @@ export interface Client extends ApiMethods {
   getShakehbConfig(openid: string, lotteryId: string, key: string): { openid: string; lottery_id: string; noncestr: string; sign: string }
   /** A raw HTTP call (urllib-style opts). */
   request(url: string, opts?: { type?: string; method?: string; data?: WeChatObject | string | Buffer; headers?: Record<string, string>; timeout?: number; dataType?: 'json' }, callback?: ApiCallback<WeChatResult | Buffer>): Promise<WeChatResult | Buffer> | void
-  preRequest(method: (...args: any[]) => any, args: ArrayLike<unknown>): any
+  preRequest<R>(method: (...args: never[]) => R, args: ArrayLike<unknown>): R
   /** Closes pools this client opened (an API instance's database). */
   close(callback?: Callback<void>): Promise<void> | void
 }
@@ -1445,7 +1440,7 @@ export class ThirdpartyServer extends EventEmitter {
   getAuthorizerAccessToken(appid: string, callback?: Callback<string>): Promise<string>
   handleEvent(body: string | Buffer, query?: { timestamp: string; nonce: string; msg_signature: string } | null, callback?: Callback<WeChatMessage>): Promise<WeChatMessage>
   /** Handler for the authorization-event URL: `http.createServer(h)`, Express `app.post(path, h)`, Koa `app.use(h)`. */
-  middleware(opts?: { requireSignature?: boolean }): (...args: any[]) => any
+  middleware(opts?: { requireSignature?: boolean }): RequestHandler
   /**
    * Handler for the 消息与事件接收URL (`/…/$APPID$/…`): plain http, Express, Koa.
    * Events on the platform (and on the handler): `unknown_authorizer` ({appid}),
@@ -1579,7 +1574,7 @@ export class OAuth {
   readonly appid: string
   readonly isMiniProgram: boolean
   /** Accepted for wechat-oauth compatibility; requests keep the native limits (15 s, connect 5 s). */
-  setOpts(opts: Record<string, any>): void
+  setOpts(opts: Record<string, unknown>): void
   getAuthorizeURL(redirect: string, state?: string, scope?: string): string
   getAuthorizeURLForWebsite(redirect: string, state?: string, scope?: string): string
   getAccessToken(code: string): Promise<OAuthAccessToken>
@@ -1701,9 +1696,29 @@ export interface PlatformMessagesOptions extends MessagesOptions {
   releaseCheck?: boolean
 }
 
+/**
+ * What Koa passes a middleware, as far as these handlers use it (a Koa
+ * `Context` is one; the body comes from a raw-body parser or `ctx.req`).
+ */
+export interface KoaContextLike {
+  req: import('http').IncomingMessage
+  res: import('http').ServerResponse
+  request: { body?: unknown; rawBody?: string }
+  params?: Record<string, string>
+  status: number
+  body: unknown
+  type: string
+  set(field: string, value: string): void
+}
+
+/** A request handler for node's http server, Express (or Connect) and Koa. */
+export interface RequestHandler {
+  (req: import('http').IncomingMessage, res: import('http').ServerResponse, next?: (err?: unknown) => void): void
+  (ctx: KoaContextLike, next: () => Promise<unknown>): Promise<void>
+}
+
 /** A request handler for plain http, Express and Koa, with its own events. */
-export interface MessagesRequestHandler {
-  (req: any, res: any, next?: any): any
+export interface MessagesRequestHandler extends RequestHandler {
   /**
    * Serves the message URL natively (no node http server in the path): the
    * same pipeline, handler, routing, dedup, events and replies. The authorizer
