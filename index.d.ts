@@ -37,7 +37,7 @@ export type WxError = WeChatAPIError | CryptoError | ParseError | StoreError | T
   | NotReadyError | RevokedError | NotFoundError | TypeError
 /** The `name` of every error the package raises. */
 export type WxErrorName = 'WeChatAPIError' | 'CryptoError' | 'ParseError' | 'StoreError' | 'TransportError'
-  | 'NotReadyError' | 'RevokedError' | 'NotFoundError' | 'TypeError' | 'Error'
+  | 'NotReadyError' | 'RevokedError' | 'NotFoundError' | 'WxThirdpartyError' | 'TypeError'
 
 export type Callback<T> = (err: Error | null, result?: T) => void
 
@@ -1349,10 +1349,17 @@ export class API {
 }
 export interface API extends Client {}
 
-/** `refresh_failed`'s error: a WeChatAPIError when WeChat answered an errcode, else an Error. */
-export type RefreshFailedError = (WeChatAPIError | Error) & {
-  /** Which credential: 'component_access_token', 'pre_auth_code', 'authorizer_access_token', 'component_verify_ticket', 'authorization_code', … */
-  tokenKind: string
+/** The credentials the platform keeps (`refresh_failed`'s `tokenKind`). */
+export type TokenKindName = 'component_verify_ticket' | 'component_access_token' | 'pre_auth_code' | 'authorizer_access_token'
+  | 'access_token' | 'jsapi_ticket' | 'wx_card_ticket' | 'oauth_access_token' | 'session_key' | 'authorization_code'
+
+/**
+ * `refresh_failed`'s error: a WeChatAPIError when WeChat answered an errcode,
+ * a TransportError (network), StoreError, NotReadyError… (narrow with
+ * `instanceof`); every one a WxThirdpartyError.
+ */
+export type RefreshFailedError = WxThirdpartyError & {
+  tokenKind: TokenKindName
   /** The authorizer, for its tokens. */
   appid?: string
 }

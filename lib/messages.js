@@ -280,7 +280,7 @@ function errorOf(e) {
   if (!e) return new Error('unknown error')
   if (e.name === 'TypeError') return new TypeError(e.message)
   const C = errors[e.name]
-  return C && e.name !== 'WxThirdpartyError' ? new C(e.message, e.code == null ? undefined : e.code) : new Error(e.message)
+  return C ? new C(e.message, e.code == null ? undefined : e.code) : new Error(e.message)
 }
 
 /** Adds `.on` / `.once` / `.off` of its own emitter to a handler function. */

@@ -55,7 +55,7 @@ function loadBinding() {
 
 const binding = loadBinding()
 // Native errors are built as these classes on the JS thread (src/node/errors.rs).
-binding.registerErrorClasses({ ...errors, TypeError, Error })
+binding.registerErrorClasses({ ...errors, TypeError })
 
 /**
  * Runs `promise` and either returns it (no callback) or reports to a

@@ -34,7 +34,11 @@ if (fs.existsSync(napiCli)) {
   run('cargo', ['build', '--release', '--lib'])
   const target = process.env.CARGO_TARGET_DIR || path.join(root, 'target')
   const lib = { win32: 'wxthirdparty.dll', darwin: 'libwxthirdparty.dylib' }[process.platform] || 'libwxthirdparty.so'
-  fs.copyFileSync(path.join(target, 'release', lib), path.join(out, 'wxthirdparty.node'))
+  // Copied beside, then renamed over: a process running the old addon keeps
+  // its file (overwriting it in place changes the code under its feet).
+  const dest = path.join(out, 'wxthirdparty.node')
+  fs.copyFileSync(path.join(target, 'release', lib), `${dest}.tmp`)
+  fs.renameSync(`${dest}.tmp`, dest)
 }
 
 // In a clone (not installed as a dependency, where npm links bins itself),

@@ -6,6 +6,8 @@ p.on('ready', () => undefined).once('not_ready', () => undefined)
 p.on('refresh_failed', (err) => {
   err.tokenKind.toUpperCase()
   if (err instanceof WeChatAPIError) err.code.toFixed()
+  // @ts-expect-error tokenKind is one of the credentials' names
+  if (err.tokenKind === 'component_acess_token') return
 })
 p.on('db_error', (err: StoreError) => err.message)
 p.on('authorized', ({ appid }) => appid.toUpperCase())

@@ -34,7 +34,7 @@ pub(crate) fn js_name(e: &CoreError) -> &'static str {
         CoreError::NotReady(_) => "NotReadyError",
         CoreError::Revoked(_) => "RevokedError",
         CoreError::NotFound(_) => "NotFoundError",
-        CoreError::Other(_) => "Error",
+        CoreError::Other(_) => "WxThirdpartyError",
     }
 }
 
