@@ -189,8 +189,8 @@ export interface SandboxMessageAttempt {
 export interface SandboxMessageDelivery {
   componentAppid: string
   authorizerAppid: string
-  /** The message as sent, WeChat's field names. */
-  message: WeChatMessage
+  /** The message as sent, WeChat's field names; the sandbox fills in CreateTime and MsgId as numbers. */
+  message: InboundMessage
   attempts: SandboxMessageAttempt[]
   status: number | null
   /** The final answer, raw. */
@@ -267,6 +267,18 @@ export interface SandboxRecordedCall {
   at: number
 }
 
+/** A request that reached a WeChat path (`requests()`). */
+export interface SandboxRequest {
+  method: string
+  path: string
+  /** The query without credentials (tokens, secrets). */
+  query: Record<string, string>
+  /** JSON bodies parsed; others as text (at most 2000 characters); none: null. */
+  body: unknown
+  contentType: string
+  at: number
+}
+
 export interface SandboxUserCode {
   code: string
   openid: string
@@ -308,6 +320,8 @@ export interface Sandbox {
   invalidTokenCalls(): Promise<SandboxInvalidTokenCall[]>
   pushes(): Promise<SandboxPush[]>
   recordedCalls(path?: string): Promise<SandboxRecordedCall[]>
+  /** Every request that reached a WeChat path (or only `path`'s), oldest first. */
+  requests(path?: string): Promise<SandboxRequest[]>
   /** The next `count` (1) calls of `path` ('*' = any) suffer `fault`. */
   injectFault(path: string, fault: SandboxFault, count?: number): Promise<void>
   /** A share `rate` (0..1) of calls to `path` (null = all) suffer `fault` ({ errcode: -1 }); rate 0 removes. */
