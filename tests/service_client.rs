@@ -42,7 +42,7 @@ async fn client_refreshes_through_the_service_after_40001() {
     assert_eq!(sb.issued().get("/cgi-bin/token"), Some(&2));
 
     // A stale report (someone else already refreshed) changes nothing.
-    source.invalidate(&first).await.unwrap();
+    source.invalidate(&first, &wxthirdparty::Error::wechat(40001, "invalid credential")).await.unwrap();
     assert_eq!(source.token().await.unwrap().0, second);
     assert_eq!(sb.issued().get("/cgi-bin/token"), Some(&2));
     svc.close().await;

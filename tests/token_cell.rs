@@ -90,7 +90,7 @@ async fn compare_and_expire(b: Option<Backend>) {
     for _ in 0..10 {
         let c = a.clone();
         tasks.push(tokio::spawn(async move {
-            c.invalidate("tok-1").await.unwrap();
+            c.invalidate("tok-1", None).await.unwrap();
             c.get().await.unwrap().value
         }));
     }
@@ -98,11 +98,11 @@ async fn compare_and_expire(b: Option<Backend>) {
         assert_eq!(t.await.unwrap(), "tok-2");
     }
     assert_eq!(up.calls(), 2);
-    a.invalidate("tok-1").await.unwrap();
+    a.invalidate("tok-1", None).await.unwrap();
     assert_eq!(a.get().await.unwrap().value, "tok-2");
     if store.is_some() {
         // The other cell still holds tok-1, meets 40001, and finds tok-2 stored.
-        other.invalidate("tok-1").await.unwrap();
+        other.invalidate("tok-1", None).await.unwrap();
         assert_eq!(other.get().await.unwrap().value, "tok-2");
     }
     assert_eq!(up.calls(), 2);
@@ -223,7 +223,7 @@ async fn set_and_peek(b: Backend) {
     assert_eq!(store.load_token(&k, true).await.unwrap(), Some(t.clone()));
     let fresh = TokenCell::new(k.clone(), Some(store.clone()), HttpFetch::new(&up.url), CellOptions::default());
     assert_eq!(fresh.peek().await.unwrap(), Some(t));
-    fresh.invalidate("from-query-auth").await.unwrap();
+    fresh.invalidate("from-query-auth", None).await.unwrap();
     let next = fresh.get().await.unwrap();
     assert_eq!((next.value.as_str(), next.refresh_token.as_deref()), ("tok-1", Some("rt-1")), "refresh token carried");
     assert_eq!(up.calls(), 1);
