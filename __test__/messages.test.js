@@ -146,6 +146,28 @@ describe('retries', { timeout: 60000 }, () => {
   })
 })
 
+describe('a MsgId past 2^32', { timeout: 60000 }, () => {
+  // The sandbox's native control carried JS numbers past u32 as floats, so a
+  // resent message got another MsgId (another dedup key) now and then:
+  // seen as a flaky fleet test. These ids reach the handler and dedup as given.
+  test('reaches the handler as given, and a resend of it is a duplicate', async () => {
+    const ids = []
+    const t = await readyPlatform((p) => p.messages((m) => { ids.push(String(m.MsgId)); return `got ${m.MsgId}` }))
+    try {
+      const sent = [4223298061748202, 8999999999999999, 4294967296, 6543210987654321]
+      for (const MsgId of sent) {
+        const d = await t.env.sandbox.sendMessage(t.authorizer, { MsgType: 'text', Content: 'x', MsgId })
+        assert.equal(d.reply.Content, `got ${MsgId}`)
+        const again = await t.env.sandbox.sendMessage(t.authorizer, { ...d.message })
+        assert.equal(again.reply.Content, `got ${MsgId}`)
+      }
+      assert.deepEqual(ids, sent.map(String), 'each handled once, with its own MsgId')
+    } finally {
+      await t.close()
+    }
+  })
+})
+
 describe('a handler slower than the deadline', { timeout: 60000 }, () => {
   test('answers success in time, then sends the reply as a custom-service message', async () => {
     const t = await readyPlatform((p) => p.messages(async (m) => {

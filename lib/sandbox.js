@@ -136,7 +136,7 @@ function answer({ status, body }) {
  * process; an answer it has at once comes back at once (so bad arguments
  * the sandbox checks still throw synchronously), else as a Promise.
  */
-const nativeControl = (n) => (method, path, body) => n.control(method, path, body)
+const nativeControl = (n) => (method, path, body) => n.control(method, path, body === undefined ? undefined : JSON.stringify(body))
 
 /** The same calls over HTTP, to a sandbox in another process. */
 function httpControl(base) {

@@ -64,12 +64,18 @@ impl NativeSandbox {
         self.inner.close().await
     }
 
-    /// `method` on `path` (below `/__sandbox`, query included) with a JSON
-    /// `body`, answered as the HTTP control API answers. A route that needs
-    /// no waiting (state reads and changes) answers at once, as a plain
+    /// `method` on `path` (below `/__sandbox`, query included) with a body
+    /// of JSON text, answered as the HTTP control API answers. A route that
+    /// needs no waiting (state reads and changes) answers at once, as a plain
     /// value; pushes, messages and the release check answer with a Promise.
-    #[napi(ts_args_type = "method: string, path: string, body?: unknown", ts_return_type = "ControlAnswer | Promise<ControlAnswer>")]
-    pub fn control<'e>(&self, env: &'e Env, method: String, path: String, body: Option<Value>) -> napi::Result<Either<ControlAnswer, PromiseRaw<'e, ControlAnswer>>> {
+    /// The body is text, as over HTTP: napi's number conversion would turn an
+    /// integer past u32 (a MsgId) into a float, and the message into another.
+    #[napi(ts_args_type = "method: string, path: string, body?: string", ts_return_type = "ControlAnswer | Promise<ControlAnswer>")]
+    pub fn control<'e>(&self, env: &'e Env, method: String, path: String, body: Option<String>) -> napi::Result<Either<ControlAnswer, PromiseRaw<'e, ControlAnswer>>> {
+        let body = match body.as_deref().map(serde_json::from_str::<Value>).transpose() {
+            Ok(b) => b,
+            Err(e) => return Err(napi::Error::new(napi::Status::InvalidArg, format!("sandbox: the body is not JSON: {e}"))),
+        };
         let mut call = Box::pin(self.control.call(&method, &path, body));
         // The first poll here, in the runtime's context (a push starts its request).
         match within_runtime_if_available(|| call.as_mut().poll(&mut Context::from_waker(Waker::noop()))) {
