@@ -311,3 +311,35 @@ test("wechat-api's README examples run unchanged (apart from the require line)",
   await api.close()
   await shared.close()
 })
+
+test('an integer past 2^32 goes to WeChat as an integer, as JSON.stringify writes it', async (t) => {
+  const { sandbox, appid, secret } = await setup(t)
+  // What goes over the wire, through a pass-through in front of the sandbox.
+  const bodies = []
+  const proxy = require('http').createServer((req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      bodies.push({ path: req.url.split('?')[0], text: body.toString('utf8') })
+      const up = require('http').request(`${sandbox.url}${req.url}`, { method: req.method, headers: req.headers }, (ur) => {
+        res.writeHead(ur.statusCode, ur.headers)
+        ur.pipe(res)
+      })
+      up.end(body)
+    })
+  }).listen(0, '127.0.0.1')
+  await require('events').once(proxy, 'listening')
+  t.after(() => proxy.close())
+  const api = new API(appid, secret, { apiBase: `http://127.0.0.1:${proxy.address().port}` })
+  t.after(() => api.close())
+  const id = 5000000001
+  await api.deleteMass(id)
+  await api.getMassMessageStatus(id)
+  const sent = bodies.filter((b) => /mass\/(delete|get)$/.test(b.path)).map((b) => b.text)
+  assert.equal(sent.length, 2, JSON.stringify(bodies.map((b) => b.path)))
+  for (const text of sent) {
+    assert.equal(JSON.parse(text).msg_id, id, text)
+    assert.ok(!text.includes(`${id}.`), `sent as a float: ${text}`)
+  }
+})

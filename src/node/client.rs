@@ -173,7 +173,7 @@ impl NativeClient {
     /// `wantRes`: also return the HTTP status and headers (callback callers).
     #[napi(ts_args_type = "method: string, args: Array<unknown>, wantRes?: boolean | undefined | null")]
     pub fn call<'e>(&self, env: &'e Env, method: String, args: Vec<Value>, want_res: Option<bool>) -> Result<PromiseRaw<'e, CallResult>> {
-        let c = self.client.clone();
+        let (c, args) = (self.client.clone(), super::integral_all(args));
         self.call_result(env, want_res.unwrap_or(true), async move { c.call(&method, &args).await })
     }
 
@@ -182,7 +182,7 @@ impl NativeClient {
     #[napi(ts_args_type = "path: string, query: Array<Array<string>>, body: Record<string, unknown>")]
     pub fn post_path<'e>(&self, env: &'e Env, path: String, query: Vec<Vec<String>>, body: Value) -> Result<PromiseRaw<'e, CallResult>> {
         let q: Vec<(String, String)> = query.into_iter().filter_map(|p| Some((p.first()?.clone(), p.get(1).cloned().unwrap_or_default()))).collect();
-        let c = self.client.clone();
+        let (c, body) = (self.client.clone(), super::integral(body));
         self.call_result(env, true, async move { c.request(crate::api::endpoints::Http::Post, &path, &q, Some(&body)).await })
     }
 
@@ -203,13 +203,13 @@ impl NativeClient {
             (Either::B(buf), Some(content_type)) => FileSource::Encoded { data: buf.to_vec(), content_type },
             (Either::B(buf), None) => FileSource::Bytes { data: buf.to_vec(), filename: filename.unwrap_or_else(|| "media".into()) },
         };
-        let c = self.client.clone();
+        let (c, args) = (self.client.clone(), super::integral_all(args));
         self.call_result(env, true, async move { c.upload(&method, source, &args).await })
     }
 
     #[napi(ts_args_type = "method: string, args: Array<unknown>")]
     pub fn download<'e>(&self, env: &'e Env, method: String, args: Vec<Value>) -> Result<PromiseRaw<'e, DownloadResult>> {
-        let c = self.client.clone();
+        let (c, args) = (self.client.clone(), super::integral_all(args));
         promise(env, async move {
             let (d, meta) = with_meta(true, c.download(&method, &args)).await?;
             Ok(match d {
@@ -230,13 +230,13 @@ impl NativeClient {
 
     #[napi(ts_args_type = "param: Record<string, unknown>", ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn js_config<'e>(&self, env: &'e Env, param: Value) -> Result<PromiseRaw<'e, Value>> {
-        let c = self.client.clone();
+        let (c, param) = (self.client.clone(), super::integral(param));
         promise(env, async move { c.js_config(&param).await })
     }
 
     #[napi(ts_args_type = "param: Record<string, unknown>", ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn card_ext<'e>(&self, env: &'e Env, param: Value) -> Result<PromiseRaw<'e, Value>> {
-        let c = self.client.clone();
+        let (c, param) = (self.client.clone(), super::integral(param));
         promise(env, async move { c.card_ext(&param).await })
     }
 

@@ -18,10 +18,10 @@ pub fn parse_message_json<'env>(env: &'env Env, xml: JsString, max_bytes: Option
 
 #[napi(ts_args_type = "message: Record<string, unknown>, reply: unknown")]
 pub fn build_reply(env: &Env, message: Map<String, Value>, reply: Value) -> napi::Result<String> {
-    message::build_reply(&message, &reply).or_throw(env)
+    message::build_reply(&message, &super::integral(reply)).or_throw(env)
 }
 
 #[napi(ts_args_type = "fields: Record<string, unknown>")]
 pub fn build_xml(fields: Map<String, Value>) -> String {
-    message::to_xml(&fields)
+    message::to_xml(&super::integral_map(fields))
 }

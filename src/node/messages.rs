@@ -227,7 +227,7 @@ impl NativeInbox {
     /// `reply`: buildReply's vocabulary (checked here).
     #[napi(ts_args_type = "ticket: DeliveryTicket, reply?: unknown")]
     pub fn answer(&self, env: &Env, ticket: DeliveryTicket, reply: Option<Value>) -> Result<String> {
-        self.inner.answer(&ticket.into(), reply.as_ref()).or_throw(env)
+        self.inner.answer(&ticket.into(), reply.map(super::integral).as_ref()).or_throw(env)
     }
 
     #[napi]
@@ -375,7 +375,7 @@ impl NativeMessageListener {
     #[napi(ts_args_type = "id: number, reply?: unknown")]
     pub fn reply(&self, id: u32, reply: Option<Value>) {
         if let Some(tx) = self.pending.lock().unwrap().remove(&id) {
-            let _ = tx.send(reply);
+            let _ = tx.send(reply.map(super::integral));
         }
     }
 

@@ -13,6 +13,32 @@ mod sandbox;
 mod server;
 mod service;
 
+/// napi-rs carries a JS integer past u32 as a float, which WeChat would get
+/// as `5000000000.0`: integral floats within 2^53 (exact in JS) become
+/// integers again, as JSON.stringify writes them.
+pub(crate) fn integral(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(a) => Value::Array(a.into_iter().map(integral).collect()),
+        Value::Object(o) => Value::Object(integral_map(o)),
+        other => other,
+    }
+}
+
+/// `integral` over an object's fields.
+pub(crate) fn integral_map(m: serde_json::Map<String, serde_json::Value>) -> serde_json::Map<String, serde_json::Value> {
+    m.into_iter().map(|(k, v)| (k, integral(v))).collect()
+}
+
+/// `integral` over a call's arguments.
+pub(crate) fn integral_all(args: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+    args.into_iter().map(integral).collect()
+}
+
 /// The addon's version (Cargo package version).
 #[napi_derive::napi]
 pub fn native_version() -> String {
