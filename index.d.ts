@@ -31,8 +31,9 @@ export class NotReadyError extends WxThirdpartyError { name: 'NotReadyError' }
 export class RevokedError extends WxThirdpartyError { name: 'RevokedError' }
 /** No such authorizer or record. */
 export class NotFoundError extends WxThirdpartyError { name: 'NotFoundError' }
-/** Every error the package raises: one of its classes, a TypeError naming the
- * bad argument, or (an internal failure, never expected) a plain Error. */
+/** Every error the package raises: one of its classes or a TypeError naming
+ * the bad argument. (A failure none of them names, never expected, is a plain
+ * WxThirdpartyError; left out here so that `err.name` narrows the union.) */
 export type WxError = WeChatAPIError | CryptoError | ParseError | StoreError | TransportError
   | NotReadyError | RevokedError | NotFoundError | TypeError
 /** The `name` of every error the package raises. */
