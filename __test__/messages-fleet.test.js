@@ -75,11 +75,11 @@ test('a retry landing on the other worker process runs nothing and gets the firs
 
     // A duplicate after the fact gets the first reply at once: from the
     // store on the worker that never ran it, from memory on the one that did.
-    const seen1 = { d: d.attempts.map((a) => [a.status, a.elapsedMs]) }
+    const first = { firstDelivery: d.attempts.map((a) => [a.status, a.elapsedMs]) }
     for (const to of [1, 0]) {
       firstTo = to
       const again = await sandbox.sendMessage(authorizerAppid, { ...d.message })
-      const why = JSON.stringify({ to, attempts: again.attempts.map((a) => [a.status, a.elapsedMs, a.response.slice(0, 40)]), runs: workers.map((w) => w.runs), ...seen1 })
+      const why = JSON.stringify({ to, attempts: again.attempts.map((a) => [a.status, a.elapsedMs, a.response.slice(0, 40)]), runs: workers.map((w) => w.runs), ...first })
       assert.equal(again.attempts.length, 1, why)
       assert.equal(again.reply.Content, d.reply.Content, why)
       assert.equal(workers[0].runs.length + workers[1].runs.length, 1, why)

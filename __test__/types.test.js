@@ -6,21 +6,20 @@ const { spawnSync } = require('child_process')
 const path = require('path')
 
 const FRAMEWORKS = 'frameworks.ts'
+const TSC = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc')
+/** `tsc --noEmit --strict …args`, its exit status and output. */
+const tsc = (args, options) => spawnSync(process.execPath, [TSC, '--noEmit', '--strict', ...args], { encoding: 'utf8', ...options })
 
 test('index.d.ts type-checks the documented usage', () => {
-  const tsc = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc')
   const files = require('fs').readdirSync(path.join(__dirname, 'types')).filter((f) => f.endsWith('.ts') && f !== FRAMEWORKS)
-  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--types', 'node', '--skipLibCheck', 'false',
-    ...files.map((f) => path.join(__dirname, 'types', f))], { encoding: 'utf8' })
+  const r = tsc(['--types', 'node', '--skipLibCheck', 'false', ...files.map((f) => path.join(__dirname, 'types', f))])
   assert.equal(r.status, 0, r.stdout + r.stderr)
 })
 
 // Apart, with skipLibCheck: @types/koa does not itself check against the
 // content-disposition koa 3 installs. index.d.ts is checked in full above.
 test('the handlers mount on Express, Koa and http as their own types see them', () => {
-  const tsc = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc')
-  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--types', 'node', '--skipLibCheck', 'true',
-    path.join(__dirname, 'types', FRAMEWORKS)], { encoding: 'utf8' })
+  const r = tsc(['--types', 'node', '--skipLibCheck', 'true', path.join(__dirname, 'types', FRAMEWORKS)])
   assert.equal(r.status, 0, r.stdout + r.stderr)
 })
 
@@ -41,9 +40,7 @@ test('a TypeScript app with no @types/node of its own still sees EventEmitter me
       'p.removeAllListeners()',
       '',
     ].join('\n'))
-    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-    const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2020', '--module', 'commonjs', '--moduleResolution', 'node', path.join(dir, 'app.ts')],
-      { cwd: dir, encoding: 'utf8' })
+    const r = tsc(['--target', 'es2020', '--module', 'commonjs', '--moduleResolution', 'node', path.join(dir, 'app.ts')], { cwd: dir })
     assert.equal(r.status, 0, r.stdout + r.stderr)
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
