@@ -18,7 +18,7 @@ const {
   CryptoError, ParseError, StoreError, WeChatAPIError, NotFoundError, TransportError,
 } = require('..')
 const { platformSetup, listen, tempSqlite } = require('./helpers/platform')
-const { freshMysql, sealedRequest, textXml } = require('./helpers/messages')
+const { freshMysql, sealedRequest, textXml, waitFor } = require('./helpers/messages')
 
 const BIN = path.join(__dirname, '..', 'bin', 'wxthirdparty.js')
 const MYSQL = new URL(process.env.WXTP_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test')
@@ -163,6 +163,9 @@ const good = {
   messages: async () => {
     const d = await env.sandbox.sendMessage(authorizer, { MsgType: 'text', Content: 'still here' })
     assert.equal(d.reply.Content, 'echo still here')
+    // The ledger writes a fresh delivery's claim and reply behind the answer
+    // (messages_dedup.rs); wait for them, or the next row's snapshot races them.
+    await waitFor(() => onMysql(`SELECT state FROM wxtp_messages WHERE msg_key = 'id:${d.message.MsgId}'`).trim() === '1', 'the good message recorded')
   },
   oauth: async () => {
     const { code, openid } = await env.sandbox.oauthCode(app.appid, {})
