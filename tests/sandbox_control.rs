@@ -110,6 +110,15 @@ async fn control_errors_name_the_missing_field() {
     assert_eq!(status, 400);
     assert!(v["error"].as_str().unwrap().contains("encodingAESKey"), "{v}");
     assert!(!v.to_string().contains("short"), "the key is not echoed");
+    // A body of the wrong type: the answer names the field, never the value (it may be a secret).
+    let (status, v) = ctl(&sb, "POST", "/components", json!({"appid": "wxc", "secret": 98765432123u64, "token": "t", "encoding_aes_key": AES_KEY})).await;
+    assert_eq!(status, 400);
+    assert_eq!(v["error"], "bad request body: secret: invalid type: integer, expected a string");
+    let (status, v) = ctl(&sb, "POST", "/config", json!({"lifetimes": {"ticket": "sekrit-soon"}})).await;
+    assert_eq!(status, 400);
+    let e = v["error"].as_str().unwrap();
+    assert!(e.contains("lifetimes.ticket") && e.contains("invalid type: string"), "{e}");
+    assert!(!e.contains("sekrit"), "the value is echoed: {e}");
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::errors::promise;
 use crate::error::Error;
-use crate::sandbox::{Control, Sandbox, SandboxConfig};
+use crate::sandbox::{from_json, Control, Sandbox, SandboxConfig};
 
 /// A control route's answer: the HTTP status and its JSON body
 /// (`{error}` when the status is not 2xx).
@@ -39,8 +39,8 @@ pub struct NativeSandbox {
 /// Starts a sandbox; `config` is a (partial) SandboxConfig.
 #[napi(ts_args_type = "config?: Record<string, unknown> | undefined | null")]
 pub fn start_sandbox(env: &Env, config: Option<Value>) -> napi::Result<PromiseRaw<'_, NativeSandbox>> {
-    let cfg = serde_json::from_value::<SandboxConfig>(config.unwrap_or(Value::Object(Default::default())))
-        .map_err(|e| Error::invalid("options", e.to_string()));
+    let cfg = from_json::<SandboxConfig>(config.unwrap_or(Value::Object(Default::default())))
+        .map_err(|m| Error::invalid("options", m));
     promise(env, async move {
         let inner = Sandbox::start(cfg?).await?;
         Ok(NativeSandbox { control: inner.control(), inner })

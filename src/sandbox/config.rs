@@ -193,3 +193,26 @@ fn port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
         Err(serde::de::Error::custom(format!("port must be an integer from 0 to 65535 (got {v})")))
     }
 }
+
+/// `value` as a `T`. The error names the field and what it expected, never
+/// the value given: a malformed secret must not come back in an answer.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let what = without_value(&e.inner().to_string());
+        match e.path().to_string() {
+            path if path == "." || what.starts_with(&path) => what,
+            path => format!("{path}: {what}"),
+        }
+    })
+}
+
+/// serde's "invalid type: string \"abc\", expected u64" as "invalid type: string, expected u64".
+fn without_value(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some((given, expected)) = message.strip_prefix(prefix).and_then(|rest| rest.split_once(", expected")) {
+            let kind = given.split(['`', '"']).next().unwrap_or_default().trim_end();
+            return format!("{prefix}{kind}, expected{expected}");
+        }
+    }
+    message.to_owned()
+}

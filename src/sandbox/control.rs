@@ -52,7 +52,7 @@ impl IntoResponse for ControlError {
 
 /// The body as `T`, with a message naming what is wrong.
 pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: Value) -> Result<T, ControlError> {
-    serde_json::from_value(body).map_err(|e| ControlError::Request(format!("bad request body: {e}")))
+    super::from_json(body).map_err(|m| ControlError::Request(format!("bad request body: {m}")))
 }
 
 pub(crate) fn sb(shared: Arc<Shared>) -> Sandbox {

@@ -43,6 +43,7 @@ pub use config::{
     SandboxConfig,
 };
 
+pub(crate) use config::from_json;
 pub use local::{Control, ControlAnswer};
 pub use messages::{MessageAttempt, MessageDelivery, SendOptions};
 pub use release_check::{ReleaseCase, ReleaseReport};
@@ -189,7 +190,7 @@ impl Sandbox {
     pub fn update_config(&self, patch: serde_json::Value) -> Result<SandboxConfig> {
         let mut current = serde_json::to_value(self.config()).map_err(|e| Error::Other(e.to_string()))?;
         control::merge(&mut current, patch);
-        let cfg: SandboxConfig = serde_json::from_value(current).map_err(|e| Error::invalid("config", e.to_string()))?;
+        let cfg: SandboxConfig = from_json(current).map_err(|m| Error::invalid("config", m))?;
         self.set_config(cfg);
         Ok(self.config())
     }
