@@ -12,16 +12,23 @@ const { spawn, execFileSync } = require('child_process')
 const PG_BIN = '/usr/lib/postgresql/15/bin'
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-function freePort(base) {
-  // Ports are derived from the pid so two soaks on one machine do not collide.
-  return base + (process.pid % 500)
+// Below Linux's ephemeral range (32768–60999 by default): a port in it can
+// be some client socket's local port at the moment the server binds, or
+// while it is down for its restart. Derived from the pid so two soaks on one
+// machine do not collide; `attempt` moves to another if it is taken anyway.
+const PORT_BASE = { mysql: 21000, postgres: 23000 }
+const portFor = (kind, attempt) => PORT_BASE[kind] + ((process.pid + attempt * 211) % 1000)
+
+/** The last lines of a server's log, for an error that outlives the temp dir. */
+function logTail(file, lines = 15) {
+  try { return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') } catch { return '(no log)' }
 }
 
 class DbServer {
   constructor(kind) {
     this.kind = kind
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `wxtp-soak-${kind}-`))
-    this.port = kind === 'mysql' ? freePort(33500) : freePort(54500)
+    this.port = portFor(kind, 0)
     this.proc = null
     this.downAt = null
     this.upAt = null
@@ -45,12 +52,26 @@ class DbServer {
       // The namespace's address range may connect too (trust: a throwaway server).
       fs.appendFileSync(`${this.dir}/data/pg_hba.conf`, '\nhost all all 10.0.0.0/8 trust\n')
     }
-    await this.start()
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.start()
+        break
+      } catch (e) {
+        // Exited before it listened (a port taken by someone else): another port.
+        if (!e.exitedEarly || attempt >= 5) throw e
+        this.port = portFor(this.kind, attempt)
+      }
+    }
     if (this.kind === 'mysql') this.cli('CREATE DATABASE soak CHARACTER SET utf8mb4')
     else execFileSync('psql', [this.url('127.0.0.1').replace(/\/soak$/, '/postgres'), '-qc', 'CREATE DATABASE soak'])
   }
 
   async start() {
+    if (await this.accepts()) {
+      const e = new Error(`port ${this.port} is taken by another server`)
+      e.exitedEarly = true
+      throw e
+    }
     const out = fs.openSync(path.join(this.dir, 'server.log'), 'a')
     if (this.kind === 'mysql') {
       this.proc = spawn('mariadbd', ['--no-defaults', `--datadir=${this.dir}/data`, `--port=${this.port}`, '--bind-address=0.0.0.0',
@@ -64,11 +85,15 @@ class DbServer {
     this.proc.on('error', () => {})
     const exited = new Promise((r) => this.proc.once('exit', r))
     this.exited = exited
-    for (let i = 0; i < 300; i++) {
+    let gone = false
+    exited.then(() => { gone = true })
+    for (let i = 0; i < 300 && !gone; i++) {
       if (await this.accepts()) { this.upAt = Date.now(); return }
       await sleep(100)
     }
-    throw new Error(`${this.kind} did not start on port ${this.port}; see ${this.dir}/server.log`)
+    const e = new Error(`${this.kind} did not start on port ${this.port}${gone ? ' (it exited)' : ''}; its log ends:\n${logTail(path.join(this.dir, 'server.log'))}`)
+    e.exitedEarly = gone
+    throw e
   }
 
   accepts() {
