@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::service::ServiceTokenSource;
 use crate::store::{Store, StoreConfig};
 use crate::token::{CellOptions, Fetch, TokenCell, TokenKey, TokenKind};
-use crate::wechat::Transport;
+use crate::wechat::{Transport, DEFAULT_TIMEOUT};
 
 #[derive(Clone, Debug, Default)]
 pub struct OwnConfig {
@@ -54,7 +54,8 @@ pub async fn own_client(cfg: OwnConfig) -> Result<Own> {
     if cfg.secret.trim().is_empty() && cfg.token_service.is_none() {
         return Err(Error::invalid("appsecret", "must be a non-empty string (or give options.tokenService)"));
     }
-    let transport = Transport::with_timeout(cfg.api_base.as_deref(), cfg.timeout.unwrap_or(Duration::from_secs(15)));
+    let give_up = CellOptions::default().fetch_limit();
+    let transport = Transport::with_timeouts(cfg.api_base.as_deref(), cfg.timeout.unwrap_or(DEFAULT_TIMEOUT), give_up);
     let store = match &cfg.db {
         Some(url) => {
             let store = Store::connect(&StoreConfig::new(url.clone())).await?;

@@ -26,8 +26,8 @@ use crate::api::now_ms;
 use crate::crypto::MsgCrypt;
 use crate::error::{Error, Result};
 use crate::store::{Store, StoreConfig};
-use crate::token::{CellEvent, CellOptions, Fetch, Role, TokenCell, TokenKey, TokenKind};
-use crate::wechat::Transport;
+use crate::token::{fetch_limit, CellEvent, CellOptions, Fetch, Role, TokenCell, TokenKey, TokenKind};
+use crate::wechat::{Transport, DEFAULT_TIMEOUT};
 
 pub use authorizers::{AuthorizeUrlOptions, AuthorizerView};
 pub use events::Event;
@@ -136,7 +136,7 @@ impl Component {
     /// Checks the credentials, connects the store and creates missing tables.
     pub async fn open(cfg: ComponentConfig) -> Result<Arc<Component>> {
         let crypt = cfg.validate()?;
-        let transport = Transport::new(cfg.api_base.as_deref());
+        let transport = Transport::with_timeouts(cfg.api_base.as_deref(), DEFAULT_TIMEOUT, fetch_limit(cfg.lease_ttl_ms));
         let store = connect_store(&cfg.store).await?;
         let owner_id = format!("{}-{}", std::process::id(), crate::crypto::random_nonce());
         let events = Arc::new(events::Events::new());

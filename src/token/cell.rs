@@ -334,8 +334,7 @@ impl TokenCell {
         let mut attempt = 0u32;
         loop {
             let current = self.cached();
-            // A fetch slower than the lease would let a second process in.
-            let limit = Duration::from_millis((self.opts.lease_ttl_ms.max(1000) as u64) * 4 / 5);
+            let limit = self.opts.fetch_limit();
             let r = match tokio::time::timeout(limit, self.fetcher.fetch(current.as_ref())).await {
                 Ok(r) => r,
                 Err(_) => Err(Error::Transport(format!("fetching {} timed out", self.key.kind))),

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use cell::TokenCell;
-pub use options::{default_owner_id, CellEvent, CellOptions, EventHook, Role};
+pub use options::{default_owner_id, fetch_limit, CellEvent, CellOptions, EventHook, Role};
 pub use source::{with_token, TokenSource};
 pub use crate::model::{BoxFut, Token, TokenKey, TokenKind};
 

@@ -69,6 +69,19 @@ impl Default for CellOptions {
     }
 }
 
+impl CellOptions {
+    /// How long one upstream fetch may take (see `fetch_limit`).
+    pub fn fetch_limit(&self) -> Duration {
+        fetch_limit(self.lease_ttl_ms)
+    }
+}
+
+/// A fetch slower than its lease would let a second process in: it is
+/// given up on at 4/5 of the lease.
+pub fn fetch_limit(lease_ttl_ms: i64) -> Duration {
+    Duration::from_millis((lease_ttl_ms.max(1000) as u64) * 4 / 5)
+}
+
 impl fmt::Debug for CellOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CellOptions")

@@ -9,6 +9,8 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 
 pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
+/// How long a call to WeChat may take, answer included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// `WXTHIRDPARTY_API_BASE` when set, else WeChat's own base URL.
 pub fn default_api_base() -> String {
@@ -27,13 +29,24 @@ pub struct Transport {
 impl Transport {
     /// `base`: None → `default_api_base()`.
     pub fn new(base: Option<&str>) -> Self {
-        Self::with_timeout(base, Duration::from_secs(15))
+        Self::with_timeout(base, DEFAULT_TIMEOUT)
     }
 
     pub fn with_timeout(base: Option<&str>, timeout: Duration) -> Self {
+        Self::with_timeouts(base, timeout, timeout)
+    }
+
+    /// `give_up`: how long sent data may go unacknowledged before the
+    /// connection is dropped (TCP_USER_TIMEOUT). Without it the kernel keeps
+    /// resending a request the caller stopped waiting for, and when a
+    /// partition heals WeChat gets it anyway: a token refresh nobody
+    /// receives, after another process has refreshed. Token fetchers pass
+    /// their fetch limit, so a request given up on is given up on for good.
+    pub fn with_timeouts(base: Option<&str>, timeout: Duration, give_up: Duration) -> Self {
         let base = base.map(str::to_owned).unwrap_or_else(default_api_base);
         let client = reqwest::Client::builder()
             .timeout(timeout)
+            .tcp_user_timeout(give_up.min(timeout))
             .connect_timeout(Duration::from_secs(5))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
