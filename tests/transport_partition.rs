@@ -2,12 +2,13 @@
 //! down, the kernel keeps resending what was sent; when the link comes back
 //! (a partition heals), the request arrives after all. For a token endpoint
 //! that is a refresh nobody receives, after another process has refreshed:
-//! the soak once caught one, 2 s after a fleet-wide refresh. The transport
+//! the soak once caught one, 2 s after another process had refreshed. The transport
 //! bounds how long sent data may stay unacknowledged, so a request its
 //! caller gave up on is given up on by the kernel too.
 //!
 //! A real partition: a network namespace joined by a veth pair (root and
 //! `ip` needed, as for the soak), the client side in a child process.
+#![cfg(target_os = "linux")]
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};

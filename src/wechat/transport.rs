@@ -44,13 +44,15 @@ impl Transport {
     /// their fetch limit, so a request given up on is given up on for good.
     pub fn with_timeouts(base: Option<&str>, timeout: Duration, give_up: Duration) -> Self {
         let base = base.map(str::to_owned).unwrap_or_else(default_api_base);
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .timeout(timeout)
-            .tcp_user_timeout(give_up.min(timeout))
             .connect_timeout(Duration::from_secs(5))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .expect("reqwest client");
+            .pool_idle_timeout(Duration::from_secs(30));
+        #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+        let builder = builder.tcp_user_timeout(give_up.min(timeout));
+        #[cfg(not(any(target_os = "android", target_os = "fuchsia", target_os = "linux")))]
+        let _ = give_up; // no TCP_USER_TIMEOUT there: the system's retransmission limits apply
+        let client = builder.build().expect("reqwest client");
         Transport { client, base: base.trim_end_matches('/').to_owned() }
     }
 
