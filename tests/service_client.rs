@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use sandbox_common::*;
 use store_support::{Backend, TestDb};
-use wxthirdparty::api::{ApiClient, TokenSource};
+use wxthirdparty::api::ApiClient;
+use wxthirdparty::credential::{ServiceTokenSource, TokenSource};
 use wxthirdparty::sandbox::SandboxConfig;
-use wxthirdparty::service::{ServiceConfig, ServiceTokenSource, TokenService};
+use wxthirdparty::service::{ServiceConfig, TokenService};
 use wxthirdparty::api::endpoints::Http;
 use wxthirdparty::wechat::Transport;
 
@@ -77,7 +78,7 @@ async fn a_public_address_needs_an_auth_token() {
 /// authorizer (record + token with its refresh token) after api_query_auth.
 async fn platform_state(sb: &wxthirdparty::sandbox::Sandbox, store: &wxthirdparty::store::Store) -> String {
     use wxthirdparty::store::AuthorizerRecord;
-    use wxthirdparty::token::{Token, TokenKey, TokenKind};
+    use wxthirdparty::model::{Token, TokenKey, TokenKind};
     let ticket = sb.push_ticket(COMPONENT).await.unwrap();
     store.save_token(&TokenKey::component(COMPONENT, TokenKind::ComponentVerifyTicket), &Token::new(ticket.clone(), 43200)).await.unwrap();
     let ct = post(sb, "/cgi-bin/component/api_component_token", &[], serde_json::json!({

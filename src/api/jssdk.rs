@@ -5,6 +5,7 @@ use sha1::{Digest, Sha1};
 
 use crate::crypto::random_nonce;
 use crate::error::{Error, Result};
+use crate::model::now_ms;
 
 /// sha1 of `jsapi_ticket=…&noncestr=…&timestamp=…&url=…` (keys in that order, raw values).
 pub fn js_signature(ticket: &str, nonce: &str, timestamp: &str, url: &str) -> String {
@@ -21,7 +22,7 @@ pub fn js_config(appid: &str, ticket: &str, param: &Value) -> Result<Value> {
     // The signature covers the URL without its #fragment.
     let url = url.split('#').next().unwrap_or(url);
     let nonce = random_nonce();
-    let timestamp = (super::now_ms() / 1000).to_string();
+    let timestamp = (now_ms() / 1000).to_string();
     let signature = js_signature(ticket, &nonce, &timestamp, url);
     Ok(json!({
         "debug": param.get("debug").and_then(Value::as_bool).unwrap_or(false),
@@ -45,7 +46,7 @@ pub fn card_ext(ticket: &str, param: &Value) -> Result<Value> {
     if card_id.is_empty() {
         return Err(Error::invalid("param", "needs a card_id"));
     }
-    let timestamp = (super::now_ms() / 1000).to_string();
+    let timestamp = (now_ms() / 1000).to_string();
     let (code, openid, balance) = (field("code"), field("openid"), field("balance"));
     let mut values = [ticket, card_id.as_str(), timestamp.as_str(), code.as_str(), openid.as_str(), balance.as_str()];
     values.sort_unstable();

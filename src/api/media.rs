@@ -1,6 +1,6 @@
 //! Uploads (multipart streamed from a file, or bytes) and downloads. A form
-//! cannot be replayed, so these build it per attempt and keep the same
-//! rejected-token rule as `request`: refresh once, retry once.
+//! cannot be replayed, so these build it per attempt (`with_token` calls
+//! `send` again with the fresh token after a rejected one).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::endpoints::{self, Body, Http};
 use super::{ApiClient, GuardExt};
+use crate::credential::with_token;
 use crate::error::{Error, Result};
 
 /// Where an upload's bytes come from.
@@ -124,19 +125,7 @@ impl ApiClient {
         F: Fn(String) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let (token, _) = self.token.token().await?;
-        let out = match send(token.clone()).await {
-            Err(e) if e.is_token_invalid() => {
-                self.token.invalidate(&token, &e).await?;
-                let (fresh, _) = self.token.token().await?;
-                if fresh == token {
-                    return Err(Error::NotReady("no fresh access token is available yet".into()));
-                }
-                send(fresh).await
-            }
-            other => other,
-        };
-        out.map_err_guard(self).await
+        with_token(&*self.token, send).await.map_err_guard(self).await
     }
 }
 

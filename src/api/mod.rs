@@ -2,8 +2,6 @@
 //! account through a token source: an authorizer's token cell, an account's
 //! own token cell, or tokens the user keeps elsewhere.
 
-mod account;
-mod cells;
 pub mod endpoints;
 mod jssdk;
 mod media;
@@ -13,17 +11,16 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::credential::endpoints::CGI_GETTICKET;
+use crate::credential::{parse_ticket, with_token, TokenSource};
 use crate::error::{Error, Result};
-use endpoints::{Body, Http};
+use crate::model::BoxFut;
 use crate::wechat::Transport;
+use endpoints::{Body, Http};
 
-pub use account::{AccountTokenFetch, CGI_STABLE_TOKEN, CGI_TOKEN};
-pub use cells::TicketFetch;
 pub use jssdk::{card_ext, js_config, js_signature};
 pub use own::{own_client, Own, OwnConfig, UserTokens};
 pub use media::{Download, FileSource};
-
-pub use crate::token::{BoxFut, TokenSource};
 
 /// Turns an error met while acting for an account into a clearer one
 /// (for example "this authorizer revoked its authorization").
@@ -127,7 +124,7 @@ impl ApiClient {
     }
 
     async fn request_with_token_retry(&self, http: Http, path: &str, query: &[(String, String)], body: Option<&Value>) -> Result<Value> {
-        crate::token::with_token(&*self.token, |token| async move {
+        with_token(&*self.token, |token| async move {
             let mut q: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 1);
             q.push(("access_token", token.as_str()));
             q.extend(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -155,7 +152,7 @@ impl ApiClient {
         match cell {
             Some(c) => c.token().await,
             None => {
-                let v = self.request(Http::Get, "/cgi-bin/ticket/getticket", &[("type".into(), kind.into())], None).await?;
+                let v = self.request(Http::Get, CGI_GETTICKET, &[("type".into(), kind.into())], None).await?;
                 parse_ticket(&v)
             }
         }
@@ -193,18 +190,6 @@ impl ApiClient {
 
 /// Methods written as code rather than table rows.
 const CODED_METHODS: &[&str] = &["sendCard", "sendCardFromCs"];
-
-/// `{ticket, expires_in}` → `(ticket, expiry ms)`.
-pub fn parse_ticket(v: &Value) -> Result<(String, i64)> {
-    let ticket = v
-        .get("ticket")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Error::Other("WeChat's getticket answer has no ticket".into()))?;
-    let expires_in = v.get("expires_in").and_then(Value::as_i64).unwrap_or(7200);
-    Ok((ticket.to_owned(), now_ms() + expires_in * 1000))
-}
-
-pub use crate::model::now_ms;
 
 pub(crate) trait GuardExt<T> {
     async fn map_err_guard(self, client: &ApiClient) -> Result<T>;

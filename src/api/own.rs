@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{now_ms, AccountTokenFetch, ApiClient, BoxFut, CallObserver, TicketFetch, TokenSource};
+use super::{ApiClient, CallObserver};
+use crate::credential::{AccountTokenFetch, ServiceTokenSource, TicketFetch, TokenSource};
 use crate::error::{Error, Result};
-use crate::service::ServiceTokenSource;
+use crate::model::{now_ms, BoxFut, TokenKey, TokenKind};
 use crate::store::{Store, StoreConfig};
-use crate::token::{CellOptions, Fetch, TokenCell, TokenKey, TokenKind};
+use crate::token::{CellOptions, Fetch, TokenCell};
 use crate::wechat::{Transport, DEFAULT_TIMEOUT};
 
 #[derive(Clone, Debug, Default)]

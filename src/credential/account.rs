@@ -4,14 +4,12 @@
 
 use serde_json::json;
 
-use super::BoxFut;
-use crate::component::fetchers::token_from;
+use super::endpoints::{CGI_STABLE_TOKEN, CGI_TOKEN};
+use super::token_from;
 use crate::error::Result;
-use crate::token::{Fetch, Token};
+use crate::model::{now_ms, BoxFut, Token};
+use crate::token::Fetch;
 use crate::wechat::Transport;
-
-pub const CGI_TOKEN: &str = "/cgi-bin/token";
-pub const CGI_STABLE_TOKEN: &str = "/cgi-bin/stable_token";
 
 pub struct AccountTokenFetch {
     pub appid: String,
@@ -38,7 +36,7 @@ impl Fetch for AccountTokenFetch {
             // expiry to the past) needs a forced refresh. A refresh ahead of
             // expiry keeps the same token: forcing would spend WeChat's quota.
             match current {
-                Some(c) if c.value == t.value && c.expires_at_ms <= crate::api::now_ms() => token_from(&self.transport.post(CGI_STABLE_TOKEN, &[], &body(true)).await?, "access_token"),
+                Some(c) if c.value == t.value && c.expires_at_ms <= now_ms() => token_from(&self.transport.post(CGI_STABLE_TOKEN, &[], &body(true)).await?, "access_token"),
                 _ => Ok(t),
             }
         })

@@ -1,39 +1,26 @@
-//! The upstream calls behind the platform's token cells:
-//! component_access_token, pre_auth_code and authorizer_access_token.
+//! The platform's credentials: component_verify_ticket (pushed),
+//! component_access_token, pre_auth_code, and authorizer_access_token (from
+//! an auth_code, then from the refresh token), as token-cell fetches.
 
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::api::{now_ms, BoxFut};
+use super::endpoints::{API_AUTHORIZER_TOKEN, API_COMPONENT_TOKEN, API_CREATE_PREAUTHCODE, API_QUERY_AUTH};
+use super::{token_from, with_token, TokenSource};
 use crate::error::{Error, Result};
+use crate::model::{now_ms, BoxFut, Token};
 use crate::store::Store;
-use crate::token::{with_token, Fetch, Token, TokenCell};
+use crate::token::{Fetch, TokenCell};
 use crate::wechat::Transport;
 
-pub const API_COMPONENT_TOKEN: &str = "/cgi-bin/component/api_component_token";
-pub const API_CREATE_PREAUTHCODE: &str = "/cgi-bin/component/api_create_preauthcode";
-pub const API_AUTHORIZER_TOKEN: &str = "/cgi-bin/component/api_authorizer_token";
-pub const API_QUERY_AUTH: &str = "/cgi-bin/component/api_query_auth";
-pub const API_GET_AUTHORIZER_INFO: &str = "/cgi-bin/component/api_get_authorizer_info";
-pub const API_START_PUSH_TICKET: &str = "/cgi-bin/component/api_start_push_ticket";
-
-/// A token from `{<field>: …, expires_in: N}`.
-pub fn token_from(v: &Value, field: &str) -> Result<Token> {
-    let value = v
-        .get(field)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| Error::Other(format!("WeChat's answer has no {field}")))?;
-    let expires_in = v.get("expires_in").and_then(Value::as_i64).unwrap_or(7200).max(1);
-    let now = now_ms();
-    Ok(Token {
-        value: value.to_owned(),
-        expires_at_ms: now + expires_in * 1000,
-        updated_at_ms: now,
-        refresh_token: None,
-        extra: None,
-    })
+/// The platform's right to act for its authorizers: its appid and its
+/// component_access_token. What a neighbour (OAuth on behalf) is given
+/// instead of the platform itself.
+#[derive(Clone)]
+pub struct ComponentCredential {
+    pub appid: String,
+    pub access_token: Arc<dyn TokenSource>,
 }
 
 /// POST to a component endpoint with the component_access_token; a rejected
@@ -139,4 +126,31 @@ impl Fetch for AuthorizerTokenFetch {
             Ok(token)
         })
     }
+}
+
+/// What api_query_auth gives for an auth_code: the authorizer, its first
+/// token (with its refresh token) and WeChat's authorization_info.
+pub struct QueryAuth {
+    pub appid: String,
+    pub token: Token,
+    pub info: Value,
+}
+
+/// api_query_auth: the one exchange of an auth_code (WeChat answers 61009
+/// to a second one).
+pub async fn query_auth(transport: &Transport, access_token: &TokenCell, component_appid: &str, code: &str) -> Result<QueryAuth> {
+    let body = json!({ "component_appid": component_appid, "authorization_code": code });
+    let auth = component_post(transport, access_token, API_QUERY_AUTH, &body).await?;
+    let info = auth
+        .get("authorization_info")
+        .cloned()
+        .ok_or_else(|| Error::Other("api_query_auth answered without authorization_info".into()))?;
+    let appid = info
+        .get("authorizer_appid")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::Other("api_query_auth answered without authorizer_appid".into()))?
+        .to_owned();
+    let mut token = token_from(&info, "authorizer_access_token")?;
+    token.refresh_token = info.get("authorizer_refresh_token").and_then(Value::as_str).map(str::to_owned);
+    Ok(QueryAuth { appid, token, info })
 }

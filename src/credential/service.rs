@@ -8,11 +8,19 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::api::{now_ms, BoxFut, TokenSource};
+use super::TokenSource;
 use crate::error::{Error, Result};
+use crate::model::{now_ms, BoxFut};
 
 /// A token handed out is reused locally until this close to its expiry.
 const REUSE_MARGIN_MS: i64 = 60_000;
+
+/// WeChat appids: `wx` + 16 hex digits; tests and sandboxes use other
+/// printable ids, so only the shape that keeps logs and URLs safe is enforced.
+pub fn check_appid(appid: &str) -> Result<()> {
+    let ok = !appid.is_empty() && appid.len() <= 64 && appid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok { Ok(()) } else { Err(Error::invalid("appid", "must be 1-64 letters, digits, '_' or '-'")) }
+}
 
 pub struct ServiceTokenSource {
     base: String,
@@ -46,7 +54,7 @@ impl ServiceTokenSource {
         if !matches!(u.scheme(), "http" | "https") {
             return Err(Error::invalid("tokenService", "must be an http:// or https:// URL"));
         }
-        super::apps::check_appid(appid)?;
+        check_appid(appid)?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))

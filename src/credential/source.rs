@@ -1,13 +1,14 @@
 //! The one authenticated-call primitive: call WeChat with a token from a
 //! source; when WeChat rejects it (40001 / 42001 / 40014), drop exactly that
 //! token (compare-and-expire) and retry once with a fresh one. Every caller
-//! (component calls, API clients, ticket fetches; master or worker) uses it.
+//! (component calls, API clients, uploads, ticket fetches, OAuth calls;
+//! master or worker) uses it.
 
 use std::future::Future;
 
-use super::{BoxFut, TokenCell};
 use crate::error::{Error, Result};
-
+use crate::model::BoxFut;
+use crate::token::TokenCell;
 
 /// Where a call gets its token, and where it reports one WeChat rejected.
 pub trait TokenSource: Send + Sync + 'static {

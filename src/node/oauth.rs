@@ -7,7 +7,8 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::oauth::{OAuth, Session, UserToken};
+use crate::credential::{Session, UserToken};
+use crate::oauth::OAuth;
 
 use super::errors::{promise, OrThrow};
 
@@ -126,7 +127,7 @@ impl NativeOAuth {
     #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn userinfo<'e>(&self, env: &'e Env, access_token: String, openid: String, lang: String) -> Result<PromiseRaw<'e, Value>> {
         let o = self.inner.clone();
-        promise(env, async move { o.upstream().userinfo(&access_token, &openid, &lang).await })
+        promise(env, async move { o.userinfo(&access_token, &openid, &lang).await })
     }
 
     #[napi(ts_return_type = "Promise<Record<string, unknown>>")]

@@ -203,7 +203,10 @@ impl NativeComponent {
     /// OAuth on behalf of an authorizer (component OAuth).
     #[napi]
     pub fn oauth(&self, env: &Env, appid: String, is_mini_program: bool) -> Result<super::oauth::NativeOAuth> {
-        let core = self.opened().and_then(|c| crate::oauth::OAuth::on_behalf(c, &appid, is_mini_program)).or_throw(env)?;
+        let core = self
+            .opened()
+            .and_then(|c| crate::oauth::OAuth::on_behalf(c.credential(), c.store().clone(), c.transport().clone(), &appid, is_mini_program))
+            .or_throw(env)?;
         Ok(super::oauth::NativeOAuth::from_core(core))
     }
 

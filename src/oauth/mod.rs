@@ -7,8 +7,6 @@
 //! fleet can use a token another one saved, and an expired one is refreshed
 //! once fleet-wide. Session keys are rows of kind `session_key`.
 
-mod tokens;
-pub mod upstream;
 pub mod urls;
 
 use std::collections::HashMap;
@@ -16,78 +14,14 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::component::Component;
+use crate::credential::oauth::{from_cell_token, no_token, session_token, to_cell_token, RefreshFetch};
+use crate::credential::{with_token, ComponentCredential, OAuthCredential, OAuthUpstream, Session, UserToken};
 use crate::crypto::DataCrypt;
 use crate::error::{Error, Result};
+use crate::model::{TokenKey, TokenKind};
 use crate::store::{Store, StoreConfig};
-use crate::token::{CellOptions, TokenCell, TokenKey, TokenKind};
+use crate::token::{CellOptions, TokenCell};
 use crate::wechat::Transport;
-pub use upstream::{Credential, Upstream};
-use upstream::field;
-
-/// WeChat's answer to a code exchange or refresh, plus wechat-oauth's
-/// `create_at` (ms, taken before the request).
-#[derive(Clone, PartialEq)]
-pub struct UserToken {
-    pub access_token: String,
-    pub expires_in: i64,
-    pub refresh_token: String,
-    pub openid: String,
-    pub scope: String,
-    pub create_at: i64,
-    pub unionid: Option<String>,
-}
-
-impl std::fmt::Debug for UserToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserToken").field("openid", &self.openid).field("scope", &self.scope).finish_non_exhaustive()
-    }
-}
-
-impl UserToken {
-    fn from_wechat(v: &Value, create_at: i64) -> Result<UserToken> {
-        Ok(UserToken {
-            access_token: field(v, "access_token")?,
-            expires_in: v.get("expires_in").and_then(Value::as_i64).unwrap_or(7200),
-            refresh_token: field(v, "refresh_token")?,
-            openid: field(v, "openid")?,
-            scope: v.get("scope").and_then(Value::as_str).unwrap_or_default().to_owned(),
-            create_at,
-            unionid: v.get("unionid").and_then(Value::as_str).map(str::to_owned),
-        })
-    }
-
-    /// wechat-oauth's `AccessToken#isValid`.
-    pub fn is_valid_at(&self, now_ms: i64) -> bool {
-        !self.access_token.is_empty() && now_ms < self.create_at + self.expires_in * 1000
-    }
-}
-
-/// `jscode2session`'s answer plus `create_at`.
-#[derive(Clone, PartialEq)]
-pub struct Session {
-    pub session_key: String,
-    pub openid: String,
-    pub unionid: Option<String>,
-    pub create_at: i64,
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("openid", &self.openid).finish_non_exhaustive()
-    }
-}
-
-impl Session {
-    fn from_wechat(v: &Value, create_at: i64) -> Result<Session> {
-        Ok(Session {
-            session_key: field(v, "session_key")?,
-            openid: field(v, "openid")?,
-            unionid: v.get("unionid").and_then(Value::as_str).map(str::to_owned),
-            create_at,
-        })
-    }
-}
 
 /// Where the store comes from: the platform's, or one opened on first use.
 enum StoreSource {
@@ -100,7 +34,7 @@ enum StoreSource {
 const MAX_CELLS: usize = 10_000;
 
 pub struct OAuth {
-    upstream: Upstream,
+    upstream: OAuthUpstream,
     is_mini_program: bool,
     store: StoreSource,
     cells: Mutex<HashMap<String, Arc<TokenCell>>>,
@@ -122,23 +56,22 @@ impl OAuth {
     pub fn new(appid: &str, secret: &str, is_mini_program: bool, db: Option<&str>, api_base: Option<&str>) -> Result<OAuth> {
         check("appid", appid)?;
         check("appsecret", secret)?;
-        let upstream = Upstream { appid: appid.into(), credential: Credential::Secret(secret.into()), transport: Transport::new(api_base) };
+        let upstream = OAuthUpstream { appid: appid.into(), credential: OAuthCredential::Secret(secret.into()), transport: Transport::new(api_base) };
         let cfg = StoreConfig::new(db.filter(|d| !d.is_empty()).unwrap_or("sqlite::memory:"));
         // The store opens on first use; say now if the URL cannot work.
         cfg.check()?;
         Ok(OAuth::with(upstream, is_mini_program, StoreSource::Own { cfg, store: tokio::sync::OnceCell::new() }))
     }
 
-    /// OAuth on behalf of `appid`, an authorizer of `component`.
-    pub fn on_behalf(component: Arc<Component>, appid: &str, is_mini_program: bool) -> Result<OAuth> {
+    /// OAuth on behalf of `appid`, an authorizer of the platform whose
+    /// credential, store and transport these are.
+    pub fn on_behalf(platform: ComponentCredential, store: Store, transport: Transport, appid: &str, is_mini_program: bool) -> Result<OAuth> {
         check("authorizerAppid", appid)?;
-        let store = StoreSource::Shared(component.store().clone());
-        let transport = component.transport().clone();
-        let upstream = Upstream { appid: appid.into(), credential: Credential::Component(component), transport };
-        Ok(OAuth::with(upstream, is_mini_program, store))
+        let upstream = OAuthUpstream { appid: appid.into(), credential: OAuthCredential::Component(platform), transport };
+        Ok(OAuth::with(upstream, is_mini_program, StoreSource::Shared(store)))
     }
 
-    fn with(upstream: Upstream, is_mini_program: bool, store: StoreSource) -> OAuth {
+    fn with(upstream: OAuthUpstream, is_mini_program: bool, store: StoreSource) -> OAuth {
         OAuth { upstream, is_mini_program, store, cells: Mutex::new(HashMap::new()) }
     }
 
@@ -146,7 +79,7 @@ impl OAuth {
         &self.upstream.appid
     }
 
-    pub fn upstream(&self) -> &Upstream {
+    pub fn upstream(&self) -> &OAuthUpstream {
         &self.upstream
     }
 
@@ -194,7 +127,7 @@ impl OAuth {
             cells.clear();
         }
         let cell = cells.entry(openid.to_owned()).or_insert_with(|| {
-            let fetch = tokens::RefreshFetch { upstream: self.upstream.clone(), openid: openid.to_owned() };
+            let fetch = RefreshFetch { upstream: self.upstream.clone(), openid: openid.to_owned() };
             // Refresh when expired, as wechat-oauth: never ahead of time for a user who may not come back.
             let opts = CellOptions { refresh_ahead_ratio: 0.0, ..CellOptions::default() };
             TokenCell::new(self.key(TokenKind::OAuthAccessToken, openid), Some(store), Arc::new(fetch), opts)
@@ -225,14 +158,14 @@ impl OAuth {
 
     /// Upserts a user's token (the row of (appid, openid)).
     pub async fn save(&self, t: &UserToken) -> Result<()> {
-        self.cell(&t.openid).await?.set(tokens::to_cell_token(t)).await
+        self.cell(&t.openid).await?.set(to_cell_token(t)).await
     }
 
     /// The stored token of `openid`, as saved (it may be expired).
     pub async fn stored_token(&self, openid: &str) -> Result<Option<UserToken>> {
         check("openid", openid)?;
         let t = self.cell(openid).await?.peek().await?;
-        Ok(t.and_then(|t| tokens::from_cell_token(&t)))
+        Ok(t.and_then(|t| from_cell_token(&t)))
     }
 
     /// The user's profile with the stored token, refreshed once when expired
@@ -242,24 +175,22 @@ impl OAuth {
         let cell = self.cell(openid).await?;
         // Never authorized: say so without leaving a lease row behind.
         if cell.peek().await?.is_none() {
-            return Err(tokens::no_token(openid));
+            return Err(no_token(openid));
         }
-        let token = cell.get().await?;
-        match self.upstream.userinfo(&token.value, openid, lang).await {
-            Err(e) if e.is_token_invalid() => {
-                cell.invalidate(&token.value, Some(&e)).await?;
-                let fresh = cell.get().await?;
-                self.upstream.userinfo(&fresh.value, openid, lang).await
-            }
-            other => other,
-        }
+        with_token(&*cell, |token| async move { self.userinfo(&token, openid, lang).await }).await
+    }
+
+    /// `/sns/userinfo` with a token the caller holds (free-form profile).
+    pub async fn userinfo(&self, access_token: &str, openid: &str, lang: &str) -> Result<Value> {
+        let q = [("access_token", access_token), ("openid", openid), ("lang", lang)];
+        self.upstream.transport.get("/sns/userinfo", &q).await
     }
 
     /// `/sns/auth` for a token the caller holds.
     pub async fn verify_token(&self, openid: &str, access_token: &str) -> Result<Value> {
         check("openid", openid)?;
         check("accessToken", access_token)?;
-        self.upstream.verify(openid, access_token).await
+        self.upstream.transport.get("/sns/auth", &[("access_token", access_token), ("openid", openid)]).await
     }
 
     /// Mini-program login; with `save`, the session key is kept per openid.
@@ -268,7 +199,7 @@ impl OAuth {
         let s = self.upstream.code2session(code).await?;
         if save {
             let store = self.store().await?;
-            store.save_token(&self.key(TokenKind::SessionKey, &s.openid), &tokens::session_token(&s)).await?;
+            store.save_token(&self.key(TokenKind::SessionKey, &s.openid), &session_token(&s)).await?;
         }
         Ok(s)
     }

@@ -37,7 +37,7 @@ pub async fn add_platform(db: &str, component_appid: &str, secret: &str) -> Resu
 }
 
 async fn register(db: &str, appid: &str, secret: &str, platform: bool) -> Result<()> {
-    super::apps::check_appid(appid)?;
+    crate::credential::check_appid(appid)?;
     super::apps::check_secret(secret)?;
     let store = open(db).await?;
     let r = async {

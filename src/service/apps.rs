@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::metrics::{Metered, Metrics};
-use crate::api::{AccountTokenFetch, TicketFetch, TokenSource, CGI_TOKEN};
-use crate::component::fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PushedTicket, API_AUTHORIZER_TOKEN, API_COMPONENT_TOKEN};
+use crate::credential::endpoints::{API_AUTHORIZER_TOKEN, API_COMPONENT_TOKEN, CGI_GETTICKET, CGI_TOKEN};
+use crate::credential::{check_appid, AccountTokenFetch, AuthorizerTokenFetch, ComponentTokenFetch, PushedTicket, TicketFetch, TokenSource};
 use crate::error::{Error, Result};
+use crate::model::{Token, TokenKey, TokenKind};
 use crate::store::Store;
-use crate::token::{CellOptions, Role, Token, TokenCell, TokenKey, TokenKind};
+use crate::token::{CellOptions, Fetch, Role, TokenCell};
 use crate::wechat::Transport;
 
 pub struct AppCells {
@@ -25,13 +26,6 @@ pub struct Apps {
     metrics: Metrics,
     opts: CellOptions,
     cells: Mutex<HashMap<String, Arc<AppCells>>>,
-}
-
-/// WeChat appids: `wx` + 16 hex digits; tests and sandboxes use other
-/// printable ids, so only the shape that keeps logs and URLs safe is enforced.
-pub fn check_appid(appid: &str) -> Result<()> {
-    let ok = !appid.is_empty() && appid.len() <= 64 && appid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok { Ok(()) } else { Err(Error::invalid("appid", "must be 1-64 letters, digits, '_' or '-'")) }
 }
 
 pub fn check_secret(secret: &str) -> Result<()> {
@@ -62,13 +56,13 @@ impl Apps {
         Ok(())
     }
 
-    fn cell(&self, key: TokenKey, fetch: impl crate::token::Fetch, endpoint: &'static str) -> Arc<TokenCell> {
+    fn cell(&self, key: TokenKey, fetch: impl Fetch, endpoint: &'static str) -> Arc<TokenCell> {
         TokenCell::new(key, Some(self.store.clone()), Arc::new(Metered::new(fetch, endpoint, self.metrics.clone())), self.opts.clone())
     }
 
     fn ticket_cell(&self, key: TokenKey, token: &Arc<TokenCell>) -> Arc<TokenCell> {
         let source: Arc<dyn TokenSource> = token.clone();
-        self.cell(key, TicketFetch::new("jsapi", self.transport.clone(), source), "/cgi-bin/ticket/getticket")
+        self.cell(key, TicketFetch::new("jsapi", self.transport.clone(), source), CGI_GETTICKET)
     }
 
     fn remember(&self, appid: &str, cells: AppCells) -> Arc<AppCells> {

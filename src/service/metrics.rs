@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::api::BoxFut;
 use crate::error::Result;
-use crate::token::{Fetch, Token};
+use crate::model::{BoxFut, Token};
+use crate::token::Fetch;
 
 #[derive(Clone, Default)]
 pub struct Metrics(Arc<Inner>);

@@ -5,7 +5,6 @@
 
 pub mod admin;
 mod apps;
-mod client;
 mod metrics;
 pub mod request;
 mod routes;
@@ -21,7 +20,6 @@ use crate::store::{Store, StoreConfig};
 use crate::wechat::Transport;
 
 pub use apps::Apps;
-pub use client::ServiceTokenSource;
 pub use metrics::Metrics;
 
 /// How often every registered app's cells are checked for a due refresh.
@@ -136,5 +134,5 @@ async fn sweep(shared: std::sync::Weak<Shared>) {
 /// One structured log line on stderr (never a token or secret).
 pub(crate) fn log(event: &str, fields: &str) {
     let sep = if fields.is_empty() { "" } else { "," };
-    eprintln!("{{\"ts\":{},\"svc\":\"wxthirdparty-token-service\",\"event\":\"{event}\"{sep}{fields}}}", crate::api::now_ms());
+    eprintln!("{{\"ts\":{},\"svc\":\"wxthirdparty-token-service\",\"event\":\"{event}\"{sep}{fields}}}", crate::model::now_ms());
 }

@@ -18,7 +18,7 @@ use super::apps::{json_str, AppCells};
 use super::request::{self, Call};
 use super::Shared;
 use crate::error::Error;
-use crate::token::Token;
+use crate::model::Token;
 
 /// Requests carry ids and a token at most; anything bigger is refused.
 const MAX_BODY: usize = 4 * 1024;
@@ -96,7 +96,7 @@ async fn register(s: &Shared, appid: &str, secret: &str, platform: bool) -> Resp
 }
 
 fn token_reply(field: &str, t: &Token) -> Response {
-    let now = crate::api::now_ms();
+    let now = crate::model::now_ms();
     let date = chrono::DateTime::from_timestamp_millis(t.expires_at_ms)
         .map(|d| d.with_timezone(&chrono::Local).format("%Y%m%d%H%M%S").to_string())
         .unwrap_or_default();
@@ -180,7 +180,7 @@ impl Limiter {
         if self.per_sec == 0 {
             return true;
         }
-        let sec = crate::api::now_ms() / 1000;
+        let sec = crate::model::now_ms() / 1000;
         let mut g = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         if g.0 != sec {
             *g = (sec, HashMap::new());

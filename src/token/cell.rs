@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use super::backoff::{backoff, poll_interval};
 use super::options::{CellEvent, CellOptions, Role};
-use super::{Fetch, Token, TokenKey};
+use super::Fetch;
 use crate::error::{Error, Result};
-use crate::model::now_ms;
+use crate::model::{now_ms, Token, TokenKey};
 use crate::store::Store;
 
 /// Store errors are reported at most this often while the store stays down.

@@ -1,26 +1,24 @@
 //! Token cells: one abstraction for every token kind (component_access_token,
 //! pre_auth_code, authorizer_access_token + refresh token, an account's own
-//! access_token, jsapi / wx_card tickets, OAuth user tokens).
+//! access_token, jsapi / wx_card tickets, OAuth user tokens). What a cell
+//! fetches with is `crate::credential`'s business.
 
 mod backoff;
 mod cell;
 mod options;
-mod source;
 
 use std::future::Future;
-use std::pin::Pin;
 
 pub use cell::TokenCell;
 pub use options::{default_owner_id, fetch_limit, CellEvent, CellOptions, EventHook, Role};
-pub use source::{with_token, TokenSource};
-pub use crate::model::{BoxFut, Token, TokenKey, TokenKind};
 
 use crate::error::Result;
+use crate::model::{BoxFut, Token};
 
 /// The upstream call (WeChat) for one cell. `current` is the token held now,
 /// if any (it carries e.g. the authorizer refresh token).
 pub trait Fetch: Send + Sync + 'static {
-    fn fetch<'a>(&'a self, current: Option<&'a Token>) -> Pin<Box<dyn Future<Output = Result<Token>> + Send + 'a>>;
+    fn fetch<'a>(&'a self, current: Option<&'a Token>) -> BoxFut<'a, Result<Token>>;
 }
 
 /// Adapts an async closure into a `Fetch`.
@@ -31,7 +29,7 @@ where
     F: Fn(Option<Token>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Token>> + Send + 'static,
 {
-    fn fetch<'a>(&'a self, current: Option<&'a Token>) -> Pin<Box<dyn Future<Output = Result<Token>> + Send + 'a>> {
+    fn fetch<'a>(&'a self, current: Option<&'a Token>) -> BoxFut<'a, Result<Token>> {
         Box::pin((self.0)(current.cloned()))
     }
 }

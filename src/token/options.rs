@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::TokenKind;
+use crate::model::TokenKind;
 
 /// Who may call upstream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -143,7 +143,7 @@ fn orders_by_status(args: &Args) -> Result<Value> {
         body["begintime"] = json!(unix_seconds("beginTime", b)?);
         body["endtime"] = json!(match args.get("endTime") {
             Some(e) => unix_seconds("endTime", e)?,
-            None => crate::api::now_ms() / 1000,
+            None => crate::model::now_ms() / 1000,
         });
     }
     Ok(body)
