@@ -1,13 +1,17 @@
 //! wxthirdparty: a WeChat Open Platform third-party platform runtime.
 //!
 //! Core modules are plain Rust and know nothing of Node; `node` holds the
-//! thin napi adapters. Data flows one way: adapter → core (component, api)
-//! → token cells → wechat transport / store.
+//! thin napi adapters. Data flows one way: adapter → core (component, inbox,
+//! api, oauth, service) → credential → token cells → wechat transport /
+//! store. README, "Architecture", says what each room may import
+//! (tests/layout.rs checks it).
 
 pub mod api;
 pub mod component;
+pub mod credential;
 pub mod crypto;
 pub mod error;
+pub mod inbox;
 pub mod message;
 pub mod model;
 pub mod oauth;

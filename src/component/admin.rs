@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::fetchers::component_post;
 use super::Component;
+use crate::credential::component_post;
 use crate::error::{Error, Result};
 
 const GET_OPTION: &str = "/cgi-bin/component/api_get_authorizer_option";

@@ -7,13 +7,19 @@ use std::sync::Arc;
 use rand::RngCore;
 use serde_json::{json, Value};
 
-use crate::api::{ApiClient, BoxFut, ErrorGuard, TicketFetch, TokenSource};
+use crate::api::{ApiClient, CallObserver, ErrorGuard};
+use crate::credential::component::{query_auth, QueryAuth};
+use crate::credential::endpoints::API_AUTHORIZER_TOKEN;
+use crate::credential::{component_post, TicketFetch, TokenSource};
 use crate::error::{Error, Result};
+use crate::model::{BoxFut, Token, TokenKey, TokenKind};
 use crate::store::{AuthorizerRecord, Store};
-use crate::token::{Fetch, Role, Token, TokenCell, TokenKey, TokenKind};
+use crate::token::{Fetch, Role, TokenCell};
 
-use super::fetchers::{component_post, token_from, API_AUTHORIZER_TOKEN, API_GET_AUTHORIZER_INFO, API_QUERY_AUTH};
 use super::{Component, Event};
+
+/// The authorizer's profile (not a credential: it stays with the platform).
+const API_GET_AUTHORIZER_INFO: &str = "/cgi-bin/component/api_get_authorizer_info";
 
 /// Identifies one answer of `authorizer_now_stamped`: the cached record's sequence
 /// number and the token's refresh time (a new token or record, a new stamp).
@@ -126,23 +132,7 @@ impl Component {
     /// tokens, and announces it (`authorized` / `updateauthorized`) once.
     async fn exchange_auth_code(self: &Arc<Self>, code: &str) -> Result<AuthorizerView> {
         let comp = &self.cfg.appid;
-        let auth = component_post(
-            &self.transport,
-            &self.access_token,
-            API_QUERY_AUTH,
-            &json!({ "component_appid": comp, "authorization_code": code }),
-        )
-        .await?;
-        let info = auth
-            .get("authorization_info")
-            .ok_or_else(|| Error::Other("api_query_auth answered without authorization_info".into()))?;
-        let appid = info
-            .get("authorizer_appid")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::Other("api_query_auth answered without authorizer_appid".into()))?
-            .to_owned();
-        let mut token = token_from(info, "authorizer_access_token")?;
-        token.refresh_token = info.get("authorizer_refresh_token").and_then(Value::as_str).map(str::to_owned);
+        let QueryAuth { appid, token, info } = query_auth(&self.transport, &self.access_token, comp, code).await?;
         // Tells a second caller meeting 61009 that this exchange is storing its result.
         let _ = self.store.save_token(&self.spent_key(code), &Token::new(appid.clone(), CODE_RESULT_SECS)).await;
 
@@ -371,7 +361,7 @@ struct FollowerRecorder {
     wx_token: tokio::sync::OnceCell<String>,
 }
 
-impl crate::api::CallObserver for FollowerRecorder {
+impl CallObserver for FollowerRecorder {
     fn observe<'a>(&'a self, method: &'a str, result: &'a Value) -> BoxFut<'a, ()> {
         Box::pin(async move {
             let users: Vec<&Value> = match method {

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use super::{Component, Event};
-use crate::model::now_ms;
+use crate::model::{now_ms, TokenKind};
 use crate::store::{changes, AuthorizerRecord, Change};
-use crate::token::{TokenCell, TokenKind};
+use crate::token::TokenCell;
 
 /// How often each process reads the feed (idle cost: one indexed query each).
 pub const FEED_POLL: Duration = Duration::from_millis(250);

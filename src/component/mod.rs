@@ -1,16 +1,13 @@
 //! The third-party platform ("component"): its tokens, its pushes, the
 //! authorizers (official accounts) that authorized it, and API clients
-//! acting for them. `ThirdpartyServer` in JS is a thin skin over this.
+//! acting for them. `ThirdpartyServer` in JS is a thin skin over this. Its
+//! message URL is `crate::inbox`'s, over this platform (`message_url`).
 
 mod admin;
 mod authorizers;
 pub mod events;
 mod feed;
-pub mod fetchers;
-pub mod messages;
-mod messages_dedup;
-mod messages_listener;
-mod messages_release;
+mod message_url;
 mod push;
 mod runner;
 mod validate;
@@ -22,19 +19,17 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::api::now_ms;
+use crate::credential::endpoints::API_START_PUSH_TICKET;
+use crate::credential::{AuthorizerTokenFetch, ComponentCredential, ComponentTokenFetch, PreAuthCodeFetch, PushedTicket};
 use crate::crypto::MsgCrypt;
 use crate::error::{Error, Result};
+use crate::model::{now_ms, TokenKey, TokenKind};
 use crate::store::{Store, StoreConfig};
-use crate::token::{fetch_limit, CellEvent, CellOptions, Fetch, Role, TokenCell, TokenKey, TokenKind};
+use crate::token::{fetch_limit, CellEvent, CellOptions, Fetch, Role, TokenCell};
 use crate::wechat::{Transport, DEFAULT_TIMEOUT};
 
 pub use authorizers::{AuthorizeUrlOptions, AuthorizerView};
 pub use events::Event;
-pub use messages::{Inbox, InboxOptions, MessageQuery, Outcome, ReplyTicket};
-pub use messages_listener::{MessageHandler, MessageListener};
-pub use messages_release::TEST_APPIDS;
-use fetchers::{AuthorizerTokenFetch, ComponentTokenFetch, PreAuthCodeFetch, PushedTicket};
 
 /// WeChat pushes a ticket every 10 minutes; one is good for 12 hours.
 pub const TICKET_MAX_AGE_MS: i64 = 12 * 3600 * 1000;
@@ -108,28 +103,30 @@ pub enum Secrets {
     Outdated,
 }
 
+/// Private to this folder: neighbours use its methods (its message URL
+/// takes it as `crate::inbox::Platform`, OAuth on behalf as a `ComponentCredential`).
 pub struct Component {
-    pub(crate) cfg: ComponentConfig,
-    pub(crate) crypt: MsgCrypt,
-    pub(crate) transport: Transport,
-    pub(crate) store: Store,
-    pub(crate) owner_id: String,
+    cfg: ComponentConfig,
+    crypt: MsgCrypt,
+    transport: Transport,
+    store: Store,
+    owner_id: String,
     /// component_verify_ticket: set by pushes, read by the token fetch.
-    pub(crate) ticket: Arc<TokenCell>,
-    pub(crate) access_token: Arc<TokenCell>,
-    pub(crate) pre_auth_code: Arc<TokenCell>,
+    ticket: Arc<TokenCell>,
+    access_token: Arc<TokenCell>,
+    pre_auth_code: Arc<TokenCell>,
     /// Per-authorizer cells (access token, JS-SDK tickets), made on first use.
-    pub(crate) cells: Mutex<HashMap<(TokenKind, String), Arc<TokenCell>>>,
+    cells: Mutex<HashMap<(TokenKind, String), Arc<TokenCell>>>,
     /// Authorizer records in memory, kept current by the change feed.
-    pub(crate) authorizers: feed::AuthorizerCache,
-    pub(crate) events: Arc<events::Events>,
-    pub(crate) wake: Notify,
-    pub(crate) closed: AtomicBool,
-    pub(crate) started: AtomicBool,
-    pub(crate) state: Mutex<Option<&'static str>>,
-    pub(crate) tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    authorizers: feed::AuthorizerCache,
+    events: Arc<events::Events>,
+    wake: Notify,
+    closed: AtomicBool,
+    started: AtomicBool,
+    state: Mutex<Option<&'static str>>,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The runtime `open` ran on: `start` may be called from a thread without one (JS).
-    pub(crate) runtime: tokio::runtime::Handle,
+    runtime: tokio::runtime::Handle,
 }
 
 impl Component {
@@ -212,6 +209,11 @@ impl Component {
         &self.crypt
     }
 
+    /// The platform's right to act for its authorizers (OAuth on behalf).
+    pub fn credential(&self) -> ComponentCredential {
+        ComponentCredential { appid: self.cfg.appid.clone(), access_token: self.access_token.clone() }
+    }
+
     /// Starts the background loop: the master keeps secrets fresh, a worker
     /// watches readiness in the store. Idempotent.
     pub fn start(self: &Arc<Self>) {
@@ -261,16 +263,11 @@ impl Component {
     /// Asks WeChat to push a component_verify_ticket now.
     pub async fn request_ticket_push(&self) -> Result<()> {
         let body = serde_json::json!({ "component_appid": self.cfg.appid, "component_secret": self.cfg.secret });
-        self.transport.post(fetchers::API_START_PUSH_TICKET, &[], &body).await.map(|_| ())
+        self.transport.post(API_START_PUSH_TICKET, &[], &body).await.map(|_| ())
     }
 
-    pub(crate) fn key_for(&self, kind: TokenKind, appid: &str) -> TokenKey {
+    fn key_for(&self, kind: TokenKind, appid: &str) -> TokenKey {
         TokenKey::new(self.cfg.appid.clone(), kind, appid)
-    }
-
-    #[allow(dead_code)] // kept for modules that address platform-level rows
-    pub(crate) fn key(&self, kind: TokenKind) -> TokenKey {
-        TokenKey { component_appid: self.cfg.appid.clone(), kind, appid: String::new() }
     }
 
     /// The token cell of one authorizer (created on first use). Any process
@@ -288,12 +285,12 @@ impl Component {
     }
 
     /// The authorizer cells made so far.
-    pub(crate) fn authorizer_cells(&self) -> Vec<Arc<TokenCell>> {
+    fn authorizer_cells(&self) -> Vec<Arc<TokenCell>> {
         let cells = self.cells.lock().unwrap();
         cells.iter().filter(|((k, _), _)| *k == TokenKind::AuthorizerAccessToken).map(|(_, c)| c.clone()).collect()
     }
 
-    pub(crate) fn cell(&self, kind: TokenKind, appid: &str, fetcher: impl FnOnce() -> Arc<dyn Fetch>) -> Arc<TokenCell> {
+    fn cell(&self, kind: TokenKind, appid: &str, fetcher: impl FnOnce() -> Arc<dyn Fetch>) -> Arc<TokenCell> {
         let mut cells = self.cells.lock().unwrap();
         cells
             .entry((kind, appid.to_owned()))
@@ -308,7 +305,7 @@ impl Component {
             .clone()
     }
 
-    pub(crate) fn forget_authorizer(&self, appid: &str) {
+    fn forget_authorizer(&self, appid: &str) {
         self.authorizers.forget(appid);
         self.cells.lock().unwrap().retain(|(_, a), _| a != appid);
     }
@@ -343,7 +340,7 @@ fn connect_store(cfg: &StoreConfig) -> std::pin::Pin<Box<dyn std::future::Future
     })
 }
 
-pub(crate) fn cell_options(cfg: &ComponentConfig, owner_id: &str, events: &Arc<events::Events>, role: Role) -> CellOptions {
+fn cell_options(cfg: &ComponentConfig, owner_id: &str, events: &Arc<events::Events>, role: Role) -> CellOptions {
     CellOptions {
         role,
         refresh_ahead_ratio: cfg.refresh_ahead_ratio,

@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::api::now_ms;
 use crate::error::{Error, Result};
 use crate::message::{decrypt_envelope, SignatureQuery};
-use crate::token::Token;
+use crate::model::{now_ms, Token};
 
 use super::{Component, Event};
 

@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::credential::valid_ticket;
 use crate::error::Error;
 
 use super::{Component, Event, Secrets};
@@ -55,7 +56,7 @@ fn next_sleep(c: &Component) -> Duration {
 }
 
 async fn keep_component_secrets(c: &Arc<Component>, last_push_request: &mut Option<Instant>) {
-    let ticket = match super::fetchers::valid_ticket(&c.ticket).await {
+    let ticket = match valid_ticket(&c.ticket).await {
         Ok(t) => t,
         Err(e) => {
             c.emit(Event::DbError { message: e.to_string() });

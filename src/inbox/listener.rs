@@ -14,9 +14,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 
-use super::messages::{Inbox, MessageQuery, Outcome, ReplyTicket};
-use crate::api::BoxFut;
+use super::pipeline::{Inbox, MessageQuery, Outcome, ReplyTicket};
 use crate::error::{Error, Result};
+use crate::model::BoxFut;
 use crate::store::AuthorizerRecord;
 
 /// WeChat's payloads are small; anything larger is refused.

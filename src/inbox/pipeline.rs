@@ -1,17 +1,19 @@
-//! Messages and events of accounts, on a message URL: verify, decrypt,
-//! parse, dedup fleet-wide, answer WeChat's release check, and seal the
-//! reply. One pipeline (`Inbox`) serves a platform's 消息与事件接收URL (one
-//! envelope for every authorizer, keyed by the appid in the path) and an
-//! account's own server (plain, compatible or safe mode).
+//! The pipeline of one message URL (`Inbox`): verify, decrypt, parse, dedup
+//! fleet-wide, answer WeChat's release check, and seal the reply. It serves
+//! a platform's 消息与事件接收URL (one envelope for every authorizer, keyed
+//! by the appid in the path) and an account's own server (plain, compatible
+//! or safe mode).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
+use tokio::runtime::Handle;
 
-use super::messages_dedup::{Ledger, OnWriteFailure, Seen};
-use super::{Component, Event};
+use super::ledger::{Ledger, OnWriteFailure, Seen};
+use super::platform::{Platform, ReplyFailed};
+use super::release_check::{self, ReleaseAnswer};
 use crate::crypto::{random_nonce, sign, MsgCrypt};
 use crate::error::{Error, Result};
 use crate::message::{build_reply, decrypt_envelope, encrypt_envelope, now_timestamp, parse, verify_url, SignatureQuery, VerifyUrlQuery};
@@ -81,8 +83,10 @@ pub struct Inbox {
     token: String,
     crypt: Option<MsgCrypt>,
     /// The platform: messages are for its authorizers.
-    pub(crate) component: Option<Arc<Component>>,
+    platform: Option<Arc<dyn Platform>>,
     store: Store,
+    /// Where the release check's API calls run.
+    runtime: Handle,
     ledger: Ledger,
     /// The account's appid (own-server mode), the dedup scope.
     appid: Option<String>,
@@ -100,32 +104,33 @@ struct Opened {
 impl std::fmt::Debug for Inbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Token and key stay out of logs.
-        f.debug_struct("Inbox").field("appid", &self.appid).field("platform", &self.component.is_some()).finish_non_exhaustive()
-    }
-}
-
-impl Component {
-    /// The pipeline of the platform's message URL.
-    pub fn inbox(self: &Arc<Self>, opts: InboxOptions) -> Inbox {
-        let weak = Arc::downgrade(self);
-        let on_failure: OnWriteFailure = Arc::new(move |appid, openid, e| {
-            if let Some(c) = weak.upgrade() {
-                c.emit(reply_failed(appid, openid, e));
-            }
-        });
-        Inbox {
-            token: self.cfg.token.clone(),
-            crypt: Some(self.crypt.clone()),
-            ledger: Ledger::new(self.store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_failure, &self.runtime),
-            store: self.store.clone(),
-            component: Some(self.clone()),
-            appid: None,
-            opts,
-        }
+        f.debug_struct("Inbox").field("appid", &self.appid).field("platform", &self.platform.is_some()).finish_non_exhaustive()
     }
 }
 
 impl Inbox {
+    /// The pipeline of a platform's message URL: `token` and `crypt` are the
+    /// platform's, `store` its database (left open by `close`), `runtime`
+    /// where its background work runs.
+    pub fn for_platform(platform: Arc<dyn Platform>, token: &str, crypt: MsgCrypt, store: Store, runtime: Handle, opts: InboxOptions) -> Inbox {
+        let weak = Arc::downgrade(&platform);
+        let on_failure: OnWriteFailure = Arc::new(move |appid, openid, e| {
+            if let Some(p) = weak.upgrade() {
+                p.reply_failed(reply_failed(appid, openid, e));
+            }
+        });
+        Inbox {
+            token: token.to_owned(),
+            crypt: Some(crypt),
+            ledger: Ledger::new(store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_failure, &runtime),
+            store,
+            platform: Some(platform),
+            runtime,
+            appid: None,
+            opts,
+        }
+    }
+
     /// An account's own message URL. `encoding_aes_key` for compatible and
     /// safe mode; `db` (default: this process only) for fleet-wide dedup.
     /// `on_event` hears of replies that could not be recorded (`reply_failed`).
@@ -135,7 +140,7 @@ impl Inbox {
         appid: Option<&str>,
         db: Option<&str>,
         opts: InboxOptions,
-        on_event: Arc<dyn Fn(Event) + Send + Sync>,
+        on_event: Arc<dyn Fn(ReplyFailed) + Send + Sync>,
     ) -> Result<Inbox> {
         if token.is_empty() {
             return Err(Error::invalid("token", "must be a non-empty string"));
@@ -152,8 +157,9 @@ impl Inbox {
         // Without an appid the scope is the token's hash: never the token itself.
         let scope = appid.filter(|a| !a.is_empty()).map(str::to_owned).unwrap_or_else(|| sign(&[token])[..16].to_owned());
         let on_failure: OnWriteFailure = Arc::new(move |appid, openid, e| on_event(reply_failed(appid, openid, e)));
-        let ledger = Ledger::new(store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_failure, &tokio::runtime::Handle::current());
-        Ok(Inbox { token: token.to_owned(), crypt, component: None, store, ledger, appid: Some(scope), opts })
+        let runtime = Handle::current();
+        let ledger = Ledger::new(store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_failure, &runtime);
+        Ok(Inbox { token: token.to_owned(), crypt, platform: None, store, runtime, ledger, appid: Some(scope), opts })
     }
 
     /// Answers WeChat's URL check (GET with echostr).
@@ -175,18 +181,11 @@ impl Inbox {
     /// Verifies, decrypts, parses and claims one delivery.
     pub async fn receive(&self, authorizer_appid: Option<&str>, q: &MessageQuery, body: &str) -> Result<Outcome> {
         let d = self.open_delivery(authorizer_appid, q, body)?;
-        let authorizer = match (&self.component, d.release) {
-            (Some(c), false) => {
-                let rec = match c.authorizers.get(&d.ticket.scope) {
+        let authorizer = match (&self.platform, d.release) {
+            (Some(p), false) => {
+                let rec = match p.authorizer_now(&d.ticket.scope) {
                     Some(rec) => Some(rec),
-                    None => {
-                        let epoch = c.authorizers.epoch();
-                        let rec = c.store.authorizer_by_appid(&c.cfg.appid, &d.ticket.scope).await?;
-                        if let Some(r) = &rec {
-                            c.authorizers.put(epoch, r);
-                        }
-                        rec
-                    }
+                    None => p.authorizer(&d.ticket.scope).await?,
                 };
                 match self.check_authorizer(&d, rec)? {
                     Ok(rec) => rec,
@@ -224,9 +223,9 @@ impl Inbox {
     /// retry waiting for the first delivery's reply) — then call `receive`.
     pub fn receive_now(&self, authorizer_appid: Option<&str>, q: &MessageQuery, body: &str) -> Result<Option<Outcome>> {
         let d = self.open_delivery(authorizer_appid, q, body)?;
-        let authorizer = match (&self.component, d.release) {
-            (Some(c), false) => {
-                let Some(rec) = c.authorizers.get(&d.ticket.scope) else { return Ok(None) };
+        let authorizer = match (&self.platform, d.release) {
+            (Some(p), false) => {
+                let Some(rec) = p.authorizer_now(&d.ticket.scope) else { return Ok(None) };
                 match self.check_authorizer(&d, Some(rec))? {
                     Ok(rec) => rec,
                     Err(answer) => return Ok(Some(answer)),
@@ -243,7 +242,7 @@ impl Inbox {
 
     fn open_delivery(&self, authorizer_appid: Option<&str>, q: &MessageQuery, body: &str) -> Result<Opened> {
         let (message, encrypted) = self.open(q, body)?;
-        let scope = match (&self.component, authorizer_appid) {
+        let scope = match (&self.platform, authorizer_appid) {
             (Some(_), Some(a)) if !a.is_empty() => a.to_owned(),
             (Some(_), _) => return Err(Error::invalid("authorizerAppid", "the message URL names no authorizer appid")),
             (None, _) => self.appid.clone().unwrap_or_default(),
@@ -251,7 +250,7 @@ impl Inbox {
         let to = field(&message, "ToUserName")?;
         let from = field(&message, "FromUserName")?;
         let ticket = ReplyTicket { key: dedup_key(&message, &from), scope, from_user_name: from, to_user_name: to, encrypted };
-        let release = self.component.is_some() && self.opts.release_check && super::messages_release::is_test_account(&ticket.scope);
+        let release = self.platform.is_some() && self.opts.release_check && release_check::is_test_account(&ticket.scope);
         let create_time = message.get("CreateTime").and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())));
         Ok(Opened { message, ticket, release, create_time })
     }
@@ -286,8 +285,7 @@ impl Inbox {
     /// The first delivery: the release check's answer, or the handler's turn.
     fn first(&self, d: Opened, authorizer: Option<AuthorizerRecord>) -> Result<Outcome> {
         if d.release {
-            use super::messages_release::ReleaseAnswer;
-            if let Some(a) = super::messages_release::answer(self, &d.message, &d.ticket) {
+            if let Some(a) = release_check::answer(self.platform.as_ref(), &self.runtime, &d.message, &d.ticket.from_user_name, &d.ticket.scope) {
                 let xml = match &a {
                     ReleaseAnswer::Reply(r) => self.reply_xml(&d.ticket, Some(r))?,
                     ReleaseAnswer::Empty => String::new(),
@@ -363,7 +361,7 @@ impl Inbox {
                 Ok((decrypt_envelope(crypt, body, Some(&sq))?, true))
             }
             (None, true) => Err(Error::invalid("query", "asks for safe mode but no encodingAESKey is configured")),
-            (_, false) if self.component.is_some() => Err(Error::invalid("query", "has no msg_signature (a platform's messages are always encrypted)")),
+            (_, false) if self.platform.is_some() => Err(Error::invalid("query", "has no msg_signature (a platform's messages are always encrypted)")),
             (_, false) => {
                 self.check_plain_signature(q)?;
                 Ok((parse(body)?, false))
@@ -384,7 +382,7 @@ impl Inbox {
     }
 
     pub async fn close(&self) {
-        if self.component.is_none() {
+        if self.platform.is_none() {
             self.store.close().await;
         }
     }
@@ -395,8 +393,8 @@ enum Waited {
     TakenOver,
 }
 
-fn reply_failed(appid: &str, openid: &str, e: &Error) -> Event {
-    Event::ReplyFailed { appid: appid.to_owned(), openid: openid.to_owned(), code: e.code(), message: format!("the reply could not be recorded for retries: {e}") }
+fn reply_failed(appid: &str, openid: &str, e: &Error) -> ReplyFailed {
+    ReplyFailed::new(appid, openid, e, format!("the reply could not be recorded for retries: {e}"))
 }
 
 fn field(m: &Map<String, Value>, name: &str) -> Result<String> {

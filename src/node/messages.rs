@@ -13,9 +13,9 @@ use tokio::sync::oneshot;
 
 use super::errors::{promise, OrThrow};
 use super::server::NativeComponent;
-use crate::api::BoxFut;
-use crate::component::{Event, Inbox, InboxOptions, MessageHandler, MessageListener, MessageQuery, Outcome, ReplyTicket};
 use crate::error::Error as CoreError;
+use crate::inbox::{Inbox, InboxOptions, MessageHandler, MessageListener, MessageQuery, Outcome, ReplyFailed, ReplyTicket};
+use crate::model::BoxFut;
 use crate::store::AuthorizerRecord;
 
 #[napi(object)]
@@ -273,8 +273,8 @@ pub fn account_inbox<'env>(
         None => None,
     };
     // An account's own server has one event: a reply that could not be recorded.
-    let on_event: Arc<dyn Fn(Event) + Send + Sync> = Arc::new(move |e: Event| {
-        if let (Some(f), Event::ReplyFailed { appid, openid, code, message }) = (&events, e) {
+    let on_event: Arc<dyn Fn(ReplyFailed) + Send + Sync> = Arc::new(move |e: ReplyFailed| {
+        if let (Some(f), ReplyFailed { appid, openid, code, message }) = (&events, e) {
             let ev = serde_json::json!({ "name": "reply_failed", "appid": appid, "openid": openid, "code": code, "message": message });
             f.call(ev, ThreadsafeFunctionCallMode::NonBlocking);
         }

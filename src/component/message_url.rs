@@ -1,0 +1,52 @@
+//! The platform's 消息与事件接收URL: `crate::inbox`'s pipeline over this
+//! platform, which it sees through `inbox::Platform`.
+
+use std::sync::Arc;
+
+use super::{Component, Event};
+use crate::api::ApiClient;
+use crate::error::Result;
+use crate::inbox::{Inbox, InboxOptions, Platform, ReplyFailed};
+use crate::model::BoxFut;
+use crate::store::AuthorizerRecord;
+
+impl Component {
+    /// The pipeline of the platform's message URL.
+    pub fn inbox(self: &Arc<Self>, opts: InboxOptions) -> Inbox {
+        let platform = Arc::new(MessageUrl(self.clone()));
+        Inbox::for_platform(platform, &self.cfg.token, self.crypt.clone(), self.store.clone(), self.runtime.clone(), opts)
+    }
+}
+
+/// The platform as its inbox holds it (the `Arc` its methods need).
+struct MessageUrl(Arc<Component>);
+
+impl Platform for MessageUrl {
+    fn authorizer_now(&self, appid: &str) -> Option<AuthorizerRecord> {
+        self.0.authorizers.get(appid)
+    }
+
+    fn authorizer<'a>(&'a self, appid: &'a str) -> BoxFut<'a, Result<Option<AuthorizerRecord>>> {
+        Box::pin(async move {
+            let c = &self.0;
+            let epoch = c.authorizers.epoch();
+            let rec = c.store.authorizer_by_appid(&c.cfg.appid, appid).await?;
+            if let Some(r) = &rec {
+                c.authorizers.put(epoch, r);
+            }
+            Ok(rec)
+        })
+    }
+
+    fn handle_auth_code<'a>(&'a self, code: &'a str) -> BoxFut<'a, Result<String>> {
+        Box::pin(async move { Ok(self.0.handle_auth_code(code).await?.record.appid) })
+    }
+
+    fn client(&self, appid: &str) -> ApiClient {
+        self.0.client(appid)
+    }
+
+    fn reply_failed(&self, f: ReplyFailed) {
+        self.0.emit(Event::ReplyFailed { appid: f.appid, openid: f.openid, code: f.code, message: f.message });
+    }
+}
