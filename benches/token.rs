@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use store_support::{Backend, TestDb};
-use wxthirdparty::token::{CellOptions, Fetch, Token, TokenCell, TokenKey, TokenKind};
+use wxthirdparty::model::{Token, TokenKey, TokenKind};
+use wxthirdparty::token::{CellOptions, Fetch, TokenCell};
 
 /// Never called in the cached path; counts would show if it were.
 struct Never;

@@ -7,7 +7,7 @@ mod store_support;
 
 use store_support::*;
 use wxthirdparty::store::{AuthorizerRecord, Change};
-use wxthirdparty::token::{Token, TokenKey, TokenKind};
+use wxthirdparty::model::{Token, TokenKey, TokenKind};
 
 fn kinds(list: &[Change]) -> Vec<(String, String)> {
     list.iter().map(|c| (c.kind.clone(), c.appid.clone())).collect()

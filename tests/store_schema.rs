@@ -8,7 +8,7 @@ mod store_support;
 
 use store_support::*;
 use wxthirdparty::store::{AuthorizerRecord, Store, StoreConfig, SCHEMA_VERSION};
-use wxthirdparty::token::{Token, TokenKey, TokenKind};
+use wxthirdparty::model::{Token, TokenKey, TokenKind};
 use wxthirdparty::Error;
 
 const TABLES: [&str; 8] =

@@ -5,7 +5,7 @@ mod store_support;
 
 use store_support::*;
 use wxthirdparty::store::{AuthorizerRecord, Store, StoreConfig};
-use wxthirdparty::token::{Token, TokenKey, TokenKind};
+use wxthirdparty::model::{Token, TokenKey, TokenKind};
 
 async fn tokens(b: Backend) {
     let db = TestDb::create(b).await;

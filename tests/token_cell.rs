@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use store_support::*;
 use token_support::*;
 use wxthirdparty::store::Store;
-use wxthirdparty::token::{CellEvent, CellOptions, Role, TokenCell, TokenKey, TokenKind};
+use wxthirdparty::model::{TokenKey, TokenKind};
+use wxthirdparty::token::{CellEvent, CellOptions, Role, TokenCell};
 use wxthirdparty::Error;
 
 fn key() -> TokenKey {
@@ -218,7 +219,7 @@ async fn set_and_peek(b: Backend) {
     let k = TokenKey::new("wxcomponent", TokenKind::AuthorizerAccessToken, "wxauthorizer");
     let cell = TokenCell::new(k.clone(), Some(store.clone()), HttpFetch::new(&up.url), CellOptions::default());
     assert!(cell.peek().await.unwrap().is_none());
-    let t = wxthirdparty::token::Token::new("from-query-auth", 7200).with_refresh_token("rt-1");
+    let t = wxthirdparty::model::Token::new("from-query-auth", 7200).with_refresh_token("rt-1");
     cell.set(t.clone()).await.unwrap();
     assert_eq!(store.load_token(&k, true).await.unwrap(), Some(t.clone()));
     let fresh = TokenCell::new(k.clone(), Some(store.clone()), HttpFetch::new(&up.url), CellOptions::default());

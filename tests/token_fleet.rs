@@ -16,7 +16,8 @@ use store_support::*;
 use token_support::*;
 use wxthirdparty::sandbox::{Sandbox, SandboxConfig};
 use wxthirdparty::store::{Store, StoreConfig};
-use wxthirdparty::token::{CellOptions, Fetch, Token, TokenCell, TokenKey, TokenKind};
+use wxthirdparty::model::{Token, TokenKey, TokenKind};
+use wxthirdparty::token::{CellOptions, Fetch, TokenCell};
 use wxthirdparty::wechat::Transport;
 
 const APPID: &str = "wxfleet0000000001";

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use super::db::{Arg, Col, DbRow};
 use super::tokens::{authorizer_row, local_dt};
-use super::{now_ms, AuthorizerRecord, Store};
+use super::{AuthorizerRecord, Store};
 use crate::error::Result;
+use crate::model::now_ms;
 
 const AUTHORIZER_COLS: &str =
     "appid, wx_token, nick_name, head_img, service_type_id, verify_type_info, user_name, alias, func_info, authorized";

@@ -6,8 +6,9 @@
 //! flushes, and with thousands of authorizers some token changes every second.
 
 use super::db::{Arg, Col, Tx};
-use super::{now_ms, Store};
+use super::Store;
 use crate::error::Result;
+use crate::model::now_ms;
 
 /// What changed: a token kind's `as_str()`, or this for an authorizer's record.
 pub const AUTHORIZER: &str = "authorizer";

@@ -3,8 +3,9 @@
 
 use super::db::Arg;
 use super::tokens::local_dt;
-use super::{now_ms, Store};
+use super::Store;
 use crate::error::Result;
+use crate::model::now_ms;
 
 impl Store {
     pub async fn save_follower_openids(&self, wx_token: &str, openids: &[String]) -> Result<()> {

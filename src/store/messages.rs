@@ -9,8 +9,9 @@
 
 use super::db::{Arg, Col};
 use super::tokens::insert_ignore;
-use super::{now_ms, Dialect, Store};
+use super::{Dialect, Store};
 use crate::error::Result;
+use crate::model::now_ms;
 
 type MessageRow = (String, String, Option<String>, i64, Option<String>, i64);
 

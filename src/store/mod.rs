@@ -239,7 +239,6 @@ impl Store {
     }
 }
 
-pub use crate::model::now_ms;
 
 /// SQLITE_BUSY (5) or SQLITE_LOCKED (6).
 fn is_sqlite_busy(e: &sqlx::Error) -> bool {

@@ -2,8 +2,9 @@
 //! the component secret it needs to refresh component_access_token itself.
 
 use super::db::{Arg, Col};
-use super::{now_ms, Store};
+use super::Store;
 use crate::error::Result;
+use crate::model::now_ms;
 
 impl Store {
     /// Registers (or re-keys) a platform of the token service.

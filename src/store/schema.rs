@@ -5,8 +5,9 @@
 //! not wedge the next start). Existing tables and rows are never dropped.
 
 use super::db::{Arg, Col, Conn, Dialect};
-use super::{now_ms, Store};
+use super::Store;
 use crate::error::Result;
+use crate::model::now_ms;
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = 5;

@@ -4,9 +4,9 @@
 use chrono::{Local, NaiveDateTime, TimeZone};
 
 use super::db::{is_unique_violation, Arg, Col, Dialect, Tx};
-use super::{changes, now_ms, Store};
+use super::{changes, Store};
 use crate::error::Result;
-use crate::model::{Token, TokenKey, TokenKind};
+use crate::model::{now_ms, Token, TokenKey, TokenKind};
 
 /// WeChat's component_verify_ticket is valid for 12 hours after its push.
 const TICKET_LIFETIME_MS: i64 = 12 * 3600 * 1000;

@@ -16,7 +16,8 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
-use wxthirdparty::token::{Fetch, Token};
+use wxthirdparty::model::Token;
+use wxthirdparty::token::Fetch;
 use wxthirdparty::wechat::Transport;
 
 #[derive(Clone, Debug)]
