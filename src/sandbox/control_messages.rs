@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::control::{field, parse, sb, ControlError};
+use super::control_request::{field, parse, sb, ControlError};
 use super::messages::SendOptions;
 use super::state::Shared;
 

@@ -3,13 +3,13 @@
 //! platform's token and key, retried when no answer comes in time (3 tries,
 //! as WeChat); the answer is recorded and decrypted.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::message_log::{MessageAttempt, MessageDelivery};
 use super::push::cdata;
 use super::state::{push_capped, Shared};
 use crate::crypto::{sign, MsgCrypt};
@@ -18,40 +18,6 @@ use crate::message::{decrypt_envelope, parse, SignatureQuery};
 
 /// WeChat tries a message this many times in all.
 const TRIES: usize = 3;
-
-/// Message URLs per component and the log of what was sent.
-#[derive(Default)]
-pub(crate) struct MessageBook {
-    pub urls: HashMap<String, String>,
-    pub log: Vec<MessageDelivery>,
-}
-
-/// One try of a delivery.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MessageAttempt {
-    /// HTTP status, None when the platform did not answer in time or was unreachable.
-    pub status: Option<u16>,
-    pub response: String,
-    pub elapsed_ms: u64,
-}
-
-/// A message the sandbox sent, with the answer it got.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MessageDelivery {
-    pub component_appid: String,
-    pub authorizer_appid: String,
-    /// The message as sent (WeChat's field names).
-    pub message: Map<String, Value>,
-    pub attempts: Vec<MessageAttempt>,
-    /// The final HTTP status (None: no answer to any try).
-    pub status: Option<u16>,
-    /// The final answer, raw.
-    pub response: String,
-    /// The passive reply, decrypted and parsed; None for `success` / an empty answer.
-    pub reply: Option<Map<String, Value>>,
-    /// Why the answer is not a valid reply, when it is not.
-    pub error: Option<String>,
-}
 
 /// Options of `send_message`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ mod config;
 mod content;
 mod control;
 mod control_messages;
+mod control_request;
 mod faults;
 mod http;
 mod blacklist;
@@ -22,6 +23,7 @@ mod local;
 mod longtail;
 mod open;
 mod requests;
+mod message_log;
 mod messages;
 mod oauth;
 mod push;
@@ -45,7 +47,8 @@ pub use config::{
 
 pub(crate) use config::from_json;
 pub use local::{Control, ControlAnswer};
-pub use messages::{MessageAttempt, MessageDelivery, SendOptions};
+pub use message_log::{MessageAttempt, MessageDelivery};
+pub use messages::SendOptions;
 pub use release_check::{ReleaseCase, ReleaseReport};
 
 use crate::crypto::MsgCrypt;

@@ -9,9 +9,10 @@ use serde_json::{json, Map, Value};
 
 use super::component::authorize;
 use super::config::AuthorizeOptions;
-use super::messages::{send_message, MessageDelivery, SendOptions};
+use super::message_log::MessageDelivery;
+use super::messages::{send_message, SendOptions};
 use super::state::Shared;
-use crate::component::TEST_APPIDS;
+use crate::inbox::TEST_APPIDS;
 use crate::error::Result;
 
 /// How long the custom-service message of the auth-code case may take.

@@ -1,12 +1,10 @@
 //! Every request that reached a WeChat path, as it arrived (for tests that
 //! check what a client sent: path, query, body).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-use super::state::Req;
 
 const CREDENTIALS: [&str; 4] = ["access_token", "component_access_token", "secret", "appsecret"];
 
@@ -23,13 +21,14 @@ pub struct ReceivedRequest {
 }
 
 impl ReceivedRequest {
-    pub(crate) fn of(method: &str, req: &Req, at: u64) -> Self {
-        let query = req.query.iter().filter(|(k, _)| !CREDENTIALS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
-        let body = if req.body.is_empty() {
+    /// One request's parts (as the handlers' `Req` holds them).
+    pub(crate) fn of(method: &str, path: &str, query: &HashMap<String, String>, body: &[u8], content_type: &str, at: u64) -> Self {
+        let query = query.iter().filter(|(k, _)| !CREDENTIALS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let body = if body.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&req.body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&req.body).chars().take(2000).collect()))
+            serde_json::from_slice(body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).chars().take(2000).collect()))
         };
-        ReceivedRequest { method: method.to_owned(), path: req.path.clone(), query, body, content_type: req.content_type.clone(), at }
+        ReceivedRequest { method: method.to_owned(), path: path.to_owned(), query, body, content_type: content_type.to_owned(), at }
     }
 }

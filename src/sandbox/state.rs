@@ -71,7 +71,7 @@ pub(crate) struct State {
     pub open_platforms: std::collections::HashSet<String>,
     pub pushes: Vec<PushRecord>,
     /// Message URLs and messages sent to them.
-    pub messages: super::messages::MessageBook,
+    pub messages: super::message_log::MessageBook,
 }
 
 impl State {
@@ -135,7 +135,7 @@ impl State {
 
     pub fn log_request(&mut self, method: &str, req: &Req) {
         let at = self.now_ms();
-        push_capped(&mut self.requests, super::requests::ReceivedRequest::of(method, req, at));
+        push_capped(&mut self.requests, super::requests::ReceivedRequest::of(method, &req.path, &req.query, &req.body, &req.content_type, at));
     }
 
     pub fn record(&mut self, path: &str, appid: Option<&str>, body: Value) {
