@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate};
 use serde_json::Value;
 
 use super::db::{Arg, Col, DbRow};
-use super::tokens::{authorizer_row, local_dt};
+use super::legacy::{authorizer_row, local_dt};
 use super::{AuthorizerRecord, Store};
 use crate::error::Result;
 use crate::model::now_ms;
@@ -233,7 +233,7 @@ impl Store {
             .await
             .map_err(e)?;
         if n == 0 {
-            let sql = super::tokens::insert_ignore(self.dialect(), "wxtp_apps (appid, secret, created_at, updated_at) VALUES (?, ?, ?, ?)");
+            let sql = self.dialect().insert_ignore("wxtp_apps (appid, secret, created_at, updated_at) VALUES (?, ?, ?, ?)");
             self.w()
                 .exec(&sql, &[Arg::from(appid), Arg::from(secret), Arg::from(now), Arg::from(now)])
                 .await

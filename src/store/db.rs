@@ -19,6 +19,26 @@ pub enum Dialect {
     Sqlite,
 }
 
+impl Dialect {
+    /// `SELECT … FOR UPDATE` where the backend has it (SQLite's write
+    /// transaction already excludes every other writer).
+    pub fn for_update(self) -> &'static str {
+        if self == Dialect::Sqlite {
+            ""
+        } else {
+            " FOR UPDATE"
+        }
+    }
+
+    /// `INSERT … ` that skips a row whose key exists.
+    pub fn insert_ignore(self, rest: &str) -> String {
+        match self {
+            Dialect::MySql => format!("INSERT IGNORE INTO {rest}"),
+            _ => format!("INSERT INTO {rest} ON CONFLICT DO NOTHING"),
+        }
+    }
+}
+
 /// A bound argument.
 #[derive(Clone, Debug)]
 pub enum Arg {

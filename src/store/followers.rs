@@ -2,7 +2,7 @@
 //! library's getFollowers hook): one `wx_followers` row per openid, upserted.
 
 use super::db::Arg;
-use super::tokens::local_dt;
+use super::legacy::local_dt;
 use super::Store;
 use crate::error::Result;
 use crate::model::now_ms;

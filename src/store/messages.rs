@@ -8,7 +8,6 @@
 //! many messages keeps a busy message URL off the database's commit rate.
 
 use super::db::{Arg, Col};
-use super::tokens::insert_ignore;
 use super::{Dialect, Store};
 use crate::error::Result;
 use crate::model::now_ms;
@@ -77,7 +76,7 @@ impl Store {
                     args.extend([Arg::from(r.scope.as_str()), Arg::from(r.key.as_str()), Arg::from(r.owner.as_str()), Arg::from(expires)]);
                 }
                 let rows = vec!["(?, ?, ?, ?, 0)"; chunk.len()].join(", ");
-                (insert_ignore(self.dialect(), &format!("wxtp_messages (scope, msg_key, owner, expires_at, state) VALUES {rows}")), args)
+                (self.dialect().insert_ignore(&format!("wxtp_messages (scope, msg_key, owner, expires_at, state) VALUES {rows}")), args)
             })
             .collect();
         self.exec_all("claiming messages", statements).await

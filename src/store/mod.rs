@@ -15,6 +15,7 @@ mod authorizers;
 pub mod changes;
 mod db;
 mod followers;
+mod legacy;
 mod messages;
 mod platforms;
 mod schema;

@@ -14,7 +14,7 @@ impl Store {
         let args = [Arg::from(secret), Arg::from(now), Arg::from(component_appid)];
         let n = self.w().exec("UPDATE wxtp_platforms SET secret = ?, updated_at = ? WHERE component_appid = ?", &args).await.map_err(e)?;
         if n == 0 {
-            let sql = super::tokens::insert_ignore(self.dialect(), "wxtp_platforms (component_appid, secret, created_at, updated_at) VALUES (?, ?, ?, ?)");
+            let sql = self.dialect().insert_ignore("wxtp_platforms (component_appid, secret, created_at, updated_at) VALUES (?, ?, ?, ?)");
             let args = [Arg::from(component_appid), Arg::from(secret), Arg::from(now), Arg::from(now)];
             self.w().exec(&sql, &args).await.map_err(e)?;
         }
