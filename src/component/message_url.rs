@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{Component, Event};
 use crate::api::ApiClient;
 use crate::error::Result;
-use crate::inbox::{Inbox, InboxOptions, Platform, ReplyFailed};
+use crate::inbox::{Inbox, InboxOptions, OnEvent, Platform, ReplyFailed};
 use crate::model::BoxFut;
 use crate::store::AuthorizerRecord;
 
@@ -14,7 +14,14 @@ impl Component {
     /// The pipeline of the platform's message URL.
     pub fn inbox(self: &Arc<Self>, opts: InboxOptions) -> Inbox {
         let platform = Arc::new(MessageUrl(self.clone()));
-        Inbox::for_platform(platform, &self.cfg.token, self.crypt.clone(), self.store.clone(), self.runtime.clone(), opts)
+        // Weak: the inbox's write-behind may outlive it; the platform hears while it lives.
+        let weak = Arc::downgrade(self);
+        let on_event: OnEvent = Arc::new(move |f: ReplyFailed| {
+            if let Some(c) = weak.upgrade() {
+                c.emit(Event::ReplyFailed { appid: f.appid, openid: f.openid, code: f.code, message: f.message });
+            }
+        });
+        Inbox::for_platform(platform, &self.cfg.token, self.crypt.clone(), self.store.clone(), self.runtime.clone(), opts, on_event)
     }
 }
 
@@ -44,9 +51,5 @@ impl Platform for MessageUrl {
 
     fn client(&self, appid: &str) -> ApiClient {
         self.0.client(appid)
-    }
-
-    fn reply_failed(&self, f: ReplyFailed) {
-        self.0.emit(Event::ReplyFailed { appid: f.appid, openid: f.openid, code: f.code, message: f.message });
     }
 }

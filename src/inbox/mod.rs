@@ -12,6 +12,6 @@ mod platform;
 mod release_check;
 
 pub use listener::{MessageHandler, MessageListener};
-pub use pipeline::{Inbox, InboxOptions, MessageQuery, Outcome, ReplyTicket};
+pub use pipeline::{Inbox, InboxOptions, MessageQuery, OnEvent, Outcome, ReplyTicket};
 pub use platform::{Platform, ReplyFailed};
 pub use release_check::TEST_APPIDS;

@@ -79,6 +79,9 @@ pub enum Outcome {
     Answer { body: String, notice: Option<&'static str> },
 }
 
+/// How an inbox tells its host app of a reply that failed.
+pub type OnEvent = Arc<dyn Fn(ReplyFailed) + Send + Sync>;
+
 pub struct Inbox {
     token: String,
     crypt: Option<MsgCrypt>,
@@ -87,6 +90,8 @@ pub struct Inbox {
     store: Store,
     /// Where the release check's API calls run.
     runtime: Handle,
+    /// Hears of replies that failed (`reply_failed`).
+    on_event: OnEvent,
     ledger: Ledger,
     /// The account's appid (own-server mode), the dedup scope.
     appid: Option<String>,
@@ -112,20 +117,15 @@ impl Inbox {
     /// The pipeline of a platform's message URL: `token` and `crypt` are the
     /// platform's, `store` its database (left open by `close`), `runtime`
     /// where its background work runs.
-    pub fn for_platform(platform: Arc<dyn Platform>, token: &str, crypt: MsgCrypt, store: Store, runtime: Handle, opts: InboxOptions) -> Inbox {
-        let weak = Arc::downgrade(&platform);
-        let on_failure: OnWriteFailure = Arc::new(move |appid, openid, e| {
-            if let Some(p) = weak.upgrade() {
-                p.reply_failed(reply_failed(appid, openid, e));
-            }
-        });
+    pub fn for_platform(platform: Arc<dyn Platform>, token: &str, crypt: MsgCrypt, store: Store, runtime: Handle, opts: InboxOptions, on_event: OnEvent) -> Inbox {
         Inbox {
             token: token.to_owned(),
             crypt: Some(crypt),
-            ledger: Ledger::new(store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_failure, &runtime),
+            ledger: Ledger::new(store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_write_failure(&on_event), &runtime),
             store,
             platform: Some(platform),
             runtime,
+            on_event,
             appid: None,
             opts,
         }
@@ -140,7 +140,7 @@ impl Inbox {
         appid: Option<&str>,
         db: Option<&str>,
         opts: InboxOptions,
-        on_event: Arc<dyn Fn(ReplyFailed) + Send + Sync>,
+        on_event: OnEvent,
     ) -> Result<Inbox> {
         if token.is_empty() {
             return Err(Error::invalid("token", "must be a non-empty string"));
@@ -156,10 +156,9 @@ impl Inbox {
         store.migrate().await?;
         // Without an appid the scope is the token's hash: never the token itself.
         let scope = appid.filter(|a| !a.is_empty()).map(str::to_owned).unwrap_or_else(|| sign(&[token])[..16].to_owned());
-        let on_failure: OnWriteFailure = Arc::new(move |appid, openid, e| on_event(reply_failed(appid, openid, e)));
         let runtime = Handle::current();
-        let ledger = Ledger::new(store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_failure, &runtime);
-        Ok(Inbox { token: token.to_owned(), crypt, platform: None, store, runtime, ledger, appid: Some(scope), opts })
+        let ledger = Ledger::new(store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_write_failure(&on_event), &runtime);
+        Ok(Inbox { token: token.to_owned(), crypt, platform: None, store, runtime, on_event, ledger, appid: Some(scope), opts })
     }
 
     /// Answers WeChat's URL check (GET with echostr).
@@ -284,14 +283,27 @@ impl Inbox {
 
     /// The first delivery: the release check's answer, or the handler's turn.
     fn first(&self, d: Opened, authorizer: Option<AuthorizerRecord>) -> Result<Outcome> {
-        if d.release {
-            if let Some(a) = release_check::answer(self.platform.as_ref(), &self.runtime, &d.message, &d.ticket.from_user_name, &d.ticket.scope) {
-                let xml = match &a {
-                    ReleaseAnswer::Reply(r) => self.reply_xml(&d.ticket, Some(r))?,
-                    ReleaseAnswer::Empty => String::new(),
+        if let (true, Some(platform)) = (d.release, &self.platform) {
+            if let Some(a) = release_check::answer(&d.message) {
+                let (xml, body) = match &a {
+                    ReleaseAnswer::Reply(r) => {
+                        let xml = self.reply_xml(&d.ticket, Some(r))?;
+                        let body = self.seal(&d.ticket, &xml);
+                        (xml, body)
+                    }
+                    ReleaseAnswer::Empty { .. } => (String::new(), String::new()),
                 };
-                self.ledger.record(&d.ticket.scope, &d.ticket.key, xml.clone(), &d.ticket.from_user_name);
-                let body = if matches!(a, ReleaseAnswer::Empty) { String::new() } else { self.seal(&d.ticket, &xml) };
+                self.ledger.record(&d.ticket.scope, &d.ticket.key, xml, &d.ticket.from_user_name);
+                if let ReleaseAnswer::Empty { code } = a {
+                    // Answered at once; api_query_auth and the custom-service message follow.
+                    let (platform, on_event) = (platform.clone(), self.on_event.clone());
+                    let (openid, authorizer) = (d.ticket.from_user_name.clone(), d.ticket.scope.clone());
+                    self.runtime.spawn(async move {
+                        if let Err(e) = release_check::reply_through_api(&*platform, &code, &openid).await {
+                            on_event(ReplyFailed::new(&authorizer, &openid, &e, e.to_string()));
+                        }
+                    });
+                }
                 return Ok(Outcome::Answer { body, notice: Some("release_check") });
             }
         }
@@ -393,8 +405,10 @@ enum Waited {
     TakenOver,
 }
 
-fn reply_failed(appid: &str, openid: &str, e: &Error) -> ReplyFailed {
-    ReplyFailed::new(appid, openid, e, format!("the reply could not be recorded for retries: {e}"))
+/// The ledger's write failures, as the host app hears of them.
+fn on_write_failure(on_event: &OnEvent) -> OnWriteFailure {
+    let on_event = on_event.clone();
+    Arc::new(move |appid, openid, e| on_event(ReplyFailed::new(appid, openid, e, format!("the reply could not be recorded for retries: {e}"))))
 }
 
 fn field(m: &Map<String, Value>, name: &str) -> Result<String> {

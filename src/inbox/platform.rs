@@ -1,4 +1,5 @@
-//! What the inbox needs of the platform whose message URL it serves.
+//! What the inbox needs of the platform whose message URL it serves, and
+//! what it tells its host app.
 
 use crate::api::ApiClient;
 use crate::error::{Error, Result};
@@ -15,8 +16,6 @@ pub trait Platform: Send + Sync + 'static {
     fn handle_auth_code<'a>(&'a self, code: &'a str) -> BoxFut<'a, Result<String>>;
     /// The API acting for the authorizer `appid`.
     fn client(&self, appid: &str) -> ApiClient;
-    /// Tells the host app a reply failed (`reply_failed`).
-    fn reply_failed(&self, failure: ReplyFailed);
 }
 
 /// A reply that could not be recorded for retries, or sent through the API

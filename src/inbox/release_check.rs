@@ -2,12 +2,10 @@
 //! cases to the message URL and expect fixed answers. Answered here, before
 //! the user's handler, so every platform passes without writing code for it.
 
-use std::sync::Arc;
-
 use serde_json::{Map, Value};
-use tokio::runtime::Handle;
 
-use super::platform::{Platform, ReplyFailed};
+use super::platform::Platform;
+use crate::error::Result;
 
 /// WeChat's test official account and test mini program.
 pub const TEST_APPIDS: [&str; 2] = ["wx570bc396a51b8ff8", "wxd101a85aa106f53e"];
@@ -21,36 +19,29 @@ pub fn is_test_account(appid: &str) -> bool {
 
 pub(super) enum ReleaseAnswer {
     Reply(Value),
-    /// An empty body now; the real answer goes out through the API.
-    Empty,
+    /// An empty body now; the real answer goes out through the API once
+    /// `code` is exchanged (`reply_through_api`).
+    Empty { code: String },
 }
 
 /// The answer to a release-check case, or None when the message is not one.
-/// `openid` sent it to the test account `authorizer`; the API's answer
-/// goes out on `runtime`.
-pub(super) fn answer(platform: Option<&Arc<dyn Platform>>, runtime: &Handle, m: &Map<String, Value>, openid: &str, authorizer: &str) -> Option<ReleaseAnswer> {
+pub(super) fn answer(m: &Map<String, Value>) -> Option<ReleaseAnswer> {
     let get = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("");
     match get("MsgType") {
         "event" => Some(ReleaseAnswer::Reply(Value::String(format!("{}from_callback", get("Event"))))),
         "text" if get("Content") == TEXT_CASE => Some(ReleaseAnswer::Reply(Value::String(format!("{TEXT_CASE}_callback")))),
         "text" => {
             let code = get("Content").strip_prefix(AUTH_CODE_PREFIX)?.trim().to_owned();
-            let platform = platform?.clone();
-            let (openid, authorizer) = (openid.to_owned(), authorizer.to_owned());
-            // Answered at once; api_query_auth and the custom-service message follow.
-            runtime.spawn(async move {
-                let sent = async {
-                    let appid = platform.handle_auth_code(&code).await?;
-                    let text = Value::String(format!("{code}_from_api"));
-                    platform.client(&appid).call("sendText", &[Value::String(openid.clone()), text]).await
-                }
-                .await;
-                if let Err(e) = sent {
-                    platform.reply_failed(ReplyFailed::new(&authorizer, &openid, &e, e.to_string()));
-                }
-            });
-            Some(ReleaseAnswer::Empty)
+            Some(ReleaseAnswer::Empty { code })
         }
         _ => None,
     }
+}
+
+/// The third case's real answer: api_query_auth with `code`, then
+/// `{code}_from_api` to `openid` as a custom-service message.
+pub(super) async fn reply_through_api(platform: &dyn Platform, code: &str, openid: &str) -> Result<()> {
+    let appid = platform.handle_auth_code(code).await?;
+    let text = Value::String(format!("{code}_from_api"));
+    platform.client(&appid).call("sendText", &[Value::String(openid.to_owned()), text]).await.map(drop)
 }
