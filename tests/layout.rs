@@ -5,7 +5,9 @@
 //!   unless that folder's `mod.rs` names it (`import cycle: a, b …` and why);
 //! - `src/api` never imports `crate::component` or `crate::service`;
 //! - the leaf vocabulary (`crate::model`: the clock, `BoxFut`, tokens) is
-//!   imported from `crate::model` only, and nobody re-exports it.
+//!   imported from `crate::model` only, and nobody re-exports it;
+//! - a token WeChat rejects is recognised by the authenticated-call
+//!   primitive only (`credential::with_token`): nobody hand-rolls the retry.
 //!
 //! An import counts both where it is spelled (`crate::api::X`) and where
 //! `X` is defined (following `use` re-exports); `layout_support` reads them.
@@ -15,7 +17,7 @@ mod layout_support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
-use layout_support::{cycles, lex, root, scan, witness, File, House};
+use layout_support::{cycles, lex, root, scan, witness, File, House, Tok};
 
 /// The README's Architecture table: room → the rooms it may import (None: any).
 fn architecture() -> BTreeMap<String, Option<BTreeSet<String>>> {
@@ -161,6 +163,21 @@ fn the_leaf_vocabulary_comes_from_crate_model_only() {
     bad.sort();
     bad.dedup();
     assert!(bad.is_empty(), "the leaf vocabulary through another door:\n{}", bad.join("\n"));
+}
+
+/// `error.rs` defines the test, the sandbox plays WeChat; everyone else
+/// calls WeChat with a token through `with_token`.
+#[test]
+fn only_the_primitive_retries_a_rejected_token() {
+    let house = House::new();
+    let bad: Vec<&str> = house
+        .files
+        .iter()
+        .filter(|f| !matches!(f.rel.as_str(), "error.rs" | "credential/source.rs") && !f.rel.starts_with("sandbox/"))
+        .filter(|f| lex(&f.text).iter().any(|t| matches!(t, Tok::Ident(s) if s == "is_token_invalid" || s == "TOKEN_INVALID_CODES")))
+        .map(|f| f.rel.as_str())
+        .collect();
+    assert!(bad.is_empty(), "a rejected token handled outside credential::with_token (call WeChat through it): {bad:?}");
 }
 
 #[test]
