@@ -87,6 +87,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/advance", post(advance))
         .route("/reset", post(reset))
         .merge(super::control_messages::router())
+        .merge(super::control_wxa::router())
 }
 
 async fn info(State(s): S) -> Answer {

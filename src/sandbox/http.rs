@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::config::Fault;
 use super::faults::errmsg;
 use super::state::{Reply, Req, Shared};
-use super::{account, component, content, longtail, oauth, open};
+use super::{account, component, content, longtail, oauth, open, wxa};
 
 /// Media uploads are small in tests; WeChat caps video at 10 MB.
 const BODY_LIMIT: usize = 20 * 1024 * 1024;
@@ -161,6 +161,9 @@ async fn route(shared: &Shared, req: &Req) -> Reply {
     }
     if path == "/cgi-bin/componentloginpage" || path == "/safe/bindcomponent" {
         return component::login_page(shared, req).await;
+    }
+    if let Some(reply) = wxa::handle(shared, req).await {
+        return reply;
     }
     if let Some(reply) = account::handle(shared, req) {
         return reply;

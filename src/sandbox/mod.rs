@@ -28,6 +28,11 @@ mod push;
 mod release_check;
 mod state;
 mod tokens;
+mod wxa;
+mod wxa_code;
+mod wxa_platform;
+mod wxa_settings;
+mod control_wxa;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -47,6 +52,7 @@ pub(crate) use config::from_json;
 pub use local::{Control, ControlAnswer};
 pub use messages::{MessageAttempt, MessageDelivery, SendOptions};
 pub use release_check::{ReleaseCase, ReleaseReport};
+pub use wxa::{FastRegisterScript, Quota, Reviewer, WxaEvent};
 
 use crate::crypto::MsgCrypt;
 use crate::error::{Error, Result};
@@ -371,6 +377,8 @@ async fn periodic_pushes(shared: std::sync::Weak<Shared>) {
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let Some(shared) = shared.upgrade() else { return };
+        // Audit verdicts and fast registrations come due on the sandbox's clock.
+        wxa::tick(&shared).await;
         let (interval, appids): (Option<f64>, Vec<String>) = {
             let st = shared.lock();
             let appids = st.components.values().filter(|c| c.reg.push_url.is_some()).map(|c| c.reg.appid.clone()).collect();

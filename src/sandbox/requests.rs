@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::state::Req;
 
 const CREDENTIALS: [&str; 4] = ["access_token", "component_access_token", "secret", "appsecret"];
+const SECRET_FIELDS: [&str; 3] = ["appsecret", "component_appsecret", "secret"];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReceivedRequest {
@@ -25,11 +26,19 @@ pub struct ReceivedRequest {
 impl ReceivedRequest {
     pub(crate) fn of(method: &str, req: &Req, at: u64) -> Self {
         let query = req.query.iter().filter(|(k, _)| !CREDENTIALS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
-        let body = if req.body.is_empty() {
+        let mut body = if req.body.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&req.body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&req.body).chars().take(2000).collect()))
         };
+        // Secrets sent in a body (api_component_token, clear_quota/v2) stay out of the log.
+        if let Value::Object(o) = &mut body {
+            for k in SECRET_FIELDS {
+                if let Some(v) = o.get_mut(k) {
+                    *v = Value::String("(secret)".into());
+                }
+            }
+        }
         ReceivedRequest { method: method.to_owned(), path: req.path.clone(), query, body, content_type: req.content_type.clone(), at }
     }
 }
