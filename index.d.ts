@@ -164,6 +164,8 @@ export interface SandboxOptions {
   defaultFollowers?: number
   /** How long a message to a platform's message URL waits for an answer before it is retried (WeChat: 5). */
   messageTimeoutSecs?: number
+  /** After a commit, the code-privacy detection answers 61039 (to get_code_privacy_info and submit_audit) this long (1). */
+  wxaPrivacyCheckSecs?: number
 }
 
 export type SandboxConfig = Required<Omit<SandboxOptions, 'lifetimes'>> & { lifetimes: Required<SandboxLifetimes> }
@@ -231,6 +233,72 @@ export interface SandboxAuthorizeOptions {
   preAuthCode?: string
   /** Send the authorized / updateauthorized event to the pushUrl. */
   push?: boolean
+  /** A mini program: api_get_authorizer_info answers MiniProgramInfo; default funcInfo is a mini program's (17, 18, 19, 25, 30, …). */
+  miniProgram?: boolean
+}
+
+/** How the sandbox reviews a mini program's audits (`setReviewer`). */
+export interface SandboxReviewer {
+  /** 'delay': weapp_audit_delay, then a pass after delayMs; 'manual': until `review()`. */
+  verdict: 'pass' | 'fail' | 'delay' | 'manual'
+  reason?: string | null
+  /** Media ids of a rejection's screenshots (ScreenShot, `|`-joined). */
+  screenshots?: string[]
+  /** Sandbox-clock ms from submit to the verdict (200). */
+  afterMs?: number
+  /** For 'delay': ms from the delay to the pass (200). */
+  delayMs?: number
+}
+
+/** The platform's monthly audit quota (queryquota). */
+export interface SandboxAuditQuota {
+  rest: number
+  limit: number
+  speedupRest: number
+  speedupLimit: number
+}
+
+/** How a platform's fast registrations end (`scriptFastRegistration`). */
+export interface SandboxFastRegistrationScript {
+  /** End by itself after afterMs (true); else wait for completeFastRegistration. */
+  auto: boolean
+  afterMs: number
+  /** The push's status (0: created). */
+  status: number
+}
+
+/** A wxa event the reviewer sent or lost. */
+export interface SandboxWxaEvent {
+  appid: string
+  event: 'weapp_audit_success' | 'weapp_audit_fail' | 'weapp_audit_delay'
+  auditid: number
+  /** 'delivered', 'lost' (scripted), or why it did not arrive. */
+  outcome: string
+  at: number
+}
+
+/** What the sandbox holds for a mini program (its snake_case names). */
+export interface SandboxMiniProgram {
+  appid: string
+  /** The platform it is authorized to. */
+  platform: string | null
+  commit: { template_id: number; ext_json: Record<string, unknown>; user_version: string; user_desc: string; time: number } | null
+  audits: { auditid: number; status: number; reason: string | null; screenshot: string | null; user_version: string; user_desc: string; submit_audit_time: number; released: boolean; request: Record<string, unknown> }[]
+  release: { app_version: number; user_version: string; user_desc: string; commit_time: number } | null
+  history: { app_version: number; user_version: string; user_desc: string; commit_time: number }[]
+  gray: Record<string, unknown> | null
+  [key: string]: unknown
+}
+
+/** A platform's mini-program data in the sandbox (its snake_case names). */
+export interface SandboxWxaPlatform {
+  drafts: Record<string, unknown>[]
+  templates: Record<string, unknown>[]
+  server_domains: string[]
+  jump_domains: string[]
+  quota: { rest: number; limit: number; speedup_rest: number; speedup_limit: number }
+  registrations: { kind: 'enterprise' | 'beta' | 'personal'; id: string; info: Record<string, unknown>; state: string; appid: string | null; created_at: number }[]
+  fast_register: { auto: boolean; after_ms: number; status: number }
 }
 
 export interface SandboxAuthorized {
@@ -290,7 +358,7 @@ export interface SandboxUserCode {
 }
 
 /** An errcode (-1, 45009, …), { errcode }, 'http500', { delayMs } or 'reset'. */
-export type SandboxFault = number | { errcode: number } | 'http500' | { delayMs: number } | 'reset'
+export type SandboxFault = number | { errcode: number } | { errcode: number; contentType: 'image/jpeg' } | 'http500' | { delayMs: number } | 'reset'
 
 export interface Sandbox {
   /** http://127.0.0.1:PORT — the apiBase to give clients. */
@@ -350,6 +418,23 @@ export interface Sandbox {
   /** Plays WeChat's release check (全网发布接入检测) against the platform's message URL. */
   runReleaseCheck(componentAppid: string): Promise<SandboxReleaseReport>
   runReleaseCheck(componentAppid: string, callback: Callback<SandboxReleaseReport>): void
+
+  // ---- mini programs ----
+  /** A draft in the platform's template library, as if uploaded from the devtools (WeChat's draft object). */
+  addDraft(componentAppid: string, options?: { userVersion?: string; userDesc?: string }): Promise<{ draft_id: number; user_version: string; user_desc: string; create_time: number; source_miniprogram_appid: string; source_miniprogram: string; developer: string }>
+  /** How this mini program's next audits are reviewed. */
+  setReviewer(appid: string, script: SandboxReviewer): Promise<Required<SandboxReviewer>>
+  /** Decides the audit under way now (its events pushed); the mini program's state. */
+  review(appid: string, verdict: 'pass' | 'fail' | 'delay' | Omit<SandboxReviewer, 'afterMs'>): Promise<SandboxMiniProgram>
+  setAuditQuota(componentAppid: string, quota: Partial<SandboxAuditQuota>): Promise<SandboxAuditQuota>
+  /** The next `count` (1) wxa events of the mini program are lost (state changes, no push). */
+  loseNextEvent(appid: string, count?: number): Promise<void>
+  scriptFastRegistration(componentAppid: string, script: Partial<SandboxFastRegistrationScript>): Promise<SandboxFastRegistrationScript>
+  /** The people behind fast registration `id` (taskid, unique_id or the enterprise's name) answer now; the result is pushed. */
+  completeFastRegistration(componentAppid: string, id: string, options?: { status?: number }): Promise<{ appid: string | null; status: number; authCode: string | null }>
+  miniProgram(appid: string): Promise<SandboxMiniProgram>
+  wxaPlatform(componentAppid: string): Promise<SandboxWxaPlatform>
+  wxaEvents(): Promise<SandboxWxaEvent[]>
 }
 
 /** Starts a local WeChat; it does not keep the process alive. */
@@ -447,6 +532,18 @@ export interface WeChatMenu { button: WeChatMenuButton[]; matchrule?: WeChatObje
 export interface WeChatArticle { title: string; thumb_media_id?: string; author?: string; digest?: string; show_cover_pic?: number; content?: string; content_source_url?: string; need_open_comment?: number; only_fans_can_comment?: number; description?: string; url?: string; picurl?: string; [key: string]: WeChatValue | undefined }
 export interface WeChatCard { card_id: string; code?: string; openid?: string; balance?: number }
 export interface AccessTokenObject { accessToken: string; expireTime: number }
+/** An image WeChat answered (wxacodes, the trial QR code): the bytes, with their content type. */
+export type WxaImage = Buffer & { contentType: string }
+export interface WxaAuditStatus extends WeChatResult { status: 0 | 1 | 2 | 3 | 4; reason?: string; screenshot?: string }
+export interface WxaLatestAuditStatus extends WeChatResult { auditid: number; status: 0 | 1 | 2 | 3 | 4; reason?: string; ScreenShot?: string; user_version: string; user_desc: string; submit_audit_time: number }
+export interface WxaQuota extends WeChatResult { rest: number; limit: number; speedup_rest: number; speedup_limit: number }
+export interface WxaVersion { app_version: number; user_version: string; user_desc: string; commit_time: number }
+export interface WxaGrayReleasePlan { status: number; create_timestamp: number; gray_percentage: number; support_debuger_first?: boolean; support_experiencer_first?: boolean }
+export interface WxaVersionInfo extends WeChatResult { exp_info: { exp_time?: number; exp_version?: string; exp_desc?: string }; release_info: { release_time?: number; release_version?: string; release_desc?: string } }
+export interface WxaDraft { draft_id: number; user_version: string; user_desc: string; create_time: number; source_miniprogram_appid?: string; source_miniprogram?: string; developer?: string; [key: string]: WeChatValue | undefined }
+export interface WxaTemplate extends WxaDraft { template_id: number; template_type: number }
+/** A mini program's subscribe message (/cgi-bin/message/subscribe/send); `template_id` etc. are taken too. */
+export interface WxaSubscribeMessage { touser: string; templateId: string; data: WeChatObject; page?: string; miniprogramState?: 'developer' | 'trial' | 'formal'; lang?: string }
 export interface TicketObject { ticket: string; expireTime: number }
 export interface JsConfig { debug: boolean; appId: string; timestamp: string; nonceStr: string; signature: string; jsApiList: string[] }
 export interface CardExt { timestamp: string; signature: string; code: string; openid: string; balance?: number }
@@ -1479,6 +1576,8 @@ export class ThirdpartyServer extends EventEmitter {
   getAuthorizerList(): PromiseLike<AuthorizerListItem[]> & AsyncIterable<AuthorizerListItem>
   getAuthorizerList(callback: Callback<AuthorizerListItem[]>): void
   clearComponentQuota(callback?: Callback<void>): Promise<void>
+  /** /cgi-bin/component/clear_quota/v2: the platform's quota (or an authorizer's, given its appid) reset with the AppSecret, no token needed. */
+  clearComponentQuotaV2(appid?: string | null, callback?: Callback<WeChatResult>): Promise<WeChatResult>
   /** Open-platform account binding for an authorizer (with its token). */
   createOpenAccount(appid: string, callback?: Callback<{ open_appid: string }>): Promise<{ open_appid: string }>
   bindOpenAccount(appid: string, openAppid: string, callback?: Callback<WeChatResult>): Promise<WeChatResult>
@@ -1487,6 +1586,12 @@ export class ThirdpartyServer extends EventEmitter {
   /** wechat-oauth's OAuth acting for an authorizer (component OAuth). */
   oauth(authorizerAppid: string, options?: AuthorizerOAuthOptions): OAuth
 }
+
+/** The mini-program methods of the platform itself (generated below), on every ThirdpartyServer. */
+export interface ThirdpartyServer extends WxaPlatformMethods {}
+
+// <wxa-platform-methods> generated by scripts/api-types.js from the platform table; do not edit
+// </wxa-platform-methods>
 
 // ---- token service (startTokenService, `wxthirdparty serve`) ----
 

@@ -161,6 +161,9 @@ pub struct InvalidTokenCall {
 pub enum Fault {
     /// Answer `{errcode, errmsg}` (e.g. -1 system busy, 45009 daily quota).
     Errcode(i64),
+    /// Answer `{errcode, errmsg}` with HTTP 200 and `Content-Type: image/jpeg`,
+    /// as an image endpoint's error can arrive (a client must read the body).
+    ImageErrcode(i64),
     /// Answer HTTP 500.
     Http500,
     /// Wait this long, then answer normally.

@@ -125,6 +125,10 @@ pub(crate) async fn wechat(State(shared): State<Arc<Shared>>, ConnectInfo(conn):
     };
     match fault {
         Some(Fault::Errcode(code)) => return Reply::err(code, errmsg(code)).into_response(),
+        Some(Fault::ImageErrcode(code)) => {
+            let body = serde_json::json!({"errcode": code, "errmsg": errmsg(code)}).to_string().into_bytes();
+            return Reply::Raw { status: StatusCode::OK, content_type: "image/jpeg".into(), body, filename: None }.into_response();
+        }
         Some(Fault::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "system error").into_response(),
         Some(Fault::Reset) => {
             conn.0.store(true, Ordering::Relaxed);
