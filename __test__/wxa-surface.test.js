@@ -20,7 +20,8 @@ const POST = (p, body, query = {}) => ({ method: 'POST', path: p, query, body })
 
 // method → (ctx) => [args, expected wire]
 const EXPECT = {
-  commit: (c) => [[{ templateId: c.templateId, extJson: { extAppid: c.appid, ext: { shop: 1 } }, userVersion: '1.0.1', userDesc: 'surface' }],
+  // ext_json is text on the wire; text given is sent as it is (an object is sent as its JSON text: wxa.test.js).
+  commit: (c) => [[{ templateId: c.templateId, extJson: JSON.stringify({ extAppid: c.appid, ext: { shop: 1 } }), userVersion: '1.0.1', userDesc: 'surface' }],
     POST('/wxa/commit', { template_id: c.templateId, ext_json: JSON.stringify({ extAppid: c.appid, ext: { shop: 1 } }), user_version: '1.0.1', user_desc: 'surface' })],
   getPage: () => [[], GET('/wxa/get_page')],
   getQrcode: () => [['pages/index/index?x=1'], GET('/wxa/get_qrcode', { path: 'pages/index/index?x=1' })],

@@ -20,11 +20,11 @@ async function byHand({ sandbox, client, appid, templateId }) {
   // The code-privacy detection runs for a while after a commit: submit_audit answers 61039 until then.
   await assert.rejects(client.submitAudit({ versionDesc: 'first' }), weChat(61039))
   await waitFor(() => client.getCodePrivacyInfo().then(() => true, (e) => { if (e.code !== 61039) throw e }), 'the privacy detection')
+  const quota = await client.queryQuota()
   const { auditid } = await client.submitAudit({ versionDesc: 'first' })
   // A second submit while one is under way is 85009, quota untouched.
-  const quota = await client.queryQuota()
   await assert.rejects(client.submitAudit({ versionDesc: 'again' }), weChat(85009))
-  assert.equal((await client.queryQuota()).rest, quota.rest)
+  assert.equal((await client.queryQuota()).rest, quota.rest - 1)
   await waitFor(async () => (await client.getAuditStatus(auditid)).status === 0, 'the audit to pass')
   await client.release()
   await assert.rejects(client.release(), weChat(85052))
