@@ -164,6 +164,8 @@ export interface SandboxOptions {
   defaultFollowers?: number
   /** How long a message to a platform's message URL waits for an answer before it is retried (WeChat: 5). */
   messageTimeoutSecs?: number
+  /** After a commit, the code-privacy detection answers 61039 (to get_code_privacy_info and submit_audit) this long (1). */
+  wxaPrivacyCheckSecs?: number
 }
 
 export type SandboxConfig = Required<Omit<SandboxOptions, 'lifetimes'>> & { lifetimes: Required<SandboxLifetimes> }
@@ -231,6 +233,72 @@ export interface SandboxAuthorizeOptions {
   preAuthCode?: string
   /** Send the authorized / updateauthorized event to the pushUrl. */
   push?: boolean
+  /** A mini program: api_get_authorizer_info answers MiniProgramInfo; default funcInfo is a mini program's (17, 18, 19, 25, 30, …). */
+  miniProgram?: boolean
+}
+
+/** How the sandbox reviews a mini program's audits (`setReviewer`). */
+export interface SandboxReviewer {
+  /** 'delay': weapp_audit_delay, then a pass after delayMs; 'manual': until `review()`. */
+  verdict: 'pass' | 'fail' | 'delay' | 'manual'
+  reason?: string | null
+  /** Media ids of a rejection's screenshots (ScreenShot, `|`-joined). */
+  screenshots?: string[]
+  /** Sandbox-clock ms from submit to the verdict (200). */
+  afterMs?: number
+  /** For 'delay': ms from the delay to the pass (200). */
+  delayMs?: number
+}
+
+/** The platform's monthly audit quota (queryquota). */
+export interface SandboxAuditQuota {
+  rest: number
+  limit: number
+  speedupRest: number
+  speedupLimit: number
+}
+
+/** How a platform's fast registrations end (`scriptFastRegistration`). */
+export interface SandboxFastRegistrationScript {
+  /** End by itself after afterMs (true); else wait for completeFastRegistration. */
+  auto: boolean
+  afterMs: number
+  /** The push's status (0: created). */
+  status: number
+}
+
+/** A wxa event the reviewer sent or lost. */
+export interface SandboxWxaEvent {
+  appid: string
+  event: 'weapp_audit_success' | 'weapp_audit_fail' | 'weapp_audit_delay'
+  auditid: number
+  /** 'delivered', 'lost' (scripted), or why it did not arrive. */
+  outcome: string
+  at: number
+}
+
+/** What the sandbox holds for a mini program (its snake_case names). */
+export interface SandboxMiniProgram {
+  appid: string
+  /** The platform it is authorized to. */
+  platform: string | null
+  commit: { template_id: number; ext_json: Record<string, unknown>; user_version: string; user_desc: string; time: number } | null
+  audits: { auditid: number; status: number; reason: string | null; screenshot: string | null; user_version: string; user_desc: string; submit_audit_time: number; released: boolean; request: Record<string, unknown> }[]
+  release: { app_version: number; user_version: string; user_desc: string; commit_time: number } | null
+  history: { app_version: number; user_version: string; user_desc: string; commit_time: number }[]
+  gray: Record<string, unknown> | null
+  [key: string]: unknown
+}
+
+/** A platform's mini-program data in the sandbox (its snake_case names). */
+export interface SandboxWxaPlatform {
+  drafts: Record<string, unknown>[]
+  templates: Record<string, unknown>[]
+  server_domains: string[]
+  jump_domains: string[]
+  quota: { rest: number; limit: number; speedup_rest: number; speedup_limit: number }
+  registrations: { kind: 'enterprise' | 'beta' | 'personal'; id: string; info: Record<string, unknown>; state: string; appid: string | null; created_at: number }[]
+  fast_register: { auto: boolean; after_ms: number; status: number }
 }
 
 export interface SandboxAuthorized {
@@ -290,7 +358,7 @@ export interface SandboxUserCode {
 }
 
 /** An errcode (-1, 45009, …), { errcode }, 'http500', { delayMs } or 'reset'. */
-export type SandboxFault = number | { errcode: number } | 'http500' | { delayMs: number } | 'reset'
+export type SandboxFault = number | { errcode: number } | { errcode: number; contentType: 'image/jpeg' } | 'http500' | { delayMs: number } | 'reset'
 
 export interface Sandbox {
   /** http://127.0.0.1:PORT — the apiBase to give clients. */
@@ -350,6 +418,23 @@ export interface Sandbox {
   /** Plays WeChat's release check (全网发布接入检测) against the platform's message URL. */
   runReleaseCheck(componentAppid: string): Promise<SandboxReleaseReport>
   runReleaseCheck(componentAppid: string, callback: Callback<SandboxReleaseReport>): void
+
+  // ---- mini programs ----
+  /** A draft in the platform's template library, as if uploaded from the devtools (WeChat's draft object). */
+  addDraft(componentAppid: string, options?: { userVersion?: string; userDesc?: string }): Promise<{ draft_id: number; user_version: string; user_desc: string; create_time: number; source_miniprogram_appid: string; source_miniprogram: string; developer: string }>
+  /** How this mini program's next audits are reviewed. */
+  setReviewer(appid: string, script: SandboxReviewer): Promise<Required<SandboxReviewer>>
+  /** Decides the audit under way now (its events pushed); the mini program's state. */
+  review(appid: string, verdict: 'pass' | 'fail' | 'delay' | Omit<SandboxReviewer, 'afterMs'>): Promise<SandboxMiniProgram>
+  setAuditQuota(componentAppid: string, quota: Partial<SandboxAuditQuota>): Promise<SandboxAuditQuota>
+  /** The next `count` (1) wxa events of the mini program are lost (state changes, no push). */
+  loseNextEvent(appid: string, count?: number): Promise<void>
+  scriptFastRegistration(componentAppid: string, script: Partial<SandboxFastRegistrationScript>): Promise<SandboxFastRegistrationScript>
+  /** The people behind fast registration `id` (taskid, unique_id or the enterprise's name) answer now; the result is pushed. */
+  completeFastRegistration(componentAppid: string, id: string, options?: { status?: number }): Promise<{ appid: string | null; status: number; authCode: string | null }>
+  miniProgram(appid: string): Promise<SandboxMiniProgram>
+  wxaPlatform(componentAppid: string): Promise<SandboxWxaPlatform>
+  wxaEvents(): Promise<SandboxWxaEvent[]>
 }
 
 /** Starts a local WeChat; it does not keep the process alive. */
@@ -447,12 +532,24 @@ export interface WeChatMenu { button: WeChatMenuButton[]; matchrule?: WeChatObje
 export interface WeChatArticle { title: string; thumb_media_id?: string; author?: string; digest?: string; show_cover_pic?: number; content?: string; content_source_url?: string; need_open_comment?: number; only_fans_can_comment?: number; description?: string; url?: string; picurl?: string; [key: string]: WeChatValue | undefined }
 export interface WeChatCard { card_id: string; code?: string; openid?: string; balance?: number }
 export interface AccessTokenObject { accessToken: string; expireTime: number }
+/** An image WeChat answered (wxacodes, the trial QR code): the bytes, with their content type. */
+export type WxaImage = Buffer & { contentType: string }
+export interface WxaAuditStatus extends WeChatResult { status: 0 | 1 | 2 | 3 | 4; reason?: string; screenshot?: string }
+export interface WxaLatestAuditStatus extends WeChatResult { auditid: number; status: 0 | 1 | 2 | 3 | 4; reason?: string; ScreenShot?: string; user_version: string; user_desc: string; submit_audit_time: number }
+export interface WxaQuota extends WeChatResult { rest: number; limit: number; speedup_rest: number; speedup_limit: number }
+export interface WxaVersion { app_version: number; user_version: string; user_desc: string; commit_time: number }
+export interface WxaGrayReleasePlan { status: number; create_timestamp: number; gray_percentage: number; support_debuger_first?: boolean; support_experiencer_first?: boolean }
+export interface WxaVersionInfo extends WeChatResult { exp_info: { exp_time?: number; exp_version?: string; exp_desc?: string }; release_info: { release_time?: number; release_version?: string; release_desc?: string } }
+export interface WxaDraft { draft_id: number; user_version: string; user_desc: string; create_time: number; source_miniprogram_appid?: string; source_miniprogram?: string; developer?: string; [key: string]: WeChatValue | undefined }
+export interface WxaTemplate extends WxaDraft { template_id: number; template_type: number }
+/** A mini program's subscribe message (/cgi-bin/message/subscribe/send); `template_id` etc. are taken too. */
+export interface WxaSubscribeMessage { touser: string; templateId: string; data: WeChatObject; page?: string; miniprogramState?: 'developer' | 'trial' | 'formal'; lang?: string }
 export interface TicketObject { ticket: string; expireTime: number }
 export interface JsConfig { debug: boolean; appId: string; timestamp: string; nonceStr: string; signature: string; jsApiList: string[] }
 export interface CardExt { timestamp: string; signature: string; code: string; openid: string; balance?: number }
 
 // <api-methods> generated by scripts/api-types.js from the endpoint tables; do not edit
-/** Every official-account API method (wechat-api 1.35 and newer endpoints). */
+/** Every API method of a client: the official account (wechat-api 1.35 and newer endpoints) and the mini program (groups wxa, wxa_settings). */
 export interface ApiMethods {
   /** `/customservice/kfaccount/add` (account). */
   addKfAccount(account: string, nick: string, password: string): Promise<WeChatResult>
@@ -881,8 +978,8 @@ export interface ApiMethods {
   addGroupBeacons(options: WeChatObject): Promise<WeChatResult>
   addGroupBeacons(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
   /** @deprecated WeChat has retired this endpoint (it answers with its own error). `/shakearound/lottery/addlotteryinfo` (commerce). */
-  addLotteryInfo(options: WeChatObject, body: WeChatValue): Promise<WeChatResult>
-  addLotteryInfo(options: WeChatObject, body: WeChatValue, callback: ApiCallback<WeChatResult>): void
+  addLotteryInfo(options: { use_template?: WeChatValue; logo_url?: WeChatValue }, body: WeChatValue): Promise<WeChatResult>
+  addLotteryInfo(options: { use_template?: WeChatValue; logo_url?: WeChatValue }, body: WeChatValue, callback: ApiCallback<WeChatResult>): void
   /** `/cgi-bin/poi/addpoi` (commerce). */
   addPoi(poi: WeChatValue): Promise<WeChatResult>
   addPoi(poi: WeChatValue, callback: ApiCallback<WeChatResult>): void
@@ -1270,8 +1367,8 @@ export interface ApiMethods {
   getSubscribeTemplates(): Promise<WeChatResult>
   getSubscribeTemplates(callback: ApiCallback<WeChatResult>): void
   /** `/cgi-bin/message/subscribe/bizsend` (modern). */
-  sendSubscribeMessage(message: WeChatObject): Promise<WeChatResult>
-  sendSubscribeMessage(message: WeChatObject, callback: ApiCallback<WeChatResult>): void
+  sendSubscribeMessage(message: WeChatObject | WxaSubscribeMessage): Promise<WeChatResult>
+  sendSubscribeMessage(message: WeChatObject | WxaSubscribeMessage, callback: ApiCallback<WeChatResult>): void
   /** `/cgi-bin/freepublish/submit` (modern). */
   submitPublish(mediaId: string): Promise<{ publish_id: string; msg_data_id: number }>
   submitPublish(mediaId: string, callback: ApiCallback<{ publish_id: string; msg_data_id: number }>): void
@@ -1281,6 +1378,140 @@ export interface ApiMethods {
   /** `/cgi-bin/draft/update` (modern). */
   updateDraft(mediaId: string, index: number, article: WeChatArticle): Promise<WeChatResult>
   updateDraft(mediaId: string, index: number, article: WeChatArticle, callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/change_visitstatus` (wxa). */
+  changeVisitStatus(action: 'open' | 'close'): Promise<WeChatResult>
+  changeVisitStatus(action: 'open' | 'close', callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/commit` (wxa). */
+  commit(options: { extJson: string | WeChatObject; templateId: number; userDesc: string; userVersion: string }): Promise<WeChatResult>
+  commit(options: { extJson: string | WeChatObject; templateId: number; userDesc: string; userVersion: string }, callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/get_auditstatus` (wxa). */
+  getAuditStatus(auditid: number): Promise<WxaAuditStatus>
+  getAuditStatus(auditid: number, callback: ApiCallback<WxaAuditStatus>): void
+  /** `/wxa/security/get_code_privacy_info` (wxa). */
+  getCodePrivacyInfo(): Promise<{ without_auth_list: string[]; without_conf_list: string[] }>
+  getCodePrivacyInfo(callback: ApiCallback<{ without_auth_list: string[]; without_conf_list: string[] }>): void
+  /** `/wxa/getgrayreleaseplan` (wxa). */
+  getGrayReleasePlan(): Promise<{ gray_release_plan: WxaGrayReleasePlan }>
+  getGrayReleasePlan(callback: ApiCallback<{ gray_release_plan: WxaGrayReleasePlan }>): void
+  /** `/wxa/revertcoderelease` (wxa). */
+  getHistoryVersion(): Promise<{ version_list: WxaVersion[] }>
+  getHistoryVersion(callback: ApiCallback<{ version_list: WxaVersion[] }>): void
+  /** `/wxa/get_latest_auditstatus` (wxa). */
+  getLatestAuditStatus(): Promise<WxaLatestAuditStatus>
+  getLatestAuditStatus(callback: ApiCallback<WxaLatestAuditStatus>): void
+  /** `/wxa/get_page` (wxa). */
+  getPage(): Promise<{ page_list: string[] }>
+  getPage(callback: ApiCallback<{ page_list: string[] }>): void
+  /** `/wxa/get_qrcode` (wxa). */
+  getQrcode(path?: string): Promise<WxaImage>
+  getQrcode(callback: ApiCallback<WxaImage>): void
+  getQrcode(path: string, callback: ApiCallback<WxaImage>): void
+  /** `/wxa/getversioninfo` (wxa). */
+  getVersionInfo(): Promise<WxaVersionInfo>
+  getVersionInfo(callback: ApiCallback<WxaVersionInfo>): void
+  /** `/cgi-bin/wxopen/getweappsupportversion` (wxa). */
+  getWeappSupportVersion(): Promise<WeChatResult>
+  getWeappSupportVersion(callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/grayrelease` (wxa). */
+  grayRelease(grayPercentage: number, options?: { supportDebugerFirst?: boolean; supportExperiencerFirst?: boolean }): Promise<WeChatResult>
+  grayRelease(grayPercentage: number, callback: ApiCallback<WeChatResult>): void
+  grayRelease(grayPercentage: number, options: { supportDebugerFirst?: boolean; supportExperiencerFirst?: boolean }, callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/queryquota` (wxa). */
+  queryQuota(): Promise<WxaQuota>
+  queryQuota(callback: ApiCallback<WxaQuota>): void
+  /** `/wxa/release` (wxa). */
+  release(): Promise<WeChatResult>
+  release(callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/revertcoderelease` (wxa). */
+  revertCodeRelease(appVersion?: number | string): Promise<WeChatResult>
+  revertCodeRelease(callback: ApiCallback<WeChatResult>): void
+  revertCodeRelease(appVersion: number | string, callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/revertgrayrelease` (wxa). */
+  revertGrayRelease(): Promise<WeChatResult>
+  revertGrayRelease(callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/wxopen/setweappsupportversion` (wxa). */
+  setWeappSupportVersion(version: string): Promise<WeChatResult>
+  setWeappSupportVersion(version: string, callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/speedupaudit` (wxa). */
+  speedupAudit(auditid: number): Promise<WeChatResult>
+  speedupAudit(auditid: number, callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/submit_audit` (wxa). */
+  submitAudit(options?: { feedbackInfo?: string; feedbackStuff?: string; itemList?: WeChatObject[]; orderPath?: string; previewInfo?: WeChatObject; privacyApiNotUse?: boolean; ugcDeclare?: WeChatObject; versionDesc?: string }): Promise<{ auditid: number }>
+  submitAudit(callback: ApiCallback<{ auditid: number }>): void
+  submitAudit(options: { feedbackInfo?: string; feedbackStuff?: string; itemList?: WeChatObject[]; orderPath?: string; previewInfo?: WeChatObject; privacyApiNotUse?: boolean; ugcDeclare?: WeChatObject; versionDesc?: string }, callback: ApiCallback<{ auditid: number }>): void
+  /** `/wxa/undocodeaudit` (wxa). */
+  undoCodeAudit(): Promise<WeChatResult>
+  undoCodeAudit(callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/wxopen/addcategory` (wxa_settings). */
+  addCategory(categories: { first: number; second: number; certicates?: { key: string; value: string }[] }[]): Promise<WeChatResult>
+  addCategory(categories: { first: number; second: number; certicates?: { key: string; value: string }[] }[], callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/bind_tester` (wxa_settings). */
+  bindTester(wechatid: string): Promise<{ userstr: string }>
+  bindTester(wechatid: string, callback: ApiCallback<{ userstr: string }>): void
+  /** `/cgi-bin/wxaapp/createwxaqrcode` (wxa_settings). */
+  createWxaQrcode(options: { path: string; width?: number }): Promise<WxaImage>
+  createWxaQrcode(options: { path: string; width?: number }, callback: ApiCallback<WxaImage>): void
+  /** `/cgi-bin/wxopen/deletecategory` (wxa_settings). */
+  deleteCategory(first: number, second: number): Promise<WeChatResult>
+  deleteCategory(first: number, second: number, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/wxopen/getallcategories` (wxa_settings). */
+  getAllCategories(): Promise<WeChatResult>
+  getAllCategories(callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/get_category` (wxa_settings). */
+  getCategory(): Promise<{ category_list: WeChatObject[] }>
+  getCategory(callback: ApiCallback<{ category_list: WeChatObject[] }>): void
+  /** `/wxa/get_effective_domain` (wxa_settings). */
+  getEffectiveDomain(): Promise<WeChatResult>
+  getEffectiveDomain(callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/get_effective_webviewdomain` (wxa_settings). */
+  getEffectiveWebviewDomain(): Promise<WeChatResult>
+  getEffectiveWebviewDomain(callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/component/getprivacysetting` (wxa_settings). */
+  getPrivacySetting(privacyVer?: 1 | 2): Promise<WeChatResult>
+  getPrivacySetting(callback: ApiCallback<WeChatResult>): void
+  getPrivacySetting(privacyVer: 1 | 2, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/wxopen/getcategory` (wxa_settings). */
+  getSettingCategories(): Promise<WeChatResult>
+  getSettingCategories(callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/memberauth` (wxa_settings). */
+  getTesters(): Promise<{ members: { userstr: string }[] }>
+  getTesters(callback: ApiCallback<{ members: { userstr: string }[] }>): void
+  /** `/wxa/get_webviewdomain_confirmfile` (wxa_settings). */
+  getWebviewDomainConfirmFile(): Promise<{ file_name: string; file_content: string }>
+  getWebviewDomainConfirmFile(callback: ApiCallback<{ file_name: string; file_content: string }>): void
+  /** `/wxa/getwxacode` (wxa_settings). */
+  getWxaCode(options: { autoColor?: boolean; envVersion?: 'release' | 'trial' | 'develop'; isHyaline?: boolean; lineColor?: { r: number | string; g: number | string; b: number | string }; path: string; width?: number }): Promise<WxaImage>
+  getWxaCode(options: { autoColor?: boolean; envVersion?: 'release' | 'trial' | 'develop'; isHyaline?: boolean; lineColor?: { r: number | string; g: number | string; b: number | string }; path: string; width?: number }, callback: ApiCallback<WxaImage>): void
+  /** `/wxa/getwxacodeunlimit` (wxa_settings). */
+  getWxaCodeUnlimit(options: { autoColor?: boolean; checkPath?: boolean; envVersion?: 'release' | 'trial' | 'develop'; isHyaline?: boolean; lineColor?: { r: number | string; g: number | string; b: number | string }; page?: string; scene: string; width?: number }): Promise<WxaImage>
+  getWxaCodeUnlimit(options: { autoColor?: boolean; checkPath?: boolean; envVersion?: 'release' | 'trial' | 'develop'; isHyaline?: boolean; lineColor?: { r: number | string; g: number | string; b: number | string }; page?: string; scene: string; width?: number }, callback: ApiCallback<WxaImage>): void
+  /** `/cgi-bin/wxopen/modifycategory` (wxa_settings). */
+  modifyCategory(options: { certicates: { key: string; value: string }[]; first: number; second: number }): Promise<WeChatResult>
+  modifyCategory(options: { certicates: { key: string; value: string }[]; first: number; second: number }, callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/modify_domain` (wxa_settings). */
+  modifyDomain(options: { action: 'add' | 'delete' | 'set' | 'get'; downloaddomain?: string[]; requestdomain?: string[]; tcpdomain?: string[]; udpdomain?: string[]; uploaddomain?: string[]; wsrequestdomain?: string[] }): Promise<WeChatResult>
+  modifyDomain(options: { action: 'add' | 'delete' | 'set' | 'get'; downloaddomain?: string[]; requestdomain?: string[]; tcpdomain?: string[]; udpdomain?: string[]; uploaddomain?: string[]; wsrequestdomain?: string[] }, callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/modify_domain_directly` (wxa_settings). */
+  modifyDomainDirectly(options: { action: 'add' | 'delete' | 'set' | 'get'; downloaddomain?: string[]; requestdomain?: string[]; tcpdomain?: string[]; udpdomain?: string[]; uploaddomain?: string[]; wsrequestdomain?: string[] }): Promise<WeChatResult>
+  modifyDomainDirectly(options: { action: 'add' | 'delete' | 'set' | 'get'; downloaddomain?: string[]; requestdomain?: string[]; tcpdomain?: string[]; udpdomain?: string[]; uploaddomain?: string[]; wsrequestdomain?: string[] }, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/message/subscribe/send` (wxa_settings). */
+  sendWxaSubscribeMessage(message: WxaSubscribeMessage): Promise<WeChatResult>
+  sendWxaSubscribeMessage(message: WxaSubscribeMessage, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/component/setprivacysetting` (wxa_settings). */
+  setPrivacySetting(options: { ownerSetting: WeChatObject; privacyVer?: 1 | 2; sdkPrivacyInfoList?: WeChatObject[]; settingList: WeChatObject[] }): Promise<WeChatResult>
+  setPrivacySetting(options: { ownerSetting: WeChatObject; privacyVer?: 1 | 2; sdkPrivacyInfoList?: WeChatObject[]; settingList: WeChatObject[] }, callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/setwebviewdomain` (wxa_settings). */
+  setWebviewDomain(options: { action: 'add' | 'delete' | 'set' | 'get'; webviewdomain?: string[] }): Promise<WeChatResult>
+  setWebviewDomain(options: { action: 'add' | 'delete' | 'set' | 'get'; webviewdomain?: string[] }, callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/setwebviewdomain_directly` (wxa_settings). */
+  setWebviewDomainDirectly(options: { action: 'add' | 'delete' | 'set' | 'get'; webviewdomain?: string[] }): Promise<WeChatResult>
+  setWebviewDomainDirectly(options: { action: 'add' | 'delete' | 'set' | 'get'; webviewdomain?: string[] }, callback: ApiCallback<WeChatResult>): void
+  /** `/wxa/unbind_tester` (wxa_settings). */
+  unbindTester(options: { wechatid: string } | { userstr: string }): Promise<WeChatResult>
+  unbindTester(options: { wechatid: string } | { userstr: string }, callback: ApiCallback<WeChatResult>): void
+  /** `/cgi-bin/component/uploadprivacyextfile` (wxa_settings). */
+  uploadPrivacyExtFile(filepath: string | Buffer): Promise<WeChatMediaUpload>
+  uploadPrivacyExtFile(filepath: string | Buffer, callback: ApiCallback<WeChatMediaUpload>): void
 }
 // </api-methods>
 
@@ -1479,6 +1710,8 @@ export class ThirdpartyServer extends EventEmitter {
   getAuthorizerList(): PromiseLike<AuthorizerListItem[]> & AsyncIterable<AuthorizerListItem>
   getAuthorizerList(callback: Callback<AuthorizerListItem[]>): void
   clearComponentQuota(callback?: Callback<void>): Promise<void>
+  /** /cgi-bin/component/clear_quota/v2: the platform's quota (or an authorizer's, given its appid) reset with the AppSecret, no token needed. */
+  clearComponentQuotaV2(appid?: string | null, callback?: Callback<WeChatResult>): Promise<WeChatResult>
   /** Open-platform account binding for an authorizer (with its token). */
   createOpenAccount(appid: string, callback?: Callback<{ open_appid: string }>): Promise<{ open_appid: string }>
   bindOpenAccount(appid: string, openAppid: string, callback?: Callback<WeChatResult>): Promise<WeChatResult>
@@ -1487,6 +1720,53 @@ export class ThirdpartyServer extends EventEmitter {
   /** wechat-oauth's OAuth acting for an authorizer (component OAuth). */
   oauth(authorizerAppid: string, options?: AuthorizerOAuthOptions): OAuth
 }
+
+/** The mini-program methods of the platform itself (generated below), on every ThirdpartyServer. */
+export interface ThirdpartyServer extends WxaPlatformMethods {}
+
+// <wxa-platform-methods> generated by scripts/api-types.js from the platform table; do not edit
+/** The platform's own mini-program methods (ThirdpartyServer; the component_access_token). */
+export interface WxaPlatformMethods {
+  /** `/wxa/addtotemplate` (wxa_platform). */
+  addToTemplate(draftId: number, templateType?: 0 | 1): Promise<WeChatResult>
+  addToTemplate(draftId: number, callback: Callback<WeChatResult>): void
+  addToTemplate(draftId: number, templateType: 0 | 1, callback: Callback<WeChatResult>): void
+  /** `/wxa/deletetemplate` (wxa_platform). */
+  deleteTemplate(templateId: number): Promise<WeChatResult>
+  deleteTemplate(templateId: number, callback: Callback<WeChatResult>): void
+  /** `/wxa/component/fastregisterbetaweapp` (wxa_platform). */
+  fastRegisterBetaWeapp(options: { name: string; openid: string }): Promise<{ unique_id: string; authorize_url: string }>
+  fastRegisterBetaWeapp(options: { name: string; openid: string }, callback: Callback<{ unique_id: string; authorize_url: string }>): void
+  /** `/wxa/component/fastregisterpersonalweapp` (wxa_platform). */
+  fastRegisterPersonalWeapp(options: { componentPhone?: string; idname: string; wxuser: string }): Promise<{ taskid: string; authorize_url: string; status: number }>
+  fastRegisterPersonalWeapp(options: { componentPhone?: string; idname: string; wxuser: string }, callback: Callback<{ taskid: string; authorize_url: string; status: number }>): void
+  /** `/cgi-bin/component/fastregisterweapp` (wxa_platform). */
+  fastRegisterWeapp(options: { code: string; codeType: 1 | 2 | 3; componentPhone?: string; legalPersonaName: string; legalPersonaWechat: string; name: string }): Promise<WeChatResult>
+  fastRegisterWeapp(options: { code: string; codeType: 1 | 2 | 3; componentPhone?: string; legalPersonaName: string; legalPersonaWechat: string; name: string }, callback: Callback<WeChatResult>): void
+  /** `/cgi-bin/component/get_domain_confirmfile` (wxa_platform). */
+  getDomainConfirmFile(): Promise<{ file_name: string; file_content: string }>
+  getDomainConfirmFile(callback: Callback<{ file_name: string; file_content: string }>): void
+  /** `/wxa/gettemplatedraftlist` (wxa_platform). */
+  getTemplateDraftList(): Promise<{ draft_list: WxaDraft[] }>
+  getTemplateDraftList(callback: Callback<{ draft_list: WxaDraft[] }>): void
+  /** `/wxa/gettemplatelist` (wxa_platform). */
+  getTemplateList(templateType?: 0 | 1): Promise<{ template_list: WxaTemplate[] }>
+  getTemplateList(callback: Callback<{ template_list: WxaTemplate[] }>): void
+  getTemplateList(templateType: 0 | 1, callback: Callback<{ template_list: WxaTemplate[] }>): void
+  /** `/cgi-bin/component/modify_wxa_jump_domain` (wxa_platform). */
+  modifyWxaJumpDomain(options: { action: 'add' | 'delete' | 'set' | 'get'; isModifyPublishedTogether?: boolean; wxaJumpH5Domain?: string | string[] }): Promise<WeChatResult>
+  modifyWxaJumpDomain(options: { action: 'add' | 'delete' | 'set' | 'get'; isModifyPublishedTogether?: boolean; wxaJumpH5Domain?: string | string[] }, callback: Callback<WeChatResult>): void
+  /** `/cgi-bin/component/modify_wxa_server_domain` (wxa_platform). */
+  modifyWxaServerDomain(options: { action: 'add' | 'delete' | 'set' | 'get'; isModifyPublishedTogether?: boolean; wxaServerDomain?: string | string[] }): Promise<WeChatResult>
+  modifyWxaServerDomain(options: { action: 'add' | 'delete' | 'set' | 'get'; isModifyPublishedTogether?: boolean; wxaServerDomain?: string | string[] }, callback: Callback<WeChatResult>): void
+  /** `/wxa/component/fastregisterpersonalweapp` (wxa_platform). */
+  queryFastRegisterPersonalWeapp(taskid: string): Promise<WeChatResult>
+  queryFastRegisterPersonalWeapp(taskid: string, callback: Callback<WeChatResult>): void
+  /** `/cgi-bin/component/fastregisterweapp` (wxa_platform). */
+  searchFastRegisterWeapp(options: { legalPersonaName: string; legalPersonaWechat: string; name: string }): Promise<WeChatResult>
+  searchFastRegisterWeapp(options: { legalPersonaName: string; legalPersonaWechat: string; name: string }, callback: Callback<WeChatResult>): void
+}
+// </wxa-platform-methods>
 
 // ---- token service (startTokenService, `wxthirdparty serve`) ----
 

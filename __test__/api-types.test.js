@@ -21,3 +21,15 @@ test('every native method has a promise and a callback signature; retired ones a
     if (m.retired) assert.match(dts, new RegExp(`@deprecated[^\\n]*\`${m.path.replace(/[/.]/g, '\\$&')}\``), m.name)
   }
 })
+
+test("every platform mini-program method is typed on ThirdpartyServer, with a callback form", () => {
+  const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
+  const block = dts.slice(dts.indexOf('export interface WxaPlatformMethods {'), dts.indexOf('// </wxa-platform-methods>'))
+  const { ThirdpartyServer } = require('..')
+  for (const m of binding.wxaPlatformTable()) {
+    assert.equal(typeof ThirdpartyServer.prototype[m.name], 'function', m.name)
+    assert.match(block, new RegExp(`\\n  ${m.name}\\([^\\n]*\\): Promise<`), m.name)
+    assert.match(block, new RegExp(`\\n  ${m.name}\\([^\\n]*callback: Callback<[^\\n]*\\): void`), m.name)
+  }
+  assert.match(dts, /export interface ThirdpartyServer extends WxaPlatformMethods \{\}/)
+})

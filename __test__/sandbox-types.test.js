@@ -171,6 +171,26 @@ describe("the sandbox's answers against index.d.ts", { timeout: 60000 }, () => {
     await sb.invalidateTokens()
     assert.notEqual((await send(token)).errcode, 0)
 
+    // Mini programs: a template, a commit, an audit decided by hand, a fast registration.
+    await sb.updateConfig({ wxaPrivacyCheckSecs: 0 })
+    const mp = await sb.authorize(component, { miniProgram: true })
+    await t.platform.handleAuthCode(mp.authCode)
+    const draft = got('addDraft', await sb.addDraft(component, { userVersion: '1.0.0' }))
+    await t.platform.addToTemplate(draft.draft_id)
+    const [template] = (await t.platform.getTemplateList()).template_list
+    got('setReviewer', await sb.setReviewer(mp.authorizerAppid, { verdict: 'manual' }))
+    got('setAuditQuota', await sb.setAuditQuota(component, { rest: 5 }))
+    const client = t.platform.createClient(mp.authorizerAppid)
+    await client.commit({ templateId: template.template_id, extJson: {}, userVersion: '1.0.0', userDesc: 'types' })
+    await client.submitAudit()
+    got('review', await sb.review(mp.authorizerAppid, { verdict: 'fail', reason: 'types', screenshots: ['m1'] }))
+    got('scriptFastRegistration', await sb.scriptFastRegistration(component, { auto: false }))
+    const beta = await t.platform.fastRegisterBetaWeapp({ name: '类型检查小程序', openid: 'oTypes' })
+    got('completeFastRegistration', await sb.completeFastRegistration(component, beta.unique_id))
+    got('miniProgram', await sb.miniProgram(mp.authorizerAppid))
+    nonEmpty(got('wxaPlatform', await sb.wxaPlatform(component)).registrations, 'wxaPlatform().registrations')
+    nonEmpty(got('wxaEvents', await sb.wxaEvents()), 'wxaEvents()')
+
     const messages = got('messages', await sb.messages())
     nonEmpty(messages, 'messages()')
     for (const d of messages) nonEmpty(d.attempts, 'messages()[].attempts')

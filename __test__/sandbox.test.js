@@ -258,6 +258,12 @@ test('`wxthirdparty sandbox --port N` prints its URL, is driven from another pro
     assert.deepEqual(await remote.counters(), { '/cgi-bin/component/api_component_token': 1, '/cgi-bin/getcallbackip': 1 })
     assert.equal((await remote.config()).graceSecs, 300)
     await assert.rejects(remote.pushEvent(COMPONENT.appid, 'bogus', 'wx1'), /sandbox: .*info_type/)
+    // The mini-program controls, shown in the CLI's output and driven over HTTP.
+    for (let i = 0; i < 100 && !/privacy detection after a commit: 1 s/.test(out); i++) await new Promise((r) => setTimeout(r, 20))
+    assert.match(out, /mini programs: .*\/__sandbox\/wxa\/reviewer/)
+    const mp = await remote.authorize(COMPONENT.appid, { miniProgram: true })
+    assert.equal((await remote.setReviewer(mp.authorizerAppid, { verdict: 'fail', reason: 'r' })).verdict, 'fail')
+    assert.equal((await remote.miniProgram(mp.authorizerAppid)).reviewer.verdict, 'fail')
 
     child.kill('SIGINT')
     const [code] = await once(child, 'exit')

@@ -6,7 +6,7 @@
 const path = require('path')
 const { binding, settle, splitCallback } = require('./native')
 
-// name -> { params, kind: 'call' | 'upload' | 'download', retired }
+// name -> { params, kind: 'call' | 'upload' | 'download' | 'image', retired, fields }
 const TABLE = new Map(binding.apiMethodTable().map((m) => [m.name, m]))
 
 // JSON can't carry Dates; wechat-api's shop orders take them.
@@ -229,6 +229,12 @@ for (const [method, m] of TABLE) {
       if (Buffer.isBuffer(file)) return n.upload(method, file, rest, 'media', undefined)
       if (typeof file !== 'string' || file === '') throw new TypeError('filepath: must be a file path or a Buffer')
       return n.upload(method, path.resolve(file), rest, undefined, undefined)
+    }
+  } else if (m.kind === 'image') {
+    // A Buffer carrying its content type; WeChat's JSON (an error) rejects instead.
+    body = async function (args, n) {
+      const r = await n.image(method, args.map(plain))
+      return { data: Object.assign(r.data, { contentType: r.contentType }), res: r.res }
     }
   } else if (m.kind === 'download') {
     body = async function (args, n) {

@@ -39,7 +39,7 @@ function plainObject(name, value) {
 }
 
 const CONFIG_KEYS = new Set(['host', 'port', 'lifetimes', 'graceSecs', 'ticketMaxAgeSecs', 'rotateRefreshTokens',
-  'pushIntervalSecs', 'followersPageSize', 'defaultFollowers', 'messageTimeoutSecs'])
+  'pushIntervalSecs', 'followersPageSize', 'defaultFollowers', 'messageTimeoutSecs', 'wxaPrivacyCheckSecs'])
 
 /** camelCase sandbox options → the Rust SandboxConfig (only its keys). */
 function configJson(options) {
@@ -52,13 +52,15 @@ function configJson(options) {
 }
 
 /**
- * A fault as the sandbox takes it: a number (errcode), { errcode }, 'http500',
- * { delayMs } or 'reset'.
+ * A fault as the sandbox takes it: a number (errcode), { errcode },
+ * { errcode, contentType: 'image/jpeg' } (the JSON error disguised as an
+ * image), 'http500', { delayMs } or 'reset'.
  */
 function faultJson(fault) {
   if (typeof fault === 'number' && Number.isInteger(fault)) return { errcode: fault }
   if (fault === 'http500' || fault === 'reset') return fault
   if (fault && typeof fault === 'object') {
+    if (Number.isInteger(fault.errcode) && fault.contentType === 'image/jpeg') return { image_errcode: fault.errcode }
     if (Number.isInteger(fault.errcode)) return { errcode: fault.errcode }
     const ms = fault.delayMs ?? fault.delay_ms
     if (Number.isInteger(ms) && ms >= 0) return { delay_ms: ms }
@@ -112,6 +114,21 @@ function pathArg(path) {
 function rateArg(rate) {
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new TypeError('rate: must be a number from 0 to 1')
   return rate
+}
+
+const VERDICTS = ['pass', 'fail', 'delay', 'manual']
+
+/** A reviewer script or verdict, checked, snake_case. */
+function reviewerJson(script) {
+  const o = plainObject('script', script)
+  if (!VERDICTS.includes(o.verdict)) throw new TypeError(`verdict: must be one of ${VERDICTS.join(', ')}`)
+  if (o.screenshots !== undefined && !(Array.isArray(o.screenshots) && o.screenshots.every((x) => typeof x === 'string'))) {
+    throw new TypeError('screenshots: must be an array of media ids')
+  }
+  for (const k of ['afterMs', 'delayMs']) {
+    if (o[k] !== undefined && !(Number.isInteger(o[k]) && o[k] >= 0)) throw new TypeError(`${k}: must be a non-negative integer`)
+  }
+  return renameKeys(o, snake, false)
 }
 
 /** Drops the keys whose value is undefined (JSON has no undefined). */
@@ -377,6 +394,96 @@ class Sandbox {
     return this.#run(arguments, (patch) => this.#call('POST', '/config', configJson(plainObject('patch', patch))), (c) => renameKeys(c, camel, true))
   }
 
+  // ---- mini programs (代小程序实现业务) ----
+
+  /** A draft in the platform's template library, as if uploaded from the devtools: options { userVersion, userDesc } → WeChat's draft object. */
+  addDraft() {
+    return this.#run(arguments, (componentAppid, options) => {
+      nonEmpty('componentAppid', componentAppid)
+      const o = plainObject('options', options)
+      return this.#call('POST', '/wxa/drafts', defined({ component_appid: componentAppid, user_version: o.userVersion, user_desc: o.userDesc }))
+    })
+  }
+
+  /**
+   * How the mini program's next audits are reviewed: { verdict: 'pass' |
+   * 'fail' | 'delay' | 'manual', reason, screenshots (media ids), afterMs
+   * (200, sandbox clock), delayMs (for 'delay': until the pass) }.
+   */
+  setReviewer() {
+    return this.#run(arguments, (appid, script) => {
+      nonEmpty('appid', appid)
+      return this.#call('POST', '/wxa/reviewer', { ...reviewerJson(script), appid })
+    }, (r) => renameKeys(r, camel, false))
+  }
+
+  /** Decides the audit under way now: 'pass' | 'fail' | 'delay' or { verdict, reason, screenshots }; resolves to the mini program's state (as miniProgram()). */
+  review() {
+    return this.#run(arguments, (appid, verdict) => {
+      nonEmpty('appid', appid)
+      return this.#later('POST', '/wxa/review', { ...reviewerJson(typeof verdict === 'string' ? { verdict } : verdict), appid })
+    })
+  }
+
+  /** The platform's audit quota for the month: { rest, limit, speedupRest, speedupLimit } (any subset). */
+  setAuditQuota() {
+    return this.#run(arguments, (componentAppid, quota) => {
+      nonEmpty('componentAppid', componentAppid)
+      const q = renameKeys(plainObject('quota', quota), snake, false)
+      for (const [k, v] of Object.entries(q)) if (!Number.isInteger(v) || v < 0) throw new TypeError(`quota.${camel(k)}: must be a non-negative integer`)
+      return this.#call('POST', '/wxa/quota', { component_appid: componentAppid, quota: q })
+    }, (r) => renameKeys(r, camel, false))
+  }
+
+  /** The mini program's next `count` (1) wxa events are lost: its state changes, nothing is pushed. */
+  loseNextEvent() {
+    return this.#run(arguments, (appid, count = 1) => {
+      nonEmpty('appid', appid)
+      if (!Number.isInteger(count) || count < 1) throw new TypeError('count: must be a positive integer')
+      return this.#call('POST', '/wxa/lose_events', { appid, count })
+    }, none)
+  }
+
+  /** How the platform's next fast registrations end: { auto (true), afterMs (200), status (0: created) }. */
+  scriptFastRegistration() {
+    return this.#run(arguments, (componentAppid, script) => {
+      nonEmpty('componentAppid', componentAppid)
+      return this.#call('POST', '/wxa/fast_register', { ...renameKeys(plainObject('script', script), snake, false), component_appid: componentAppid })
+    }, (r) => renameKeys(r, camel, false))
+  }
+
+  /**
+   * The people behind a fast registration answer now (`id`: taskid,
+   * unique_id or the enterprise's name); options { status } (0: created).
+   * Pushes notify_third_fasteregister (notify_third_fastregisterbetaapp for a
+   * beta) and resolves to { appid, status, authCode }.
+   */
+  completeFastRegistration() {
+    return this.#run(arguments, (componentAppid, id, options) => {
+      nonEmpty('componentAppid', componentAppid)
+      nonEmpty('id', id)
+      const o = plainObject('options', options)
+      if (o.status !== undefined && !Number.isInteger(o.status)) throw new TypeError('options.status: must be an integer')
+      return this.#later('POST', '/wxa/fast_register/complete', defined({ component_appid: componentAppid, id, status: o.status }))
+    })
+  }
+
+  /** What the sandbox holds for a mini program (its own snake_case names): commit, audits, release, history, gray, domains, testers, … */
+  miniProgram() {
+    return this.#run(arguments, (appid) => { nonEmpty('appid', appid); return this.#call('GET', `/wxa/app?appid=${q(appid)}`) })
+  }
+
+  /** A platform's drafts, templates, domain lists, quota and fast registrations (snake_case, as held). */
+  wxaPlatform() {
+    return this.#run(arguments, (componentAppid) => {
+      nonEmpty('componentAppid', componentAppid)
+      return this.#call('GET', `/wxa/platform?component_appid=${q(componentAppid)}`)
+    })
+  }
+
+  /** Every wxa event the reviewer sent or lost: [{ appid, event, auditid, outcome, at }]. */
+  wxaEvents() { return this.#run(arguments, () => this.#call('GET', '/wxa/events')) }
+
   /** Forgets everything (components, apps, tokens, counters, logs, faults); keeps the config. */
   reset() { return this.#run(arguments, () => this.#call('POST', '/reset'), none) }
 }
@@ -387,7 +494,8 @@ class Sandbox {
  * accessToken, ticket, oauth, authCode, oauthCode, oauthRefreshToken } (seconds),
  * graceSecs (300), ticketMaxAgeSecs (43200), rotateRefreshTokens (false),
  * pushIntervalSecs (off), followersPageSize (10000), defaultFollowers (3),
- * messageTimeoutSecs (5: a message to a platform is retried after it) }.
+ * messageTimeoutSecs (5: a message to a platform is retried after it),
+ * wxaPrivacyCheckSecs (1: after a commit, the code-privacy detection answers 61039 this long) }.
  * It does not keep the process alive; close() stops it.
  */
 function startSandbox(options, callback) {

@@ -408,5 +408,6 @@ class ThirdpartyServer extends EventEmitter {
 }
 
 require('./admin')(ThirdpartyServer)
+require('./wxa')(ThirdpartyServer)
 
 module.exports = { ThirdpartyServer, Client }

@@ -74,6 +74,10 @@ module.exports = async function sandbox(argv) {
   console.log(`wxthirdparty sandbox listening on ${sb.url}`)
   console.log(`  WeChat API base:  ${sb.url}   (apiBase / WXTHIRDPARTY_API_BASE)`)
   console.log(`  control API:      ${sb.url}/__sandbox   (or connectSandbox('${sb.url}'))`)
+  console.log(`  mini programs:    authorize(component, { miniProgram: true }); reviewer per app at POST ${sb.url}/__sandbox/wxa/reviewer`)
+  console.log(`                    (verdict pass | fail | delay | manual), quota /wxa/quota, lost events /wxa/lose_events,`)
+  console.log(`                    fast registration /wxa/fast_register; state at GET /__sandbox/wxa/app?appid=, /wxa/events`)
+  console.log(`                    privacy detection after a commit: ${(await sb.config()).wxaPrivacyCheckSecs} s (updateConfig wxaPrivacyCheckSecs)`)
   console.log('  Ctrl-C to stop')
   await stopped
   clearInterval(keepAlive)

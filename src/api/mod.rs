@@ -6,6 +6,7 @@ pub mod endpoints;
 mod jssdk;
 mod media;
 mod own;
+mod wxa;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ use endpoints::{Body, Http};
 pub use jssdk::{card_ext, js_config, js_signature};
 pub use own::{own_client, Own, OwnConfig, UserTokens};
 pub use media::{Download, FileSource};
+pub use wxa::{Image, PlatformApi};
 
 /// Turns an error met while acting for an account into a clearer one
 /// (for example "this authorizer revoked its authorization").
@@ -96,8 +98,14 @@ impl ApiClient {
         }
         let ep = endpoints::find(method)
             .ok_or_else(|| Error::invalid("method", format!("{method} is not an official-account API method")))?;
-        if matches!(ep.body, Body::Upload(_) | Body::RawUpload | Body::Forward | Body::Download) {
-            return Err(Error::invalid("method", format!("{method} sends or receives a file: use upload / download")));
+        self.call_endpoint(ep, args).await
+    }
+
+    /// One row of a table (a client's, or the platform's) with its arguments.
+    pub async fn call_endpoint(&self, ep: &endpoints::Endpoint, args: &[Value]) -> Result<Value> {
+        let method = ep.name;
+        if matches!(ep.body, Body::Upload(_) | Body::RawUpload | Body::Forward | Body::Download | Body::Image(_)) {
+            return Err(Error::invalid("method", format!("{method} sends or receives a file: use upload / download / image")));
         }
         let req = endpoints::build_request(ep, args, &self.appid)?;
         let v = self.request(ep.http, req.path, &req.query, req.body.as_ref()).await?;
@@ -110,24 +118,8 @@ impl ApiClient {
     /// One authenticated request; a rejected token is refreshed once and the
     /// call retried; transient failures are retried with backoff for a while.
     pub async fn request(&self, http: Http, path: &str, query: &[(String, String)], body: Option<&Value>) -> Result<Value> {
-        let started = std::time::Instant::now();
-        let mut delay = std::time::Duration::from_millis(25);
-        loop {
-            match self.request_with_token_retry(http, path, query, body).await {
-                Err(e) if e.is_transient() && started.elapsed() + delay < TRANSIENT_RETRY_FOR => {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(std::time::Duration::from_millis(400));
-                }
-                other => return other.map_err_guard(self).await,
-            }
-        }
-    }
-
-    async fn request_with_token_retry(&self, http: Http, path: &str, query: &[(String, String)], body: Option<&Value>) -> Result<Value> {
-        with_token(&*self.token, |token| async move {
-            let mut q: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 1);
-            q.push(("access_token", token.as_str()));
-            q.extend(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.retrying(|token| async move {
+            let q = with_access_token(&token, query);
             match (http, body) {
                 (Http::Post, Some(b)) => self.transport.post(path, &q, b).await,
                 (Http::Post, None) => self.transport.post(path, &q, &Value::Object(Default::default())).await,
@@ -135,6 +127,27 @@ impl ApiClient {
             }
         })
         .await
+    }
+
+    /// `send(token)` with a token from the source: a rejected token is
+    /// refreshed once and the call retried; transient failures are retried
+    /// with backoff for a while; the guard names what it knows.
+    pub(crate) async fn retrying<T, F, Fut>(&self, send: F) -> Result<T>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let started = std::time::Instant::now();
+        let mut delay = std::time::Duration::from_millis(25);
+        loop {
+            match with_token(&*self.token, &send).await {
+                Err(e) if e.is_transient() && started.elapsed() + delay < TRANSIENT_RETRY_FOR => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_millis(400));
+                }
+                other => return other.map_err_guard(self).await,
+            }
+        }
     }
 
     /// The current access token (wechat-api's `getLatestToken`).
@@ -186,6 +199,14 @@ impl ApiClient {
         let (ticket, _) = self.ticket("jsapi").await?;
         js_config(&self.appid, &ticket, param)
     }
+}
+
+/// The query with the access token first.
+pub(crate) fn with_access_token<'a>(token: &'a str, query: &'a [(String, String)]) -> Vec<(&'a str, &'a str)> {
+    let mut q: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 1);
+    q.push(("access_token", token));
+    q.extend(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    q
 }
 
 /// Methods written as code rather than table rows.

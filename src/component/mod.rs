@@ -214,6 +214,12 @@ impl Component {
         ComponentCredential { appid: self.cfg.appid.clone(), access_token: self.access_token.clone() }
     }
 
+    /// The platform's own mini-program rows (template library, fast
+    /// registration, platform domains), called with the component token.
+    pub fn platform_api(&self) -> crate::api::PlatformApi {
+        crate::api::PlatformApi::new(&self.cfg.appid, &self.cfg.secret, self.transport.clone(), self.access_token.clone())
+    }
+
     /// Starts the background loop: the master keeps secrets fresh, a worker
     /// watches readiness in the store. Idempotent.
     pub fn start(self: &Arc<Self>) {

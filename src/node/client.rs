@@ -11,7 +11,7 @@ use napi::Either;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::api::{own_client, ApiClient, Download, FileSource, OwnConfig, UserTokens};
+use crate::api::{own_client, ApiClient, Download, FileSource, Image, OwnConfig, UserTokens};
 use crate::store::Store;
 use crate::wechat::{with_response_meta, ResponseMeta};
 
@@ -72,6 +72,14 @@ pub struct DownloadResult {
     #[napi(ts_type = "unknown")]
     pub json: Option<Value>,
     pub content_type: Option<String>,
+    pub res: Option<HttpResponse>,
+}
+
+/// An image WeChat answered (getWxaCode, getQrcode, …).
+#[napi(object)]
+pub struct ImageResult {
+    pub data: Buffer,
+    pub content_type: String,
     pub res: Option<HttpResponse>,
 }
 
@@ -219,6 +227,16 @@ impl NativeClient {
         })
     }
 
+    /// A row answering an image (wxacodes): the bytes and their content type.
+    #[napi(ts_args_type = "method: string, args: Array<unknown>")]
+    pub fn image<'e>(&self, env: &'e Env, method: String, args: Vec<Value>) -> Result<PromiseRaw<'e, ImageResult>> {
+        let (c, args) = (self.client.clone(), super::integral_all(args));
+        promise(env, async move {
+            let (Image { data, content_type }, meta) = with_meta(true, c.image(&method, &args)).await?;
+            Ok(ImageResult { data: data.into(), content_type, res: res_of(meta) })
+        })
+    }
+
     #[napi]
     pub fn ticket<'e>(&self, env: &'e Env, kind: String) -> Result<PromiseRaw<'e, TicketValue>> {
         let c = self.client.clone();
@@ -279,6 +297,15 @@ pub enum ApiMethodKind {
     Call,
     Upload,
     Download,
+    Image,
+}
+
+/// A field an object argument holds (read from the row's template).
+#[napi(object)]
+pub struct ApiMethodField {
+    pub param: String,
+    pub name: String,
+    pub required: bool,
 }
 
 /// One row of the endpoint tables.
@@ -290,24 +317,26 @@ pub struct ApiMethodRow {
     pub params: Vec<String>,
     pub retired: bool,
     pub kind: ApiMethodKind,
+    pub fields: Vec<ApiMethodField>,
 }
 
 /// Each method's parameters and whether WeChat retired it (types and docs generation).
 #[napi]
 pub fn api_method_table() -> Vec<ApiMethodRow> {
-    crate::api::endpoints::GROUPS
-        .iter()
-        .flat_map(|(group, rows)| {
-            rows.iter().map(move |e| ApiMethodRow {
-                name: e.name.to_owned(),
-                group: (*group).to_owned(),
-                path: e.path.to_owned(),
-                params: e.params.iter().map(|p| (*p).to_owned()).collect(),
-                retired: e.retired,
-                kind: kind(&e.body),
-            })
-        })
-        .collect()
+    crate::api::endpoints::GROUPS.iter().flat_map(|(group, rows)| rows.iter().map(move |e| row(group, e))).collect()
+}
+
+pub(crate) fn row(group: &str, e: &crate::api::endpoints::Endpoint) -> ApiMethodRow {
+    let fields = crate::api::endpoints::fields(e).into_iter().map(|(param, name, required)| ApiMethodField { param, name, required }).collect();
+    ApiMethodRow {
+        name: e.name.to_owned(),
+        group: group.to_owned(),
+        path: e.path.to_owned(),
+        params: e.params.iter().map(|p| (*p).to_owned()).collect(),
+        retired: e.retired,
+        kind: kind(&e.body),
+        fields,
+    }
 }
 
 fn kind(b: &crate::api::endpoints::Body) -> ApiMethodKind {
@@ -315,6 +344,7 @@ fn kind(b: &crate::api::endpoints::Body) -> ApiMethodKind {
     match b {
         Body::Upload(_) | Body::RawUpload | Body::Forward => ApiMethodKind::Upload,
         Body::Download => ApiMethodKind::Download,
+        Body::Image(_) => ApiMethodKind::Image,
         _ => ApiMethodKind::Call,
     }
 }

@@ -12,6 +12,7 @@ mod messages;
 mod sandbox;
 mod server;
 mod service;
+mod wxa;
 
 /// napi-rs carries a JS integer past u32 as a float, which WeChat would get
 /// as `5000000000.0`: integral floats within 2^53 (exact in JS) become

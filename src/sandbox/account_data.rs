@@ -77,6 +77,8 @@ pub(crate) struct Account {
     pub next_id: i64,
     /// Blacklisted openids, in the order they were added.
     pub blacklist: Vec<String>,
+    /// A mini program rather than an official account.
+    pub mini_program: bool,
 }
 
 fn hash_hex(s: &str) -> String {
@@ -105,6 +107,7 @@ impl Account {
             media: HashMap::new(),
             next_id: 1,
             blacklist: Vec::new(),
+            mini_program: false,
         };
         acc.set_followers(followers);
         acc

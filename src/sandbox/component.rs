@@ -5,6 +5,8 @@ use rand::Rng;
 use serde_json::{json, Value};
 
 use super::account_data::{func_info_json, Account, DEFAULT_FUNC_INFO};
+use super::wxa::MINI_PROGRAM_FUNC_INFO;
+use super::wxa_auth::mini_program_info;
 use super::config::{AuthorizeOptions, Authorized};
 use super::push::{self, new_ticket, Field};
 use super::state::{expires_in, int, s, tri, Authorization, Reply, Req, Shared, State};
@@ -173,7 +175,10 @@ fn get_authorizer_info(st: &mut State, component_appid: &str, body: &Value) -> R
         "authorizer_refresh_token": auth.refresh_token,
         "func_info": func_info_json(&auth.func_info),
     });
-    let info = st.account(&authorizer).authorizer_info();
+    let mut info = st.account(&authorizer).authorizer_info();
+    if st.account(&authorizer).mini_program {
+        info["MiniProgramInfo"] = mini_program_info(st, &authorizer);
+    }
     Reply::Json(json!({"authorizer_info": info, "authorization_info": authorization_info}))
 }
 
@@ -272,8 +277,15 @@ pub(crate) async fn authorize(shared: &Shared, component_appid: &str, opts: Auth
         if let Some(t) = opts.verify_type {
             acc.verify_type = t;
         }
+        if opts.mini_program {
+            acc.mini_program = true;
+            // A mini program's service_type_info is 0.
+            acc.service_type = opts.service_type.unwrap_or(0);
+        }
+        let mini = acc.mini_program;
         let now = st.now();
-        let func_info = opts.func_info.clone().unwrap_or_else(|| DEFAULT_FUNC_INFO.to_vec());
+        let defaults: &[i64] = if mini { &MINI_PROGRAM_FUNC_INFO } else { &DEFAULT_FUNC_INFO };
+        let func_info = opts.func_info.clone().unwrap_or_else(|| defaults.to_vec());
         let c = st.components.get_mut(component_appid).expect("checked above");
         let info_type = match c.authorizations.get_mut(&appid) {
             Some(a) if !a.revoked => {

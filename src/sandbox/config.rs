@@ -61,6 +61,9 @@ pub struct SandboxConfig {
     pub default_followers: usize,
     /// How long a message to a platform waits for an answer before WeChat retries it (WeChat: 5 s).
     pub message_timeout_secs: f64,
+    /// How long the code-privacy detection runs after a commit: get_code_privacy_info
+    /// and submit_audit answer 61039 until then (WeChat: up to about a minute).
+    pub wxa_privacy_check_secs: f64,
 }
 
 impl Default for SandboxConfig {
@@ -76,6 +79,7 @@ impl Default for SandboxConfig {
             followers_page_size: 10000,
             default_followers: 3,
             message_timeout_secs: 5.0,
+            wxa_privacy_check_secs: 1.0,
         }
     }
 }
@@ -123,6 +127,9 @@ pub struct AuthorizeOptions {
     pub pre_auth_code: Option<String>,
     /// Send the authorized / updateauthorized event to the push_url.
     pub push: bool,
+    /// The authorizer is a mini program (api_get_authorizer_info answers
+    /// MiniProgramInfo; the default funcInfo is a mini program's).
+    pub mini_program: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -154,6 +161,9 @@ pub struct InvalidTokenCall {
 pub enum Fault {
     /// Answer `{errcode, errmsg}` (e.g. -1 system busy, 45009 daily quota).
     Errcode(i64),
+    /// Answer `{errcode, errmsg}` with HTTP 200 and `Content-Type: image/jpeg`,
+    /// as an image endpoint's error can arrive (a client must read the body).
+    ImageErrcode(i64),
     /// Answer HTTP 500.
     Http500,
     /// Wait this long, then answer normally.

@@ -45,6 +45,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/advance", post(advance))
         .route("/reset", post(reset))
         .merge(super::control_messages::router())
+        .merge(super::control_wxa::router())
 }
 
 async fn info(State(s): S) -> Answer {
@@ -63,17 +64,6 @@ async fn config(State(s): S) -> Answer {
 async fn set_config(State(s): S, Json(patch): Json<Value>) -> Answer {
     let cfg = sb(s).update_config(patch)?;
     Ok(Json(serde_json::to_value(cfg).expect("config serializes")))
-}
-
-pub(crate) fn merge(into: &mut Value, patch: Value) {
-    match (into, patch) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, v) in b {
-                merge(a.entry(k).or_insert(Value::Null), v);
-            }
-        }
-        (slot, v) => *slot = v,
-    }
 }
 
 async fn register_component(State(s): S, Json(body): Json<Value>) -> Answer {
@@ -160,7 +150,7 @@ async fn recorded(State(s): S, Query(q): Query<HashMap<String, String>>) -> Answ
 /// `{"errcode": -1}`, `"http500"`, `{"delay_ms": 100}` or `"reset"`.
 fn fault(body: &Value) -> Result<Fault, ControlError> {
     parse(body.get("fault").cloned().unwrap_or(Value::Null))
-        .map_err(|_| ControlError::Request(r#"fault must be {"errcode": N}, "http500", {"delay_ms": N} or "reset""#.into()))
+        .map_err(|_| ControlError::Request(r#"fault must be {"errcode": N}, {"image_errcode": N}, "http500", {"delay_ms": N} or "reset""#.into()))
 }
 
 async fn inject_fault(State(s): S, Json(body): Json<Value>) -> Answer {

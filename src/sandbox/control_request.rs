@@ -50,3 +50,15 @@ pub(crate) fn sb(shared: Arc<Shared>) -> Sandbox {
 pub(crate) fn field(body: &Value, name: &str) -> Result<String, ControlError> {
     body.get(name).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| ControlError::Request(format!("{name} is required")))
 }
+
+/// Deep-merges a JSON patch into a value (objects field by field, anything else replaced).
+pub(crate) fn merge(into: &mut Value, patch: Value) {
+    match (into, patch) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                merge(a.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}

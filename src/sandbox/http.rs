@@ -125,6 +125,10 @@ pub(crate) async fn wechat(State(shared): State<Arc<Shared>>, ConnectInfo(conn):
     };
     match fault {
         Some(Fault::Errcode(code)) => return Reply::err(code, errmsg(code)).into_response(),
+        Some(Fault::ImageErrcode(code)) => {
+            let body = serde_json::json!({"errcode": code, "errmsg": errmsg(code)}).to_string().into_bytes();
+            return Reply::Raw { status: StatusCode::OK, content_type: "image/jpeg".into(), body, filename: None }.into_response();
+        }
         Some(Fault::Http500) => return (StatusCode::INTERNAL_SERVER_ERROR, "system error").into_response(),
         Some(Fault::Reset) => {
             conn.0.store(true, Ordering::Relaxed);
@@ -161,6 +165,9 @@ async fn route(shared: &Shared, req: &Req) -> Reply {
     }
     if path == "/cgi-bin/componentloginpage" || path == "/safe/bindcomponent" {
         return component::login_page(shared, req).await;
+    }
+    if let Some(reply) = super::wxa_review::handle(shared, req).await {
+        return reply;
     }
     if let Some(reply) = account::handle(shared, req) {
         return reply;

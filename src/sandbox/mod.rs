@@ -30,6 +30,14 @@ mod push;
 mod release_check;
 mod state;
 mod tokens;
+mod wxa;
+mod wxa_auth;
+mod wxa_image;
+mod wxa_review;
+mod wxa_code;
+mod wxa_platform;
+mod wxa_settings;
+mod control_wxa;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -50,6 +58,7 @@ pub use local::{Control, ControlAnswer};
 pub use message_log::{MessageAttempt, MessageDelivery};
 pub use messages::SendOptions;
 pub use release_check::{ReleaseCase, ReleaseReport};
+pub use wxa::{FastRegisterScript, Quota, Reviewer, WxaEvent};
 
 use crate::crypto::MsgCrypt;
 use crate::error::{Error, Result};
@@ -192,7 +201,7 @@ impl Sandbox {
     /// field) into the rules; returns the new config.
     pub fn update_config(&self, patch: serde_json::Value) -> Result<SandboxConfig> {
         let mut current = serde_json::to_value(self.config()).map_err(|e| Error::Other(e.to_string()))?;
-        control::merge(&mut current, patch);
+        control_request::merge(&mut current, patch);
         let cfg: SandboxConfig = from_json(current).map_err(|m| Error::invalid("config", m))?;
         self.set_config(cfg);
         Ok(self.config())
@@ -374,6 +383,8 @@ async fn periodic_pushes(shared: std::sync::Weak<Shared>) {
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let Some(shared) = shared.upgrade() else { return };
+        // Audit verdicts and fast registrations come due on the sandbox's clock.
+        wxa_review::tick(&shared).await;
         let (interval, appids): (Option<f64>, Vec<String>) = {
             let st = shared.lock();
             let appids = st.components.values().filter(|c| c.reg.push_url.is_some()).map(|c| c.reg.appid.clone()).collect();

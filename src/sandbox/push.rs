@@ -16,6 +16,8 @@ use crate::error::{Error, Result};
 pub(crate) enum Field {
     Text(&'static str, String),
     Num(&'static str, i64),
+    /// Nested elements, already written (fast registration's `<info>`).
+    Xml(&'static str, String),
 }
 
 pub(crate) fn new_ticket() -> String {
@@ -37,6 +39,7 @@ pub(crate) fn inner_xml(component_appid: &str, create_time: i64, info_type: &str
         match f {
             Field::Text(name, v) => xml.push_str(&format!("<{name}>{}</{name}>", cdata(v))),
             Field::Num(name, v) => xml.push_str(&format!("<{name}>{v}</{name}>")),
+            Field::Xml(name, inner) => xml.push_str(&format!("<{name}>{inner}</{name}>")),
         }
     }
     xml.push_str("</xml>");

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 const CREDENTIALS: [&str; 4] = ["access_token", "component_access_token", "secret", "appsecret"];
+const SECRET_FIELDS: [&str; 3] = ["appsecret", "component_appsecret", "secret"];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReceivedRequest {
@@ -24,11 +25,19 @@ impl ReceivedRequest {
     /// One request's parts (as the handlers' `Req` holds them).
     pub(crate) fn of(method: &str, path: &str, query: &HashMap<String, String>, body: &[u8], content_type: &str, at: u64) -> Self {
         let query = query.iter().filter(|(k, _)| !CREDENTIALS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
-        let body = if body.is_empty() {
+        let mut body = if body.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).chars().take(2000).collect()))
         };
+        // Secrets sent in a body (api_component_token, clear_quota/v2) stay out of the log.
+        if let Value::Object(o) = &mut body {
+            for k in SECRET_FIELDS {
+                if let Some(v) = o.get_mut(k) {
+                    *v = Value::String("(secret)".into());
+                }
+            }
+        }
         ReceivedRequest { method: method.to_owned(), path: path.to_owned(), query, body, content_type: content_type.to_owned(), at }
     }
 }

@@ -72,6 +72,8 @@ pub(crate) struct State {
     pub pushes: Vec<PushRecord>,
     /// Message URLs and messages sent to them.
     pub messages: super::message_log::MessageBook,
+    /// Mini programs and the platforms' mini-program data.
+    pub wxa: super::wxa::WxaBook,
 }
 
 impl State {
@@ -93,6 +95,7 @@ impl State {
             open_platforms: Default::default(),
             pushes: Vec::new(),
             messages: Default::default(),
+            wxa: Default::default(),
         }
     }
 

@@ -5,7 +5,10 @@
 //!
 //! Template leaves: `"$arg"` or `"$arg.field"` take an argument (omitted when
 //! absent), `"$arg|default"` falls back to a literal, `"$@appid"` is the
-//! account the call acts for; anything else is literal.
+//! account the call acts for, `"$arg@snake"` sends the argument's object
+//! keys in snake_case (WeChat's documented nested shapes written in JS's
+//! camelCase); anything else is literal. `checks` are rules an argument must
+//! meet before anything is sent (see checks.rs).
 //! A parameter named with a trailing `?` is optional. Rows are grouped by
 //! WeChat's own areas, one file each.
 
@@ -33,6 +36,9 @@ pub enum Body {
     Forward,
     /// The answer is bytes (media download); a JSON answer is returned as JSON.
     Download,
+    /// The answer is an image; JSON where an image was expected is an error.
+    /// The request body is this template ("" = none).
+    Image(&'static str),
 }
 
 pub struct Endpoint {
@@ -44,6 +50,7 @@ pub struct Endpoint {
     pub params: &'static [&'static str],
     pub query: &'static [(&'static str, &'static str)],
     pub body: Body,
+    pub checks: &'static [checks::Rule],
 }
 
 /// Positional arguments with their parameter names.
@@ -68,10 +75,13 @@ impl<'a> Args<'a> {
 
 macro_rules! ep {
     ($name:literal, $http:ident, $path:expr, [$($p:literal),*], [$(($qk:literal, $qv:literal)),*], $body:expr) => {
-        $crate::api::endpoints::Endpoint { name: $name, retired: false, http: $crate::api::endpoints::Http::$http, path: $path, params: &[$($p),*], query: &[$(($qk, $qv)),*], body: $body }
+        ep!($name, $http, $path, [$($p),*], [$(($qk, $qv)),*], $body, &[])
+    };
+    ($name:literal, $http:ident, $path:expr, [$($p:literal),*], [$(($qk:literal, $qv:literal)),*], $body:expr, $checks:expr) => {
+        $crate::api::endpoints::Endpoint { name: $name, retired: false, http: $crate::api::endpoints::Http::$http, path: $path, params: &[$($p),*], query: &[$(($qk, $qv)),*], body: $body, checks: $checks }
     };
     (retired $name:literal, $http:ident, $path:expr, [$($p:literal),*], [$(($qk:literal, $qv:literal)),*], $body:expr) => {
-        $crate::api::endpoints::Endpoint { name: $name, retired: true, http: $crate::api::endpoints::Http::$http, path: $path, params: &[$($p),*], query: &[$(($qk, $qv)),*], body: $body }
+        $crate::api::endpoints::Endpoint { name: $name, retired: true, http: $crate::api::endpoints::Http::$http, path: $path, params: &[$($p),*], query: &[$(($qk, $qv)),*], body: $body, checks: &[] }
     };
 }
 #[allow(unused_imports)]
@@ -79,9 +89,15 @@ pub(crate) use ep;
 
 mod account;
 mod card;
+pub mod checks;
 mod commerce;
 mod media;
 mod modern;
+mod wxa;
+mod wxa_platform;
+mod wxa_settings;
+
+pub use wxa_platform::{find_platform, PLATFORM};
 
 /// Every group's rows; a method name appears once across them.
 pub static GROUPS: &[(&str, &[Endpoint])] = &[
@@ -90,6 +106,8 @@ pub static GROUPS: &[(&str, &[Endpoint])] = &[
     ("commerce", commerce::ENDPOINTS),
     ("media", media::ENDPOINTS),
     ("modern", modern::ENDPOINTS),
+    ("wxa", wxa::ENDPOINTS),
+    ("wxa_settings", wxa_settings::ENDPOINTS),
 ];
 
 /// Every row of every group.
@@ -118,6 +136,8 @@ pub fn build_request(ep: &Endpoint, values: &[Value], appid: &str) -> Result<Bui
     }
     let normalized = normalize(ep.name, values);
     let values = normalized.as_deref().unwrap_or(values);
+    let checked = checks::apply(ep.checks, ep.params, values)?;
+    let values = checked.as_deref().unwrap_or(values);
     let args = Args { params: ep.params, values, appid };
     let mut query = Vec::new();
     for (k, t) in ep.query {
@@ -130,10 +150,9 @@ pub fn build_request(ep: &Endpoint, values: &[Value], appid: &str) -> Result<Bui
         Body::None | Body::Upload(_) | Body::RawUpload | Body::Forward => None,
         // get_material takes its media_id in a JSON body; get takes it in the query.
         Body::Download => (ep.http == Http::Post).then(|| serde_json::json!({ "media_id": args.get("mediaId") })),
-        Body::Template(t) => {
-            let template: Value = serde_json::from_str(t).expect("endpoint templates are valid JSON");
-            Some(fill(&template, &args).unwrap_or(Value::Null))
-        }
+        Body::Template(t) => Some(fill_template(t, &args)),
+        Body::Image("") => None,
+        Body::Image(t) => Some(fill_template(t, &args)),
         Body::Build(f) => Some(f(&args)?),
         Body::Route(f) => {
             let (p, b) = f(&args)?;
@@ -142,6 +161,40 @@ pub fn build_request(ep: &Endpoint, values: &[Value], appid: &str) -> Result<Bui
         }
     };
     Ok(Built { path, query, body })
+}
+
+fn fill_template(t: &str, args: &Args) -> Value {
+    let template: Value = serde_json::from_str(t).expect("endpoint templates are valid JSON");
+    fill(&template, args).unwrap_or(Value::Null)
+}
+
+/// The object fields a row's template reads from its parameters,
+/// `(param, field, required)`: what each object argument holds (types, docs).
+pub fn fields(ep: &Endpoint) -> Vec<(String, String, bool)> {
+    fn leaves(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) if s.starts_with('$') => out.push(s[1..].split(['|', '@']).next().unwrap_or_default().to_owned()),
+            Value::Object(m) => m.values().for_each(|v| leaves(v, out)),
+            Value::Array(a) => a.iter().for_each(|v| leaves(v, out)),
+            _ => {}
+        }
+    }
+    let mut paths = Vec::new();
+    let t = match ep.body {
+        Body::Template(t) | Body::Image(t) if !t.is_empty() => t,
+        _ => "null",
+    };
+    leaves(&serde_json::from_str(t).unwrap_or(Value::Null), &mut paths);
+    ep.query.iter().for_each(|(_, t)| leaves(&Value::String((*t).to_owned()), &mut paths));
+    let mut out: Vec<(String, String, bool)> = Vec::new();
+    for p in paths {
+        let Some((param, field)) = p.split_once('.') else { continue };
+        let required = ep.checks.iter().any(|(path, c)| *path == p && matches!(c, checks::Check::Required));
+        if !out.iter().any(|(a, b, _)| a == param && b == field) {
+            out.push((param.to_owned(), field.to_owned(), required));
+        }
+    }
+    out
 }
 
 fn scalar_string(v: &Value) -> String {
@@ -155,6 +208,7 @@ fn scalar_string(v: &Value) -> String {
 fn fill(template: &Value, args: &Args) -> Option<Value> {
     match template {
         Value::String(s) if s == "$@appid" => Some(Value::String(args.appid.to_owned())),
+        Value::String(s) if s.ends_with("@snake") => fill(&Value::String(s.trim_end_matches("@snake").to_owned()), args).map(|v| checks::snake_keys(&v)),
         Value::String(s) if s.starts_with('$') => {
             let (path, default) = match s[1..].split_once('|') {
                 Some((p, d)) => (p, Some(d)),
@@ -202,6 +256,11 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for e in super::all() {
             assert!(seen.insert(e.name), "{} appears twice", e.name);
+            if let super::Body::Template(t) | super::Body::Image(t) = e.body {
+                assert!(t.is_empty() || serde_json::from_str::<serde_json::Value>(t).is_ok(), "{}", e.name);
+            }
+        }
+        for e in super::PLATFORM {
             if let super::Body::Template(t) = e.body {
                 assert!(serde_json::from_str::<serde_json::Value>(t).is_ok(), "{}", e.name);
             }

@@ -2,7 +2,10 @@
 //! publishing (which replaced mass-sent news materials), subscribe messages,
 //! the blacklist, quota and diagnostics, short keys.
 
-use super::{Body, Endpoint};
+use serde_json::Value;
+
+use super::{Args, Body, Endpoint};
+use crate::error::Result;
 
 pub static ENDPOINTS: &[Endpoint] = &[
     // draft box
@@ -25,7 +28,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ep!("addSubscribeTemplate", Post, "/wxaapi/newtmpl/addtemplate", ["tid", "kidList", "sceneDesc?"], [], Body::Template(r#"{"tid":"$tid","kidList":"$kidList","sceneDesc":"$sceneDesc"}"#)),
     ep!("deleteSubscribeTemplate", Post, "/wxaapi/newtmpl/deltemplate", ["priTmplId"], [], Body::Template(r#"{"priTmplId":"$priTmplId"}"#)),
     ep!("getSubscribeTemplates", Get, "/wxaapi/newtmpl/gettemplate", [], [], Body::None),
-    ep!("sendSubscribeMessage", Post, "/cgi-bin/message/subscribe/bizsend", ["message"], [], Body::Template(r#""$message""#)),
+    ep!("sendSubscribeMessage", Post, "/cgi-bin/message/subscribe/bizsend", ["message"], [], Body::Route(subscribe)),
     // blacklist
     ep!("getBlacklist", Post, "/cgi-bin/tags/members/getblacklist", ["beginOpenid?"], [], Body::Template(r#"{"begin_openid":"$beginOpenid|"}"#)),
     ep!("batchBlacklist", Post, "/cgi-bin/tags/members/batchblacklist", ["openids"], [], Body::Template(r#"{"openid_list":"$openids"}"#)),
@@ -44,3 +47,14 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ep!("genShortKey", Post, "/cgi-bin/shorten/gen", ["longData", "expireSeconds?"], [], Body::Template(r#"{"long_data":"$longData","expire_seconds":"$expireSeconds"}"#)),
     ep!("fetchShortKey", Post, "/cgi-bin/shorten/fetch", ["shortKey"], [], Body::Template(r#"{"short_key":"$shortKey"}"#)),
 ];
+
+/// An official account's message (wechat-api's form, as given) goes to
+/// bizsend; a mini program's (camelCase `templateId`, or `miniprogramState` /
+/// `lang`, which only /subscribe/send takes) to /subscribe/send.
+fn subscribe(args: &Args) -> Result<(&'static str, Value)> {
+    let message = args.need("message")?;
+    if super::wxa_settings::is_wxa_subscribe(message) {
+        return Ok(("/cgi-bin/message/subscribe/send", super::wxa_settings::wxa_subscribe(args)?));
+    }
+    Ok(("/cgi-bin/message/subscribe/bizsend", message.clone()))
+}
