@@ -23,12 +23,24 @@ function nonEmpty(name, value) {
   if (typeof value !== 'string' || value === '') throw new TypeError(`${name}: must be a non-empty string`)
 }
 
-/** state / scope: optional; numbers as querystring.stringify writes them. */
+/** state / scope: optional (falsy is absent, as wechat-oauth's `state || ''`); numbers as querystring.stringify writes them. */
 function optionalText(name, value) {
-  if (value === undefined || value === null || value === '') return ''
+  if (!value) return ''
   if (typeof value === 'number' && Number.isFinite(value)) return String(value)
   if (typeof value !== 'string') throw new TypeError(`${name}: must be a string`)
   return value
+}
+
+// The consent pages, byte for byte as wechat-oauth builds them
+// (querystring.stringify escapes as encodeURIComponent does, then
+// #wechat_redirect). Built here: a string build is cheaper than a napi crossing.
+const AUTHORIZE = 'https://open.weixin.qq.com/connect/oauth2/authorize?appid='
+const QRCONNECT = 'https://open.weixin.qq.com/connect/qrconnect?appid='
+
+function authorizeURL(base, appid, componentAppid, redirect, state, scope) {
+  const tail = componentAppid ? '&component_appid=' + encodeURIComponent(componentAppid) : ''
+  return base + encodeURIComponent(appid) + '&redirect_uri=' + encodeURIComponent(redirect) + '&response_type=code&scope=' +
+    encodeURIComponent(scope) + '&state=' + encodeURIComponent(state) + tail + '#wechat_redirect'
 }
 
 /** Native objects carry absent optional fields as undefined keys; drop them. */
@@ -134,8 +146,8 @@ class OAuth {
   #url(redirect, state, scope, website) {
     nonEmpty('redirect', redirect)
     const s = optionalText('state', state)
-    const sc = optionalText('scope', scope)
-    return binding.oauthAuthorizeUrl(this.appid, this._componentAppid, redirect, s, sc, website)
+    const sc = optionalText('scope', scope) || (website ? 'snsapi_login' : 'snsapi_base')
+    return website ? authorizeURL(QRCONNECT, this.appid, null, redirect, s, sc) : authorizeURL(AUTHORIZE, this.appid, this._componentAppid, redirect, s, sc)
   }
 
   /** code → AccessToken { data: { access_token, expires_in, refresh_token, openid, scope, create_at } }. */

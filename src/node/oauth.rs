@@ -156,14 +156,3 @@ impl NativeOAuth {
         })
     }
 }
-
-/// The consent-page URL, built without an instance (it needs no I/O):
-/// `website` for the QR-code login page.
-#[napi]
-pub fn oauth_authorize_url(appid: String, component_appid: Option<String>, redirect: String, state: String, scope: String, website: bool) -> String {
-    if website {
-        crate::oauth::urls::website(&appid, &redirect, &state, &scope)
-    } else {
-        crate::oauth::urls::authorize(&appid, component_appid.as_deref(), &redirect, &state, &scope)
-    }
-}
