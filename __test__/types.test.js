@@ -46,3 +46,34 @@ test('a TypeScript app with no @types/node of its own still sees EventEmitter me
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test("the require line of wechat-api, wechat-oauth and wechat: wxthirdparty/api, /oauth and /wechat type-check, with and without package exports", () => {
+  const fs = require('fs')
+  const os = require('os')
+  const root = path.join(__dirname, '..')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxtp-ts-'))
+  try {
+    fs.mkdirSync(path.join(dir, 'node_modules'))
+    fs.symlinkSync(root, path.join(dir, 'node_modules', 'wxthirdparty'), 'dir')
+    fs.writeFileSync(path.join(dir, 'app.ts'), [
+      "import API = require('wxthirdparty/api')",
+      "import OAuth = require('wxthirdparty/oauth')",
+      "import wechat = require('wxthirdparty/wechat')",
+      "const api = new API('wx1', 'secret')",
+      "api.getUser('o1', (err, user, res) => { if (!err && user && res) console.log(user.openid, res.statusCode) })",
+      "const ok: boolean = new API.AccessToken('t', 1).isValid()",
+      "const url: string = new OAuth('wx1', 's').getAuthorizeURL('https://example.com/cb', 'st', 'snsapi_userinfo')",
+      "import type { InboundMessage } from 'wxthirdparty'",
+      "const handler = wechat({ token: 't', appid: 'wx1' }, (message: InboundMessage) => `you said ${message.Content}`)",
+      "console.log(ok, url, typeof handler)",
+      '',
+    ].join('\n'))
+    // node: package.json "exports" unread (the root's api.d.ts); node16: through "exports".
+    for (const [resolution, module] of [['node', 'commonjs'], ['node16', 'node16']]) {
+      const r = tsc(['--target', 'es2020', '--module', module, '--moduleResolution', resolution, path.join(dir, 'app.ts')], { cwd: dir })
+      assert.equal(r.status, 0, `${resolution}: ${r.stdout}${r.stderr}`)
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
