@@ -6,7 +6,7 @@
 // wechat-api's extension points (api.token, preRequest, request, prefixes).
 const path = require('path')
 const { binding, splitCallback } = require('./native')
-const urllib = require('./urllib')
+const { requestWithDefaults } = require('./urllib')
 const { response, takeAnswer } = require('./answer')
 const { Ticket, jsConfig, cardExt, checkJsConfigParam, checkCardParam } = require('./jssdk')
 
@@ -141,13 +141,7 @@ class Client {
 
   /** wechat-api's request(url, opts, callback): urllib 2's request with `this.defaults` merged in. */
   request(url, opts, callback) {
-    if (typeof opts === 'function') [opts, callback] = [{}, opts]
-    const options = { ...this.defaults }
-    for (const k in opts || {}) {
-      if (k !== 'headers') options[k] = opts[k]
-      else if (opts.headers) options.headers = { ...(options.headers || {}), ...opts.headers }
-    }
-    return urllib.request(url, options, callback)
+    return requestWithDefaults(this.defaults, url, opts, callback)
   }
 
   // ---- tokens and tickets ----

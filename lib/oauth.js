@@ -3,7 +3,7 @@
 // live in the store by default (one row per user, shared by every process);
 // wechat-oauth's getToken / saveToken callbacks are honoured when given.
 const { binding, settle, splitCallback } = require('./native')
-const urllib = require('./urllib')
+const { requestWithDefaults } = require('./urllib')
 const { response, takeAnswer } = require('./answer')
 const { WXBizDataCrypt } = require('./crypto')
 const { NotFoundError } = require('./errors')
@@ -267,13 +267,7 @@ class OAuth {
 
   /** wechat-oauth's request(url, opts, callback): urllib 2's request with `this.defaults` merged in. */
   request(url, opts, callback) {
-    if (typeof opts === 'function') [opts, callback] = [{}, opts]
-    const options = { ...this.defaults }
-    for (const k in opts || {}) {
-      if (k !== 'headers') options[k] = opts[k]
-      else if (opts.headers) options.headers = { ...(options.headers || {}), ...opts.headers }
-    }
-    return urllib.request(url, options, callback)
+    return requestWithDefaults(this.defaults, url, opts, callback)
   }
 
   /**

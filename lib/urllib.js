@@ -162,4 +162,19 @@ function request(url, args, callback) {
   return req
 }
 
-module.exports = { request }
+/**
+ * wechat-api's and wechat-oauth's own `request(url, opts, callback)`: the
+ * instance's `defaults` under `opts`, headers merged (into a copy: theirs
+ * writes into the defaults' headers object).
+ */
+function requestWithDefaults(defaults, url, opts, callback) {
+  if (typeof opts === 'function') [opts, callback] = [{}, opts]
+  const options = { ...defaults }
+  for (const k in opts || {}) {
+    if (k !== 'headers') options[k] = opts[k]
+    else if (opts.headers) options.headers = { ...(options.headers || {}), ...opts.headers }
+  }
+  return request(url, options, callback)
+}
+
+module.exports = { request, requestWithDefaults }
