@@ -62,13 +62,15 @@ impl DataCrypt {
         struct Outer {
             watermark: Option<Value>,
         }
-        let outer: Outer = serde_json::from_str(&text).map_err(|e| {
-            Error::Crypto(if e.classify() == serde_json::error::Category::Data {
-                "decrypted data is not a JSON object".into()
-            } else {
-                "decrypted data is not valid JSON: wrong sessionKey or iv".into()
-            })
-        })?;
+        let not_json = || Error::Crypto("decrypted data is not valid JSON: wrong sessionKey or iv".into());
+        // serde would read a struct from an array too: only an object is one.
+        if !text.trim_start().starts_with('{') {
+            return Err(match serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+                Ok(_) => Error::Crypto("decrypted data is not a JSON object".into()),
+                Err(_) => not_json(),
+            });
+        }
+        let outer: Outer = serde_json::from_str(&text).map_err(|_| not_json())?;
         let appid = outer
             .watermark
             .as_ref()
