@@ -314,3 +314,50 @@ test('bad input: a TypeError naming the argument, nothing sent, the API keeps wo
   assert.deepStrictEqual(rec.take(true), [])
   assert.ifError((await call((cb) => ours.getIp(cb)))[0])
 })
+
+test("where ours keeps its own behaviour (README's table): -1 and HTTP 5xx retried, network errors without the URL, built-ins not through api.request, no secret on the object", async (t) => {
+  const { rec, theirs, ours } = await setup(t)
+  // errcode -1 once: wechat-api calls back with it; ours tries again.
+  const minusOne = []
+  for (const api of [theirs, ours]) {
+    rec.answer('/cgi-bin/getcallbackip', { body: { errcode: -1, errmsg: 'system error' } })
+    minusOne.push(await call((cb) => api.getIp(cb)))
+  }
+  assert.strictEqual(minusOne[0][0].code, -1)
+  assert.ifError(minusOne[1][0])
+  // HTTP 502 with a page: wechat-api fails parsing it; ours tries again.
+  const bad = []
+  for (const api of [theirs, ours]) {
+    rec.answer('/cgi-bin/getcallbackip', { status: 502, type: 'text/html', body: '<html>bad gateway</html>' })
+    bad.push(await call((cb) => api.getIp(cb)))
+  }
+  assert.strictEqual(bad[0][0].name, 'WeChatAPIJSONResponseFormatError')
+  assert.ifError(bad[1][0])
+  // Replacing api.request reaches wechat-api's built-ins; ours go through the native transport.
+  let replaced = 0
+  for (const api of [theirs, ours]) {
+    const own = api.request
+    api.request = function (...args) { replaced++; return own.apply(this, args) }
+    await call((cb) => api.getIp(cb))
+    delete api.request
+  }
+  assert.strictEqual(replaced, 1)
+  // wechat-api keeps its secret on the instance (and so in every log of it).
+  assert.strictEqual(theirs.appsecret, 'secret')
+  assert.strictEqual(require('util').inspect(ours, { showHidden: true, depth: 4 }).includes("'secret'"), false)
+  assert.strictEqual(theirs.getAccessToken(() => {}), theirs)
+  assert.strictEqual(ours.getAccessToken(() => {}), undefined)
+
+  // A network error: wechat-api's message ends with the URL and its access_token; ours names no URL.
+  const kept = { accessToken: 'SECRET_TOKEN', expireTime: Date.now() + 3600e3 }
+  const down = [new WechatAPI('wxdropin0003', 'secret', (cb) => cb(null, kept), (tk, cb) => cb(null)), new API('wxdropin0003', 'secret', (cb) => cb(null, kept), (tk, cb) => cb(null))]
+  t.after(() => down[1].close())
+  const errs = []
+  for (const api of down) {
+    api.endpoint = 'http://127.0.0.1:1'
+    errs.push((await call((cb) => api.getIp(cb)))[0])
+  }
+  assert.match(errs[0].message, /SECRET_TOKEN/)
+  assert.strictEqual(errs[1].name, 'TransportError')
+  assert.doesNotMatch(errs[1].message, /SECRET_TOKEN|127\.0\.0\.1/)
+})
