@@ -121,15 +121,20 @@ test('stableToken: tokens come from /cgi-bin/stable_token', async (t) => {
   assert.strictEqual(await tokenCalls(sandbox), 0)
 })
 
-test('JS-SDK: one getticket per lifetime; getJsConfig signs the URL without its fragment; getCardExt', async (t) => {
+test('JS-SDK: one getticket per lifetime (getTicket asks for a new one, as in wechat-api); getJsConfig signs the URL without its fragment; getCardExt', async (t) => {
   const { sandbox, make, appid } = await setup(t)
   const api = make()
-  const [t1, t2] = await Promise.all([api.getTicket('jsapi'), api.getLatestTicket()])
+  const [t1, t2] = await Promise.all([api.getLatestTicket(), api.getLatestTicket()])
   assert.strictEqual(t1.ticket, t2.ticket)
   assert.strictEqual(await tokenCalls(sandbox, '/cgi-bin/ticket/getticket'), 1)
+  await api.getJsConfig({ url: 'https://example.com/' })
+  assert.strictEqual(await tokenCalls(sandbox, '/cgi-bin/ticket/getticket'), 1)
+  const renewed = await api.getTicket('jsapi')
+  assert.strictEqual(await tokenCalls(sandbox, '/cgi-bin/ticket/getticket'), 2)
+  assert.strictEqual((await api.getLatestTicket()).ticket, renewed.ticket)
   const cfg = await api.getJsConfig({ debug: false, jsApiList: ['chooseImage'], url: 'https://example.com/page?a=1#frag' })
   assert.strictEqual(cfg.appId, appid)
-  const raw = `jsapi_ticket=${t1.ticket}&noncestr=${cfg.nonceStr}&timestamp=${cfg.timestamp}&url=https://example.com/page?a=1`
+  const raw = `jsapi_ticket=${renewed.ticket}&noncestr=${cfg.nonceStr}&timestamp=${cfg.timestamp}&url=https://example.com/page?a=1`
   assert.strictEqual(cfg.signature, crypto.createHash('sha1').update(raw).digest('hex'))
   assert.deepStrictEqual(cfg.jsApiList, ['chooseImage'])
   const card = await api.getTicket('wx_card')
@@ -147,7 +152,7 @@ test('registerTicketHandle: tickets kept by the user are used and saved', async 
   const first = await api.getTicket('jsapi')
   assert.deepStrictEqual(kept.jsapi, first)
   kept.jsapi = { ticket: 'user-kept-ticket', expireTime: Date.now() + 60000 }
-  assert.strictEqual((await api.getTicket('jsapi')).ticket, 'user-kept-ticket')
+  assert.strictEqual((await api.getLatestTicket()).ticket, 'user-kept-ticket')
   assert.strictEqual(await tokenCalls(sandbox, '/cgi-bin/ticket/getticket'), 1)
 })
 

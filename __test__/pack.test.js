@@ -61,6 +61,7 @@ test('the packed package installs and runs without a Rust toolchain', { timeout:
     const probe = `const m = require('wxthirdparty'); const keys = Object.keys(m);
       const missing = keys.filter((k) => m[k] === undefined);
       if (!keys.length || missing.length) throw new Error('bad exports: ' + missing);
+      if (require('wxthirdparty/api') !== m.API || require('wxthirdparty/oauth') !== m.OAuth || typeof require('wxthirdparty/wechat') !== 'function') throw new Error('bad subpath exports');
       console.log(JSON.stringify({ keys, addon: require.resolve('wxthirdparty-${name}') }))`
     const out = JSON.parse(sh(process.execPath, ['-e', probe], { cwd: app, env }).stdout)
     assert.deepEqual(out.keys.sort(), Object.keys(require('..')).sort())

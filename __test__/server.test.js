@@ -326,14 +326,18 @@ describe('modern surface', { timeout: 90000 }, () => {
     await client.removeMenu()
     await assert.rejects(client.getMenu(), { name: 'WeChatAPIError', code: 46003 })
 
-    const t1 = await client.getTicket()
-    const t2 = await new Promise((resolve, reject) => client.getTicket('jsapi', (err, t) => (err ? reject(err) : resolve(t))))
+    const t1 = await client.getLatestTicket()
+    const t2 = await new Promise((resolve, reject) => client.getLatestTicket((err, t) => (err ? reject(err) : resolve(t))))
     assert.equal(t2.ticket, t1.ticket)
     assert.ok(t1.expireTime > Date.now())
     assert.equal((await env.sandbox.counters())['/cgi-bin/ticket/getticket'], 1, 'the ticket is cached in its cell')
+    // getTicket asks WeChat for a new one, as wechat-api's does (callers renew with it).
+    const renewed = await client.getTicket('jsapi')
+    assert.equal((await env.sandbox.counters())['/cgi-bin/ticket/getticket'], 2)
+    assert.equal((await client.getLatestTicket()).ticket, renewed.ticket)
     const cfg = await client.getJsConfig({ debug: false, jsApiList: ['chooseImage'], url: 'https://example.com/page?x=1#frag' })
     assert.equal(cfg.appId, client.appid)
-    const raw = `jsapi_ticket=${t1.ticket}&noncestr=${cfg.nonceStr}&timestamp=${cfg.timestamp}&url=https://example.com/page?x=1`
+    const raw = `jsapi_ticket=${renewed.ticket}&noncestr=${cfg.nonceStr}&timestamp=${cfg.timestamp}&url=https://example.com/page?x=1`
     assert.equal(cfg.signature, require('crypto').createHash('sha1').update(raw).digest('hex'))
     assert.deepEqual(cfg.jsApiList, ['chooseImage'])
   })

@@ -23,26 +23,54 @@ test('the handlers mount on Express, Koa and http as their own types see them', 
   assert.equal(r.status, 0, r.stdout + r.stderr)
 })
 
-test('a TypeScript app with no @types/node of its own still sees EventEmitter methods', () => {
+/**
+ * `app.ts` (the `lines`) in an app that installed the package and nothing
+ * else, as npm lays it out (the package's own dependencies beside it);
+ * `check(dir, file)` runs tsc there.
+ */
+function inApp(lines, check) {
   const fs = require('fs')
   const os = require('os')
-  const root = path.join(__dirname, '..')
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxtp-ts-'))
   try {
-    // As npm lays it out for a user: the package (with its own dependencies
-    // beside it) and an app that installed nothing else.
     fs.mkdirSync(path.join(dir, 'node_modules'))
-    fs.symlinkSync(root, path.join(dir, 'node_modules', 'wxthirdparty'), 'dir')
-    fs.writeFileSync(path.join(dir, 'app.ts'), [
-      "import { ThirdpartyServer } from 'wxthirdparty'",
-      "const p = new ThirdpartyServer('wx1', 's', 't', 'k'.repeat(43), 'sqlite::memory:')",
-      "p.on('ready', () => undefined).once('end', () => undefined)",
-      'p.removeAllListeners()',
-      '',
-    ].join('\n'))
-    const r = tsc(['--target', 'es2020', '--module', 'commonjs', '--moduleResolution', 'node', path.join(dir, 'app.ts')], { cwd: dir })
-    assert.equal(r.status, 0, r.stdout + r.stderr)
+    fs.symlinkSync(path.join(__dirname, '..'), path.join(dir, 'node_modules', 'wxthirdparty'), 'dir')
+    fs.writeFileSync(path.join(dir, 'app.ts'), [...lines, ''].join('\n'))
+    check(dir, path.join(dir, 'app.ts'))
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }
+}
+
+test('a TypeScript app with no @types/node of its own still sees EventEmitter methods', () => {
+  inApp([
+    "import { ThirdpartyServer } from 'wxthirdparty'",
+    "const p = new ThirdpartyServer('wx1', 's', 't', 'k'.repeat(43), 'sqlite::memory:')",
+    "p.on('ready', () => undefined).once('end', () => undefined)",
+    'p.removeAllListeners()',
+  ], (dir, app) => {
+    const r = tsc(['--target', 'es2020', '--module', 'commonjs', '--moduleResolution', 'node', app], { cwd: dir })
+    assert.equal(r.status, 0, r.stdout + r.stderr)
+  })
+})
+
+test("the require line of wechat-api, wechat-oauth and wechat: wxthirdparty/api, /oauth and /wechat type-check, with and without package exports", () => {
+  inApp([
+    "import API = require('wxthirdparty/api')",
+    "import OAuth = require('wxthirdparty/oauth')",
+    "import wechat = require('wxthirdparty/wechat')",
+    "import type { InboundMessage } from 'wxthirdparty'",
+    "const api = new API('wx1', 'secret')",
+    "api.getUser('o1', (err, user, res) => { if (!err && user && res) console.log(user.openid, res.statusCode) })",
+    "const ok: boolean = new API.AccessToken('t', 1).isValid()",
+    "const url: string = new OAuth('wx1', 's').getAuthorizeURL('https://example.com/cb', 'st', 'snsapi_userinfo')",
+    "const handler = wechat({ token: 't', appid: 'wx1' }, (message: InboundMessage) => `you said ${message.Content}`)",
+    'console.log(ok, url, typeof handler)',
+  ], (dir, app) => {
+    // node: package.json "exports" unread (the root's api.d.ts); node16: through "exports".
+    for (const [resolution, module] of [['node', 'commonjs'], ['node16', 'node16']]) {
+      const r = tsc(['--target', 'es2020', '--module', module, '--moduleResolution', resolution, app], { cwd: dir })
+      assert.equal(r.status, 0, `${resolution}: ${r.stdout}${r.stderr}`)
+    }
+  })
 })

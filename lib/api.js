@@ -2,18 +2,22 @@
 // wechat-api's `API` for an account's own credentials: the same client as
 // createClient(user), with the account's token in a native token cell
 // (fleet-wide with options.db) or in the user's own storage (getToken /
-// saveToken, wechat-api's `{accessToken, expireTime}` objects).
+// saveToken, wechat-api's `{accessToken, expireTime}` objects). The native
+// client opens on first use and again when `endpoint`, `fileServerPrefix`
+// or the timeout change, as wechat-api's properties take effect at once.
 const { binding } = require('./native')
-const { Client } = require('./client')
+const { Client, AccessToken, nodeify } = require('./client')
 
 const OPTION_KEYS = ['apiBase', 'db', 'stableToken', 'timeout', 'tokenService', 'authToken']
+const WECHAT_BASE = 'https://api.weixin.qq.com'
+const FILE_SERVER = 'https://file.api.weixin.qq.com/cgi-bin/'
 
 class API extends Client {
   /**
    * @param appid the official account's appid
    * @param appsecret its AppSecret
-   * @param getToken optional `(callback(err, token))` or async `() => token`
-   * @param saveToken optional `(token, callback(err))` or async `(token) => void`
+   * @param getToken optional `(callback(err, token))` or async `() => token`, called with the API as `this`
+   * @param saveToken optional `(token, callback(err))` or async `(token) => void`, called with the API as `this`
    * @param options `{ db, stableToken, apiBase, timeout }`, or `{ tokenService, authToken }`
    *   to take tokens from a token service (then appsecret may be null)
    */
@@ -35,39 +39,112 @@ class API extends Client {
     const opts = {}
     for (const k of OPTION_KEYS) if (options && options[k] != null) opts[k] = options[k]
     if (opts.db != null && typeof opts.db !== 'string') throw new TypeError('options.db: must be a database URL string')
+    if (opts.apiBase != null) opts.apiBase = baseUrl('options.apiBase', opts.apiBase)
     const userTokens = typeof getToken === 'function'
     super(null, null)
     Object.defineProperty(this, '_open', {
       value: (o) => binding.createOwnClient(appid, appsecret, { ...o, userTokens }),
     })
     Object.defineProperty(this, '_opts', { value: opts, writable: true })
+    Object.defineProperty(this, '_pending', { value: null, writable: true })
+    // Opened on first use, so properties set right after `new` cost nothing.
+    Object.defineProperty(this, '_native', { get: () => this._pending || this._reopen(), configurable: true })
     this._context.api = this
     this.appid = appid
-    if (userTokens) this._tokenStore = userTokenStore(getToken, saveToken)
-    this._reopen()
+    if (userTokens) this._tokenStore = userTokenStore(nodeify(getToken, this), nodeify(saveToken, this))
   }
 
   _reopen() {
     const o = { ...this._opts }
     if (o.timeout != null) o.timeout = Math.max(1, Math.round(o.timeout))
-    const previous = this._native
-    this._native = this._open(o)
-    this._native.catch(() => {})
+    const previous = this._pending
+    this._opened = null
+    const opening = this._open(o).then((n) => {
+      if (this._pending === opening) this._opened = n
+      return n
+    })
+    opening.catch(() => {})
+    this._pending = opening
     if (previous) previous.then((n) => n && n.close(), () => {})
+    return opening
+  }
+
+  // Changing where requests go reopens the native client, if it is open.
+  _set(key, value) {
+    this._opts = { ...this._opts, [key]: value }
+    if (this._pending) this._reopen()
+  }
+
+  /** wechat-api's `api.endpoint`: WeChat's API base (`https://api.weixin.qq.com`); settable. */
+  get endpoint() {
+    return this._opts.apiBase || defaultBase()
+  }
+
+  set endpoint(url) {
+    this._set('apiBase', baseUrl('endpoint', url))
+  }
+
+  /** wechat-api's `api.fileServerPrefix`: where uploadMPVideo and uploadLogo go; settable. */
+  get fileServerPrefix() {
+    if (this._opts.filePrefix) return this._opts.filePrefix
+    return this.endpoint === WECHAT_BASE ? FILE_SERVER : this.endpoint + '/cgi-bin/'
+  }
+
+  set fileServerPrefix(prefix) {
+    if (typeof prefix !== 'string' || !/^https?:\/\//.test(prefix)) throw new TypeError('fileServerPrefix: must be a URL such as https://file.api.weixin.qq.com/cgi-bin/')
+    this._set('filePrefix', prefix)
+  }
+
+  /** Closes the database pools this API opened (nothing to close before its first call). */
+  close(callback) {
+    if (!this._pending) {
+      if (typeof callback !== 'function') return Promise.resolve()
+      process.nextTick(callback, null)
+      return undefined
+    }
+    return super.close(callback)
   }
 
   /** wechat-api's setEndpoint: another WeChat API domain (e.g. 'api2.weixin.qq.com'). */
   setEndpoint(domain) {
     if (typeof domain !== 'string' || domain === '') throw new TypeError('domain: must be a host name')
-    this._opts = { ...this._opts, apiBase: /^https?:\/\//.test(domain) ? domain : 'https://' + domain }
-    this._reopen()
+    this.endpoint = /^https?:\/\//.test(domain) ? domain : 'https://' + domain
   }
 
-  /** wechat-api's setOpts: request options; `timeout` (ms) is honoured. */
+  /** wechat-api's setOpts: urllib defaults for `request()`; `timeout` (ms) holds for every call. */
   setOpts(opts) {
     if (opts == null || typeof opts !== 'object') throw new TypeError('opts: must be an object such as {timeout: 15000}')
-    this._opts = { ...this._opts, timeout: opts.timeout }
-    this._reopen()
+    this.defaults = opts
+    if (opts.timeout !== this._opts.timeout) this._set('timeout', typeof opts.timeout === 'number' ? opts.timeout : undefined)
+  }
+}
+
+function defaultBase() {
+  const env = process.env.WXTHIRDPARTY_API_BASE
+  return env && env.trim() ? env.trim().replace(/\/+$/, '') : WECHAT_BASE
+}
+
+function baseUrl(name, url) {
+  if (typeof url !== 'string' || !/^https?:\/\/[^/]/.test(url)) throw new TypeError(`${name}: must be a URL such as https://api.weixin.qq.com`)
+  return url.replace(/\/+$/, '')
+}
+
+/** wechat-api's AccessToken (`new API.AccessToken(token, expireTime).isValid()`). */
+API.AccessToken = AccessToken
+
+/**
+ * wechat-api's API.mixin(obj): each function becomes a method of every API
+ * (and createClient client); an existing name is refused, as wechat-api does.
+ * Methods written wechat-api's way (`this.preRequest(this._name, arguments)`,
+ * `this.token.accessToken`, `this.endpoint`, `this.request`) work unchanged.
+ */
+API.mixin = function (obj) {
+  if (obj === null || typeof obj !== 'object') throw new TypeError('obj: must be an object of methods')
+  for (const key in obj) {
+    if (Object.prototype.hasOwnProperty.call(API.prototype, key) || Object.prototype.hasOwnProperty.call(Client.prototype, key)) {
+      throw new Error("Don't allow override existed prototype method. method: " + key)
+    }
+    Client.prototype[key] = obj[key]
   }
 }
 
@@ -93,17 +170,12 @@ API.patch = function (functionName, apiUrl, override) {
 
 // wechat-api's token object and user storage, bridged to the native source.
 function userTokenStore(getToken, saveToken) {
-  const call = (fn, ...args) =>
-    new Promise((resolve, reject) => {
-      const out = fn(...args, (err, v) => (err ? reject(err) : resolve(v)))
-      if (out && typeof out.then === 'function') out.then(resolve, reject)
-    })
   return {
     async offer(n) {
-      const t = await call(getToken)
+      const t = await getToken()
       if (t && typeof t.accessToken === 'string' && Number(t.expireTime) > Date.now()) n.offerToken(t.accessToken, Number(t.expireTime))
     },
-    save: (t) => call(saveToken, { accessToken: t.accessToken, expireTime: t.expireTime }),
+    save: (t) => saveToken(new AccessToken(t.accessToken, t.expireTime)),
   }
 }
 

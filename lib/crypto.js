@@ -136,7 +136,7 @@ class WXBizDataCrypt {
   constructor(appid, sessionKey) {
     nonEmpty('appid', appid)
     nonEmpty('sessionKey', sessionKey)
-    this.#native = new binding.NativeDataCrypt(appid, sessionKey)
+    this.#native = binding.dataCryptNew(appid, sessionKey)
     this.#appid = appid
   }
 
@@ -146,7 +146,7 @@ class WXBizDataCrypt {
   decryptData(encryptedData, iv) {
     string('encryptedData', encryptedData)
     string('iv', iv)
-    return this.#native.decryptData(encryptedData, iv)
+    return JSON.parse(binding.dataCryptDecryptJson(this.#native, encryptedData, iv))
   }
 }
 

@@ -3,6 +3,8 @@
 // live in the store by default (one row per user, shared by every process);
 // wechat-oauth's getToken / saveToken callbacks are honoured when given.
 const { binding, settle, splitCallback } = require('./native')
+const { requestWithDefaults } = require('./urllib')
+const { response, takeAnswer } = require('./answer')
 const { WXBizDataCrypt } = require('./crypto')
 const { NotFoundError } = require('./errors')
 
@@ -23,12 +25,24 @@ function nonEmpty(name, value) {
   if (typeof value !== 'string' || value === '') throw new TypeError(`${name}: must be a non-empty string`)
 }
 
-/** state / scope: optional; numbers as querystring.stringify writes them. */
+/** state / scope: optional (falsy is absent, as wechat-oauth's `state || ''`); numbers as querystring.stringify writes them. */
 function optionalText(name, value) {
-  if (value === undefined || value === null || value === '') return ''
+  if (!value) return ''
   if (typeof value === 'number' && Number.isFinite(value)) return String(value)
   if (typeof value !== 'string') throw new TypeError(`${name}: must be a string`)
   return value
+}
+
+// The consent pages, byte for byte as wechat-oauth builds them
+// (querystring.stringify escapes as encodeURIComponent does, then
+// #wechat_redirect). Built here: a string build is cheaper than a napi crossing.
+const AUTHORIZE = 'https://open.weixin.qq.com/connect/oauth2/authorize?appid='
+const QRCONNECT = 'https://open.weixin.qq.com/connect/qrconnect?appid='
+
+function authorizeURL(base, appid, componentAppid, redirect, state, scope) {
+  const tail = componentAppid ? '&component_appid=' + encodeURIComponent(componentAppid) : ''
+  return base + encodeURIComponent(appid) + '&redirect_uri=' + encodeURIComponent(redirect) + '&response_type=code&scope=' +
+    encodeURIComponent(scope) + '&state=' + encodeURIComponent(state) + tail + '#wechat_redirect'
 }
 
 /** Native objects carry absent optional fields as undefined keys; drop them. */
@@ -56,17 +70,36 @@ Object.defineProperty(NoOAuthTokenError.prototype, 'name', { value: 'NoOAuthToke
 
 const noToken = (openid) => new NoOAuthTokenError(`No token for ${openid}, please authorize first.`)
 
-/** Validates the arguments, runs `fn` and adapts to Promise / callback. */
-function run(args, fn) {
+/** A native answer `{data, res}` as wechat-oauth's callbacks get it: `(null, data, res)`. */
+const ANSWER = Symbol('answer')
+const answered = (a) => ({ [ANSWER]: true, data: a.data, res: a.res })
+
+/**
+ * Validates the arguments, runs `fn(wantAnswer, ...args)` and adapts to
+ * Promise / callback. Callbacks get what wechat-oauth's get: WeChat's JSON
+ * beside an error it answered, and `res` beside a profile or a verdict
+ * (`withRes`).
+ */
+function run(args, fn, withRes) {
   const [list, cb] = splitCallback(args)
+  const started = cb ? Date.now() : 0
   let p
   try {
-    p = fn(...list)
+    p = fn(!!cb, ...list)
   } catch (err) {
     if (cb) { process.nextTick(cb, err); return undefined }
     throw err
   }
-  return settle(p, cb)
+  if (!cb) return Promise.resolve(p).then((v) => (v && v[ANSWER] ? v.data : v))
+  Promise.resolve(p).then(
+    (v) => (v && v[ANSWER] ? cb(null, v.data, response(v.res, v.data, started)) : cb(null, v)),
+    (err) => {
+      const a = takeAnswer(err)
+      if (!a) cb(err)
+      else if (withRes) cb(err, a.data, response(a.res, a.data, started))
+      else cb(err, a.data)
+    })
+  return undefined
 }
 
 /** The constructor's private entry for `forAuthorizer`. */
@@ -134,30 +167,30 @@ class OAuth {
   #url(redirect, state, scope, website) {
     nonEmpty('redirect', redirect)
     const s = optionalText('state', state)
-    const sc = optionalText('scope', scope)
-    return binding.oauthAuthorizeUrl(this.appid, this._componentAppid, redirect, s, sc, website)
+    const sc = optionalText('scope', scope) || (website ? 'snsapi_login' : 'snsapi_base')
+    return website ? authorizeURL(QRCONNECT, this.appid, null, redirect, s, sc) : authorizeURL(AUTHORIZE, this.appid, this._componentAppid, redirect, s, sc)
   }
 
   /** code → AccessToken { data: { access_token, expires_in, refresh_token, openid, scope, create_at } }. */
   getAccessToken() {
-    return run(arguments, (code) => {
+    return run(arguments, (answer, code) => {
       nonEmpty('code', code)
-      return this.#exchange((n, save) => n.accessToken(code, save))
+      return this.#exchange((n, save) => n.accessToken(code, save, answer))
     })
   }
 
   refreshAccessToken() {
-    return run(arguments, (refreshToken) => {
+    return run(arguments, (answer, refreshToken) => {
       nonEmpty('refreshToken', refreshToken)
-      return this.#exchange((n, save) => n.refreshAccessToken(refreshToken, save))
+      return this.#exchange((n, save) => n.refreshAccessToken(refreshToken, save, answer))
     })
   }
 
   /** Mini programs: js_code → AccessToken { data: { session_key, openid, unionid?, create_at } }. */
   getSessionKey() {
-    return run(arguments, (code) => {
+    return run(arguments, (answer, code) => {
       nonEmpty('code', code)
-      return this.#exchange((n, save) => n.sessionKey(code, save))
+      return this.#exchange((n, save) => n.sessionKey(code, save, answer))
     })
   }
 
@@ -171,25 +204,29 @@ class OAuth {
 
   /** openid | { openid, lang } → the user's profile (/sns/userinfo). */
   getUser() {
-    return run(arguments, (options) => {
-      const o = typeof options === 'object' && options !== null ? options : { openid: options }
-      nonEmpty('openid', o.openid)
-      const lang = optionalText('lang', o.lang) || 'en'
-      return this._getToken ? this.#userWithCallbacks(o.openid, lang) : this.#userFromStore(o.openid, lang)
-    })
+    return run(arguments, (answer, options) => this.#user(answer, options), true)
   }
 
-  async #userFromStore(openid, lang) {
+  #user(answer, options) {
+    const o = typeof options === 'object' && options !== null ? options : { openid: options }
+    nonEmpty('openid', o.openid)
+    const lang = optionalText('lang', o.lang) || 'en'
+    return this._getToken ? this.#userWithCallbacks(o.openid, lang, answer) : this.#userFromStore(o.openid, lang, answer)
+  }
+
+  async #userFromStore(openid, lang, answer) {
     const n = await this._native()
     try {
-      return await n.getUser(openid, lang)
+      return answered(await n.getUser(openid, lang, answer))
     } catch (err) {
-      throw err.name === 'NotFoundError' ? noToken(openid) : err
+      if (err.name !== 'NotFoundError') throw err
+      takeAnswer(err)
+      throw noToken(openid)
     }
   }
 
   /** wechat-oauth's flow over the user's getToken: refresh once when expired or rejected. */
-  async #userWithCallbacks(openid, lang) {
+  async #userWithCallbacks(openid, lang, answer) {
     const n = await this._native()
     const data = await viaCallback(this._getToken, this, openid)
     if (!data) throw noToken(openid)
@@ -197,16 +234,16 @@ class OAuth {
     const token = new AccessToken(data)
     const accessToken = token.isValid() ? data.access_token : await refresh()
     try {
-      return await n.userinfo(accessToken, openid, lang)
+      return answered(await n.userinfo(accessToken, openid, lang, answer))
     } catch (err) {
       if (accessToken !== data.access_token || ![40001, 42001, 40014].includes(err.code)) throw err
-      return n.userinfo(await refresh(), openid, lang)
+      return answered(await n.userinfo(await refresh(), openid, lang, answer))
     }
   }
 
   /** code | { code, lang } (web) or { code, encryptedData, iv } (mini program) → the user. */
   getUserByCode() {
-    return run(arguments, (options) => {
+    return run(arguments, (answer, options) => {
       const o = typeof options === 'object' && options !== null ? options : { code: options }
       nonEmpty('code', o.code)
       if (this.isMiniProgram) {
@@ -215,16 +252,22 @@ class OAuth {
         return this.getSessionKey(o.code).then((t) =>
           this.decryptMiniProgramUser({ sessionKey: t.data.session_key, encryptedData: o.encryptedData, iv: o.iv }))
       }
-      return this.getAccessToken(o.code).then((t) => this.getUser({ openid: t.data.openid, lang: o.lang }))
-    })
+      // As wechat-oauth: the code exchange's error alone; then getUser's (err, data, res).
+      return this.getAccessToken(o.code).then((t) => this.#user(answer, { openid: t.data.openid, lang: o.lang }))
+    }, true)
   }
 
   verifyToken() {
-    return run(arguments, (openid, accessToken) => {
+    return run(arguments, (answer, openid, accessToken) => {
       nonEmpty('openid', openid)
       nonEmpty('accessToken', accessToken)
-      return this._native().then((n) => n.verifyToken(openid, accessToken))
-    })
+      return this._native().then((n) => n.verifyToken(openid, accessToken, answer)).then(answered)
+    }, true)
+  }
+
+  /** wechat-oauth's request(url, opts, callback): urllib 2's request with `this.defaults` merged in. */
+  request(url, opts, callback) {
+    return requestWithDefaults(this.defaults, url, opts, callback)
   }
 
   /**
@@ -276,7 +319,7 @@ class OAuth {
 
   /** Closes the store this OAuth opened (not the platform's). */
   close() {
-    return run(arguments, () => (this._componentAppid ? undefined : this._native().then((n) => n.close())))
+    return run(arguments, (answer) => (this._componentAppid ? undefined : this._native().then((n) => n.close())))
   }
 }
 
@@ -286,6 +329,8 @@ function init(self, { appid, componentAppid, isMiniProgram, getToken, saveToken,
   if (!getToken !== !saveToken) throw new TypeError('getToken, saveToken: give both or neither')
   self.appid = appid
   self.isMiniProgram = !!isMiniProgram
+  /** wechat-oauth's urllib defaults (setOpts), merged into `request()`'s options. */
+  self.defaults = {}
   for (const [k, v] of Object.entries({ _componentAppid: componentAppid || null, _getToken: getToken || null, _saveToken: saveToken || null, _native: native })) {
     Object.defineProperty(self, k, { value: v })
   }

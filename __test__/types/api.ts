@@ -35,4 +35,25 @@ async function platform(p: ThirdpartyServer): Promise<void> {
   await p.setAuthorizerOption(all[0].authorizer_appid, 'voice_recognize', '1')
 }
 
-export { own, userTokens, platform }
+// wechat-api's extension points, as modules written for wechat-api use them.
+async function extensions(): Promise<void> {
+  function getThing(this: API, id: string, callback: (err: Error | null, data?: unknown) => void): void {
+    const token = this.token ? this.token.accessToken : ''
+    this.request(`${this.endpoint}/cgi-bin/thing?access_token=${token}`, { type: 'POST', data: { id }, contentType: 'json', dataType: 'json' }, callback)
+  }
+  API.mixin({
+    getThing(this: API, id: string, callback: (err: Error | null, data?: unknown) => void) { this.preRequest(getThing, [id, callback]) },
+  })
+  const api = new API('wx1', 'secret')
+  api.endpoint = 'https://api2.weixin.qq.com'
+  api.fileServerPrefix = 'https://file.api.weixin.qq.com/cgi-bin/'
+  const valid: boolean = new API.AccessToken('t', Date.now()).isValid() && API.AccessToken('t', 1).isValid()
+  const fresh = await api.getAccessToken()
+  const ticket = await api.getTicket('wx_card')
+  api.registerTicketHandle((type, cb) => cb(null, null), (type, t, cb) => { console.log(t.isValid()); cb(null) })
+  const raw = await api.request('https://example.com/x', { data: { a: 1 }, dataType: 'json' })
+  api.getIp((err, data, res) => { if (res) console.log(res.statusCode, res.rt, res.data) })
+  console.log(valid, fresh.isValid(), ticket.expireTime, raw.status, api.mpPrefix, api.defaults)
+}
+
+export { own, userTokens, platform, extensions }

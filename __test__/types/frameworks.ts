@@ -26,8 +26,7 @@ async function mount(platform: ThirdpartyServer): Promise<void> {
     before(openid: string, next: (err?: Error | null) => void) { next(openid ? null : new Error('no openid')) },
     after(err, data, next) { next(err, data) },
   }
-  const n: number = client.preRequest((a: number, b: number) => a + b, [1, 2])
-  console.log(n)
+  client.preRequest(function (a: number, callback: (err: Error | null, n?: number) => void) { callback(null, a + 1) }, [1, (err: Error | null, n?: number) => console.log(err, n)])
 
   const oauth = new OAuth('wx1', 'secret', { db: 'sqlite::memory:' })
   oauth.setOpts({ timeout: 5000 })

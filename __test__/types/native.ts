@@ -36,4 +36,5 @@ yes<Same<Req<N.TokenServiceOptions>, Req<P.TokenServiceOptions>>>(true)
 // The generated file names the Rust type behind External handles.
 declare global {
   interface MsgCrypt { readonly __native: unique symbol }
+  interface DataCrypt { readonly __native: unique symbol }
 }

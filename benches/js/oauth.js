@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // OAuth side by side with wechat-oauth (a devDependency), in one node run:
-// the authorize URL, mini-program decryption, and getUser with a kept token
+// the authorize URLs, mini-program decryption, and getUser with a kept token
 // against the sandbox (wechat-oauth's own request pointed at it).
 // Run: npm run bench -- oauth   (or: node benches/js/oauth.js)
 'use strict'
@@ -38,6 +38,9 @@ async function main() {
   const u = [measure(() => ours.getAuthorizeURL(redirect, 'state', 'snsapi_userinfo')),
     measure(() => theirs.getAuthorizeURL(redirect, 'state', 'snsapi_userinfo'))]
   rows.push({ name: 'getAuthorizeURL', unit: 'ops/CPU-s', ours: u[0], theirs: u[1] })
+  assert.equal(ours.getAuthorizeURLForWebsite(redirect, 'state'), theirs.getAuthorizeURLForWebsite(redirect, 'state'))
+  const w = [measure(() => ours.getAuthorizeURLForWebsite(redirect, 'state')), measure(() => theirs.getAuthorizeURLForWebsite(redirect, 'state'))]
+  rows.push({ name: 'getAuthorizeURLForWebsite', unit: 'ops/CPU-s', ours: w[0], theirs: w[1] })
 
   // ---- mini-program decryption ----
   const login = await sandbox.jsCode(appid, {})

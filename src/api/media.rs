@@ -59,8 +59,9 @@ impl ApiClient {
         }
         let description = ep.params.iter().position(|p| *p == "description").and_then(|i| args.get(i)).cloned();
         let filename = file.filename();
+        let path = self.path_for(method, req.path);
         self.authed(|token| {
-            let (req, file, filename, description) = (&req, &file, &filename, &description);
+            let (req, file, filename, description, path) = (&req, &file, &filename, &description, &path);
             async move {
                 let mut q: Vec<(&str, &str)> = vec![("access_token", token.as_str())];
                 q.extend(req.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -68,14 +69,14 @@ impl ApiClient {
                 match ep.body {
                     Body::RawUpload => {
                         q.push(("filename", filename.as_str()));
-                        self.transport.post_body(req.path, &q, body, None).await
+                        self.transport.post_body(path, &q, body, None).await
                     }
                     Body::Forward => {
                         let ctype = match file {
                             FileSource::Encoded { content_type, .. } => content_type.as_str(),
                             _ => return Err(Error::invalid("req", "must be a multipart request stream")),
                         };
-                        self.transport.post_body(req.path, &q, body, Some(ctype)).await
+                        self.transport.post_body(path, &q, body, Some(ctype)).await
                     }
                     Body::Upload(field) => {
                         let mime = mime_of(filename);
@@ -84,7 +85,7 @@ impl ApiClient {
                         if let Some(d) = description {
                             form = form.text("description", d.to_string());
                         }
-                        self.transport.post_form(req.path, &q, form).await
+                        self.transport.post_form(path, &q, form).await
                     }
                     _ => Err(Error::invalid("method", format!("{method} is not an upload method"))),
                 }

@@ -3,7 +3,6 @@
 //! own token cell, or tokens the user keeps elsewhere.
 
 pub mod endpoints;
-mod jssdk;
 mod media;
 mod own;
 mod wxa;
@@ -19,7 +18,6 @@ use crate::model::BoxFut;
 use crate::wechat::Transport;
 use endpoints::{Body, Http};
 
-pub use jssdk::{card_ext, js_config, js_signature};
 pub use own::{own_client, Own, OwnConfig, UserTokens};
 pub use media::{Download, FileSource};
 pub use wxa::{Image, PlatformApi};
@@ -49,11 +47,41 @@ pub struct ApiClient {
     wx_card_ticket: Option<Arc<dyn TokenSource>>,
     guard: Option<Arc<dyn ErrorGuard>>,
     observer: Option<Arc<dyn CallObserver>>,
+    /// Where FILE_SERVER_METHODS go (ends with `/`); None: the API base's /cgi-bin/.
+    file_prefix: Option<String>,
 }
+
+/// wechat-api sends these to its `fileServerPrefix` (file.api.weixin.qq.com).
+const FILE_SERVER_METHODS: &[&str] = &["uploadMPVideo", "uploadLogo"];
+/// WeChat's file server, over HTTPS (wechat-api's default is plain http; the
+/// query carries the access token).
+pub const FILE_SERVER_PREFIX: &str = "https://file.api.weixin.qq.com/cgi-bin/";
 
 impl ApiClient {
     pub fn new(appid: &str, transport: Transport, token: Arc<dyn TokenSource>) -> Self {
-        ApiClient { appid: appid.to_owned(), transport, token, jsapi_ticket: None, wx_card_ticket: None, guard: None, observer: None }
+        // Against another base (the sandbox, a proxy) the file server is that base too.
+        let file_prefix = (transport.base() == crate::wechat::DEFAULT_API_BASE).then(|| FILE_SERVER_PREFIX.to_owned());
+        ApiClient { appid: appid.to_owned(), transport, token, jsapi_ticket: None, wx_card_ticket: None, guard: None, observer: None, file_prefix }
+    }
+
+    /// wechat-api's `fileServerPrefix` (e.g. `https://file.api.weixin.qq.com/cgi-bin/`).
+    pub fn with_file_prefix(mut self, prefix: Option<String>) -> Self {
+        if let Some(p) = prefix {
+            self.file_prefix = Some(if p.ends_with('/') { p } else { p + "/" });
+        }
+        self
+    }
+
+    pub fn file_prefix(&self) -> String {
+        self.file_prefix.clone().unwrap_or_else(|| format!("{}/cgi-bin/", self.transport.base()))
+    }
+
+    /// `path` of `method`, on the file server for the methods wechat-api sends there.
+    pub(crate) fn path_for(&self, method: &str, path: &'static str) -> std::borrow::Cow<'static, str> {
+        match &self.file_prefix {
+            Some(prefix) if FILE_SERVER_METHODS.contains(&method) => format!("{prefix}{}", path.trim_start_matches("/cgi-bin/")).into(),
+            _ => path.into(),
+        }
     }
 
     /// JS-SDK tickets kept in their own cells (fleet-wide single refresh).
@@ -81,21 +109,8 @@ impl ApiClient {
         &self.transport
     }
 
-    /// Whether `method` is one of the table-driven wechat-api methods.
-    pub fn has_method(method: &str) -> bool {
-        endpoints::find(method).is_some() || CODED_METHODS.contains(&method)
-    }
-
-    /// Every method `call` / `upload` / `download` answer, by name.
-    pub fn method_names() -> impl Iterator<Item = &'static str> {
-        endpoints::all().map(|e| e.name).chain(CODED_METHODS.iter().copied())
-    }
-
     /// Calls a wechat-api method by name with its positional arguments.
     pub async fn call(&self, method: &str, args: &[Value]) -> Result<Value> {
-        if let "sendCard" | "sendCardFromCs" = method {
-            return self.send_card(method, args).await;
-        }
         let ep = endpoints::find(method)
             .ok_or_else(|| Error::invalid("method", format!("{method} is not an official-account API method")))?;
         self.call_endpoint(ep, args).await
@@ -108,7 +123,7 @@ impl ApiClient {
             return Err(Error::invalid("method", format!("{method} sends or receives a file: use upload / download / image")));
         }
         let req = endpoints::build_request(ep, args, &self.appid)?;
-        let v = self.request(ep.http, req.path, &req.query, req.body.as_ref()).await?;
+        let v = self.request(ep.http, &self.path_for(method, req.path), &req.query, req.body.as_ref()).await?;
         if let Some(o) = &self.observer {
             o.observe(method, &v).await;
         }
@@ -155,49 +170,40 @@ impl ApiClient {
         self.token.token().await
     }
 
-    /// wechat-api's `getTicket(type)` → `(ticket, expireTime ms)`.
-    pub async fn ticket(&self, kind: &str) -> Result<(String, i64)> {
+    /// A newly fetched access token (wechat-api's `getAccessToken`, which
+    /// callers use to refresh): the current one is expired by compare, so a
+    /// fleet asking at once refreshes once.
+    pub async fn fresh_token(&self) -> Result<(String, i64)> {
+        renew(&*self.token).await
+    }
+
+    /// The token in memory, without I/O.
+    pub fn peek_token(&self) -> Option<(String, i64)> {
+        self.token.peek()
+    }
+
+    /// `token` met 40001 / 42001 / 40014 in a call made outside this client
+    /// (wechat-api's `preRequest` pattern): drop it if it is still current.
+    pub async fn invalidate_token(&self, token: &str, code: i64) -> Result<()> {
+        self.token.invalidate(token, &Error::wechat(code, "access token rejected")).await
+    }
+
+    /// wechat-api's `getTicket(type)` → `(ticket, expireTime ms)`; `fresh`
+    /// fetches a new one, as wechat-api's getTicket always does.
+    pub async fn ticket(&self, kind: &str, fresh: bool) -> Result<(String, i64)> {
         let cell = match kind {
             "jsapi" => self.jsapi_ticket.as_ref(),
             "wx_card" => self.wx_card_ticket.as_ref(),
             _ => return Err(Error::invalid("type", "must be 'jsapi' or 'wx_card'")),
         };
         match cell {
+            Some(c) if fresh => renew(&**c).await,
             Some(c) => c.token().await,
             None => {
                 let v = self.request(Http::Get, CGI_GETTICKET, &[("type".into(), kind.into())], None).await?;
                 parse_ticket(&v)
             }
         }
-    }
-
-    /// wechat-api's `getCardExt({card_id, code, openid, balance})`.
-    pub async fn card_ext(&self, param: &Value) -> Result<Value> {
-        let (ticket, _) = self.ticket("wx_card").await?;
-        card_ext(&ticket, param)
-    }
-
-    /// sendCard(openid, card) / sendCardFromCs(openid, kfAccount, card): the
-    /// card goes with its signed card_ext.
-    async fn send_card(&self, method: &str, args: &[Value]) -> Result<Value> {
-        let (openid, cs, card) = match method {
-            "sendCard" => (args.first(), None, args.get(1)),
-            _ => (args.first(), args.get(1), args.get(2)),
-        };
-        let openid = openid.filter(|v| !v.is_null()).ok_or_else(|| Error::invalid("openid", format!("is required by {method}")))?;
-        let card = card.filter(|v| v.is_object()).ok_or_else(|| Error::invalid("card", "must be an object {card_id, code?, openid?}"))?;
-        let ext = self.card_ext(card).await?;
-        let mut body = serde_json::json!({ "touser": openid, "msgtype": "wxcard", "wxcard": { "card_id": card["card_id"], "card_ext": ext } });
-        if let Some(kf) = cs {
-            body["customservice"] = serde_json::json!({ "kf_account": kf });
-        }
-        self.request(Http::Post, "/cgi-bin/message/custom/send", &[], Some(&body)).await
-    }
-
-    /// wechat-api's `getJsConfig({debug, jsApiList, url})`.
-    pub async fn js_config(&self, param: &Value) -> Result<Value> {
-        let (ticket, _) = self.ticket("jsapi").await?;
-        js_config(&self.appid, &ticket, param)
     }
 }
 
@@ -209,8 +215,14 @@ pub(crate) fn with_access_token<'a>(token: &'a str, query: &'a [(String, String)
     q
 }
 
-/// Methods written as code rather than table rows.
-const CODED_METHODS: &[&str] = &["sendCard", "sendCardFromCs"];
+/// A new token: the one in memory (if any) is expired by compare first; with
+/// none in memory, getting one is the fetch.
+async fn renew(source: &dyn TokenSource) -> Result<(String, i64)> {
+    if let Some((current, _)) = source.peek() {
+        source.invalidate(&current, &Error::Other("a fresh token was asked for".into())).await?;
+    }
+    source.token().await
+}
 
 pub(crate) trait GuardExt<T> {
     async fn map_err_guard(self, client: &ApiClient) -> Result<T>;

@@ -31,6 +31,8 @@ pub struct OwnConfig {
     /// Tokens come from a token service at this URL (no secret needed here).
     pub token_service: Option<String>,
     pub auth_token: Option<String>,
+    /// wechat-api's `fileServerPrefix`; None: WeChat's file server (or the API base when that is not WeChat's).
+    pub file_prefix: Option<String>,
 }
 
 // Debug of OwnConfig prints the secret; keep it out of logs.
@@ -80,7 +82,8 @@ pub async fn own_client(cfg: OwnConfig) -> Result<Own> {
         TokenCell::new(TokenKey::account(&cfg.appid, kind), store.clone(), f, CellOptions::default())
     };
     let mut client = ApiClient::new(&cfg.appid, transport.clone(), token.clone())
-        .with_tickets(ticket(TokenKind::JsapiTicket, "jsapi"), ticket(TokenKind::WxCardTicket, "wx_card"));
+        .with_tickets(ticket(TokenKind::JsapiTicket, "jsapi"), ticket(TokenKind::WxCardTicket, "wx_card"))
+        .with_file_prefix(cfg.file_prefix.clone());
     if let Some(s) = &store {
         client = client.with_observer(Arc::new(Followers { store: s.clone(), appid: cfg.appid.clone() }));
     }
@@ -101,7 +104,7 @@ fn service_client(cfg: &OwnConfig, url: &str, transport: Transport) -> Result<Ow
         Arc::new(TicketFetch::new("wx_card", transport.clone(), token.clone())),
         CellOptions::default(),
     );
-    let client = ApiClient::new(&cfg.appid, transport, token).with_tickets(jsapi, wx_card);
+    let client = ApiClient::new(&cfg.appid, transport, token).with_tickets(jsapi, wx_card).with_file_prefix(cfg.file_prefix.clone());
     Ok(Own { client, store: None, user_tokens: None })
 }
 
@@ -154,6 +157,10 @@ impl TokenSource for UserTokens {
             *self.fresh.lock().unwrap_or_else(|e| e.into_inner()) = Some(t.clone());
             Ok(t)
         })
+    }
+
+    fn peek(&self) -> Option<(String, i64)> {
+        self.valid()
     }
 
     fn invalidate<'a>(&'a self, failed: &'a str, _cause: &'a Error) -> BoxFut<'a, Result<()>> {

@@ -116,6 +116,10 @@ impl TokenSource for ServiceTokenSource {
         })
     }
 
+    fn peek(&self) -> Option<(String, i64)> {
+        self.cache().clone().filter(|c| c.1 > now_ms())
+    }
+
     fn invalidate<'a>(&'a self, failed: &'a str, _cause: &'a Error) -> BoxFut<'a, Result<()>> {
         Box::pin(async move {
             {

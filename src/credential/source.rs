@@ -16,6 +16,10 @@ pub trait TokenSource: Send + Sync + 'static {
     fn token(&self) -> BoxFut<'_, Result<(String, i64)>>;
     /// `failed` met 40001 / 42001 / 40014 (`cause`): drop it if it is still current.
     fn invalidate<'a>(&'a self, failed: &'a str, cause: &'a Error) -> BoxFut<'a, Result<()>>;
+    /// The valid token in memory, without I/O (wechat-api's `api.token`).
+    fn peek(&self) -> Option<(String, i64)> {
+        None
+    }
 }
 
 impl TokenSource for TokenCell {
@@ -27,6 +31,9 @@ impl TokenSource for TokenCell {
     }
     fn invalidate<'a>(&'a self, failed: &'a str, cause: &'a Error) -> BoxFut<'a, Result<()>> {
         Box::pin(TokenCell::invalidate(self, failed, Some(cause)))
+    }
+    fn peek(&self) -> Option<(String, i64)> {
+        self.cached_valid().map(|t| (t.value, t.expires_at_ms))
     }
 }
 

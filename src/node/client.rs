@@ -2,7 +2,6 @@
 //! `createClient(user)` returns). Conversion only; lib/client.js adds the
 //! Node conventions.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,31 +12,10 @@ use serde_json::Value;
 
 use crate::api::{own_client, ApiClient, Download, FileSource, Image, OwnConfig, UserTokens};
 use crate::store::Store;
-use crate::wechat::{with_response_meta, ResponseMeta};
 
+use super::answer::{promise_answered, HttpResponse};
 use super::errors::promise;
 use crate::error::Result as CoreResult;
-
-/// Core work with the answer's HTTP meta; `want_res` false skips collecting
-/// the headers nobody will read (promise callers).
-async fn with_meta<T, F>(want_res: bool, fut: F) -> CoreResult<(T, Option<ResponseMeta>)>
-where
-    F: std::future::Future<Output = CoreResult<T>>,
-{
-    let (out, meta) = if want_res { with_response_meta(fut).await } else { (fut.await, None) };
-    Ok((out?, meta))
-}
-
-/// wechat-api's `res`: the HTTP status and headers of WeChat's answer.
-#[napi(object)]
-pub struct HttpResponse {
-    pub status: u32,
-    pub headers: HashMap<String, String>,
-}
-
-fn res_of(meta: Option<ResponseMeta>) -> Option<HttpResponse> {
-    meta.map(|m| HttpResponse { status: m.status as u32, headers: m.headers.into_iter().collect() })
-}
 
 /// A call's result and the HTTP answer it came in.
 #[napi(object)]
@@ -99,6 +77,8 @@ pub struct ApiOptions {
     pub token_service: Option<String>,
     /// Its bearer token.
     pub auth_token: Option<String>,
+    /// wechat-api's `fileServerPrefix`: where uploadMPVideo and uploadLogo go.
+    pub file_prefix: Option<String>,
 }
 
 /// The official-account API acting for one account.
@@ -125,10 +105,7 @@ impl NativeClient {
         F: std::future::Future<Output = CoreResult<Value>> + Send + 'static,
     {
         let tokens = self.user_tokens.clone();
-        promise(env, async move {
-            let (data, meta) = with_meta(want_res, fut).await?;
-            Ok(CallResult { data, res: res_of(meta), fresh_token: fresh(tokens.as_deref()) })
-        })
+        promise_answered(env, want_res, fut, move |data, res| CallResult { data, res, fresh_token: fresh(tokens.as_deref()) })
     }
 }
 
@@ -140,7 +117,7 @@ fn fresh(tokens: Option<&UserTokens>) -> Option<AccessTokenValue> {
 /// An account's own client (the `API` class).
 #[napi]
 pub fn create_own_client(env: &Env, appid: String, appsecret: String, options: Option<ApiOptions>) -> Result<PromiseRaw<'_, NativeClient>> {
-    let o = options.unwrap_or(ApiOptions { api_base: None, db: None, stable_token: None, timeout: None, user_tokens: None, token_service: None, auth_token: None });
+    let o = options.unwrap_or(ApiOptions { api_base: None, db: None, stable_token: None, timeout: None, user_tokens: None, token_service: None, auth_token: None, file_prefix: None });
     let cfg = OwnConfig {
         appid,
         secret: appsecret,
@@ -151,6 +128,7 @@ pub fn create_own_client(env: &Env, appid: String, appsecret: String, options: O
         user_tokens: o.user_tokens.unwrap_or(false),
         token_service: o.token_service,
         auth_token: o.auth_token,
+        file_prefix: o.file_prefix,
     };
     promise(env, async move {
         let own = own_client(cfg).await?;
@@ -163,11 +141,6 @@ impl NativeClient {
     #[napi(getter)]
     pub fn appid(&self) -> String {
         self.client.appid().to_owned()
-    }
-
-    #[napi]
-    pub fn has_method(method: String) -> bool {
-        ApiClient::has_method(&method)
     }
 
     /// With user-managed tokens: what the user's getToken returned.
@@ -218,12 +191,9 @@ impl NativeClient {
     #[napi(ts_args_type = "method: string, args: Array<unknown>")]
     pub fn download<'e>(&self, env: &'e Env, method: String, args: Vec<Value>) -> Result<PromiseRaw<'e, DownloadResult>> {
         let (c, args) = (self.client.clone(), super::integral_all(args));
-        promise(env, async move {
-            let (d, meta) = with_meta(true, c.download(&method, &args)).await?;
-            Ok(match d {
-                Download::Bytes { data, content_type } => DownloadResult { data: Some(data.into()), json: None, content_type: Some(content_type), res: res_of(meta) },
-                Download::Json(v) => DownloadResult { data: None, json: Some(v), content_type: None, res: res_of(meta) },
-            })
+        promise_answered(env, true, async move { c.download(&method, &args).await }, |d, res| match d {
+            Download::Bytes { data, content_type } => DownloadResult { data: Some(data.into()), json: None, content_type: Some(content_type), res },
+            Download::Json(v) => DownloadResult { data: None, json: Some(v), content_type: None, res },
         })
     }
 
@@ -231,40 +201,55 @@ impl NativeClient {
     #[napi(ts_args_type = "method: string, args: Array<unknown>")]
     pub fn image<'e>(&self, env: &'e Env, method: String, args: Vec<Value>) -> Result<PromiseRaw<'e, ImageResult>> {
         let (c, args) = (self.client.clone(), super::integral_all(args));
-        promise(env, async move {
-            let (Image { data, content_type }, meta) = with_meta(true, c.image(&method, &args)).await?;
-            Ok(ImageResult { data: data.into(), content_type, res: res_of(meta) })
+        promise_answered(env, true, async move { c.image(&method, &args).await }, |Image { data, content_type }, res| ImageResult {
+            data: data.into(),
+            content_type,
+            res,
         })
     }
 
+    /// wechat-api's getTicket; `fresh`: fetch a new one (getTicket always does).
     #[napi]
-    pub fn ticket<'e>(&self, env: &'e Env, kind: String) -> Result<PromiseRaw<'e, TicketValue>> {
+    pub fn ticket<'e>(&self, env: &'e Env, kind: String, fresh: Option<bool>) -> Result<PromiseRaw<'e, TicketValue>> {
         let c = self.client.clone();
         promise(env, async move {
-            let (ticket, exp) = c.ticket(&kind).await?;
+            let (ticket, exp) = c.ticket(&kind, fresh.unwrap_or(false)).await?;
             Ok(TicketValue { ticket, expire_time: exp as f64 })
         })
     }
 
-    #[napi(ts_args_type = "param: Record<string, unknown>", ts_return_type = "Promise<Record<string, unknown>>")]
-    pub fn js_config<'e>(&self, env: &'e Env, param: Value) -> Result<PromiseRaw<'e, Value>> {
-        let (c, param) = (self.client.clone(), super::integral(param));
-        promise(env, async move { c.js_config(&param).await })
-    }
-
-    #[napi(ts_args_type = "param: Record<string, unknown>", ts_return_type = "Promise<Record<string, unknown>>")]
-    pub fn card_ext<'e>(&self, env: &'e Env, param: Value) -> Result<PromiseRaw<'e, Value>> {
-        let (c, param) = (self.client.clone(), super::integral(param));
-        promise(env, async move { c.card_ext(&param).await })
-    }
-
+    /// The current access token; `fresh`: a newly fetched one (wechat-api's getAccessToken).
     #[napi]
-    pub fn latest_token<'e>(&self, env: &'e Env) -> Result<PromiseRaw<'e, AccessTokenValue>> {
+    pub fn latest_token<'e>(&self, env: &'e Env, fresh: Option<bool>) -> Result<PromiseRaw<'e, AccessTokenValue>> {
         let c = self.client.clone();
         promise(env, async move {
-            let (access_token, exp) = c.latest_token().await?;
+            let (access_token, exp) = if fresh.unwrap_or(false) { c.fresh_token().await? } else { c.latest_token().await? };
             Ok(AccessTokenValue { access_token, expire_time: exp as f64 })
         })
+    }
+
+    /// The valid access token in memory, if any (no I/O).
+    #[napi]
+    pub fn peek_token(&self) -> Option<AccessTokenValue> {
+        self.client.peek_token().map(|(access_token, exp)| AccessTokenValue { access_token, expire_time: exp as f64 })
+    }
+
+    /// WeChat rejected `token` (errcode `code`) in a request made in JS.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn invalidate_token<'e>(&self, env: &'e Env, token: String, code: i64) -> Result<PromiseRaw<'e, ()>> {
+        let c = self.client.clone();
+        promise(env, async move { c.invalidate_token(&token, code).await })
+    }
+
+    /// The API base and the file server prefix requests go to.
+    #[napi(getter)]
+    pub fn api_base(&self) -> String {
+        self.client.transport().base().to_owned()
+    }
+
+    #[napi(getter)]
+    pub fn file_prefix(&self) -> String {
+        self.client.file_prefix()
     }
 
     /// With user-managed tokens: a token fetched here and not saved yet.
@@ -284,12 +269,6 @@ impl NativeClient {
             Ok(())
         })
     }
-}
-
-/// Names of the wechat-api methods answered natively (lib/client.js makes one JS method each).
-#[napi]
-pub fn api_methods() -> Vec<String> {
-    ApiClient::method_names().map(str::to_owned).collect()
 }
 
 #[napi(string_enum = "lowercase")]

@@ -8,7 +8,6 @@
 use napi::bindgen_prelude::External;
 use napi::{Env, JsString, JsValue};
 use napi_derive::napi;
-use serde_json::Value;
 
 use super::errors::OrThrow;
 use crate::crypto::{random_nonce, DataCrypt, MsgCrypt};
@@ -100,22 +99,17 @@ pub fn msg_crypt_verify_url(
     message::verify_url(crypt, &query).or_throw(env)
 }
 
+/// WXBizDataCrypt's key (session key decoded, appid kept), as an External
+/// handle like MsgCrypt's.
 #[napi]
-pub struct NativeDataCrypt {
-    inner: DataCrypt,
+pub fn data_crypt_new(env: &Env, appid: String, session_key: String) -> napi::Result<External<DataCrypt>> {
+    DataCrypt::new(&appid, &session_key).or_throw(env).map(External::new)
 }
 
+/// The decrypted JSON text (watermark checked); lib/crypto.js parses it.
 #[napi]
-impl NativeDataCrypt {
-    #[napi(constructor)]
-    pub fn new(env: &Env, appid: String, session_key: String) -> napi::Result<Self> {
-        DataCrypt::new(&appid, &session_key).or_throw(env).map(|inner| NativeDataCrypt { inner })
-    }
-
-    #[napi(ts_return_type = "Record<string, unknown>")]
-    pub fn decrypt_data(&self, env: &Env, encrypted_data: String, iv: String) -> napi::Result<Value> {
-        self.inner.decrypt_data(&encrypted_data, &iv).or_throw(env)
-    }
+pub fn data_crypt_decrypt_json(env: &Env, crypt: &External<DataCrypt>, encrypted_data: String, iv: String) -> napi::Result<String> {
+    crypt.decrypt_json(&encrypted_data, &iv).or_throw(env)
 }
 
 pub(crate) fn parse_options(max_bytes: Option<u32>) -> message::ParseOptions {

@@ -2,6 +2,7 @@
 //! Errors cross as instances of lib/errors.js's classes (see errors.rs).
 
 mod admin;
+mod answer;
 mod client;
 mod crypto;
 mod errors;

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde_json::Value;
 
 use crate::credential::{Session, UserToken};
 use crate::oauth::OAuth;
 
+use super::answer::{promise_answered, Answer};
 use super::errors::{promise, OrThrow};
 
 #[napi(object)]
@@ -104,42 +104,45 @@ impl NativeOAuth {
         self.inner.is_mini_program()
     }
 
+    // `answer`: a callback caller, who gets WeChat's answer beside an error
+    // (wechat-oauth's `(err, data)`) and `res` beside a profile.
+
     #[napi]
-    pub fn access_token<'e>(&self, env: &'e Env, code: String, save: bool) -> Result<PromiseRaw<'e, OAuthTokenData>> {
+    pub fn access_token<'e>(&self, env: &'e Env, code: String, save: bool, answer: Option<bool>) -> Result<PromiseRaw<'e, OAuthTokenData>> {
         let o = self.inner.clone();
-        promise(env, async move { o.access_token(&code, save).await.map(Into::into) })
+        promise_answered(env, answer.unwrap_or(false), async move { o.access_token(&code, save).await }, |t, _| t.into())
     }
 
     #[napi]
-    pub fn refresh_access_token<'e>(&self, env: &'e Env, refresh_token: String, save: bool) -> Result<PromiseRaw<'e, OAuthTokenData>> {
+    pub fn refresh_access_token<'e>(&self, env: &'e Env, refresh_token: String, save: bool, answer: Option<bool>) -> Result<PromiseRaw<'e, OAuthTokenData>> {
         let o = self.inner.clone();
-        promise(env, async move { o.refresh_access_token(&refresh_token, save).await.map(Into::into) })
+        promise_answered(env, answer.unwrap_or(false), async move { o.refresh_access_token(&refresh_token, save).await }, |t, _| t.into())
     }
 
     /// The profile with the stored token (refreshed once when expired).
-    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
-    pub fn get_user<'e>(&self, env: &'e Env, openid: String, lang: String) -> Result<PromiseRaw<'e, Value>> {
+    #[napi]
+    pub fn get_user<'e>(&self, env: &'e Env, openid: String, lang: String, answer: Option<bool>) -> Result<PromiseRaw<'e, Answer>> {
         let o = self.inner.clone();
-        promise(env, async move { o.user(&openid, &lang).await })
+        promise_answered(env, answer.unwrap_or(false), async move { o.user(&openid, &lang).await }, |data, res| Answer { data, res })
     }
 
     /// The profile with a token the caller holds (user-kept tokens).
-    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
-    pub fn userinfo<'e>(&self, env: &'e Env, access_token: String, openid: String, lang: String) -> Result<PromiseRaw<'e, Value>> {
+    #[napi]
+    pub fn userinfo<'e>(&self, env: &'e Env, access_token: String, openid: String, lang: String, answer: Option<bool>) -> Result<PromiseRaw<'e, Answer>> {
         let o = self.inner.clone();
-        promise(env, async move { o.userinfo(&access_token, &openid, &lang).await })
-    }
-
-    #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
-    pub fn verify_token<'e>(&self, env: &'e Env, openid: String, access_token: String) -> Result<PromiseRaw<'e, Value>> {
-        let o = self.inner.clone();
-        promise(env, async move { o.verify_token(&openid, &access_token).await })
+        promise_answered(env, answer.unwrap_or(false), async move { o.userinfo(&access_token, &openid, &lang).await }, |data, res| Answer { data, res })
     }
 
     #[napi]
-    pub fn session_key<'e>(&self, env: &'e Env, code: String, save: bool) -> Result<PromiseRaw<'e, OAuthSessionData>> {
+    pub fn verify_token<'e>(&self, env: &'e Env, openid: String, access_token: String, answer: Option<bool>) -> Result<PromiseRaw<'e, Answer>> {
         let o = self.inner.clone();
-        promise(env, async move { o.session_key(&code, save).await.map(Into::into) })
+        promise_answered(env, answer.unwrap_or(false), async move { o.verify_token(&openid, &access_token).await }, |data, res| Answer { data, res })
+    }
+
+    #[napi]
+    pub fn session_key<'e>(&self, env: &'e Env, code: String, save: bool, answer: Option<bool>) -> Result<PromiseRaw<'e, OAuthSessionData>> {
+        let o = self.inner.clone();
+        promise_answered(env, answer.unwrap_or(false), async move { o.session_key(&code, save).await }, |s, _| s.into())
     }
 
     #[napi]
@@ -155,16 +158,5 @@ impl NativeOAuth {
             o.close().await;
             Ok(())
         })
-    }
-}
-
-/// The consent-page URL, built without an instance (it needs no I/O):
-/// `website` for the QR-code login page.
-#[napi]
-pub fn oauth_authorize_url(appid: String, component_appid: Option<String>, redirect: String, state: String, scope: String, website: bool) -> String {
-    if website {
-        crate::oauth::urls::website(&appid, &redirect, &state, &scope)
-    } else {
-        crate::oauth::urls::authorize(&appid, component_appid.as_deref(), &redirect, &state, &scope)
     }
 }

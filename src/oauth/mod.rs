@@ -7,8 +7,6 @@
 //! fleet can use a token another one saved, and an expired one is refreshed
 //! once fleet-wide. Session keys are rows of kind `session_key`.
 
-pub mod urls;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -85,16 +83,6 @@ impl OAuth {
 
     pub fn is_mini_program(&self) -> bool {
         self.is_mini_program
-    }
-
-    /// The in-app consent page URL (wechat-oauth's `getAuthorizeURL`).
-    pub fn authorize_url(&self, redirect: &str, state: &str, scope: &str) -> String {
-        urls::authorize(self.appid(), self.upstream.component_appid(), redirect, state, scope)
-    }
-
-    /// The QR-code login page for websites (`getAuthorizeURLForWebsite`).
-    pub fn authorize_url_for_website(&self, redirect: &str, state: &str, scope: &str) -> String {
-        urls::website(self.appid(), redirect, state, scope)
     }
 
     async fn store(&self) -> Result<Store> {

@@ -85,6 +85,12 @@ impl TokenCell {
         self.st().token.clone()
     }
 
+    /// The memory copy while it is valid; no store read, no refresh.
+    pub fn cached_valid(&self) -> Option<Token> {
+        let now = now_ms();
+        self.cached_if(|t| t.is_valid_at(now))
+    }
+
     fn fresh(&self, t: &Token, now: i64) -> bool {
         t.is_fresh_at(now, self.opts.refresh_ahead_ratio)
     }

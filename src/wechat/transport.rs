@@ -113,12 +113,13 @@ impl Transport {
             .unwrap_or("")
             .to_owned();
         let bytes = resp.bytes().await.map_err(net_err)?.to_vec();
+        note_size(bytes.len());
         if status.is_server_error() {
             return Err(Error::Transport(format!("WeChat answered HTTP {}", status.as_u16())));
         }
         if ctype.contains("json") || ctype.starts_with("text/plain") {
             if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
-                check_errcode(&v)?;
+                check_errcode(&v).inspect_err(|_| note_body(&v))?;
             }
         }
         Ok((bytes, ctype))
@@ -129,22 +130,28 @@ impl Transport {
         let status = resp.status();
         note_response(&resp);
         let bytes = resp.bytes().await.map_err(net_err)?;
+        note_size(bytes.len());
         if status.is_server_error() {
             return Err(Error::Transport(format!("WeChat answered HTTP {}", status.as_u16())));
         }
         let value: Value = serde_json::from_slice(&bytes).map_err(|_| {
             Error::Transport(format!("WeChat answered HTTP {} with a body that is not JSON", status.as_u16()))
         })?;
-        check_errcode(&value)?;
+        check_errcode(&value).inspect_err(|_| note_body(&value))?;
         Ok(value)
     }
 }
 
-/// The HTTP status and headers of WeChat's answer (wechat-api's `res`).
+/// What wechat-api's `res` reports of WeChat's answer: status, headers,
+/// body size, the peer; and, when the answer was an errcode, its JSON (the
+/// `data` wechat-api hands beside the error).
 #[derive(Clone, Debug, Default)]
 pub struct ResponseMeta {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    pub size: usize,
+    pub remote: Option<std::net::SocketAddr>,
+    pub error_body: Option<Value>,
 }
 
 tokio::task_local! {
@@ -166,8 +173,17 @@ pub async fn with_response_meta<T>(fut: impl std::future::Future<Output = T>) ->
 fn note_response(resp: &reqwest::Response) {
     let _ = RESPONSE_META.try_with(|m| {
         let headers = resp.headers().iter().filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned()))).collect();
-        *m.borrow_mut() = Some(ResponseMeta { status: resp.status().as_u16(), headers });
+        *m.borrow_mut() = Some(ResponseMeta { status: resp.status().as_u16(), headers, remote: resp.remote_addr(), ..Default::default() });
     });
+}
+
+fn note_size(size: usize) {
+    let _ = RESPONSE_META.try_with(|m| m.borrow_mut().as_mut().map(|meta| meta.size = size));
+}
+
+// Only inside `with_response_meta`: the clone is for a callback caller.
+fn note_body(value: &Value) {
+    let _ = RESPONSE_META.try_with(|m| m.borrow_mut().as_mut().map(|meta| meta.error_body = Some(value.clone())));
 }
 
 /// `{"errcode": N != 0, "errmsg": …}` → `Error::WeChat`.

@@ -14,11 +14,11 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ep!("consumeCode", Post, "/card/code/consume", ["code", "cardId"], [], Body::Template(r#"{"code":"$code","card_id":"$cardId"}"#)),
     ep!("decryptCode", Post, "/card/code/decrypt", ["encryptCode"], [], Body::Template(r#"{"encrypt_code":"$encryptCode"}"#)),
     ep!("deleteCard", Post, "/card/delete", ["cardId"], [], Body::Template(r#"{"card_id":"$cardId"}"#)),
-    ep!("getCode", Post, "/card/code/get", ["code", "cardId"], [], Body::Template(r#"{"code":"$code","card_id":"$cardId"}"#)),
+    ep!("getCode", Post, "/card/code/get", ["code", "cardId?"], [], Body::Template(r#"{"code":"$code","card_id":"$cardId"}"#)),
     ep!("getCards", Post, "/card/batchget", ["offset", "count", "status_list?"], [], Body::Template(r#"{"offset":"$offset","count":"$count","status_list":"$status_list"}"#)),
     ep!("getCard", Post, "/card/get", ["cardId"], [], Body::Template(r#"{"card_id":"$cardId"}"#)),
     ep!("updateCode", Post, "/card/code/update", ["code", "cardId", "newcode"], [], Body::Template(r#"{"code":"$code","card_id":"$cardId","newcode":"$newcode"}"#)),
-    ep!("unavailableCode", Post, "/card/code/unavailable", ["code", "cardId"], [], Body::Template(r#"{"code":"$code","card_id":"$cardId"}"#)),
+    ep!("unavailableCode", Post, "/card/code/unavailable", ["code", "cardId?"], [], Body::Template(r#"{"code":"$code","card_id":"$cardId"}"#)),
     ep!("activateMembercard", Post, "/card/membercard/activate", ["info"], [], Body::Template(r#""$info""#)),
     ep!("activateMembercardUserForm", Post, "/card/membercard/activateuserform/set", ["info"], [], Body::Template(r#""$info""#)),
     ep!("getMembercard", Post, "/card/membercard/userinfo/get", ["info"], [], Body::Template(r#""$info""#)),
@@ -60,7 +60,7 @@ fn update_card(args: &Args) -> Result<Value> {
 
 /// A positive num adds stock, a negative one takes it away.
 fn card_stock(args: &Args) -> Result<Value> {
-    let num = args.need("num")?.as_i64().ok_or_else(|| Error::invalid("num", "must be an integer"))?;
+    let num = super::integer(args, "num")?;
     let field = if num > 0 { "increase_stock_value" } else { "reduce_stock_value" };
     Ok(json!({ "card_id": args.need("cardId")?, field: num.abs() }))
 }

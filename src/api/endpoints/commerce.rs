@@ -151,7 +151,8 @@ fn orders_by_status(args: &Args) -> Result<Value> {
 
 fn unix_seconds(name: &'static str, v: &Value) -> Result<i64> {
     match v {
-        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s).map(|d| d.timestamp()).map_err(|_| Error::invalid(name, "must be a Date")),
+        // A Date crosses as JSON writes it (ISO 8601); seconds rounded as wechat-api's Math.round(ms / 1000).
+        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s).map(|d| (d.timestamp_millis() as f64 / 1000.0).round() as i64).map_err(|_| Error::invalid(name, "must be a Date")),
         Value::Number(n) => n.as_f64().map(|ms| (ms / 1000.0).round() as i64).ok_or_else(|| Error::invalid(name, "must be a Date")),
         _ => Err(Error::invalid(name, "must be a Date")),
     }
@@ -159,7 +160,7 @@ fn unix_seconds(name: &'static str, v: &Value) -> Result<i64> {
 
 /// A positive number adds stock, a negative one takes it away.
 fn update_stock(args: &Args) -> Result<(&'static str, Value)> {
-    let n = args.need("number")?.as_i64().ok_or_else(|| Error::invalid("number", "must be an integer"))?;
+    let n = super::integer(args, "number")?;
     let path = if n > 0 { "/merchant/stock/add" } else { "/merchant/stock/reduce" };
     Ok((path, json!({ "product_id": args.need("productId")?, "sku_info": args.need("sku")?, "quantity": n.abs() })))
 }

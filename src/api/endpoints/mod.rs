@@ -197,6 +197,13 @@ pub fn fields(ep: &Endpoint) -> Vec<(String, String, bool)> {
     out
 }
 
+/// An integer argument; a numeric string counts, as wechat-api's arithmetic
+/// (`num > 0`, `Math.abs(num)`) takes one.
+pub(crate) fn integer(args: &Args, name: &'static str) -> Result<i64> {
+    let v = args.need(name)?;
+    v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()).ok_or_else(|| Error::invalid(name, "must be an integer"))
+}
+
 fn scalar_string(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -243,8 +250,9 @@ fn fill(template: &Value, args: &Args) -> Option<Value> {
 /// Argument shapes wechat-api accepts besides the table's own.
 fn normalize(name: &str, values: &[Value]) -> Option<Vec<Value>> {
     match (name, values.first()) {
-        // getUser(openid) is getUser({openid, lang: 'en'}).
+        // getUser(openid) is getUser({openid, lang: 'en'}); wechat-api puts a number in the URL as written.
         ("getUser", Some(Value::String(openid))) => Some(vec![serde_json::json!({ "openid": openid })]),
+        ("getUser", Some(Value::Number(n))) => Some(vec![serde_json::json!({ "openid": n.to_string() })]),
         _ => None,
     }
 }

@@ -1,0 +1,3 @@
+// `require('wxthirdparty/api')`: wechat-api's API constructor.
+import { API } from './index'
+export = API

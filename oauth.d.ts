@@ -1,0 +1,3 @@
+// `require('wxthirdparty/oauth')`: wechat-oauth's OAuth constructor.
+import { OAuth } from './index'
+export = OAuth

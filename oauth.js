@@ -1,0 +1,3 @@
+'use strict'
+// `require('wxthirdparty/oauth')` is wechat-oauth's module: the OAuth constructor.
+module.exports = require('./lib/oauth').OAuth
