@@ -3,7 +3,3 @@
 
 #[path = "../../src/api/endpoints/mod.rs"]
 pub mod endpoints;
-
-pub fn now_ms() -> i64 {
-    1_700_000_000_000
-}

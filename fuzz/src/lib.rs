@@ -5,6 +5,9 @@
 #[path = "../../src/error.rs"]
 pub mod error;
 
+#[path = "../../src/model.rs"]
+pub mod model;
+
 #[path = "../../src/crypto/mod.rs"]
 pub mod crypto;
 
