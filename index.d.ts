@@ -962,7 +962,8 @@ export interface ApiMethods {
   getCards(offset: number, count: number, callback: ApiCallback<WeChatResult>): void
   getCards(offset: number, count: number, status_list: string[], callback: ApiCallback<WeChatResult>): void
   /** `/card/code/get` (card). */
-  getCode(code: string | string[], cardId: string): Promise<WeChatResult>
+  getCode(code: string | string[], cardId?: string): Promise<WeChatResult>
+  getCode(code: string | string[], callback: ApiCallback<WeChatResult>): void
   getCode(code: string | string[], cardId: string, callback: ApiCallback<WeChatResult>): void
   /** `/card/getcolors` (card). */
   getColors(): Promise<WeChatResult>
@@ -995,7 +996,8 @@ export interface ApiMethods {
   submitSubmerchant(options: WeChatObject): Promise<WeChatResult>
   submitSubmerchant(options: WeChatObject, callback: ApiCallback<WeChatResult>): void
   /** `/card/code/unavailable` (card). */
-  unavailableCode(code: string | string[], cardId: string): Promise<WeChatResult>
+  unavailableCode(code: string | string[], cardId?: string): Promise<WeChatResult>
+  unavailableCode(code: string | string[], callback: ApiCallback<WeChatResult>): void
   unavailableCode(code: string | string[], cardId: string, callback: ApiCallback<WeChatResult>): void
   /** `/card/update` (card). */
   updateCard(cardId: string, cardType: WeChatValue, cardInfo: WeChatValue): Promise<WeChatResult>
