@@ -84,19 +84,7 @@ class ThirdpartyServer extends EventEmitter {
       encodingAesKey: encodingAESKey,
       ...dbUrls(db),
       isCluster: this.is_cluster,
-      failover: !!o.failover,
-      // Unset: the native side reads WXTHIRDPARTY_API_BASE, else WeChat's own base.
-      apiBase: o.apiBase || undefined,
-      poolSize: o.poolSize,
-      maxTickMs: o.maxTickMs,
-      pollIntervalMs: o.pollIntervalMs,
-      refreshAheadRatio: o.refreshAheadRatio,
-      leaseTtlMs: o.leaseTtlMs,
-      waitTimeoutMs: o.waitTimeoutMs,
-      ticketMaxAgeMs: o.ticketMaxAgeMs,
-      pushTicketIntervalMs: o.pushTicketIntervalMs,
-      authorizerBatch: o.authorizerBatch,
-    })
+    }, o)
     this._native = native
     // Stamps belong to one native core: a new connection starts afresh.
     this._heldAuthorizers = new Map()
@@ -390,7 +378,11 @@ class ThirdpartyServer extends EventEmitter {
    * `handler(message, ctx)` or a routing object; the return value is the reply.
    */
   messages(handler, options) {
-    return platformMessages(this, handler, options)
+    return platformMessages({
+      inbox: (settings) => this._core().then((n) => binding.platformInbox(n, settings)),
+      client: (appid) => this.createClient(appid),
+      emit: (name, ...args) => this._emitSafe(name, ...args),
+    }, handler, options)
   }
 
   /** Stops timers and pools so the process can exit. */

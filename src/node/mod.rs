@@ -6,6 +6,7 @@ mod answer;
 mod client;
 mod crypto;
 mod errors;
+mod http;
 mod message;
 mod oauth;
 mod platform;
