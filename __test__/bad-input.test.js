@@ -242,8 +242,8 @@ const rows = [
 
   // the push middleware over HTTP (授权事件接收URL)
   { area: 'middleware', input: 'POST of a non-XML body', run: () => postAuth('{"json": true}', sealedPush().query), expect: { name: 'HTTP 400', message: /invalid push/, event: ['push_rejected', /malformed XML/] } },
-  { area: 'middleware', input: 'POST with a forged msg_signature', run: () => { const p = sealedPush(); return postAuth(p.body, { ...p.query, msg_signature: 'f'.repeat(40) }) }, expect: { name: 'HTTP 400', message: /invalid push/, event: ['push_rejected', /msg_signature does not match/] } },
-  { area: 'middleware', input: 'POST encrypted with another key', run: () => { const p = sealedPush({ ...C(), key: otherKey }); return postAuth(p.body, p.query) }, expect: { name: 'HTTP 400', message: /invalid push/, event: ['push_rejected', /bad padding: wrong EncodingAESKey/] } },
+  { area: 'middleware', input: 'POST with a forged msg_signature', run: () => { const p = sealedPush(); return postAuth(p.body, { ...p.query, msg_signature: 'f'.repeat(40) }) }, expect: { name: 'HTTP 401', message: /invalid push/, event: ['push_rejected', /msg_signature does not match/] } },
+  { area: 'middleware', input: 'POST encrypted with another key', run: () => { const p = sealedPush({ ...C(), key: otherKey }); return postAuth(p.body, p.query) }, expect: { name: 'HTTP 401', message: /invalid push/, event: ['push_rejected', /bad padding: wrong EncodingAESKey/] } },
 
   // messages() over HTTP (消息与事件接收URL)
   { area: 'messages', input: 'message with a forged msg_signature', run: () => { const r = sealedRequest(C(), textXml('gh', 'oU', 'hi', 1)); r.query.set('msg_signature', 'a'.repeat(40)); return postMessage(r.body, r.query) }, expect: { name: 'HTTP 401', message: /invalid message/, event: ['message_rejected', /msg_signature does not match/] } },

@@ -30,24 +30,9 @@ function dbUrls(db) {
   throw new TypeError("db must be a database URL ('mysql://…', 'postgres://…', 'sqlite://…') or { read, write }")
 }
 
+/** The original's wx_users_info row as the native side gives it, with Dates for the token times (as the original gave). */
 function userInfo(v) {
-  // The original's wx_users_info row; it gave Dates for the token times.
-  return {
-    wx_token: v.wx_token,
-    appid: v.appid,
-    access_token: v.access_token,
-    access_token_updated_at: new Date(v.access_token_updated_at),
-    access_token_expires_in: new Date(v.access_token_expires_in),
-    refresh_token: v.refresh_token,
-    nick_name: v.nick_name,
-    head_img: v.head_img,
-    service_type_id: v.service_type_id,
-    verify_type_info: v.verify_type_info,
-    user_name: v.user_name,
-    alias: v.alias,
-    func_info: v.func_info,
-    authorized: v.authorized,
-  }
+  return { ...v, access_token_updated_at: new Date(v.access_token_updated_at), access_token_expires_in: new Date(v.access_token_expires_in) }
 }
 
 class ThirdpartyServer extends EventEmitter {
