@@ -1,5 +1,11 @@
-//! napi adapter for the platform (ThirdpartyServer's native half) and its
-//! API clients. Conversion only; lib/server.js adds the Node conventions.
+//! napi adapter for the platform, `NativeComponent` (ThirdpartyServer's
+//! native half; lib/server.js adds the Node conventions). Conversion only:
+//! its values as napi objects in `values`, its administrative calls in
+//! `admin`, its mini-program rows in `wxa`.
+
+mod admin;
+mod values;
+mod wxa;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -12,9 +18,9 @@ use crate::component::{self, AuthorizeUrlOptions, Component, ComponentConfig};
 use crate::error::Error as CoreError;
 use crate::store::StoreConfig;
 
-use super::client::NativeClient;
-use super::errors::{promise, promise_map, OrThrow};
-use super::platform::{AuthorizerUserInfo, ComponentSecretsState, PlatformEvent, StampedAuthorizer};
+use crate::node::client::NativeClient;
+use crate::node::errors::{promise, promise_map, OrThrow};
+use values::{AuthorizerUserInfo, ComponentSecretsState, PlatformEvent, StampedAuthorizer};
 
 fn not_open() -> CoreError {
     CoreError::NotReady("the platform is not open yet".into())
@@ -225,12 +231,12 @@ impl NativeComponent {
 
     /// OAuth on behalf of an authorizer (component OAuth).
     #[napi]
-    pub fn oauth(&self, env: &Env, appid: String, is_mini_program: bool) -> Result<super::oauth::NativeOAuth> {
+    pub fn oauth(&self, env: &Env, appid: String, is_mini_program: bool) -> Result<crate::node::oauth::NativeOAuth> {
         let core = self
             .opened()
             .and_then(|c| crate::oauth::OAuth::on_behalf(c.credential(), c.store().clone(), c.transport().clone(), &appid, is_mini_program))
             .or_throw(env)?;
-        Ok(super::oauth::NativeOAuth::from_core(core))
+        Ok(crate::node::oauth::NativeOAuth::from_core(core))
     }
 
     #[napi(ts_return_type = "Promise<void>")]

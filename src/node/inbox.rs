@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 
 use super::errors::{promise, OrThrow};
-use super::server::NativeComponent;
+use super::component::NativeComponent;
 use crate::error::Error as CoreError;
 use crate::http::RequestTarget;
 use crate::inbox::{Inbox, InboxOptions, MessageHandler, MessageListener, MessageQuery, Outcome, ReplyFailed, ReplyTicket};
