@@ -6,27 +6,8 @@
 const { test, describe, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const { WXBizMsgCrypt } = require('..')
-const { readyPlatform, sealedRequest, textXml } = require('./helpers/messages')
+const { readyPlatform, sealedRequest, textXml, mount } = require('./helpers/messages')
 const { listen } = require('./helpers/platform')
-
-/** `handler` served by `framework`, the authorizer's appid in the path's second-to-last segment. */
-function mounted(framework, handler) {
-  if (framework === 'express') {
-    const app = require('express')()
-    // Express answers a path it cannot decode itself (400); quietly.
-    app.set('env', 'test')
-    app.all('/wechat/:appid/callback', handler)
-    app.post('/wechat/auth', handler)
-    return app
-  }
-  if (framework === 'koa') {
-    const Koa = require('koa')
-    const koa = new Koa()
-    koa.use(handler)
-    return koa.callback()
-  }
-  return handler
-}
 
 async function send(base, path, { method = 'POST', body } = {}) {
   const res = await fetch(`${base}${path}`, { method, body, headers: body ? { 'content-type': 'text/xml' } : {} })
@@ -42,8 +23,8 @@ describe('the same request gets the same status from every handler', { timeout: 
     t = await readyPlatform((p) => p.messages((m) => { runs.push(m); return 'ok' }))
     t.handler.on('message_rejected', (e) => rejected.push(e))
     for (const framework of ['http', 'express', 'koa']) {
-      servers[framework] = await listen(mounted(framework, t.handler))
-      servers[`push ${framework}`] = await listen(mounted(framework, t.platform.middleware()))
+      servers[framework] = await listen(mount(framework, t.handler))
+      servers[`push ${framework}`] = await listen(mount(framework, t.platform.middleware(), '/wechat/auth'))
     }
     const native = await t.handler.listen(0, '127.0.0.1')
     servers.native = { url: `http://127.0.0.1:${native.port}`, close: () => native.close() }
