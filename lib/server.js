@@ -30,6 +30,20 @@ function dbUrls(db) {
   throw new TypeError("db must be a database URL ('mysql://…', 'postgres://…', 'sqlite://…') or { read, write }")
 }
 
+/**
+ * The native platform; `options` go through as given. napi's conversion
+ * names an option of the wrong type ("… on ThirdpartyServerOptions.failover"):
+ * a TypeError, as every bad argument is.
+ */
+function newNative(platform, options) {
+  try {
+    return new binding.NativeComponent(platform, options)
+  } catch (e) {
+    if (e && e.name === 'Error' && /ThirdpartyServerOptions\./.test(e.message)) throw new TypeError(`options: ${e.message}`)
+    throw e
+  }
+}
+
 /** The original's wx_users_info row as the native side gives it, with Dates for the token times (as the original gave). */
 function userInfo(v) {
   return { ...v, access_token_updated_at: new Date(v.access_token_updated_at), access_token_expires_in: new Date(v.access_token_expires_in) }
@@ -62,7 +76,7 @@ class ThirdpartyServer extends EventEmitter {
   _connect(db) {
     const o = this.options
     const { appid, appsecret, token, encodingAESKey } = this._secret
-    const native = new binding.NativeComponent({
+    const native = newNative({
       appid,
       appsecret,
       token,
