@@ -39,11 +39,9 @@ const urlOf = (req) => req.originalUrl || req.url || '/'
 const queryOf = (req) => binding.requestQuery(urlOf(req))
 
 /** The answer to a failure (`subject`: 'push' | 'message'), from the native table. */
-function answerOf(subject, err) {
-  if (err instanceof TooLarge) return binding.httpRefusal(subject, 'too_large')
-  return binding.httpErrorAnswer(subject, err && typeof err.name === 'string' ? err.name : null)
-}
+const answerOf = (subject, err) => binding.httpErrorAnswer(subject, err && typeof err.name === 'string' ? err.name : null)
 
+/** The answer to a request refused before any work ('too_large', 'method_not_allowed', 'missing_signature'). */
 const refusal = (subject, why) => binding.httpRefusal(subject, why)
 
 const contentType = (body) => (body.startsWith('<') ? 'application/xml; charset=utf-8' : 'text/plain; charset=utf-8')
@@ -59,6 +57,8 @@ function handler(subject, handle, failed, name) {
     try {
       return await handle(req, res)
     } catch (err) {
+      // A refusal before any work is only answered, as the native listener does.
+      if (err instanceof TooLarge) return refusal(subject, 'too_large')
       const a = answerOf(subject, err)
       failed(err, a)
       return a
