@@ -2047,7 +2047,7 @@ export interface PlatformMessageContext extends MessageContext {
   /** The authorizer the message is for (from the URL). */
   authorizerAppid: string
   /** Its stored record. */
-  authorizer: { appid: string; wxToken: string; nickName?: string | null; userName?: string | null; alias?: string | null; headImg?: string | null; serviceTypeId?: number | null; verifyTypeInfo?: number | null; authorized: boolean }
+  authorizer: { appid: string; wxToken: string; nickName?: string; userName?: string; alias?: string; headImg?: string; serviceTypeId?: number; verifyTypeInfo?: number; authorized: boolean }
   /** The API client acting for the authorizer. */
   readonly client: Client
 }

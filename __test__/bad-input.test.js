@@ -218,6 +218,7 @@ const rows = [
   { area: 'constructor', input: 'WXBizDataCrypt: 8-byte session key', run: () => new WXBizDataCrypt('wx1', Buffer.alloc(8).toString('base64')), expect: { name: 'TypeError', message: /sessionKey.*16 bytes/ } },
   { area: 'constructor', input: 'ThirdpartyServer: empty appid', run: () => new ThirdpartyServer('', 's', 't', key43(), 'sqlite::memory:'), expect: { name: 'TypeError', message: /appid/ } },
   { area: 'constructor', input: 'ThirdpartyServer: bad EncodingAESKey', run: () => new ThirdpartyServer('wx1', 's', 't', 'short', 'sqlite::memory:'), expect: { name: 'TypeError', message: /encodingAESKey/ } },
+  { area: 'constructor', input: 'ThirdpartyServer: options.failover a number', run: () => new ThirdpartyServer('wx1', 's', 't', key43(), 'sqlite::memory:', false, { failover: 1 }), expect: { name: 'TypeError', message: /^options: .*bool.*ThirdpartyServerOptions\.failover/ } },
   { area: 'constructor', input: 'ThirdpartyServer: redis:// database', run: () => new ThirdpartyServer('wx1', 's', 't', key43(), `redis://:${PASSWORD}@127.0.0.1:6379`), expect: { name: 'TypeError', message: /redis.*not supported/ } },
   { area: 'constructor', input: 'ThirdpartyServer: mysql://nobody@127.0.0.1:1/x (nothing listens)', ...badDb('mysql://nobody@127.0.0.1:1/x'), expect: { name: 'StoreError', message: /127\.0\.0\.1:1.*connection refused/ } },
   { area: 'constructor', input: 'ThirdpartyServer: PostgreSQL on a wrong port', ...badDb(withPassword(new URL('postgres://postgres@127.0.0.1:1/test')).toString()), expect: { name: 'StoreError', message: /127\.0\.0\.1:1.*connection refused/ } },
@@ -242,8 +243,8 @@ const rows = [
 
   // the push middleware over HTTP (授权事件接收URL)
   { area: 'middleware', input: 'POST of a non-XML body', run: () => postAuth('{"json": true}', sealedPush().query), expect: { name: 'HTTP 400', message: /invalid push/, event: ['push_rejected', /malformed XML/] } },
-  { area: 'middleware', input: 'POST with a forged msg_signature', run: () => { const p = sealedPush(); return postAuth(p.body, { ...p.query, msg_signature: 'f'.repeat(40) }) }, expect: { name: 'HTTP 400', message: /invalid push/, event: ['push_rejected', /msg_signature does not match/] } },
-  { area: 'middleware', input: 'POST encrypted with another key', run: () => { const p = sealedPush({ ...C(), key: otherKey }); return postAuth(p.body, p.query) }, expect: { name: 'HTTP 400', message: /invalid push/, event: ['push_rejected', /bad padding: wrong EncodingAESKey/] } },
+  { area: 'middleware', input: 'POST with a forged msg_signature', run: () => { const p = sealedPush(); return postAuth(p.body, { ...p.query, msg_signature: 'f'.repeat(40) }) }, expect: { name: 'HTTP 401', message: /invalid push/, event: ['push_rejected', /msg_signature does not match/] } },
+  { area: 'middleware', input: 'POST encrypted with another key', run: () => { const p = sealedPush({ ...C(), key: otherKey }); return postAuth(p.body, p.query) }, expect: { name: 'HTTP 401', message: /invalid push/, event: ['push_rejected', /bad padding: wrong EncodingAESKey/] } },
 
   // messages() over HTTP (消息与事件接收URL)
   { area: 'messages', input: 'message with a forged msg_signature', run: () => { const r = sealedRequest(C(), textXml('gh', 'oU', 'hi', 1)); r.query.set('msg_signature', 'a'.repeat(40)); return postMessage(r.body, r.query) }, expect: { name: 'HTTP 401', message: /invalid message/, event: ['message_rejected', /msg_signature does not match/] } },

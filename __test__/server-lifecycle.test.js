@@ -170,7 +170,7 @@ describe('middleware', { timeout: 90000 }, () => {
     assert.ok(pushes.length >= 2)
     for (const p of pushes) assert.equal(p.response, 'success', JSON.stringify(p))
 
-    // A push signed with the wrong token: 400, nothing stored.
+    // A push signed with the wrong token: 401, nothing stored.
     const before = await master.secrets()
     const forger = new WXBizMsgCrypt('wrong-token', env.creds.key, env.creds.appid)
     const inner = `<xml><AppId><![CDATA[${env.creds.appid}]]></AppId><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[forged]]></ComponentVerifyTicket></xml>`
@@ -179,7 +179,7 @@ describe('middleware', { timeout: 90000 }, () => {
     const res = await fetch(`${env.receiver.url}/wechat/auth?timestamp=1&nonce=n&msg_signature=${sig}`, {
       method: 'POST', headers: { 'content-type': 'text/xml' }, body: `<xml><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`,
     })
-    assert.equal(res.status, 400)
+    assert.equal(res.status, 401)
     assert.deepEqual(await master.secrets(), before)
     await master.close()
     await env.close()

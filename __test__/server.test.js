@@ -278,7 +278,8 @@ describe('modern surface', { timeout: 90000 }, () => {
       method: 'POST',
       body: `<xml><AppId><![CDATA[${env.creds.appid}]]></AppId><Encrypt><![CDATA[AAAA]]></Encrypt></xml>`,
     })
-    assert.equal(res.status, 400)
+    // Not authenticated: 401 (a malformed push is 400; README, "What WeChat is answered").
+    assert.equal(res.status, 401)
     assert.equal(await res.text(), 'invalid push')
     const noSig = await fetch(`${env.receiver.url}/wechat/auth`, { method: 'POST', body: '<xml/>' })
     assert.equal(noSig.status, 400)

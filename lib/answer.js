@@ -1,7 +1,7 @@
 'use strict'
 // wechat-api and wechat-oauth hand a callback WeChat's answer beside the
 // result: urllib's `res`, and WeChat's JSON beside an error. The native side
-// collects them for callback callers (src/node/answer.rs); these shape them.
+// collects them for callback callers (src/node/wechat_answer.rs); these shape them.
 
 /** urllib's `res` from the native answer's meta. */
 function response(meta, data, started) {

@@ -6,31 +6,17 @@
 // is the glue: reading the request, calling the handler (function, routing
 // object or node-webot `(req, res, next)`), the deadline fallback, events.
 const { EventEmitter } = require('events')
-const querystring = require('querystring')
 const { binding } = require('./native')
 const errors = require('./errors')
-const { readBody } = require('./middleware')
+const http = require('./http')
 
 /** WeChat gives up after 5 s; answer before it. */
 const DEFAULT_TIMEOUT_MS = 4500
 const TOO_LATE = Symbol('too late')
-const QUERY_KEYS = [['signature', 'signature'], ['timestamp', 'timestamp'], ['nonce', 'nonce'],
-  ['msg_signature', 'msgSignature'], ['encrypt_type', 'encryptType'], ['echostr', 'echostr']]
 
-function queryOf(url) {
-  const i = url.indexOf('?')
-  const raw = i < 0 ? {} : querystring.parse(url.slice(i + 1))
-  const q = {}
-  for (const [wire, key] of QUERY_KEYS) if (typeof raw[wire] === 'string') q[key] = raw[wire]
-  return q
-}
-
-/** Default: a `:appid` route param, else the path segment before the last (`/wechat/$APPID$/callback`). */
-function appidFromPath(req) {
-  if (req.params && typeof req.params.appid === 'string') return req.params.appid
-  const path = (req.originalUrl || req.url || '').split('?')[0]
-  const parts = path.split('/').filter(Boolean)
-  return parts.length >= 2 ? decodeURIComponent(parts[parts.length - 2]) : parts[0]
+/** A `:appid` route param; else null, and the path names it (read natively, as the native listener reads it). */
+function appidFromRoute(req) {
+  return req.params && typeof req.params.appid === 'string' ? req.params.appid : null
 }
 
 /** The handler for one message: a function, or a routing object keyed by MsgType / Event. */
@@ -174,11 +160,12 @@ function makeHandler(core, handler, options) {
 
   async function post(req, res) {
     const inbox = inboxNow || await core.inbox
-    const appid = core.appid(req)
-    const body = await readBody(req)
-    const q = queryOf(req.url || '')
+    const given = core.appid(req) || null
+    const body = await http.readBody(req)
+    const url = http.urlOf(req)
     // Answered on this thread when nothing needs the store; else off it.
-    const d = inbox.receiveNow(appid || null, q, body) || await inbox.receive(appid || null, q, body)
+    const d = inbox.receiveNow(given, url, body) || await inbox.receive(given, url, body)
+    const appid = core.fromPath ? given || d.appid : given
     if (d.action === 'answer') {
       if (d.notice === 'unknown_authorizer') core.emit('unknown_authorizer', { appid })
       return d.body
@@ -231,46 +218,17 @@ function makeHandler(core, handler, options) {
   }
 
   async function handle(req, res) {
-    try {
-      if (req.method === 'GET' || req.method === 'HEAD') {
-        const inbox = await core.inbox
-        return { status: 200, body: inbox.verifyUrl(queryOf(req.url || '')) }
-      }
-      if (req.method !== 'POST') return { status: 405, body: 'method not allowed' }
-      return { status: 200, body: await post(req, res) }
-    } catch (err) {
-      // Forged, mis-signed, unsigned, other-appid or malformed: refused, nothing changed.
-      if (err && (err.name === 'CryptoError' || err.name === 'ParseError' || err.name === 'TypeError')) {
-        core.emit('message_rejected', err)
-        return { status: err.name === 'CryptoError' ? 401 : 400, body: 'invalid message' }
-      }
-      if (err && err.status === 413) return { status: 413, body: 'message too large' }
-      core.emit('message_error', err)
-      return { status: 500, body: 'error' }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      const inbox = await core.inbox
+      return { status: 200, body: inbox.verifyUrl(http.urlOf(req)) }
     }
+    if (req.method !== 'POST') return http.refusal('message', 'method_not_allowed')
+    return { status: 200, body: await post(req, res) }
   }
 
-  function send(res, r) {
-    if (res.headersSent || res.writableEnded) return
-    res.statusCode = r.status
-    res.setHeader('content-type', r.body.startsWith('<') ? 'application/xml; charset=utf-8' : 'text/plain; charset=utf-8')
-    res.end(r.body)
-  }
-
-  function wxthirdpartyMessages(a, b, c) {
-    const isKoa = a && a.req && a.res && typeof b === 'function' && c === undefined && typeof a.set === 'function'
-    if (isKoa) {
-      const kctx = a
-      kctx.req.body = kctx.request.rawBody !== undefined ? kctx.request.rawBody : kctx.request.body
-      if (kctx.params && !kctx.req.params) kctx.req.params = kctx.params
-      return handle(kctx.req, kctx.res).then((r) => {
-        kctx.status = r.status
-        kctx.type = r.body.startsWith('<') ? 'application/xml' : 'text/plain'
-        kctx.body = r.body
-      })
-    }
-    handle(a, b).then((r) => send(b, r))
-  }
+  // Forged, mis-signed, unsigned, other-appid or malformed: refused, nothing changed.
+  const failed = (err, answer) => core.emit(answer.rejected ? 'message_rejected' : 'message_error', err)
+  const wxthirdpartyMessages = http.handler('message', handle, failed, 'wxthirdpartyMessages')
   wxthirdpartyMessages.listen = listen
   return wxthirdpartyMessages
 }
@@ -311,22 +269,26 @@ function inboxSettings(o) {
   return { releaseCheck: o.releaseCheck !== false, dedupTtlMs: o.dedupTtlMs, retryWaitMs: o.retryWaitMs, claimLeaseMs: timeout + 1500, freshMs: o.freshMs }
 }
 
-/** `platform.messages(handler, options)`: the platform's message URL. */
+/**
+ * `platform.messages(handler, options)`: the platform's message URL.
+ * `platform`: what ThirdpartyServer lends it, `{ inbox(settings), client(appid),
+ * emit(name, ...args) }` (lib/server.js).
+ */
 function platformMessages(platform, handler, options) {
   checkHandler(handler)
   const o = Object.assign({}, options)
   if (o.appid !== undefined && typeof o.appid !== 'function') throw new TypeError('options.appid: must be a function (req) => authorizer appid')
   const emitter = new EventEmitter()
-  const settings = inboxSettings(o)
-  const inbox = platform._core().then((n) => binding.platformInbox(n, settings))
+  const inbox = platform.inbox(inboxSettings(o))
   inbox.catch(() => {})
   const fn = makeHandler({
     inbox,
-    appid: o.appid || appidFromPath,
-    client: (appid) => platform.createClient(appid),
+    appid: o.appid || appidFromRoute,
+    fromPath: !o.appid,
+    client: (appid) => platform.client(appid),
     emit: (name, ...args) => {
       emitSafe(emitter, name, ...args)
-      platform._emitSafe(name, ...args)
+      platform.emit(name, ...args)
     },
   }, handler, o)
   return withEvents(fn, emitter)

@@ -30,24 +30,23 @@ function dbUrls(db) {
   throw new TypeError("db must be a database URL ('mysql://…', 'postgres://…', 'sqlite://…') or { read, write }")
 }
 
-function userInfo(v) {
-  // The original's wx_users_info row; it gave Dates for the token times.
-  return {
-    wx_token: v.wx_token,
-    appid: v.appid,
-    access_token: v.access_token,
-    access_token_updated_at: new Date(v.access_token_updated_at),
-    access_token_expires_in: new Date(v.access_token_expires_in),
-    refresh_token: v.refresh_token,
-    nick_name: v.nick_name,
-    head_img: v.head_img,
-    service_type_id: v.service_type_id,
-    verify_type_info: v.verify_type_info,
-    user_name: v.user_name,
-    alias: v.alias,
-    func_info: v.func_info,
-    authorized: v.authorized,
+/**
+ * The native platform; `options` go through as given. napi's conversion
+ * names an option of the wrong type ("… on ThirdpartyServerOptions.failover"):
+ * a TypeError, as every bad argument is.
+ */
+function newNative(platform, options) {
+  try {
+    return new binding.NativeComponent(platform, options)
+  } catch (e) {
+    if (e && e.name === 'Error' && /ThirdpartyServerOptions\./.test(e.message)) throw new TypeError(`options: ${e.message}`)
+    throw e
   }
+}
+
+/** The original's wx_users_info row as the native side gives it, with Dates for the token times (as the original gave). */
+function userInfo(v) {
+  return { ...v, access_token_updated_at: new Date(v.access_token_updated_at), access_token_expires_in: new Date(v.access_token_expires_in) }
 }
 
 class ThirdpartyServer extends EventEmitter {
@@ -77,26 +76,14 @@ class ThirdpartyServer extends EventEmitter {
   _connect(db) {
     const o = this.options
     const { appid, appsecret, token, encodingAESKey } = this._secret
-    const native = new binding.NativeComponent({
+    const native = newNative({
       appid,
       appsecret,
       token,
       encodingAesKey: encodingAESKey,
       ...dbUrls(db),
       isCluster: this.is_cluster,
-      failover: !!o.failover,
-      // Unset: the native side reads WXTHIRDPARTY_API_BASE, else WeChat's own base.
-      apiBase: o.apiBase || undefined,
-      poolSize: o.poolSize,
-      maxTickMs: o.maxTickMs,
-      pollIntervalMs: o.pollIntervalMs,
-      refreshAheadRatio: o.refreshAheadRatio,
-      leaseTtlMs: o.leaseTtlMs,
-      waitTimeoutMs: o.waitTimeoutMs,
-      ticketMaxAgeMs: o.ticketMaxAgeMs,
-      pushTicketIntervalMs: o.pushTicketIntervalMs,
-      authorizerBatch: o.authorizerBatch,
-    })
+    }, o)
     this._native = native
     // Stamps belong to one native core: a new connection starts afresh.
     this._heldAuthorizers = new Map()
@@ -390,7 +377,11 @@ class ThirdpartyServer extends EventEmitter {
    * `handler(message, ctx)` or a routing object; the return value is the reply.
    */
   messages(handler, options) {
-    return platformMessages(this, handler, options)
+    return platformMessages({
+      inbox: (settings) => this._core().then((n) => binding.platformInbox(n, settings)),
+      client: (appid) => this.createClient(appid),
+      emit: (name, ...args) => this._emitSafe(name, ...args),
+    }, handler, options)
   }
 
   /** Stops timers and pools so the process can exit. */

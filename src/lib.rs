@@ -11,6 +11,7 @@ pub mod component;
 pub mod credential;
 pub mod crypto;
 pub mod error;
+pub mod http;
 pub mod inbox;
 pub mod message;
 pub mod model;

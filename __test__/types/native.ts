@@ -15,6 +15,12 @@ type Req<T> = { [K in keyof T]-?: Exclude<T[K], undefined> }
 type Dated<T> = Omit<T, 'access_token_updated_at' | 'access_token_expires_in'> & { access_token_updated_at: Date; access_token_expires_in: Date }
 yes<Same<Dated<N.AuthorizerUserInfo>, P.AuthorizerInfo>>(true)
 
+// ThirdpartyServer's options reach the native constructor as given (lib/server.js lists none).
+yes<Same<Req<N.ThirdpartyServerOptions>, Req<P.ThirdpartyServerOptions>>>(true)
+
+// A message handler's ctx.authorizer: the record the native inbox sends.
+yes<Same<Req<N.AuthorizerInfo>, Req<P.PlatformMessageContext['authorizer']>>>(true)
+
 // secrets(): ready with the three values, or the state's name.
 yes<Same<`${N.Readiness}`, 'ready' | P.ComponentSecrets extends never ? never : 'ready' | 'not_ready' | 'outdated'>>(true)
 yes<Same<Req<Pick<N.ComponentSecretsState, 'ticket' | 'preauthcode' | 'access_token'>>, P.ComponentSecrets>>(true)

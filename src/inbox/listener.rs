@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 use super::pipeline::{Inbox, MessageQuery, Outcome, ReplyTicket};
 use crate::error::{Error, Result};
+use crate::http::{Answer, Refusal, RequestTarget, Subject};
 use crate::model::BoxFut;
 use crate::store::AuthorizerRecord;
 
@@ -42,25 +43,6 @@ struct Shared {
     handler: Arc<dyn MessageHandler>,
     /// The longest the host's handler is waited for (its own deadline and a margin).
     wait: Duration,
-}
-
-/// The query's signature fields (WeChat's names; the rest ignored). Parsed
-/// by hand: serde's extractor costs more than the rest of the routing.
-fn query_of(uri: &Uri) -> MessageQuery {
-    let mut q = MessageQuery::default();
-    for (k, v) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
-        let slot = match &*k {
-            "signature" => &mut q.signature,
-            "timestamp" => &mut q.timestamp,
-            "nonce" => &mut q.nonce,
-            "msg_signature" => &mut q.msg_signature,
-            "encrypt_type" => &mut q.encrypt_type,
-            "echostr" => &mut q.echostr,
-            _ => continue,
-        };
-        *slot = Some(v.into_owned());
-    }
-    q
 }
 
 impl MessageListener {
@@ -96,52 +78,43 @@ impl MessageListener {
     }
 }
 
-/// The default route: `/…/<authorizer appid>/<last segment>`, or `/<appid>`.
-fn appid_of(path: &str) -> Option<String> {
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-    let raw = match parts.len() {
-        0 => return None,
-        1 => parts[0],
-        n => parts[n - 2],
-    };
-    Some(url::form_urlencoded::parse(format!("a={raw}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default())
-}
-
 async fn serve(State(s): State<Arc<Shared>>, method: Method, uri: Uri, body: Bytes) -> Response {
-    let q = query_of(&uri);
-    let appid = appid_of(uri.path());
-    let result = match method {
-        Method::GET | Method::HEAD => s.inbox.verify_url(&q),
-        Method::POST if body.len() > MAX_BODY => return (StatusCode::PAYLOAD_TOO_LARGE, "message too large").into_response(),
-        Method::POST => match String::from_utf8(body.to_vec()) {
+    let target = RequestTarget::parse(uri.path_and_query().map_or("/", |p| p.as_str()));
+    let appid = target.as_ref().ok().and_then(|t| t.route_appid()).map(str::to_owned);
+    let result = match (method, target) {
+        (_, Err(e)) => Err(e),
+        (Method::GET | Method::HEAD, Ok(t)) => s.inbox.verify_url(&MessageQuery::from_target(&t)),
+        (Method::POST, _) if body.len() > MAX_BODY => return answer(Answer::refusal(Refusal::TooLarge, Subject::Message)),
+        (Method::POST, Ok(t)) => match String::from_utf8(body.to_vec()) {
             // Its own task: WeChat hanging up (after 5 s) must not cancel the
             // handler or the reply a retry is waiting for.
             Ok(text) => {
-                let (shared, appid) = (s.clone(), appid.clone());
+                let (shared, appid, q) = (s.clone(), appid.clone(), MessageQuery::from_target(&t));
                 tokio::spawn(async move { deliver(&shared, appid.as_deref(), &q, &text).await })
                     .await
                     .unwrap_or_else(|e| Err(Error::Other(format!("the delivery failed: {e}"))))
             }
             Err(_) => Err(Error::Parse("the body is not UTF-8".into())),
         },
-        _ => return (StatusCode::METHOD_NOT_ALLOWED, "method not allowed").into_response(),
+        _ => return answer(Answer::refusal(Refusal::MethodNotAllowed, Subject::Message)),
     };
     match result {
         Ok(body) => {
             let kind = if body.starts_with('<') { "application/xml; charset=utf-8" } else { "text/plain; charset=utf-8" };
             ([(header::CONTENT_TYPE, kind)], body).into_response()
         }
-        // Forged, mis-signed, unsigned, other-appid or malformed: refused, nothing changed.
-        Err(e @ (Error::Crypto(_) | Error::Parse(_) | Error::InvalidArgument { .. })) => {
-            s.handler.notice("message_rejected", appid.as_deref(), Some(&e));
-            let status = if matches!(e, Error::Crypto(_)) { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
-            (status, "invalid message").into_response()
-        }
         Err(e) => {
-            s.handler.notice("message_error", appid.as_deref(), Some(&e));
-            (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response()
+            let a = Answer::of_error(&e, Subject::Message);
+            s.handler.notice(if a.rejected { "message_rejected" } else { "message_error" }, appid.as_deref(), Some(&e));
+            answer(a)
         }
     }
+}
+
+/// The edge's answer as a response (README, "What WeChat is answered").
+fn answer(a: Answer) -> Response {
+    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], a.body).into_response()
 }
 
 async fn deliver(s: &Shared, appid: Option<&str>, q: &MessageQuery, body: &str) -> Result<String> {

@@ -58,6 +58,21 @@ pub struct MessageQuery {
     pub echostr: Option<String>,
 }
 
+impl MessageQuery {
+    /// The signature fields of a request's query (WeChat's names; the rest ignored).
+    pub fn from_target(t: &crate::http::RequestTarget) -> MessageQuery {
+        let get = |k: &str| t.get(k).map(str::to_owned);
+        MessageQuery {
+            signature: get("signature"),
+            timestamp: get("timestamp"),
+            nonce: get("nonce"),
+            msg_signature: get("msg_signature"),
+            encrypt_type: get("encrypt_type"),
+            echostr: get("echostr"),
+        }
+    }
+}
+
 /// Everything needed to answer one delivery after the handler ran.
 #[derive(Clone, Debug)]
 pub struct ReplyTicket {

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::api::{own_client, ApiClient, Download, FileSource, Image, OwnConfig, UserTokens};
 use crate::store::Store;
 
-use super::answer::{promise_answered, HttpResponse};
+use super::wechat_answer::{promise_answered, HttpResponse};
 use super::errors::promise;
 use crate::error::Result as CoreResult;
 

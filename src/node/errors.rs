@@ -38,6 +38,24 @@ pub(crate) fn js_name(e: &CoreError) -> &'static str {
     }
 }
 
+/// A core error of the class a JS error name stands for (the inverse of `js_name`).
+pub(crate) fn of_js_name(name: &str) -> Option<CoreError> {
+    let one = String::new;
+    let all = [
+        CoreError::wechat(0, ""),
+        CoreError::invalid("error", ""),
+        CoreError::Crypto(one()),
+        CoreError::Parse(one()),
+        CoreError::Store(one()),
+        CoreError::Transport(one()),
+        CoreError::NotReady(one()),
+        CoreError::Revoked(one()),
+        CoreError::NotFound(one()),
+        CoreError::Other(one()),
+    ];
+    all.into_iter().find(|e| js_name(e) == name)
+}
+
 /// `{ WeChatAPIError, …, TypeError, Error }`: the constructors native errors
 /// are built with, `new C(message, code)`. Called once by lib/native.js.
 #[napi(ts_args_type = "classes: Record<string, new (message: string, code?: number) => Error>")]

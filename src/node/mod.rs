@@ -1,19 +1,22 @@
 //! napi adapters: argument conversion and error mapping only, no logic.
 //! Errors cross as instances of lib/errors.js's classes (see errors.rs).
 
-mod admin;
-mod answer;
 mod client;
+/// `NativeComponent`: ThirdpartyServer's native half.
+mod component;
 mod crypto;
 mod errors;
-mod message;
+/// The HTTP edge (request targets, the error → status table) for lib/http.js.
+mod http;
+/// `NativeInbox` and its native listener: message URLs.
+mod inbox;
 mod oauth;
-mod platform;
-mod messages;
 mod sandbox;
-mod server;
 mod service;
-mod wxa;
+/// WeChat's answer (urllib's `res`, errcode JSON) beside a callback's result.
+mod wechat_answer;
+/// parseMessage / buildReply: WeChat's XML.
+mod xml;
 
 /// napi-rs carries a JS integer past u32 as a float, which WeChat would get
 /// as `5000000000.0`: integral floats within 2^53 (exact in JS) become

@@ -9,7 +9,7 @@ use napi_derive::napi;
 use crate::credential::{Session, UserToken};
 use crate::oauth::OAuth;
 
-use super::answer::{promise_answered, Answer};
+use super::wechat_answer::{promise_answered, Answer};
 use super::errors::{promise, OrThrow};
 
 #[napi(object)]

@@ -1,5 +1,11 @@
-//! napi adapter for the platform (ThirdpartyServer's native half) and its
-//! API clients. Conversion only; lib/server.js adds the Node conventions.
+//! napi adapter for the platform, `NativeComponent` (ThirdpartyServer's
+//! native half; lib/server.js adds the Node conventions). Conversion only:
+//! its values as napi objects in `values`, its administrative calls in
+//! `admin`, its mini-program rows in `wxa`.
+
+mod admin;
+mod values;
+mod wxa;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -12,14 +18,16 @@ use crate::component::{self, AuthorizeUrlOptions, Component, ComponentConfig};
 use crate::error::Error as CoreError;
 use crate::store::StoreConfig;
 
-use super::client::NativeClient;
-use super::errors::{promise, promise_map, OrThrow};
-use super::platform::{AuthorizerUserInfo, ComponentSecretsState, PlatformEvent, StampedAuthorizer};
+use crate::node::client::NativeClient;
+use crate::node::errors::{promise, promise_map, OrThrow};
+use values::{AuthorizerUserInfo, ComponentSecretsState, PlatformEvent, StampedAuthorizer};
 
 fn not_open() -> CoreError {
     CoreError::NotReady("the platform is not open yet".into())
 }
 
+/// Who the platform is and where it keeps its state (lib/server.js builds it
+/// from the constructor's arguments).
 #[napi(object)]
 pub struct ComponentOptions {
     pub appid: String,
@@ -29,8 +37,17 @@ pub struct ComponentOptions {
     pub db_write: String,
     pub db_read: Option<String>,
     pub is_cluster: bool,
-    pub failover: Option<bool>,
+}
+
+/// ThirdpartyServer's `options`, passed through as the app gave them
+/// (index.d.ts's ThirdpartyServerOptions is checked against this).
+#[napi(object)]
+pub struct ThirdpartyServerOptions {
+    /// WeChat base URL (default https://api.weixin.qq.com, or WXTHIRDPARTY_API_BASE).
     pub api_base: Option<String>,
+    /// Workers take over refreshing when no master holds the lease.
+    pub failover: Option<bool>,
+    /// Database pool size (default 5).
     pub pool_size: Option<u32>,
     pub max_tick_ms: Option<f64>,
     pub poll_interval_ms: Option<f64>,
@@ -46,23 +63,35 @@ fn ms(v: Option<f64>, default: Duration) -> Duration {
     v.filter(|x| x.is_finite() && *x >= 0.0).map(|x| Duration::from_millis(x as u64)).unwrap_or(default)
 }
 
-impl From<ComponentOptions> for ComponentConfig {
-    fn from(o: ComponentOptions) -> Self {
-        let mut c = ComponentConfig::new(&o.appid, &o.appsecret, &o.token, &o.encoding_aes_key, &o.db_write);
-        c.store = StoreConfig { write: o.db_write, read: o.db_read, max_connections: o.pool_size.unwrap_or(5) };
-        c.is_cluster = o.is_cluster;
-        c.failover = o.failover.unwrap_or(false);
-        c.api_base = o.api_base;
-        c.max_tick = ms(o.max_tick_ms, c.max_tick);
-        c.poll_interval = ms(o.poll_interval_ms, c.poll_interval);
-        c.refresh_ahead_ratio = o.refresh_ahead_ratio.unwrap_or(c.refresh_ahead_ratio);
-        c.lease_ttl_ms = o.lease_ttl_ms.map(|v| v as i64).unwrap_or(c.lease_ttl_ms);
-        c.wait_timeout = ms(o.wait_timeout_ms, c.wait_timeout);
-        c.ticket_max_age_ms = o.ticket_max_age_ms.map(|v| v as i64).unwrap_or(c.ticket_max_age_ms);
-        c.push_ticket_interval = ms(o.push_ticket_interval_ms, c.push_ticket_interval);
-        c.authorizer_batch = o.authorizer_batch.map(|v| v as usize).unwrap_or(c.authorizer_batch);
-        c
-    }
+fn config(who: ComponentOptions, o: Option<ThirdpartyServerOptions>) -> ComponentConfig {
+    let o = o.unwrap_or(ThirdpartyServerOptions {
+        api_base: None,
+        failover: None,
+        pool_size: None,
+        max_tick_ms: None,
+        poll_interval_ms: None,
+        refresh_ahead_ratio: None,
+        lease_ttl_ms: None,
+        wait_timeout_ms: None,
+        ticket_max_age_ms: None,
+        push_ticket_interval_ms: None,
+        authorizer_batch: None,
+    });
+    let mut c = ComponentConfig::new(&who.appid, &who.appsecret, &who.token, &who.encoding_aes_key, &who.db_write);
+    c.store = StoreConfig { write: who.db_write, read: who.db_read, max_connections: o.pool_size.unwrap_or(5) };
+    c.is_cluster = who.is_cluster;
+    c.failover = o.failover.unwrap_or(false);
+    // Empty or unset: the native side reads WXTHIRDPARTY_API_BASE, else WeChat's own base.
+    c.api_base = o.api_base.filter(|b| !b.is_empty());
+    c.max_tick = ms(o.max_tick_ms, c.max_tick);
+    c.poll_interval = ms(o.poll_interval_ms, c.poll_interval);
+    c.refresh_ahead_ratio = o.refresh_ahead_ratio.unwrap_or(c.refresh_ahead_ratio);
+    c.lease_ttl_ms = o.lease_ttl_ms.map(|v| v as i64).unwrap_or(c.lease_ttl_ms);
+    c.wait_timeout = ms(o.wait_timeout_ms, c.wait_timeout);
+    c.ticket_max_age_ms = o.ticket_max_age_ms.map(|v| v as i64).unwrap_or(c.ticket_max_age_ms);
+    c.push_ticket_interval = ms(o.push_ticket_interval_ms, c.push_ticket_interval);
+    c.authorizer_batch = o.authorizer_batch.map(|v| v as usize).unwrap_or(c.authorizer_batch);
+    c
 }
 
 #[napi]
@@ -74,8 +103,8 @@ pub struct NativeComponent {
 #[napi]
 impl NativeComponent {
     #[napi(constructor)]
-    pub fn new(env: &Env, options: ComponentOptions) -> Result<Self> {
-        let cfg: ComponentConfig = options.into();
+    pub fn new(env: &Env, platform: ComponentOptions, options: Option<ThirdpartyServerOptions>) -> Result<Self> {
+        let cfg = config(platform, options);
         cfg.validate().or_throw(env)?;
         Ok(NativeComponent { cfg, inner: Arc::new(OnceLock::new()) })
     }
@@ -202,12 +231,12 @@ impl NativeComponent {
 
     /// OAuth on behalf of an authorizer (component OAuth).
     #[napi]
-    pub fn oauth(&self, env: &Env, appid: String, is_mini_program: bool) -> Result<super::oauth::NativeOAuth> {
+    pub fn oauth(&self, env: &Env, appid: String, is_mini_program: bool) -> Result<crate::node::oauth::NativeOAuth> {
         let core = self
             .opened()
             .and_then(|c| crate::oauth::OAuth::on_behalf(c.credential(), c.store().clone(), c.transport().clone(), &appid, is_mini_program))
             .or_throw(env)?;
-        Ok(super::oauth::NativeOAuth::from_core(core))
+        Ok(crate::node::oauth::NativeOAuth::from_core(core))
     }
 
     #[napi(ts_return_type = "Promise<void>")]

@@ -5,9 +5,9 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::client::{row, ApiMethodRow};
-use super::errors::promise;
-use super::server::NativeComponent;
+use crate::node::client::{row, ApiMethodRow};
+use crate::node::errors::promise;
+use super::NativeComponent;
 
 #[napi]
 impl NativeComponent {
@@ -15,7 +15,7 @@ impl NativeComponent {
     #[napi(ts_args_type = "method: string, args: Array<unknown>", ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn wxa_platform_call<'e>(&self, env: &'e Env, method: String, args: Vec<Value>) -> Result<PromiseRaw<'e, Value>> {
         let c = self.opened();
-        let args = super::integral_all(args);
+        let args = crate::node::integral_all(args);
         promise(env, async move {
             let c = c?;
             c.platform_api().call(&method, &args).await

@@ -4,8 +4,8 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::errors::promise;
-use super::server::NativeComponent;
+use crate::node::errors::promise;
+use super::NativeComponent;
 
 #[napi]
 impl NativeComponent {

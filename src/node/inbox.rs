@@ -12,8 +12,9 @@ use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 
 use super::errors::{promise, OrThrow};
-use super::server::NativeComponent;
+use super::component::NativeComponent;
 use crate::error::Error as CoreError;
+use crate::http::RequestTarget;
 use crate::inbox::{Inbox, InboxOptions, MessageHandler, MessageListener, MessageQuery, Outcome, ReplyFailed, ReplyTicket};
 use crate::model::BoxFut;
 use crate::store::AuthorizerRecord;
@@ -42,29 +43,6 @@ impl From<Option<InboxSettings>> for InboxOptions {
             out.retry_wait = o.retry_wait_ms.filter(|v| *v >= 0.0).map(|v| Duration::from_millis(v as u64)).unwrap_or(out.retry_wait);
         }
         out
-    }
-}
-
-#[napi(object)]
-pub struct MessageRequestQuery {
-    pub signature: Option<String>,
-    pub timestamp: Option<String>,
-    pub nonce: Option<String>,
-    pub msg_signature: Option<String>,
-    pub encrypt_type: Option<String>,
-    pub echostr: Option<String>,
-}
-
-impl From<MessageRequestQuery> for MessageQuery {
-    fn from(q: MessageRequestQuery) -> Self {
-        MessageQuery {
-            signature: q.signature,
-            timestamp: q.timestamp,
-            nonce: q.nonce,
-            msg_signature: q.msg_signature,
-            encrypt_type: q.encrypt_type,
-            echostr: q.echostr,
-        }
     }
 }
 
@@ -138,6 +116,8 @@ pub struct Delivery {
     pub body: Option<String>,
     /// Why the answer came without the handler: duplicate, release_check, unknown_authorizer.
     pub notice: Option<String>,
+    /// The authorizer the delivery was addressed to (given, else the path's).
+    pub appid: Option<String>,
 }
 
 #[napi]
@@ -147,17 +127,20 @@ pub struct NativeInbox {
 
 #[napi]
 impl NativeInbox {
+    /// A delivery to the request target `url` (its query signs it; with no
+    /// `authorizerAppid`, the path names it as the native listener reads it).
     #[napi(ts_return_type = "Promise<Delivery>")]
-    pub fn receive<'e>(&self, env: &'e Env, authorizer_appid: Option<String>, query: MessageRequestQuery, body: String) -> Result<PromiseRaw<'e, Delivery>> {
+    pub fn receive<'e>(&self, env: &'e Env, authorizer_appid: Option<String>, url: String, body: String) -> Result<PromiseRaw<'e, Delivery>> {
         let inbox = self.inner.clone();
-        let q: MessageQuery = query.into();
-        promise(env, async move { inbox.receive(authorizer_appid.as_deref(), &q, &body).await.map(delivery) })
+        let (appid, q) = addressed(authorizer_appid, &url).or_throw(env)?;
+        promise(env, async move { inbox.receive(appid.as_deref(), &q, &body).await.map(|o| delivery(o, appid)) })
     }
 
     /// `receive` done on this thread when nothing needs waiting for; null otherwise (then `receive`).
     #[napi]
-    pub fn receive_now(&self, env: &Env, authorizer_appid: Option<String>, query: MessageRequestQuery, body: String) -> Result<Option<Delivery>> {
-        Ok(self.inner.receive_now(authorizer_appid.as_deref(), &query.into(), &body).or_throw(env)?.map(delivery))
+    pub fn receive_now(&self, env: &Env, authorizer_appid: Option<String>, url: String, body: String) -> Result<Option<Delivery>> {
+        let (appid, q) = addressed(authorizer_appid, &url).or_throw(env)?;
+        Ok(self.inner.receive_now(appid.as_deref(), &q, &body).or_throw(env)?.map(|o| delivery(o, appid)))
     }
 
     /// Serves this pipeline natively on `host:port`; `dispatch(id, message,
@@ -200,25 +183,34 @@ impl NativeInbox {
     }
 }
 
-fn delivery(out: Outcome) -> Delivery {
-        match out {
-            Outcome::Handle { message, ticket, authorizer } => Delivery {
-                action: DeliveryAction::Handle,
-                message: Some(Value::Object(message)),
-                ticket: Some(ticket.into()),
-                authorizer: authorizer.map(Into::into),
-                body: None,
-                notice: None,
-            },
-            Outcome::Answer { body, notice } => Delivery {
-                action: DeliveryAction::Answer,
-                message: None,
-                ticket: None,
-                authorizer: None,
-                body: Some(body),
-                notice: notice.map(str::to_owned),
-            },
-        }
+/// The authorizer (given, else the path's) and the signature query of a request target.
+fn addressed(authorizer_appid: Option<String>, url: &str) -> crate::error::Result<(Option<String>, MessageQuery)> {
+    let t = RequestTarget::parse(url)?;
+    let appid = authorizer_appid.or_else(|| t.route_appid().map(str::to_owned));
+    Ok((appid, MessageQuery::from_target(&t)))
+}
+
+fn delivery(out: Outcome, appid: Option<String>) -> Delivery {
+    match out {
+        Outcome::Handle { message, ticket, authorizer } => Delivery {
+            action: DeliveryAction::Handle,
+            message: Some(Value::Object(message)),
+            ticket: Some(ticket.into()),
+            authorizer: authorizer.map(Into::into),
+            body: None,
+            notice: None,
+            appid,
+        },
+        Outcome::Answer { body, notice } => Delivery {
+            action: DeliveryAction::Answer,
+            message: None,
+            ticket: None,
+            authorizer: None,
+            body: Some(body),
+            notice: notice.map(str::to_owned),
+            appid,
+        },
+    }
 }
 
 #[napi]
@@ -230,9 +222,11 @@ impl NativeInbox {
         self.inner.answer(&ticket.into(), reply.map(super::integral).as_ref()).or_throw(env)
     }
 
+    /// The echostr of a URL check to the request target `url`.
     #[napi]
-    pub fn verify_url(&self, env: &Env, query: MessageRequestQuery) -> Result<String> {
-        self.inner.verify_url(&query.into()).or_throw(env)
+    pub fn verify_url(&self, env: &Env, url: String) -> Result<String> {
+        let t = RequestTarget::parse(&url).or_throw(env)?;
+        self.inner.verify_url(&MessageQuery::from_target(&t)).or_throw(env)
     }
 
     #[napi(ts_return_type = "Promise<void>")]

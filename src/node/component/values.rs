@@ -7,7 +7,7 @@ use napi::{Env, JsValue};
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::errors::js_error;
+use crate::node::errors::js_error;
 use crate::component::{AuthorizerView, Event, Secrets};
 use crate::error::Error as CoreError;
 

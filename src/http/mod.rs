@@ -1,0 +1,9 @@
+//! The HTTP edge every request handler shares, the native listener's and
+//! node's (lib/http.js): the request target parsed once, strictly, and one
+//! table from what went wrong to the status and body the caller gets.
+
+mod answer;
+mod target;
+
+pub use answer::{Answer, Refusal, Subject};
+pub use target::RequestTarget;
