@@ -6,6 +6,7 @@
 mod admin;
 mod authorizers;
 pub mod events;
+mod fast_register;
 mod feed;
 mod message_url;
 mod push;
