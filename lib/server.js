@@ -47,6 +47,9 @@ function userInfo(v) {
     alias: v.alias,
     func_info: v.func_info,
     authorized: v.authorized,
+    app_type: v.app_type,
+    func_scopes: v.func_scopes,
+    mini_program_info: v.mini_program_info,
   }
 }
 

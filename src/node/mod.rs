@@ -3,6 +3,7 @@
 
 mod admin;
 mod answer;
+mod authorizer_kinds;
 mod client;
 mod crypto;
 mod errors;

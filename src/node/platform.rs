@@ -183,11 +183,21 @@ pub struct AuthorizerUserInfo {
     #[napi(js_name = "func_info", ts_type = "Array<{ funcscope_category: { id: number } }> | null")]
     pub func_info: Option<Value>,
     pub authorized: bool,
+    /// 'official_account' or 'mini_program'; null when stored before it was recorded.
+    #[napi(js_name = "app_type", ts_type = "'official_account' | 'mini_program' | null")]
+    pub app_type: Option<String>,
+    /// The funcscope_category ids of func_info, ascending.
+    #[napi(js_name = "func_scopes")]
+    pub func_scopes: Vec<i64>,
+    /// WeChat's MiniProgramInfo (mini programs only).
+    #[napi(js_name = "mini_program_info", ts_type = "Record<string, unknown> | null")]
+    pub mini_program_info: Option<Value>,
 }
 
 impl From<AuthorizerView> for AuthorizerUserInfo {
     fn from(v: AuthorizerView) -> Self {
         let r = v.record;
+        let func_scopes = r.func_scopes();
         AuthorizerUserInfo {
             wx_token: r.wx_token,
             appid: r.appid,
@@ -203,6 +213,9 @@ impl From<AuthorizerView> for AuthorizerUserInfo {
             alias: r.alias,
             func_info: r.func_info.as_deref().and_then(|f| serde_json::from_str::<Value>(f).ok()),
             authorized: r.authorized,
+            func_scopes,
+            mini_program_info: r.mini_program_info.as_deref().and_then(|m| serde_json::from_str::<Value>(m).ok()),
+            app_type: r.app_type,
         }
     }
 }
