@@ -345,6 +345,7 @@ impl FastRegisterPush {
             .or_else(|| self.appid.clone())
             .or_else(|| text(&self.info, "code"))
             .or_else(|| text(&self.info, "name"))
+            .or_else(|| text(&self.info, "wxuser"))
             .unwrap_or_default();
         let key = format!("fastreg:{}:{}:{}:{}", self.kind, who, self.status, self.create_time.unwrap_or(0));
         // wxtp_messages keys are at most 191 characters.
