@@ -41,7 +41,12 @@ impl Component {
                     return Err(e);
                 }
             },
-            None => false,
+            // A beta's authorization comes as its own `authorized` push: say
+            // whether it is stored already.
+            None => match (&push.appid, push.status) {
+                (Some(appid), 0) => self.find_authorizer(appid).await.is_ok_and(|r| r.authorized),
+                _ => false,
+            },
         };
         if let Err(e) = self.store.finish_message(&scope, &key, "", PUSH_KEEP_MS).await {
             // The event still goes out: the exchange is done and stored.
