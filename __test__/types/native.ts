@@ -14,6 +14,8 @@ type Req<T> = { [K in keyof T]-?: Exclude<T[K], undefined> }
 // user_info: the same record, with Dates made by lib/server.js from the ms.
 type Dated<T> = Omit<T, 'access_token_updated_at' | 'access_token_expires_in'> & { access_token_updated_at: Date; access_token_expires_in: Date }
 yes<Same<Dated<N.AuthorizerUserInfo>, P.AuthorizerInfo>>(true)
+// findAuthorizers(): passed through.
+yes<Same<N.StoredAuthorizer, P.StoredAuthorizer>>(true)
 
 // secrets(): ready with the three values, or the state's name.
 yes<Same<`${N.Readiness}`, 'ready' | P.ComponentSecrets extends never ? never : 'ready' | 'not_ready' | 'outdated'>>(true)

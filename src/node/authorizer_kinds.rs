@@ -37,7 +37,7 @@ pub struct StoredAuthorizer {
     #[napi(js_name = "verify_type_info")]
     pub verify_type_info: Option<i64>,
     /// null: stored before the type was recorded.
-    #[napi(js_name = "app_type", ts_type = "'official_account' | 'mini_program' | null")]
+    #[napi(js_name = "app_type", ts_type = "'official_account' | 'mini_program'")]
     pub app_type: Option<String>,
     /// funcscope_category ids granted, ascending.
     #[napi(js_name = "func_scopes")]

@@ -184,7 +184,7 @@ pub struct AuthorizerUserInfo {
     pub func_info: Option<Value>,
     pub authorized: bool,
     /// 'official_account' or 'mini_program'; null when stored before it was recorded.
-    #[napi(js_name = "app_type", ts_type = "'official_account' | 'mini_program' | null")]
+    #[napi(js_name = "app_type", ts_type = "'official_account' | 'mini_program'")]
     pub app_type: Option<String>,
     /// The funcscope_category ids of func_info, ascending.
     #[napi(js_name = "func_scopes")]
