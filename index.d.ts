@@ -465,6 +465,129 @@ export interface AuthorizerInfo {
   /** WeChat's func_info list. */
   func_info: Array<{ funcscope_category: { id: number } }> | null
   authorized: boolean
+  /** What it is (MiniProgramInfo in api_get_authorizer_info); null when stored before this was recorded. */
+  app_type: AuthorizerAppType | null
+  /** The permission sets granted (func_info's funcscope_category ids), ascending. */
+  func_scopes: number[]
+  /** WeChat's MiniProgramInfo (network domains, categories, visit_status) for a mini program. */
+  mini_program_info: Record<string, unknown> | null
+}
+
+export type AuthorizerAppType = 'official_account' | 'mini_program'
+
+/** A stored authorizer as an app (`findAuthorizers`): no tokens. */
+export interface StoredAuthorizer {
+  appid: string
+  nick_name: string | null
+  head_img: string | null
+  user_name: string | null
+  alias: string | null
+  service_type_id: number | null
+  verify_type_info: number | null
+  app_type: AuthorizerAppType | null
+  func_scopes: number[]
+  mini_program_info: Record<string, unknown> | null
+  authorized: boolean
+}
+
+/** Which stored authorizers `findAuthorizers` selects; every condition must hold. */
+export interface AuthorizerFilter {
+  appType?: AuthorizerAppType
+  /** funcscope_category ids that must all have been granted (18: a mini program's code management). */
+  funcScopes?: number | number[]
+  /** Revoked authorizers too (default false). */
+  includeRevoked?: boolean
+}
+
+// ---- mini-program events (src/message/wxa_events.rs) ----
+
+/** `fast_register`: a fast registration's result (notify_third_fasteregister, …betaapp, …personalapp). */
+export interface FastRegisterEvent {
+  kind: 'enterprise' | 'beta' | 'personal'
+  /** WeChat's InfoType. */
+  infoType: string
+  /** The new mini program (on success). */
+  appid: string | null
+  /** 0: created; else WeChat's failure code (`msg` says why). */
+  status: number
+  msg: string | null
+  taskid: string | null
+  uniqueId: string | null
+  /** The details the registration was made with, as WeChat pushed them (name, code, legal_persona_wechat, wxuser, …). */
+  info: Record<string, unknown>
+  createTime: number | null
+  /** The pushed auth_code was exchanged: the mini program is a stored authorizer now. */
+  authorized: boolean
+}
+
+/** `weapp_audit`: weapp_audit_success / weapp_audit_fail / weapp_audit_delay. */
+export interface WeappAuditEvent {
+  appid: string
+  event: 'weapp_audit_success' | 'weapp_audit_fail' | 'weapp_audit_delay'
+  status: 'success' | 'fail' | 'delay'
+  reason: string | null
+  /** The reviewer's screenshots: media ids (ScreenShot split on `|`). */
+  screenshots: string[]
+  succTime: number | null
+  failTime: number | null
+  delayTime: number | null
+  createTime: number | null
+}
+
+/** `wxa_nickname_audit`: a name change reviewed (ret 2 rejected, 3 approved). */
+export interface WxaNicknameAuditEvent {
+  appid: string
+  event: 'wxa_nickname_audit'
+  ret: number | null
+  approved: boolean
+  nickname: string | null
+  reason: string | null
+  createTime: number | null
+}
+
+/** `wxa_category_audit`: a category reviewed (ret 1 reviewing, 2 rejected, 3 approved). */
+export interface WxaCategoryAuditEvent {
+  appid: string
+  event: 'wxa_category_audit'
+  ret: number | null
+  approved: boolean
+  first: number | null
+  second: number | null
+  reason: string | null
+  createTime: number | null
+}
+
+/** `wxa_privacy_apply`: an application for a privacy API reviewed (result_info). */
+export interface WxaPrivacyApplyEvent {
+  appid: string
+  event: 'wxa_privacy_apply'
+  apiName: string | null
+  auditId: number | null
+  status: number | null
+  reason: string | null
+  applyTime: number | null
+  auditTime: number | null
+  createTime: number | null
+}
+
+/** `wxa_media_check`: mediaCheckAsync's verdict. */
+export interface WxaMediaCheckEvent {
+  appid: string
+  event: 'wxa_media_check'
+  traceId: string | null
+  suggest: 'pass' | 'review' | 'risky' | string | null
+  label: number | null
+  isrisky: number | null
+  statusCode: number | null
+  createTime: number | null
+}
+
+/** `wxa_event`: any other mini-program event (wxa_*, weapp_*, wx_verify_*), its fields as WeChat sent them. */
+export interface WxaOtherEvent {
+  appid: string
+  event: string
+  createTime: number | null
+  fields: Record<string, unknown>
 }
 
 export interface ComponentSecrets {
@@ -1724,6 +1847,15 @@ export interface ThirdpartyServerEvents {
   authorized: [event: { appid: string }]
   updateauthorized: [event: { appid: string }]
   unauthorized: [event: { appid: string }]
+  /** A fast registration's result, once fleet-wide; on success the new mini program is stored first. */
+  fast_register: [event: FastRegisterEvent]
+  // Mini-program events of the message URL, once fleet-wide, besides reaching the handler:
+  weapp_audit: [event: WeappAuditEvent]
+  wxa_nickname_audit: [event: WxaNicknameAuditEvent]
+  wxa_category_audit: [event: WxaCategoryAuditEvent]
+  wxa_privacy_apply: [event: WxaPrivacyApplyEvent]
+  wxa_media_check: [event: WxaMediaCheckEvent]
+  wxa_event: [event: WxaOtherEvent]
   /** A push to the authorization-event URL was refused (CryptoError, ParseError, …). */
   push_rejected: [err: WxError]
   // The message URL (`messages()`):
@@ -1805,6 +1937,10 @@ export class ThirdpartyServer extends EventEmitter {
   /** Every authorized account over all pages: await it, or `for await` over it. */
   getAuthorizerList(): PromiseLike<AuthorizerListItem[]> & AsyncIterable<AuthorizerListItem>
   getAuthorizerList(callback: Callback<AuthorizerListItem[]>): void
+  /** Stored authorizers by type and granted permission sets, no WeChat call: `{ appType: 'mini_program', funcScopes: [18] }`. */
+  findAuthorizers(filter?: AuthorizerFilter): Promise<StoredAuthorizer[]>
+  findAuthorizers(callback: Callback<StoredAuthorizer[]>): void
+  findAuthorizers(filter: AuthorizerFilter, callback: Callback<StoredAuthorizer[]>): void
   clearComponentQuota(callback?: Callback<void>): Promise<void>
   /** /cgi-bin/component/clear_quota/v2: the platform's quota (or an authorizer's, given its appid) reset with the AppSecret, no token needed. */
   clearComponentQuotaV2(appid?: string | null, callback?: Callback<WeChatResult>): Promise<WeChatResult>
@@ -2001,7 +2137,15 @@ export class OAuth {
   close(callback?: (err: Error | null) => void): Promise<void>
 }
 
-export interface AuthorizerListItem { authorizer_appid: string; refresh_token: string; auth_time: number }
+export interface AuthorizerListItem {
+  authorizer_appid: string
+  refresh_token: string
+  auth_time: number
+  /** From the store: null when the authorizer is not stored (or was stored before this was recorded). */
+  app_type: AuthorizerAppType | null
+  /** From the store: the permission sets granted; null when the authorizer is not stored. */
+  func_scopes: number[] | null
+}
 // ---- messages of accounts ----
 
 /** A message or event with WeChat's field names (MsgType, Content, Event, EventKey, …). */

@@ -53,10 +53,43 @@ const methods = {
     }
   },
 
+  /**
+   * Stored authorizers by what they are and what they granted, with no
+   * WeChat call: `{ appType: 'mini_program', funcScopes: [18] }` is every
+   * mini program that granted code management.
+   */
+  findAuthorizers(filter, callback) {
+    if (typeof filter === 'function') [filter, callback] = [undefined, filter]
+    const f = authorizerFilter(filter)
+    return settle(this._core().then((n) => n.findAuthorizers(f)), callback)
+  },
+
   /** Resets the platform's own API quota (/cgi-bin/component/clear_quota). */
   clearComponentQuota(callback) {
     return settle(this._core().then((n) => n.clearComponentQuota()), callback)
   },
+}
+
+const APP_TYPES = ['official_account', 'mini_program']
+
+function authorizerFilter(filter) {
+  if (filter === undefined || filter === null) return {}
+  if (typeof filter !== 'object' || Array.isArray(filter)) throw new TypeError('filter: must be an object ({ appType, funcScopes, includeRevoked })')
+  const out = {}
+  if (filter.appType !== undefined) {
+    if (!APP_TYPES.includes(filter.appType)) throw new TypeError(`filter.appType: must be 'official_account' or 'mini_program'`)
+    out.appType = filter.appType
+  }
+  if (filter.funcScopes !== undefined) {
+    const ids = Array.isArray(filter.funcScopes) ? filter.funcScopes : [filter.funcScopes]
+    if (!ids.every((id) => Number.isInteger(id) && id > 0)) throw new TypeError('filter.funcScopes: must be positive funcscope_category ids')
+    out.funcScopes = ids
+  }
+  if (filter.includeRevoked !== undefined) {
+    if (typeof filter.includeRevoked !== 'boolean') throw new TypeError('filter.includeRevoked: must be a boolean')
+    out.includeRevoked = filter.includeRevoked
+  }
+  return out
 }
 
 // Open-platform binding acts with the authorizer's own token.

@@ -164,7 +164,8 @@ class ThirdpartyServer extends EventEmitter {
         // Built natively as the package's error classes.
         return this._emitSafe(ev.name, ev.error)
       default:
-        return this._emitSafe(ev.name, { appid: ev.appid })
+        // Mini-program events carry their typed payload (src/message/wxa_events.rs).
+        return this._emitSafe(ev.name, ev.payload || { appid: ev.appid })
     }
   }
 

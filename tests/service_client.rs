@@ -102,6 +102,8 @@ async fn platform_state(sb: &wxthirdparty::sandbox::Sandbox, store: &wxthirdpart
             alias: None,
             func_info: None,
             authorized: true,
+            app_type: None,
+            mini_program_info: None,
         })
         .await
         .unwrap();

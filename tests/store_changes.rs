@@ -33,6 +33,8 @@ async fn feed(b: Backend) {
         alias: None,
         func_info: None,
         authorized: true,
+        app_type: None,
+        mini_program_info: None,
     };
     store.upsert_authorizer(&rec).await.unwrap();
     assert!(store.set_authorizer_revoked("wxcomp", "wxauth").await.unwrap());

@@ -62,6 +62,8 @@ fn emoji_record(component: &str, appid: &str, wx_token: &str) -> AuthorizerRecor
         alias: Some("shop".into()),
         func_info: Some(r#"[{"funcscope_category":{"id":1}}]"#.into()),
         authorized: true,
+        app_type: Some(wxthirdparty::store::MINI_PROGRAM.into()),
+        mini_program_info: Some(r#"{"network":{"RequestDomain":["https://小店.example"]},"visit_status":0}"#.into()),
     }
 }
 
@@ -126,6 +128,7 @@ async fn original_tables(b: Backend) {
     assert_eq!(legacy.refresh_token.as_deref(), Some("refreshtoken@@@legacy"));
     assert!(legacy.expires_at_ms > 0 && !legacy.is_valid_at(wxthirdparty::model::now_ms()), "{legacy:?}");
     let rec = store.authorizer_by_wx_token(comp, "legacy-wx-token").await.unwrap().unwrap();
+    assert!(rec.app_type.is_none() && rec.mini_program_info.is_none(), "a legacy row's type is unknown, not guessed");
     assert_eq!((rec.appid.as_str(), rec.nick_name.as_deref(), rec.authorized), ("wxlegacyaccount01", Some("Old nick"), true));
 
     // Writing claims the legacy rows instead of adding new ones.
@@ -174,7 +177,30 @@ async fn emoji_round_trip(b: Backend) {
     assert_eq!((back.value.as_str(), back.extra), ("tok😀", t.extra));
 }
 
-per_backend!(fresh_schema, original_tables, emoji_round_trip);
+/// A database migrated by the previous version (5) gains the authorizer
+/// type columns; its rows stay and read back with the type unknown.
+async fn version_5_gains_app_type(b: Backend) {
+    let db = TestDb::create(b).await;
+    let store = db.store().await;
+    let mut rec = emoji_record("wxcomp", "wxauthorizer0005", "wxt-5");
+    store.upsert_authorizer(&rec).await.unwrap();
+    db.raw("ALTER TABLE wx_users_info DROP COLUMN mini_program_info").await;
+    db.raw("ALTER TABLE wx_users_info DROP COLUMN app_type").await;
+    db.raw("DELETE FROM wxtp_schema").await;
+    db.raw("INSERT INTO wxtp_schema (version, applied_at) VALUES (5, 0)").await;
+    store.close().await;
+    let store = db.store().await;
+    assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
+    let back = store.authorizer_by_appid("wxcomp", "wxauthorizer0005").await.unwrap().unwrap();
+    assert_eq!((back.app_type.as_deref(), back.func_scopes()), (None, vec![1]));
+    store.upsert_authorizer(&rec).await.unwrap();
+    assert_eq!(store.authorizer_by_appid("wxcomp", "wxauthorizer0005").await.unwrap().unwrap(), rec);
+    rec.func_info = Some(r#"[{"funcscope_category":{"id":18}},{"funcscope_category":{"id":17}},{"funcscope_category":{"id":18}}]"#.into());
+    assert_eq!((rec.is_mini_program(), rec.func_scopes()), (true, vec![17, 18]));
+    store.close().await;
+}
+
+per_backend!(fresh_schema, original_tables, emoji_round_trip, version_5_gains_app_type);
 
 /// Child: connect and migrate, as a process starting up would.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -122,6 +122,8 @@ async fn authorizers(b: Backend) {
         alias: None,
         func_info: None,
         authorized: true,
+        app_type: None,
+        mini_program_info: None,
     };
     store.upsert_authorizer(&mk("wxa2", "t2")).await.unwrap();
     store.upsert_authorizer(&mk("wxa1", "t1")).await.unwrap();

@@ -24,3 +24,25 @@ p.on('ready', (x: string) => x)
 // @ts-expect-error db_error gives a StoreError, not a string
 p.on('db_error', (err: string) => err)
 p.removeAllListeners()
+
+// Mini-program events: typed payloads.
+p.on('weapp_audit', (e) => {
+  e.screenshots.map((id) => id.toUpperCase())
+  if (e.status === 'fail') void e.failTime
+  // @ts-expect-error status is success / fail / delay
+  if (e.status === 'rejected') return
+})
+p.on('fast_register', (e) => {
+  if (e.status === 0 && e.authorized && e.appid) p.createClient(e.appid)
+  void [e.kind, e.taskid, e.uniqueId, e.info]
+})
+p.on('wxa_nickname_audit', (e) => e.approved && e.nickname)
+p.on('wxa_category_audit', (e) => (e.first ?? 0) + (e.second ?? 0))
+p.on('wxa_privacy_apply', (e) => e.apiName)
+p.on('wxa_media_check', (e) => e.traceId)
+p.on('wxa_event', (e) => e.fields[e.event])
+// @ts-expect-error screenshots are media ids (strings)
+p.on('weapp_audit', (e) => e.screenshots.map((id: number) => id))
+void p.findAuthorizers({ appType: 'mini_program', funcScopes: [18] }).then((list) => list.map((a) => a.func_scopes.includes(18) && a.app_type))
+// @ts-expect-error appType is official_account or mini_program
+void p.findAuthorizers({ appType: 'weapp' })

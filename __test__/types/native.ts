@@ -14,6 +14,8 @@ type Req<T> = { [K in keyof T]-?: Exclude<T[K], undefined> }
 // user_info: the same record, with Dates made by lib/server.js from the ms.
 type Dated<T> = Omit<T, 'access_token_updated_at' | 'access_token_expires_in'> & { access_token_updated_at: Date; access_token_expires_in: Date }
 yes<Same<Dated<N.AuthorizerUserInfo>, P.AuthorizerInfo>>(true)
+// findAuthorizers(): passed through.
+yes<Same<N.StoredAuthorizer, P.StoredAuthorizer>>(true)
 
 // ThirdpartyServer's options reach the native constructor as given (lib/server.js lists none).
 yes<Same<Req<N.ThirdpartyServerOptions>, Req<P.ThirdpartyServerOptions>>>(true)

@@ -35,7 +35,8 @@ impl Component {
         self.post(SET_OPTION, body).await.map(drop)
     }
 
-    /// One page: `{total_count, list: [{authorizer_appid, refresh_token, auth_time}]}`.
+    /// One page: `{total_count, list: [{authorizer_appid, refresh_token, auth_time, app_type, func_scopes}]}`
+    /// (the last two from the store).
     pub async fn authorizer_list_page(&self, offset: i64, count: i64) -> Result<Value> {
         if offset < 0 {
             return Err(Error::invalid("offset", "must be 0 or more"));
@@ -43,7 +44,8 @@ impl Component {
         if !(1..=AUTHORIZER_PAGE).contains(&count) {
             return Err(Error::invalid("count", "must be 1..500"));
         }
-        self.post(LIST, json!({ "component_appid": self.cfg.appid, "offset": offset, "count": count })).await
+        let page = self.post(LIST, json!({ "component_appid": self.cfg.appid, "offset": offset, "count": count })).await?;
+        self.annotate_authorizer_page(page).await
     }
 
     /// Resets the platform's own API call quota (a few times a month).

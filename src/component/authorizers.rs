@@ -144,6 +144,11 @@ impl Component {
         let a = profile.get("authorizer_info").cloned().unwrap_or(Value::Null);
         let existing = retry_store(|| self.store.authorizer_by_appid(comp, &appid)).await?;
         let update = existing.as_ref().is_some_and(|r| r.authorized);
+        // A profile WeChat did not give keeps what was known of the app's type.
+        let (app_type, mini_program_info) = match profile.get("authorizer_info") {
+            Some(_) => app_type_of(&a),
+            None => existing.as_ref().map(|r| (r.app_type.clone(), r.mini_program_info.clone())).unwrap_or_default(),
+        };
         let s = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_owned);
         let id = |k: &str| a.get(k).and_then(|v| v.get("id")).and_then(Value::as_i64);
         let record = AuthorizerRecord {
@@ -159,6 +164,8 @@ impl Component {
             alias: s("alias"),
             func_info: info.get("func_info").map(Value::to_string),
             authorized: true,
+            app_type,
+            mini_program_info,
         };
         // The code's result too: a caller whose wait was given up on finds it.
         let code_result = Token::new(appid.clone(), CODE_RESULT_SECS);
@@ -323,6 +330,15 @@ impl Component {
                 events: self.events.clone(),
                 wx_token: tokio::sync::OnceCell::new(),
             }))
+    }
+}
+
+/// An official account or a mini program (api_get_authorizer_info's
+/// authorizer_info has MiniProgramInfo for the latter), and that info.
+fn app_type_of(authorizer_info: &Value) -> (Option<String>, Option<String>) {
+    match authorizer_info.get("MiniProgramInfo").filter(|m| !m.is_null()) {
+        Some(m) => (Some(crate::store::MINI_PROGRAM.to_owned()), Some(m.to_string())),
+        None => (Some(crate::store::OFFICIAL_ACCOUNT.to_owned()), None),
     }
 }
 

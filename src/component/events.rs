@@ -3,6 +3,8 @@
 
 use tokio::sync::{mpsc, Mutex};
 
+use crate::message::{FastRegisterPush, WxaEvent};
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Ready,
@@ -16,6 +18,10 @@ pub enum Event {
     Unauthorized { appid: String },
     /// A reply sent through the API (release check, slow handler) failed.
     ReplyFailed { appid: String, openid: String, code: Option<i64>, message: String },
+    /// A fast registration's result; `stored`: the new mini program is an authorizer now.
+    FastRegister { push: FastRegisterPush, stored: bool },
+    /// A mini-program event of the message URL (once fleet-wide).
+    Wxa(WxaEvent),
 }
 
 impl Event {
@@ -31,6 +37,23 @@ impl Event {
             Event::UpdateAuthorized { .. } => "updateauthorized",
             Event::Unauthorized { .. } => "unauthorized",
             Event::ReplyFailed { .. } => "reply_failed",
+            Event::FastRegister { .. } => "fast_register",
+            Event::Wxa(e) => e.name(),
+        }
+    }
+
+    /// The typed payload of a mini-program event, as the host app gets it.
+    pub fn payload(&self) -> Option<serde_json::Value> {
+        match self {
+            Event::FastRegister { push, stored } => {
+                let mut v = push.to_value();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("authorized".into(), serde_json::Value::Bool(*stored));
+                }
+                Some(v)
+            }
+            Event::Wxa(e) => Some(e.to_value()),
+            _ => None,
         }
     }
 }

@@ -52,4 +52,10 @@ impl Platform for MessageUrl {
     fn client(&self, appid: &str) -> ApiClient {
         self.0.client(appid)
     }
+
+    fn delivered(&self, appid: &str, message: &serde_json::Map<String, serde_json::Value>) {
+        if let Some(e) = crate::message::WxaEvent::parse(appid, message) {
+            self.0.emit(Event::Wxa(e));
+        }
+    }
 }

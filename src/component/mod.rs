@@ -4,8 +4,10 @@
 //! message URL is `crate::inbox`'s, over this platform (`message_url`).
 
 mod admin;
+mod authorizer_kinds;
 mod authorizers;
 pub mod events;
+mod fast_register;
 mod feed;
 mod message_url;
 mod push;
@@ -28,6 +30,7 @@ use crate::store::{Store, StoreConfig};
 use crate::token::{fetch_limit, CellEvent, CellOptions, Fetch, Role, TokenCell};
 use crate::wechat::{Transport, DEFAULT_TIMEOUT};
 
+pub use authorizer_kinds::{AuthorizerFilter, FUNC_SCOPE_CODE_MANAGEMENT};
 pub use authorizers::{AuthorizeUrlOptions, AuthorizerView};
 pub use events::Event;
 

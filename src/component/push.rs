@@ -38,7 +38,9 @@ impl Component {
                     self.emit(Event::Unauthorized { appid: appid.to_owned() });
                 }
             }
-            _ => {}
+            _ => {
+                self.fast_register_from(&msg).await?;
+            }
         }
         Ok(msg)
     }

@@ -322,6 +322,9 @@ impl Inbox {
                 return Ok(Outcome::Answer { body, notice: Some("release_check") });
             }
         }
+        if let Some(platform) = &self.platform {
+            platform.delivered(&d.ticket.scope, &d.message);
+        }
         Ok(Outcome::Handle { message: d.message, ticket: d.ticket, authorizer })
     }
 

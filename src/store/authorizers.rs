@@ -11,8 +11,8 @@ use crate::error::Result;
 use crate::model::now_ms;
 
 const AUTHORIZER_COLS: &str =
-    "appid, wx_token, nick_name, head_img, service_type_id, verify_type_info, user_name, alias, func_info, authorized";
-const AUTHORIZER_TYPES: [Col; 10] = [Col::S, Col::S, Col::S, Col::S, Col::I, Col::S, Col::S, Col::S, Col::S, Col::I];
+    "appid, wx_token, nick_name, head_img, service_type_id, verify_type_info, user_name, alias, func_info, authorized, app_type, mini_program_info";
+const AUTHORIZER_TYPES: [Col; 12] = [Col::S, Col::S, Col::S, Col::S, Col::I, Col::S, Col::S, Col::S, Col::S, Col::I, Col::S, Col::S];
 
 fn record(component_appid: &str, r: &DbRow) -> AuthorizerRecord {
     AuthorizerRecord {
@@ -28,6 +28,8 @@ fn record(component_appid: &str, r: &DbRow) -> AuthorizerRecord {
         func_info: r.s(8),
         // NULL: a row from the original library, which only kept authorized ones.
         authorized: r.i(9).map(|a| a != 0).unwrap_or(true),
+        app_type: r.s(10),
+        mini_program_info: r.s(11),
     }
 }
 
@@ -39,7 +41,7 @@ impl Store {
         let id = authorizer_row(&mut tx, self.dialect(), &rec.component_appid, &rec.appid).await.map_err(e)?;
         tx.exec(
             "UPDATE wx_users_info SET wx_token = ?, nick_name = ?, head_img = ?, service_type_id = ?, verify_type_info = ?, \
-             user_name = ?, alias = ?, func_info = ?, authorized = ? WHERE id = ?",
+             user_name = ?, alias = ?, func_info = ?, authorized = ?, app_type = ?, mini_program_info = ? WHERE id = ?",
             &[
                 Arg::from(rec.wx_token.as_str()),
                 Arg::from(rec.nick_name.clone()),
@@ -51,6 +53,8 @@ impl Store {
                 Arg::from(rec.alias.clone()),
                 Arg::from(rec.func_info.clone()),
                 Arg::from(i64::from(rec.authorized)),
+                Arg::from(rec.app_type.clone()),
+                Arg::from(rec.mini_program_info.clone()),
                 Arg::from(id),
             ],
         )

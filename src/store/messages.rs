@@ -113,6 +113,15 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Drops a claim still pending (its handling failed): the next delivery claims afresh.
+    pub async fn release_message(&self, scope: &str, key: &str) -> Result<()> {
+        self.w()
+            .exec("DELETE FROM wxtp_messages WHERE scope = ? AND msg_key = ? AND state = 0", &[Arg::from(scope), Arg::from(key)])
+            .await
+            .map(drop)
+            .map_err(|e| self.err("releasing a message claim", e))
+    }
+
     /// The state of a claimed key (Pending when the row vanished meanwhile).
     pub async fn message_state(&self, scope: &str, key: &str) -> Result<Claim> {
         let rows = self.message_rows([(scope, key)].into_iter()).await?;

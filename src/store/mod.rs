@@ -78,6 +78,33 @@ pub struct AuthorizerRecord {
     /// JSON text of WeChat's `func_info`.
     pub func_info: Option<String>,
     pub authorized: bool,
+    /// "official_account" or "mini_program" (api_get_authorizer_info has
+    /// MiniProgramInfo); None for rows stored before it was recorded.
+    pub app_type: Option<String>,
+    /// JSON text of WeChat's `MiniProgramInfo` (mini programs only).
+    pub mini_program_info: Option<String>,
+}
+
+/// What an authorizer is (`AuthorizerRecord::app_type`).
+pub const OFFICIAL_ACCOUNT: &str = "official_account";
+pub const MINI_PROGRAM: &str = "mini_program";
+
+impl AuthorizerRecord {
+    /// The permission sets granted (funcscope_category ids of `func_info`), ascending.
+    pub fn func_scopes(&self) -> Vec<i64> {
+        let Some(v) = self.func_info.as_deref().and_then(|f| serde_json::from_str::<serde_json::Value>(f).ok()) else { return Vec::new() };
+        let mut ids: Vec<i64> = v
+            .as_array()
+            .map(|a| a.iter().filter_map(|f| f.get("funcscope_category")?.get("id")?.as_i64()).collect())
+            .unwrap_or_default();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    pub fn is_mini_program(&self) -> bool {
+        self.app_type.as_deref() == Some(MINI_PROGRAM)
+    }
 }
 
 /// Cheap to clone: the pools are reference-counted.

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::model::now_ms;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The original wxthirdparty tables. On MySQL this is the original DDL, but
 /// InnoDB + utf8mb4 for new installs (transactions; emoji nicknames).
@@ -44,12 +44,19 @@ const WXTP_TABLES: &[&str] = &[
 const ORIGINAL_NAMES: [&str; 4] = ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info"];
 
 /// Columns the original tables lacked (all nullable: old rows stay valid).
-const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
+/// Added when missing by v1 and by any version that appends one here.
+const ADDED_COLUMNS: [(&str, &str, &str); 6] = [
     ("component_secrets", "component_appid", "VARCHAR(64)"),
     ("wx_users_info", "component_appid", "VARCHAR(64)"),
     ("wx_users_info", "authorized", "INT"),
     ("wx_users_info", "func_info", "TEXT"),
+    // v6: what the authorizer is (official account or mini program).
+    ("wx_users_info", "app_type", "VARCHAR(32)"),
+    ("wx_users_info", "mini_program_info", "TEXT"),
 ];
+
+/// The schema version that last appended to ADDED_COLUMNS.
+const COLUMNS_VERSION: i64 = 6;
 
 /// (table, index name, unique, columns; MySQL needs key prefixes on varchar(255)).
 const INDEXES: [(&str, &str, bool, &str, &str); 5] = [
@@ -105,9 +112,11 @@ impl Store {
             .unwrap_or(0);
         if current < 1 {
             self.v1(c).await.map_err(e)?;
+        } else if current < COLUMNS_VERSION {
+            add_columns(c).await.map_err(e)?;
         }
         if current < SCHEMA_VERSION {
-            // Later versions only add WXTP_TABLES lines, created above.
+            // Later versions add WXTP_TABLES lines (created above) or ADDED_COLUMNS.
             c.exec("INSERT INTO wxtp_schema (version, applied_at) VALUES (?, ?)", &[Arg::from(SCHEMA_VERSION), Arg::from(now_ms())])
                 .await
                 .map_err(e)?;
@@ -131,11 +140,7 @@ impl Store {
                 c.raw(&ORIGINAL_PORTABLE[i].replace("{id}", id).replace("{ts}", ts)).await?;
             }
         }
-        for (table, column, ty) in ADDED_COLUMNS {
-            if !has_column(c, table, column).await? {
-                c.raw(&format!("ALTER TABLE {table} ADD COLUMN {column} {ty} NULL")).await?;
-            }
-        }
+        add_columns(c).await?;
         for (table, name, unique, cols, mysql_cols) in INDEXES {
             let u = if unique { "UNIQUE " } else { "" };
             if d == Dialect::MySql {
@@ -148,6 +153,16 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Each of ADDED_COLUMNS, when its table lacks it.
+async fn add_columns(c: &mut Conn) -> std::result::Result<(), sqlx::Error> {
+    for (table, column, ty) in ADDED_COLUMNS {
+        if !has_column(c, table, column).await? {
+            c.raw(&format!("ALTER TABLE {table} ADD COLUMN {column} {ty} NULL")).await?;
+        }
+    }
+    Ok(())
 }
 
 /// An auto-incremented BIGINT primary key.

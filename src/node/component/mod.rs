@@ -4,6 +4,7 @@
 //! `admin`, its mini-program rows in `wxa`.
 
 mod admin;
+mod authorizer_kinds;
 mod values;
 mod wxa;
 

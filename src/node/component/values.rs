@@ -33,6 +33,31 @@ pub enum PlatformEventName {
     Unauthorized,
     #[napi(value = "reply_failed")]
     ReplyFailed,
+    #[napi(value = "fast_register")]
+    FastRegister,
+    #[napi(value = "weapp_audit")]
+    WeappAudit,
+    #[napi(value = "wxa_nickname_audit")]
+    WxaNicknameAudit,
+    #[napi(value = "wxa_category_audit")]
+    WxaCategoryAudit,
+    #[napi(value = "wxa_privacy_apply")]
+    WxaPrivacyApply,
+    #[napi(value = "wxa_media_check")]
+    WxaMediaCheck,
+    #[napi(value = "wxa_event")]
+    WxaEvent,
+}
+
+fn wxa_name(name: &str) -> PlatformEventName {
+    match name {
+        "weapp_audit" => PlatformEventName::WeappAudit,
+        "wxa_nickname_audit" => PlatformEventName::WxaNicknameAudit,
+        "wxa_category_audit" => PlatformEventName::WxaCategoryAudit,
+        "wxa_privacy_apply" => PlatformEventName::WxaPrivacyApply,
+        "wxa_media_check" => PlatformEventName::WxaMediaCheck,
+        _ => PlatformEventName::WxaEvent,
+    }
 }
 
 /// One platform event, as ThirdpartyServer emits it.
@@ -47,6 +72,9 @@ pub struct PlatformEvent<'a> {
     /// (reply_failed) set on it.
     #[napi(ts_type = "Error")]
     pub error: Option<Object<'a>>,
+    /// fast_register and the mini-program events: the typed payload.
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub payload: Option<Value>,
 }
 
 fn answer_error(code: Option<i64>, message: &str) -> CoreError {
@@ -67,6 +95,7 @@ impl<'a> PlatformEvent<'a> {
             }
             Ok(Some(obj))
         };
+        let payload = e.payload();
         let (name, appid, error) = match e {
             Event::Ready => (PlatformEventName::Ready, None, None),
             Event::NotReady => (PlatformEventName::NotReady, None, None),
@@ -86,8 +115,10 @@ impl<'a> PlatformEvent<'a> {
                 None,
                 error(answer_error(code, &message), &[("appid", &appid), ("openid", &openid)])?,
             ),
+            Event::FastRegister { push, .. } => (PlatformEventName::FastRegister, push.appid, None),
+            Event::Wxa(w) => (wxa_name(w.name()), Some(w.appid().to_owned()), None),
         };
-        Ok(PlatformEvent { name, appid, error })
+        Ok(PlatformEvent { name, appid, error, payload })
     }
 }
 
@@ -152,11 +183,21 @@ pub struct AuthorizerUserInfo {
     #[napi(js_name = "func_info", ts_type = "Array<{ funcscope_category: { id: number } }> | null")]
     pub func_info: Option<Value>,
     pub authorized: bool,
+    /// 'official_account' or 'mini_program'; null when stored before it was recorded.
+    #[napi(js_name = "app_type", ts_type = "'official_account' | 'mini_program'")]
+    pub app_type: Option<String>,
+    /// The funcscope_category ids of func_info, ascending.
+    #[napi(js_name = "func_scopes")]
+    pub func_scopes: Vec<i64>,
+    /// WeChat's MiniProgramInfo (mini programs only).
+    #[napi(js_name = "mini_program_info", ts_type = "Record<string, unknown> | null")]
+    pub mini_program_info: Option<Value>,
 }
 
 impl From<AuthorizerView> for AuthorizerUserInfo {
     fn from(v: AuthorizerView) -> Self {
         let r = v.record;
+        let func_scopes = r.func_scopes();
         AuthorizerUserInfo {
             wx_token: r.wx_token,
             appid: r.appid,
@@ -172,6 +213,9 @@ impl From<AuthorizerView> for AuthorizerUserInfo {
             alias: r.alias,
             func_info: r.func_info.as_deref().and_then(|f| serde_json::from_str::<Value>(f).ok()),
             authorized: r.authorized,
+            func_scopes,
+            mini_program_info: r.mini_program_info.as_deref().and_then(|m| serde_json::from_str::<Value>(m).ok()),
+            app_type: r.app_type,
         }
     }
 }

@@ -1,0 +1,242 @@
+'use strict'
+// Mini-program events as typed ThirdpartyServer events, once fleet-wide: a
+// master and two worker processes on one database (MariaDB, PostgreSQL),
+// the sandbox over HTTP. A load balancer in front sends each push or
+// message to the processes we pick — to both workers at once, or again
+// later — and the test counts what every process emitted.
+//
+// - fast registration: the push reaches both workers; its auth_code is
+//   exchanged once, the mini program is stored (as a mini program, with its
+//   permission sets) and one fast_register event is emitted; the same push
+//   again emits nothing; a failed registration emits without an exchange.
+// - the message URL: weapp_audit_fail (reason, screenshots as media ids),
+//   wxa_nickname_audit, wxa_category_audit, wxa_privacy_apply and an
+//   undocumented wxa_* event each become one typed event and one handler run.
+const { describe, test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const path = require('path')
+const { fork } = require('child_process')
+const { once } = require('events')
+const { ThirdpartyServer, startSandbox } = require('..')
+const { credentials, listen, readBody } = require('./helpers/platform')
+const { freshMysql, waitFor } = require('./helpers/messages')
+const { freshDatabase, POSTGRES } = require('./helpers/databases')
+
+function worker(opts) {
+  const child = fork(path.join(__dirname, 'wxa-events', 'worker.js'), [], {
+    env: { ...process.env, WXTP_WXA_WORKER: JSON.stringify(opts) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  child.events = []
+  child.runs = []
+  child.pongs = new Map()
+  child.on('message', (m) => {
+    if (m.event) child.events.push(m.event)
+    if (m.ran) child.runs.push(m.ran)
+    if (m.pong) child.pongs.get(m.pong)()
+  })
+  child.readyP = new Promise((resolve) => child.on('message', (m) => m.ready && resolve(m.url)))
+  // Resolves once every event the worker emitted before it is counted here.
+  child.settled = () => new Promise((resolve) => {
+    const id = String(Math.random())
+    child.pongs.set(id, resolve)
+    child.send({ ping: id })
+  })
+  return child
+}
+
+/**
+ * A load balancer: each request goes to every URL `route(req)` names, at
+ * once; the first one's answer is WeChat's. Requests are recorded for replay.
+ */
+async function balancer() {
+  const recorded = []
+  const lb = await listen(async (req, res) => {
+    const body = await readBody(req)
+    recorded.push({ url: req.url, body })
+    const answers = await Promise.all(lb.route(req).map((base) => send(base, req.url, body)))
+    res.statusCode = answers[0].status
+    res.end(answers[0].text)
+  })
+  lb.recorded = recorded
+  return lb
+}
+
+async function send(base, url, body) {
+  try {
+    const r = await fetch(`${base}${url}`, { method: 'POST', body, headers: { 'content-type': 'text/xml' } })
+    return { status: r.status, text: await r.text() }
+  } catch (e) {
+    return { status: 502, text: String(e) }
+  }
+}
+
+const named = (name) => (e) => e.name === name
+
+for (const kind of ['mysql', 'postgres']) {
+  describe(`mini-program events across two workers on ${kind}`, { timeout: 120000 }, () => {
+    let db, sandbox, creds, master, lb, workers, urls, masterUrl, masterEvents, masterServer
+    const all = (name) => workers.flatMap((w) => w.events.filter(named(name)))
+    const settle = () => Promise.all(workers.map((w) => w.settled()))
+
+    before(async () => {
+      db = kind === 'mysql' ? freshMysql('wxtp_wxaev') : freshDatabase('postgres', POSTGRES)
+      sandbox = await startSandbox()
+      creds = credentials()
+      master = new ThirdpartyServer(creds.appid, creds.secret, creds.token, creds.key, db.url, false, { apiBase: sandbox.url, maxTickMs: 300, pollIntervalMs: 100 })
+      masterEvents = []
+      for (const name of ['fast_register', 'weapp_audit', 'wxa_nickname_audit']) master.on(name, (p) => masterEvents.push({ name, payload: p }))
+      masterServer = await listen(master.middleware())
+      masterUrl = masterServer.url
+      lb = await balancer()
+      lb.route = () => [masterUrl]
+      await sandbox.registerComponent({ appid: creds.appid, secret: creds.secret, token: creds.token, encodingAESKey: creds.key, pushUrl: `${lb.url}/auth` })
+      const ready = once(master, 'ready')
+      master.start()
+      await ready
+      const base = { appid: creds.appid, secret: creds.secret, token: creds.token, key: creds.key, db: db.url, sandbox: sandbox.url }
+      workers = [worker(base), worker(base)]
+      urls = await Promise.all(workers.map((w) => w.readyP))
+      await sandbox.setMessageUrl(creds.appid, `${lb.url}/wechat/$APPID$/callback`)
+    })
+
+    after(async () => {
+      for (const w of workers || []) w.send({ stop: true })
+      await Promise.all((workers || []).map((w) => once(w, 'exit')))
+      if (lb) await lb.close()
+      if (masterServer) await masterServer.close()
+      if (master) await master.close()
+      if (sandbox) await sandbox.close()
+      if (db) db.drop()
+    })
+
+    let appid // the fast-registered mini program
+
+    test('a fast registration pushed to both workers: one exchange, the authorizer stored, one fast_register', async () => {
+      // An official account beside it, to tell the two apart.
+      const oa = await sandbox.authorize(creds.appid, {})
+      await master.handleAuthCode(oa.authCode)
+
+      await sandbox.scriptFastRegistration(creds.appid, { auto: false })
+      await master.fastRegisterWeapp({ name: '沙盒快注册有限公司', code: '91440300MA5F000009', codeType: 1, legalPersonaWechat: 'legal', legalPersonaName: '王五' })
+      lb.route = (req) => (req.url.startsWith('/auth') ? urls : [masterUrl])
+      const from = lb.recorded.length
+      const done = await sandbox.completeFastRegistration(creds.appid, '沙盒快注册有限公司')
+      appid = done.appid
+      await waitFor(() => all('fast_register').length >= 1, 'fast_register')
+      await settle()
+      const events = all('fast_register')
+      assert.equal(events.length, 1, JSON.stringify(events))
+      const e = events[0].payload
+      assert.deepEqual(
+        [e.kind, e.infoType, e.appid, e.status, e.msg, e.authorized, e.info.name, e.info.code],
+        ['enterprise', 'notify_third_fasteregister', appid, 0, 'OK', true, '沙盒快注册有限公司', '91440300MA5F000009'],
+      )
+      assert.equal(typeof e.createTime, 'number')
+      assert.ok(!JSON.stringify(e).includes(done.authCode), 'the auth_code is not part of the event')
+      const exchanges = async () => (await sandbox.requests('/cgi-bin/component/api_query_auth')).filter((r) => r.body.authorization_code === done.authCode).length
+      assert.equal(await exchanges(), 1, 'one api_query_auth for the pushed code')
+      assert.equal(all('authorized').filter((a) => a.payload.appid === appid).length, 1, 'announced once')
+
+      // Stored at once, as a mini program with what it granted.
+      const user = await master.getAuthorizer(appid)
+      assert.equal(user.app_type, 'mini_program')
+      assert.ok(user.func_scopes.includes(18), JSON.stringify(user.func_scopes))
+      assert.equal(typeof user.mini_program_info, 'object')
+      assert.equal((await master.getAuthorizer(oa.authorizerAppid)).app_type, 'official_account')
+      const code = await master.findAuthorizers({ appType: 'mini_program', funcScopes: [18] })
+      assert.deepEqual(code.map((a) => a.appid), [appid])
+      assert.equal(code[0].access_token, undefined, 'no token in the list')
+      const listed = await master.getAuthorizerList()
+      const item = listed.find((a) => a.authorizer_appid === appid)
+      assert.equal(item.app_type, 'mini_program')
+      assert.ok(item.func_scopes.includes(18))
+      assert.equal(listed.find((a) => a.authorizer_appid === oa.authorizerAppid).app_type, 'official_account')
+
+      // The same push again, at a worker and at the master: nothing new.
+      const pushes = lb.recorded.slice(from).filter((r) => r.url.startsWith('/auth'))
+      assert.ok(pushes.length >= 1)
+      for (const target of [urls[1], masterUrl, urls[0]]) {
+        for (const p of pushes) assert.equal((await send(target, p.url, p.body)).status, 200)
+      }
+      await settle()
+      assert.equal(all('fast_register').length, 1)
+      assert.equal(masterEvents.filter(named('fast_register')).length, 0)
+      assert.equal(await exchanges(), 1, 'still one exchange')
+      lb.route = () => [masterUrl]
+    })
+
+    test('a failed registration emits fast_register once, with no exchange', async () => {
+      const personal = await master.fastRegisterPersonalWeapp({ idname: '赵六', wxuser: 'zhaoliu' })
+      const queries = (await sandbox.requests('/cgi-bin/component/api_query_auth')).length
+      lb.route = (req) => (req.url.startsWith('/auth') ? urls : [masterUrl])
+      await sandbox.completeFastRegistration(creds.appid, personal.taskid, { status: 5 })
+      await waitFor(() => all('fast_register').length >= 2, 'the second fast_register')
+      await settle()
+      const failed = all('fast_register').slice(1)
+      assert.equal(failed.length, 1, JSON.stringify(failed))
+      assert.deepEqual([failed[0].payload.kind, failed[0].payload.status, failed[0].payload.authorized, failed[0].payload.appid], ['personal', 5, false, null])
+      assert.equal(failed[0].payload.info.wxuser, 'zhaoliu')
+      assert.equal((await sandbox.requests('/cgi-bin/component/api_query_auth')).length, queries, 'nothing exchanged')
+      lb.route = () => [masterUrl]
+    })
+
+    test('audit and other wxa events on the message URL: one typed event and one handler run each, across both workers', async () => {
+      assert.ok(appid, 'the fast-registered mini program')
+      lb.route = (req) => (req.url.startsWith('/auth') ? [masterUrl] : urls)
+      const client = master.createClient(appid)
+      await sandbox.updateConfig({ wxaPrivacyCheckSecs: 0 })
+      const draft = await sandbox.addDraft(creds.appid, { userVersion: '1.0.0', userDesc: 'events' })
+      await master.addToTemplate(draft.draft_id, 0)
+      const templates = (await master.getTemplateList()).template_list
+      await client.commit({ templateId: templates[templates.length - 1].template_id, extJson: { extAppid: appid }, userVersion: '1.0.0', userDesc: 'events' })
+      await sandbox.setReviewer(appid, { verdict: 'fail', reason: '功能不完整', screenshots: ['shotA', 'shotB'], afterMs: 0 })
+      const { auditid } = await client.submitAudit({ versionDesc: 'events' })
+      await waitFor(() => all('weapp_audit').length >= 1, 'weapp_audit')
+      await settle()
+      const audits = all('weapp_audit')
+      assert.equal(audits.length, 1, JSON.stringify(audits))
+      const a = audits[0].payload
+      assert.deepEqual([a.appid, a.event, a.status, a.reason, a.screenshots], [appid, 'weapp_audit_fail', 'fail', '功能不完整', ['shotA', 'shotB']])
+      assert.equal(typeof a.failTime, 'number')
+      assert.equal(a.succTime, null)
+      assert.equal((await client.getAuditStatus(auditid)).status, 1)
+      const ran = (ev) => workers.flatMap((w) => w.runs).filter((r) => r.Event === ev).length
+      assert.equal(ran('weapp_audit_fail'), 1, 'the handler ran once too')
+
+      const others = [
+        [{ MsgType: 'event', Event: 'wxa_nickname_audit', ret: 3, nickname: '新名字', reason: '' }, 'wxa_nickname_audit', (p) => assert.deepEqual([p.ret, p.approved, p.nickname], [3, true, '新名字'])],
+        [{ MsgType: 'event', Event: 'wxa_category_audit', ret: 2, first: 3, second: 4, reason: '资质不符' }, 'wxa_category_audit', (p) => assert.deepEqual([p.approved, p.first, p.second, p.reason], [false, 3, 4, '资质不符'])],
+        [{ MsgType: 'event', Event: 'wxa_privacy_apply', result_info: { api_name: 'wx.choosePoi', apply_time: 1631255210, audit_id: 4212, audit_time: 1631255362, status: 1, reason: '' } }, 'wxa_privacy_apply',
+          (p) => assert.deepEqual([p.apiName, p.auditId, p.status, p.applyTime], ['wx.choosePoi', 4212, 1, 1631255210])],
+        [{ MsgType: 'event', Event: 'wxa_sandbox_future', detail: 'x' }, 'wxa_event', (p) => assert.deepEqual([p.event, p.fields.detail], ['wxa_sandbox_future', 'x'])],
+      ]
+      for (const [message, name, check] of others) {
+        const d = await sandbox.sendMessage(appid, message)
+        assert.equal(d.error, null, d.error)
+        await waitFor(() => all(name).length >= 1, name)
+        await settle()
+        const got = all(name)
+        assert.equal(got.length, 1, `${name}: ${JSON.stringify(got)}`)
+        assert.equal(got[0].payload.appid, appid)
+        check(got[0].payload)
+        assert.equal(ran(message.Event), 1, `${message.Event} reached one handler`)
+      }
+      // An ordinary message is no mini-program event.
+      await sandbox.sendMessage(appid, 'hello')
+      await settle()
+      assert.deepEqual(workers.flatMap((w) => w.events).filter((e) => e.name.startsWith('wxa') || e.name === 'weapp_audit').length, 5)
+      assert.equal(masterEvents.length, 0, 'the master served no message URL')
+      await sandbox.updateConfig({ wxaPrivacyCheckSecs: 1 })
+    })
+
+    test('findAuthorizers checks its filter before any call', async () => {
+      assert.throws(() => master.findAuthorizers({ appType: 'weapp' }), (e) => e instanceof TypeError && /^filter\.appType:/.test(e.message))
+      assert.throws(() => master.findAuthorizers({ funcScopes: ['18'] }), (e) => e instanceof TypeError && /^filter\.funcScopes:/.test(e.message))
+      assert.throws(() => master.findAuthorizers('mini_program'), (e) => e instanceof TypeError && /^filter:/.test(e.message))
+      const everyone = await master.findAuthorizers()
+      assert.equal(everyone.length, 2)
+      assert.deepEqual((await master.findAuthorizers({ appType: 'official_account' })).map((a) => a.app_type), ['official_account'])
+    })
+  })
+}

@@ -1,0 +1,58 @@
+//! Fast registration results pushed to the authorization-event URL
+//! (`notify_third_fasteregister` and its beta / personal kin). On success
+//! the pushed auth_code is exchanged at once, so the new mini program is an
+//! authorizer before the host app hears of it; the event is emitted once
+//! fleet-wide, however many times and at whichever processes WeChat
+//! delivers the push (the push is claimed in the message ledger's table).
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::{Component, Event};
+use crate::error::Result;
+use crate::message::FastRegisterPush;
+use crate::store::Claim;
+
+/// How long a claimed push is held before another delivery may take it over
+/// (the exchange's own retries fit in it).
+const PUSH_LEASE_MS: i64 = 30_000;
+/// How long a handled push is remembered (WeChat retries within minutes).
+const PUSH_KEEP_MS: i64 = 24 * 3600 * 1000;
+
+impl Component {
+    /// Handles a fast-registration push; Ok(false) when `msg` is not one.
+    pub(super) async fn fast_register_from(self: &Arc<Self>, msg: &Map<String, Value>) -> Result<bool> {
+        let Some(push) = FastRegisterPush::parse(msg) else { return Ok(false) };
+        let scope = format!("push:{}", self.cfg.appid);
+        let key = push.dedup_key();
+        match self.store.claim_message(&scope, &key, PUSH_LEASE_MS).await? {
+            Claim::First => {}
+            // Handled, or being handled elsewhere (a delivery that died is
+            // taken over by WeChat's next retry once its lease ends).
+            Claim::Replied(_) | Claim::Pending => return Ok(true),
+        }
+        let stored = match &push.auth_code {
+            Some(code) => match self.handle_auth_code(code).await {
+                Ok(_) => true,
+                Err(e) => {
+                    // Let WeChat's retry (here or elsewhere) try again at once.
+                    let _ = self.store.release_message(&scope, &key).await;
+                    return Err(e);
+                }
+            },
+            // A beta's authorization comes as its own `authorized` push: say
+            // whether it is stored already.
+            None => match (&push.appid, push.status) {
+                (Some(appid), 0) => self.find_authorizer(appid).await.is_ok_and(|r| r.authorized),
+                _ => false,
+            },
+        };
+        if let Err(e) = self.store.finish_message(&scope, &key, "", PUSH_KEEP_MS).await {
+            // The event still goes out: the exchange is done and stored.
+            self.emit(Event::DbError { message: e.to_string() });
+        }
+        self.emit(Event::FastRegister { push, stored });
+        Ok(true)
+    }
+}
