@@ -23,6 +23,14 @@ process.on('message', async (m) => {
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
     process.send({ pong: m.ping })
   }
+  if (m.call) {
+    // An API call for an authorizer, made in this process.
+    const { id, appid, method, args } = m.call
+    platform.createClient(appid)[method](...args).then(
+      (result) => process.send({ answer: { id, result } }),
+      (e) => process.send({ answer: { id, error: { name: e.name, code: e.code, message: e.message } } }),
+    )
+  }
   if (!m.stop) return
   server.close()
   await platform.close()
