@@ -447,15 +447,21 @@ export function connectSandbox(url: string): Sandbox
 // ---- ThirdpartyServer ----
 
 /** An authorizer (official account) as the original wxthirdparty returned it. */
-export interface AuthorizerInfo {
-  /** Random (CSPRNG) token naming this authorizer; put it in a cookie. */
-  wx_token: string
-  appid: string
+export interface AuthorizerInfo extends StoredAuthorizer {
   access_token: string
   access_token_updated_at: Date
   /** When access_token expires (a Date, as in the original). */
   access_token_expires_in: Date
   refresh_token: string | null
+}
+
+export type AuthorizerAppType = 'official_account' | 'mini_program'
+
+/** A stored authorizer's record, as `findAuthorizers` gives it: no tokens (`AuthorizerInfo` adds them). */
+export interface StoredAuthorizer {
+  /** Random (CSPRNG) token naming this authorizer; put it in a cookie. */
+  wx_token: string
+  appid: string
   nick_name: string | null
   head_img: string | null
   service_type_id: number | null
@@ -471,23 +477,6 @@ export interface AuthorizerInfo {
   func_scopes: number[]
   /** WeChat's MiniProgramInfo (network domains, categories, visit_status) for a mini program. */
   mini_program_info: Record<string, unknown> | null
-}
-
-export type AuthorizerAppType = 'official_account' | 'mini_program'
-
-/** A stored authorizer as an app (`findAuthorizers`): no tokens. */
-export interface StoredAuthorizer {
-  appid: string
-  nick_name: string | null
-  head_img: string | null
-  user_name: string | null
-  alias: string | null
-  service_type_id: number | null
-  verify_type_info: number | null
-  app_type: AuthorizerAppType | null
-  func_scopes: number[]
-  mini_program_info: Record<string, unknown> | null
-  authorized: boolean
 }
 
 /** Which stored authorizers `findAuthorizers` selects; every condition must hold. */
@@ -2191,7 +2180,7 @@ export interface PlatformMessageContext extends MessageContext {
   /** The authorizer the message is for (from the URL). */
   authorizerAppid: string
   /** Its stored record. */
-  authorizer: { appid: string; wxToken: string; nickName?: string; userName?: string; alias?: string; headImg?: string; serviceTypeId?: number; verifyTypeInfo?: number; authorized: boolean }
+  authorizer: { appid: string; wxToken: string; nickName?: string; userName?: string; alias?: string; headImg?: string; serviceTypeId?: number; verifyTypeInfo?: number; authorized: boolean; appType?: AuthorizerAppType; funcScopes: number[] }
   /** The API client acting for the authorizer. */
   readonly client: Client
 }

@@ -60,14 +60,29 @@ const LATE = {
 const media = (r) => (r.content && typeof r.content === 'object' ? r.content : r)
 const lateKind = (r) => (typeof r === 'string' ? 'text' : Array.isArray(r) ? 'news' : r.type || (r.musicUrl ? 'music' : undefined))
 
-/** A handler's `ctx`; the client is made on first use (a class: its getter is not redefined per message). */
+// ctx.authorizer: the stored record the native side sends (snake_case, as
+// user_info and findAuthorizers give it) in camelCase, each handler its own
+// copy; a field WeChat did not give is absent, never null. func_info and
+// mini_program_info stay with get_user_info (nested, and rarely wanted here).
+const CONTEXT_FIELDS = ['wx_token', 'appid', 'nick_name', 'head_img', 'service_type_id', 'verify_type_info', 'user_name', 'alias', 'authorized', 'app_type']
+  .map((k) => [k, k.replace(/_([a-z])/g, (_, c) => c.toUpperCase())])
+function contextAuthorizer(r) {
+  const a = {}
+  for (const [k, name] of CONTEXT_FIELDS) if (r[k] != null) a[name] = r[k]
+  a.funcScopes = r.func_scopes.slice()
+  return a
+}
+
+/** A handler's `ctx`; the client and the authorizer are made on first use (a class: its getters are not redefined per message). */
 class MessageContext {
   #core
   #client
-  constructor(core, appid, message, authorizer, req) {
+  #record
+  #authorizer
+  constructor(core, appid, message, record, req) {
     this.#core = core
+    this.#record = record || undefined
     this.authorizerAppid = appid
-    this.authorizer = authorizer || undefined
     this.message = message
     this.req = req
   }
@@ -75,6 +90,12 @@ class MessageContext {
   get client() {
     if (this.#client === undefined) this.#client = this.#core.client(this.authorizerAppid)
     return this.#client
+  }
+
+  /** The authorizer's stored record (undefined for an account's own server, or one not stored). */
+  get authorizer() {
+    if (this.#authorizer === undefined && this.#record) this.#authorizer = contextAuthorizer(this.#record)
+    return this.#authorizer
   }
 }
 
@@ -191,13 +212,12 @@ function makeHandler(core, handler, options) {
     const early = []
     const answer = (id, reply) => (listener ? listener.reply(id, reply) : early.push([id, reply]))
     // The native side sends an authorizer's record once, then `same` while
-    // it is unchanged: each handler gets its own copy of the one kept here.
+    // it is unchanged: each handler's ctx makes its own copy of the one kept here.
     const authorizers = new Map()
     const dispatch = (id, messageJson, appid, authorizer, same) => {
       const message = JSON.parse(messageJson)
       if (authorizer) authorizers.set(appid, authorizer)
-      const kept = authorizer || (same ? authorizers.get(appid) : undefined)
-      authorizer = kept && { ...kept }
+      authorizer = authorizer || (same ? authorizers.get(appid) : undefined)
       // node-webot style handlers get a request-like object and `res.reply`.
       const req = { weixin: message, query: {}, headers: {} }
       const r = replyTo(message, contextOf(appid, message, authorizer, undefined), req, {})
