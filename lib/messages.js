@@ -90,6 +90,7 @@ function isEmptyReply(r) {
 function makeHandler(core, handler, options) {
   const o = Object.assign({ timeout: DEFAULT_TIMEOUT_MS }, options)
   if (!(typeof o.timeout === 'number' && o.timeout > 0)) throw new TypeError('options.timeout: must be a positive number of milliseconds')
+  const limits = http.connectionLimits(o.connectionLimits, 'options.connectionLimits')
 
   async function sendLate(ctx, reply) {
     const kind = lateKind(reply)
@@ -209,7 +210,7 @@ function makeHandler(core, handler, options) {
       core.emit(name, errorOf(err))
     }
     // The native side waits a little longer than the deadline this glue keeps.
-    listener = await inbox.listen(host || '0.0.0.0', port, o.timeout + 500, dispatch, notice)
+    listener = await inbox.listen(host || '0.0.0.0', port, o.timeout + 500, dispatch, notice, limits)
     for (const [id, r] of early.splice(0)) listener.reply(id, r)
     return {
       port: listener.port,

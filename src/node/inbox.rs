@@ -147,7 +147,7 @@ impl NativeInbox {
     /// authorizerAppid, authorizer)` runs the handler and answers with
     /// `listener.reply(id, reply)`; `notice(name, authorizerAppid, error)`.
     #[napi(
-        ts_args_type = "host: string, port: number, waitMs: number, dispatch: (id: number, messageJson: string, authorizerAppid: string, authorizer: AuthorizerInfo | undefined | null, sameAuthorizer: boolean) => unknown, notice: (name: string, authorizerAppid?: string | null, error?: { name: string; message: string; code?: number | null } | null) => unknown",
+        ts_args_type = "host: string, port: number, waitMs: number, dispatch: (id: number, messageJson: string, authorizerAppid: string, authorizer: AuthorizerInfo | undefined | null, sameAuthorizer: boolean) => unknown, notice: (name: string, authorizerAppid?: string | null, error?: { name: string; message: string; code?: number | null } | null) => unknown, limits?: ConnectionLimits | undefined | null",
         ts_return_type = "Promise<NativeMessageListener>"
     )]
     #[allow(clippy::too_many_arguments)]
@@ -159,6 +159,7 @@ impl NativeInbox {
         wait_ms: f64,
         dispatch: Function<'_, FnArgs<(u32, String, String, Option<AuthorizerInfo>, bool)>, Unknown<'static>>,
         notice: Function<'_, FnArgs<(String, Option<String>, Option<Value>)>, Unknown<'static>>,
+        limits: Option<super::http::ConnectionLimits>,
     ) -> Result<PromiseRaw<'env, NativeMessageListener>> {
         let dispatch: Dispatch = dispatch
             .build_threadsafe_function::<Call>()
@@ -176,8 +177,9 @@ impl NativeInbox {
         let handler = Arc::new(JsHandler { dispatch, notice, pending: pending.clone(), next: AtomicU32::new(1), sent: Mutex::new(HashMap::new()) });
         let inbox = self.inner.clone();
         let wait = Duration::from_millis(wait_ms.max(0.0) as u64);
+        let limits = limits.into();
         promise(env, async move {
-            let listener = MessageListener::start(inbox, handler, &host, port as u16, wait).await?;
+            let listener = MessageListener::start(inbox, handler, &host, port as u16, wait, limits).await?;
             Ok(NativeMessageListener { inner: Arc::new(listener), pending })
         })
     }

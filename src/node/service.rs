@@ -13,9 +13,12 @@ pub struct TokenServiceOptions {
     pub host: Option<String>,
     pub port: Option<u32>,
     pub auth_token: Option<String>,
+    pub admin_token: Option<String>,
+    pub legacy_create_get: Option<bool>,
     pub api_base: Option<String>,
     pub allow_open: Option<bool>,
     pub rate_limit: Option<u32>,
+    pub connection_limits: Option<super::http::ConnectionLimits>,
 }
 
 #[napi]
@@ -32,9 +35,12 @@ pub fn start_token_service(env: &Env, options: TokenServiceOptions) -> napi::Res
             host: options.host,
             port: port?,
             auth_token: options.auth_token,
+            admin_token: options.admin_token,
+            legacy_create_get: options.legacy_create_get.unwrap_or(false),
             api_base: options.api_base,
             allow_open: options.allow_open.unwrap_or(false),
             rate_limit: options.rate_limit.unwrap_or(0),
+            limits: options.connection_limits.into(),
         };
         Ok(NativeTokenService { inner: TokenService::start(cfg).await? })
     })
