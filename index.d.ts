@@ -2035,6 +2035,8 @@ export interface TokenServiceOptions {
   allowOpen?: boolean
   /** Requests per second per client address; 0 (default) = no limit. */
   rateLimit?: number
+  /** Proxy IP addresses whose `X-Forwarded-For` names the client for `rateLimit` (default none: the peer address counts). */
+  trustedProxies?: string[]
 }
 
 export class TokenService {
@@ -2245,6 +2247,8 @@ export interface MessagesOptions {
    * 0: every delivery is claimed in the store before its handler runs (3000).
    */
   freshMs?: number
+  /** `messages()` with an encodingAESKey: refuse plain-mode POSTs (no msg_signature) as `message_rejected`, 400. Default false (WeChat's 兼容模式 sends both during a switch); a platform's message URL always refuses them. */
+  safeModeOnly?: boolean
   /** `listen()`'s connection timeouts and cap (defaults: 10 s head, 30 s idle, 10 s body pause, 1024 connections). */
   connectionLimits?: ConnectionLimits
 }

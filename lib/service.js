@@ -5,7 +5,7 @@
 const { binding, settle, splitCallback } = require('./native')
 const { connectionLimits } = require('./http')
 
-const KEYS = new Set(['db', 'host', 'port', 'authToken', 'adminToken', 'legacyCreateGet', 'apiBase', 'allowOpen', 'rateLimit', 'connectionLimits'])
+const KEYS = new Set(['db', 'host', 'port', 'authToken', 'adminToken', 'legacyCreateGet', 'apiBase', 'allowOpen', 'rateLimit', 'trustedProxies', 'connectionLimits'])
 
 function checkOptions(o) {
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new TypeError('options: must be an object with at least { db }')
@@ -16,10 +16,11 @@ function checkOptions(o) {
   }
   if (o.port != null && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) throw new TypeError('options.port: must be an integer from 0 to 65535')
   if (o.rateLimit != null && !(Number.isInteger(o.rateLimit) && o.rateLimit >= 0)) throw new TypeError('options.rateLimit: must be a non-negative integer (requests per second per client; 0 = no limit)')
+  if (o.trustedProxies != null && !(Array.isArray(o.trustedProxies) && o.trustedProxies.every((p) => typeof p === 'string'))) throw new TypeError('options.trustedProxies: must be an array of IP address strings')
   for (const k of ['allowOpen', 'legacyCreateGet']) {
     if (o[k] != null && typeof o[k] !== 'boolean') throw new TypeError(`options.${k}: must be a boolean`)
   }
-  return { db: o.db, host: o.host, port: o.port, authToken: o.authToken, adminToken: o.adminToken, legacyCreateGet: o.legacyCreateGet, apiBase: o.apiBase, allowOpen: o.allowOpen, rateLimit: o.rateLimit, connectionLimits: connectionLimits(o.connectionLimits, 'options.connectionLimits') }
+  return { db: o.db, host: o.host, port: o.port, authToken: o.authToken, adminToken: o.adminToken, legacyCreateGet: o.legacyCreateGet, apiBase: o.apiBase, allowOpen: o.allowOpen, rateLimit: o.rateLimit, trustedProxies: o.trustedProxies, connectionLimits: connectionLimits(o.connectionLimits, 'options.connectionLimits') }
 }
 
 class TokenService {
@@ -35,7 +36,7 @@ class TokenService {
   }
 }
 
-/** startTokenService({ db, host?, port?, authToken?, adminToken?, legacyCreateGet?, apiBase?, allowOpen?, rateLimit?, connectionLimits? }[, callback]) */
+/** startTokenService({ db, host?, port?, authToken?, adminToken?, legacyCreateGet?, apiBase?, allowOpen?, rateLimit?, trustedProxies?, connectionLimits? }[, callback]) */
 function startTokenService(...args) {
   const [[options], cb] = splitCallback(args)
   let p

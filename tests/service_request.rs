@@ -63,3 +63,24 @@ fn access_is_decided_by_path() {
     assert_eq!(access("/healthz/"), Access::Client);
     assert_eq!(access("//wechat/app/create"), Access::Client);
 }
+
+#[test]
+fn the_rate_limit_believes_x_forwarded_for_from_trusted_proxies_only() {
+    use std::net::IpAddr;
+    use wxthirdparty::service::request::client_ip;
+    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+    let proxy = ip("10.0.0.1");
+    let trusted = [proxy, ip("10.0.0.2")];
+    // Not from a trusted proxy: the header is the client's word, ignored.
+    assert_eq!(client_ip(ip("203.0.113.9"), &["198.51.100.1"], &trusted), ip("203.0.113.9"));
+    assert_eq!(client_ip(proxy, &["198.51.100.1"], &[]), proxy);
+    // From a trusted proxy: the nearest hop that is not ours.
+    assert_eq!(client_ip(proxy, &["198.51.100.1"], &trusted), ip("198.51.100.1"));
+    assert_eq!(client_ip(proxy, &["1.1.1.1, 198.51.100.1, 10.0.0.2"], &trusted), ip("198.51.100.1"), "a forged left hop is skipped");
+    assert_eq!(client_ip(proxy, &["1.1.1.1", "198.51.100.1"], &trusted), ip("198.51.100.1"), "several header lines");
+    assert_eq!(client_ip(proxy, &["2001:db8::7"], &trusted), ip("2001:db8::7"));
+    // Missing, garbled or only our own proxies: the peer.
+    assert_eq!(client_ip(proxy, &[], &trusted), proxy);
+    assert_eq!(client_ip(proxy, &["not-an-ip"], &trusted), proxy);
+    assert_eq!(client_ip(proxy, &["10.0.0.2"], &trusted), proxy);
+}

@@ -4,7 +4,8 @@
 const { parse, required, port } = require('./args')
 
 const USAGE = `usage: wxthirdparty serve --db URL [--port N] [--host H] [--auth-token T] [--admin-token T]
-                          [--api-base URL] [--rate-limit N] [--allow-open] [--legacy-create-get]
+                          [--api-base URL] [--rate-limit N] [--trusted-proxy A,B] [--allow-open]
+                          [--legacy-create-get]
 
 Serves access tokens and jsapi tickets of the accounts registered in the
 database (wetoken's routes): GET /{appid}/wechat/token/get, /{appid}/wechat/ticket/get,
@@ -21,12 +22,13 @@ POST /wechat/app/create and /wechat/platform/create (appid and secret in the bod
                     (puts the secret in URLs and logs: for old scripts only)
   --api-base URL    WeChat's base URL (default https://api.weixin.qq.com; a sandbox URL in tests)
   --rate-limit N    requests per second per client address (default 0: no limit)
+  --trusted-proxy A,B  proxy addresses whose X-Forwarded-For names the client (rate limit)
   --allow-open      bind a non-loopback address without an auth token`
 
 module.exports = async function serve(argv) {
   const v = parse(argv, {
     db: { type: 'string' }, port: { type: 'string', short: 'p' }, host: { type: 'string' },
-    'auth-token': { type: 'string' }, 'admin-token': { type: 'string' }, 'api-base': { type: 'string' }, 'rate-limit': { type: 'string' },
+    'auth-token': { type: 'string' }, 'admin-token': { type: 'string' }, 'api-base': { type: 'string' }, 'rate-limit': { type: 'string' }, 'trusted-proxy': { type: 'string' },
     'allow-open': { type: 'boolean' }, 'legacy-create-get': { type: 'boolean' },
   }, USAGE)
   if (!v) return
@@ -42,6 +44,7 @@ module.exports = async function serve(argv) {
     legacyCreateGet: v['legacy-create-get'],
     apiBase: v['api-base'],
     rateLimit: rate,
+    trustedProxies: v['trusted-proxy'] ? v['trusted-proxy'].split(',').map((a) => a.trim()).filter(Boolean) : undefined,
     allowOpen: v['allow-open'],
   })
   // The server runs on native threads: this keeps node's loop alive for it.

@@ -43,6 +43,8 @@ pub struct ServiceConfig {
     pub allow_open: bool,
     /// Requests per second per client address (0 = no limit).
     pub rate_limit: u32,
+    /// Proxies whose X-Forwarded-For names the client for the rate limit.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Connection timeouts and cap.
     pub limits: Limits,
 }
@@ -55,6 +57,7 @@ pub(crate) struct Shared {
     pub legacy_create_get: bool,
     /// Bound to loopback: requests must name a loopback Host.
     pub loopback: bool,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub metrics: Metrics,
     pub limiter: routes::Limiter,
 }
@@ -118,6 +121,7 @@ impl TokenService {
             admin_token,
             legacy_create_get: cfg.legacy_create_get,
             loopback: is_loopback(&host),
+            trusted_proxies: cfg.trusted_proxies.clone(),
             metrics,
             limiter: routes::Limiter::new(cfg.rate_limit),
         });

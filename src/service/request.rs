@@ -2,6 +2,8 @@
 //! a `Call` or the refusal to answer with out. Pure (no axum, no I/O), so
 //! the fuzz target `service_request` runs exactly what the service runs.
 
+use std::net::IpAddr;
+
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,24 @@ pub fn access(path: &str) -> Access {
         ["wechat", "app" | "platform", "create"] => Access::Admin,
         _ => Access::Client,
     }
+}
+
+/// The address a request is counted against (rate limit): the peer, or
+/// behind a trusted proxy the nearest `X-Forwarded-For` hop that is not one
+/// of the trusted proxies (hops left of it could be written by the client).
+/// `forwarded`: the header's values in order.
+pub fn client_ip(peer: IpAddr, forwarded: &[&str], trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    for hop in forwarded.iter().flat_map(|v| v.split(',')).collect::<Vec<_>>().into_iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 /// Parses one request. `query` is the raw query string (without `?`).

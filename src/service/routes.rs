@@ -72,7 +72,8 @@ async fn guard(State(s): S, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Req
         // DNS rebinding: a page on evil.example resolved to 127.0.0.1.
         return reply(StatusCode::FORBIDDEN, 41001, "the Host header is not a loopback name (this service is bound to loopback)");
     }
-    if !s.limiter.allow(peer.ip()) {
+    let forwarded: Vec<&str> = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    if !s.limiter.allow(request::client_ip(peer.ip(), &forwarded, &s.trusted_proxies)) {
         return reply(StatusCode::TOO_MANY_REQUESTS, 45009, "rate limit reached");
     }
     match request::access(req.uri().path()) {
