@@ -2006,7 +2006,7 @@ export interface WxaPlatformMethods {
 export interface ConnectionLimits {
   /** A request head must arrive within this many ms (default 10000). */
   headerTimeoutMs?: number
-  /** A kept-alive connection with no request in progress is closed after this many ms (default 30000). */
+  /** A kept-alive connection with no request in progress is closed after this many ms (default 5000; headerTimeoutMs also bounds it). */
   idleTimeoutMs?: number
   /** The longest pause inside a request body, ms (default 10000). */
   bodyTimeoutMs?: number
@@ -2249,7 +2249,7 @@ export interface MessagesOptions {
   freshMs?: number
   /** `messages()` with an encodingAESKey: refuse plain-mode POSTs (no msg_signature) as `message_rejected`, 400. Default false (WeChat's 兼容模式 sends both during a switch); a platform's message URL always refuses them. */
   safeModeOnly?: boolean
-  /** `listen()`'s connection timeouts and cap (defaults: 10 s head, 30 s idle, 10 s body pause, 1024 connections). */
+  /** `listen()`'s connection timeouts and cap (defaults: 10 s head, 5 s idle, 10 s body pause, 1024 connections). */
   connectionLimits?: ConnectionLimits
 }
 

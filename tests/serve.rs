@@ -195,3 +195,15 @@ async fn shutdown_closes_idle_connections_and_returns() {
     closed_within(&mut s, Duration::from_secs(5)).await.expect("closed at shutdown");
     assert!(TcpStream::connect(addr).await.is_err(), "still accepting after shutdown");
 }
+
+#[tokio::test]
+async fn a_kept_alive_connection_also_meets_the_header_timeout() {
+    // hyper's head timer runs while a kept-alive connection waits for its next
+    // request: an idle connection lasts min(idle, header_read).
+    let (server, addr) = start(limits(SHORT, LONG, LONG, 8)).await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    assert!(read_response(&mut s).await.starts_with("HTTP/1.1 200"));
+    closed_within(&mut s, Duration::from_secs(10)).await.expect("closed by the head timer");
+    server.shutdown().await;
+}

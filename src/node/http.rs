@@ -77,7 +77,7 @@ pub fn http_refusal(subject: HttpSubject, refusal: HttpRefusal) -> HttpAnswer {
 pub struct ConnectionLimits {
     /// A request head must arrive within this (default 10,000).
     pub header_timeout_ms: Option<u32>,
-    /// A kept-alive connection with nothing in progress is closed after this (default 30,000).
+    /// A kept-alive connection with nothing in progress is closed after this (default 5,000; at most headerTimeoutMs).
     pub idle_timeout_ms: Option<u32>,
     /// The longest pause inside a request body (default 10,000).
     pub body_timeout_ms: Option<u32>,

@@ -162,7 +162,7 @@ impl NativeInbox {
         wait_ms: f64,
         dispatch: Function<'_, FnArgs<(u32, String, String, Option<AuthorizerInfo>, bool)>, Unknown<'static>>,
         notice: Function<'_, FnArgs<(String, Option<String>, Option<Value>)>, Unknown<'static>>,
-        limits: Option<super::http::ConnectionLimits>,
+        limits: Option<crate::node::http::ConnectionLimits>,
     ) -> Result<PromiseRaw<'env, NativeMessageListener>> {
         let dispatch: Dispatch = dispatch
             .build_threadsafe_function::<Call>()

@@ -77,7 +77,7 @@ fn is_loopback(host: &str) -> bool {
 pub const MIN_TOKEN_LEN: usize = 16;
 
 /// A configured token, or the error naming what is wrong with it (never its value).
-fn checked_token(name: &str, t: Option<&str>) -> Result<Option<String>> {
+fn checked_token(name: &'static str, t: Option<&str>) -> Result<Option<String>> {
     let Some(t) = t else { return Ok(None) };
     if t.trim().is_empty() {
         return Err(Error::invalid(name, "is empty or only whitespace"));
