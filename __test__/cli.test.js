@@ -97,7 +97,7 @@ test('sandbox --host 0.0.0.0 prints the real bind address and warns that its con
       out += chunk
       if (/Ctrl-C/.test(out)) break
     }
-    assert.match(out, /listening on 0\.0\.0\.0:\d+ \(local clients: http:\/\/127\.0\.0\.1:\d+\)/)
+    assert.match(out, /listening on http:\/\/0\.0\.0\.0:\d+ \(local clients: http:\/\/127\.0\.0\.1:\d+\)/)
     assert.match(err, /WARNING: the sandbox's control API \(\/__sandbox\) has no authentication/)
   } finally {
     child.kill('SIGTERM')
@@ -112,7 +112,7 @@ test('sandbox --host 0.0.0.0 prints the real bind address and warns that its con
       qout += chunk
       if (/Ctrl-C/.test(qout)) break
     }
-    assert.match(qout, /listening on 127\.0\.0\.1:\d+\n/)
+    assert.match(qout, /listening on http:\/\/127\.0\.0\.1:\d+\n/)
     assert.doesNotMatch(qerr, /WARNING/)
   } finally {
     quiet.kill('SIGTERM')

@@ -74,7 +74,7 @@ module.exports = async function sandbox(argv) {
   // sb.url names 127.0.0.1 for a wildcard bind (what local clients use): say where it really listens.
   const bound = opts.host ? `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${sb.port}` : new URL(sb.url).host
   const local = !opts.host || opts.host === 'localhost' || /^127\./.test(opts.host) || opts.host === '::1'
-  console.log(`wxthirdparty sandbox listening on ${bound}${bound === new URL(sb.url).host ? '' : ` (local clients: ${sb.url})`}`)
+  console.log(`wxthirdparty sandbox listening on http://${bound}${bound === new URL(sb.url).host ? '' : ` (local clients: ${sb.url})`}`)
   if (!local) {
     console.error(`WARNING: the sandbox's control API (/__sandbox) has no authentication: anyone who can reach ${bound}`)
     console.error('         can mint tokens, read messages and change its state. Bind 127.0.0.1 unless that is intended.')
