@@ -247,6 +247,8 @@ describe('token service auth', () => {
     await assert.rejects(startTokenService({ db: db.url, adminToken: 'short' }), { name: 'TypeError', message: /adminToken.*too short/ })
     await assert.rejects(startTokenService({ db: db.url, authToken: CLIENT, adminToken: CLIENT }), { name: 'TypeError', message: /adminToken.*differ/ })
     await assert.rejects(startTokenService({ db: db.url, legacyCreateGet: 'yes' }), { name: 'TypeError', message: /legacyCreateGet/ })
+    await assert.rejects(startTokenService({ db: db.url, trustedProxies: '10.0.0.1' }), { name: 'TypeError', message: /trustedProxies/ })
+    await assert.rejects(startTokenService({ db: db.url, trustedProxies: ['proxy.internal'] }), { name: 'TypeError', message: /trustedProxies.*not an IP address/ })
     await assert.rejects(startTokenService({ db: db.url, connectionLimits: { idleTimeoutMs: -1 } }), { name: 'TypeError', message: /connectionLimits\.idleTimeoutMs/ })
     await new Promise((resolve) => startTokenService({}, (err) => { assert.ok(err instanceof TypeError); resolve() }))
   })
