@@ -1991,6 +1991,18 @@ export interface WxaPlatformMethods {
 
 // ---- token service (startTokenService, `wxthirdparty serve`) ----
 
+/** The native servers' connection limits (message URL `listen()`, token service); each optional. */
+export interface ConnectionLimits {
+  /** A request head must arrive within this many ms (default 10000). */
+  headerTimeoutMs?: number
+  /** A kept-alive connection with no request in progress is closed after this many ms (default 5000; headerTimeoutMs also bounds it). */
+  idleTimeoutMs?: number
+  /** The longest pause inside a request body, ms (default 10000). */
+  bodyTimeoutMs?: number
+  /** Open connections at most; more wait to be accepted (default 1024). */
+  maxConnections?: number
+}
+
 export interface TokenServiceOptions {
   /** mysql://, postgres:// or sqlite:// URL: where registered apps and tokens live (shared with the platform). */
   db: string
@@ -1998,14 +2010,22 @@ export interface TokenServiceOptions {
   host?: string
   /** Port; default 0 (any free port). */
   port?: number
-  /** Every route but /healthz then needs `Authorization: Bearer <authToken>`. */
+  /** The token, ticket and metrics routes then need `Authorization: Bearer <authToken>` (any case of `Bearer`). At least 16 characters. */
   authToken?: string
+  /** Turns on the admin routes (`POST /wechat/app/create`, `/wechat/platform/create`), for `Authorization: Bearer <adminToken>` only. At least 16 characters, not authToken. Without it they answer 403. */
+  adminToken?: string
+  /** Also take wetoken's `GET /wechat/app/create?appid=…&secret=…` (the secret in a URL): for old scripts only. Default false. */
+  legacyCreateGet?: boolean
+  /** Connection timeouts and cap. */
+  connectionLimits?: ConnectionLimits
   /** WeChat's base URL (a sandbox's url in tests). */
   apiBase?: string
   /** Serve tokens on a non-loopback address without authToken. */
   allowOpen?: boolean
   /** Requests per second per client address; 0 (default) = no limit. */
   rateLimit?: number
+  /** Proxy IP addresses whose `X-Forwarded-For` names the client for `rateLimit` (default none: the peer address counts). */
+  trustedProxies?: string[]
 }
 
 export class TokenService {
@@ -2216,6 +2236,10 @@ export interface MessagesOptions {
    * 0: every delivery is claimed in the store before its handler runs (3000).
    */
   freshMs?: number
+  /** `messages()` with an encodingAESKey: refuse plain-mode POSTs (no msg_signature) as `message_rejected`, 400. Default false (WeChat's 兼容模式 sends both during a switch); a platform's message URL always refuses them. */
+  safeModeOnly?: boolean
+  /** `listen()`'s connection timeouts and cap (defaults: 10 s head, 5 s idle, 10 s body pause, 1024 connections). */
+  connectionLimits?: ConnectionLimits
 }
 
 /** A message URL served natively by `handler.listen()`. */

@@ -111,6 +111,7 @@ function isEmptyReply(r) {
 function makeHandler(core, handler, options) {
   const o = Object.assign({ timeout: DEFAULT_TIMEOUT_MS }, options)
   if (!(typeof o.timeout === 'number' && o.timeout > 0)) throw new TypeError('options.timeout: must be a positive number of milliseconds')
+  const limits = http.connectionLimits(o.connectionLimits, 'options.connectionLimits')
 
   async function sendLate(ctx, reply) {
     const kind = lateKind(reply)
@@ -229,7 +230,7 @@ function makeHandler(core, handler, options) {
       core.emit(name, errorOf(err))
     }
     // The native side waits a little longer than the deadline this glue keeps.
-    listener = await inbox.listen(host || '0.0.0.0', port, o.timeout + 500, dispatch, notice)
+    listener = await inbox.listen(host || '0.0.0.0', port, o.timeout + 500, dispatch, notice, limits)
     for (const [id, r] of early.splice(0)) listener.reply(id, r)
     return {
       port: listener.port,
@@ -286,7 +287,7 @@ function inboxSettings(o) {
   const timeout = typeof o.timeout === 'number' && o.timeout > 0 ? o.timeout : DEFAULT_TIMEOUT_MS
   if (o.freshMs !== undefined && !(typeof o.freshMs === 'number' && o.freshMs >= 0)) throw new TypeError('options.freshMs: must be a number of milliseconds (0: claim every delivery in the store first)')
   // A claim outlives the handler's deadline: past it, its process has died.
-  return { releaseCheck: o.releaseCheck !== false, dedupTtlMs: o.dedupTtlMs, retryWaitMs: o.retryWaitMs, claimLeaseMs: timeout + 1500, freshMs: o.freshMs }
+  return { releaseCheck: o.releaseCheck !== false, dedupTtlMs: o.dedupTtlMs, retryWaitMs: o.retryWaitMs, claimLeaseMs: timeout + 1500, freshMs: o.freshMs, safeModeOnly: o.safeModeOnly === true }
 }
 
 /**
@@ -329,6 +330,8 @@ function messages(config, handler, options) {
   if (c.db !== undefined && typeof c.db !== 'string') throw new TypeError('config.db must be a database URL')
   checkHandler(handler)
   const o = Object.assign({}, options)
+  if (o.safeModeOnly !== undefined && typeof o.safeModeOnly !== 'boolean') throw new TypeError('options.safeModeOnly must be a boolean')
+  if (o.safeModeOnly && key === undefined) throw new TypeError('options.safeModeOnly needs config.encodingAESKey (safe mode decrypts with it)')
   const emitter = new EventEmitter()
   const onEvent = (ev) => {
     if (ev.name !== 'reply_failed') return

@@ -31,6 +31,8 @@ pub struct InboxSettings {
     pub fresh_ms: Option<f64>,
     /// How long a retried delivery waits for the first one's reply.
     pub retry_wait_ms: Option<f64>,
+    /// With an encodingAESKey: refuse plain-mode messages.
+    pub safe_mode_only: Option<bool>,
 }
 
 impl From<Option<InboxSettings>> for InboxOptions {
@@ -41,6 +43,7 @@ impl From<Option<InboxSettings>> for InboxOptions {
             out.dedup_ttl_ms = o.dedup_ttl_ms.filter(|v| *v > 0.0).map(|v| v as i64).unwrap_or(out.dedup_ttl_ms);
             out.claim_lease_ms = o.claim_lease_ms.filter(|v| *v > 0.0).map(|v| v as i64).unwrap_or(out.claim_lease_ms);
             out.fresh_ms = o.fresh_ms.filter(|v| *v >= 0.0).map(|v| v as i64).unwrap_or(out.fresh_ms);
+            out.safe_mode_only = o.safe_mode_only.unwrap_or(out.safe_mode_only);
             out.retry_wait = o.retry_wait_ms.filter(|v| *v >= 0.0).map(|v| Duration::from_millis(v as u64)).unwrap_or(out.retry_wait);
         }
         out
@@ -119,7 +122,7 @@ impl NativeInbox {
     /// authorizerAppid, authorizer)` runs the handler and answers with
     /// `listener.reply(id, reply)`; `notice(name, authorizerAppid, error)`.
     #[napi(
-        ts_args_type = "host: string, port: number, waitMs: number, dispatch: (id: number, messageJson: string, authorizerAppid: string, authorizer: StoredAuthorizer | undefined | null, sameAuthorizer: boolean) => unknown, notice: (name: string, authorizerAppid?: string | null, error?: { name: string; message: string; code?: number | null } | null) => unknown",
+        ts_args_type = "host: string, port: number, waitMs: number, dispatch: (id: number, messageJson: string, authorizerAppid: string, authorizer: StoredAuthorizer | undefined | null, sameAuthorizer: boolean) => unknown, notice: (name: string, authorizerAppid?: string | null, error?: { name: string; message: string; code?: number | null } | null) => unknown, limits?: ConnectionLimits | undefined | null",
         ts_return_type = "Promise<NativeMessageListener>"
     )]
     #[allow(clippy::too_many_arguments)]
@@ -131,6 +134,7 @@ impl NativeInbox {
         wait_ms: f64,
         dispatch: Function<'_, FnArgs<(u32, String, String, Option<StoredAuthorizer>, bool)>, Unknown<'static>>,
         notice: Function<'_, FnArgs<(String, Option<String>, Option<Value>)>, Unknown<'static>>,
+        limits: Option<crate::node::http::ConnectionLimits>,
     ) -> Result<PromiseRaw<'env, NativeMessageListener>> {
         let dispatch: Dispatch = dispatch
             .build_threadsafe_function::<Call>()
@@ -148,8 +152,9 @@ impl NativeInbox {
         let handler = Arc::new(JsHandler { dispatch, notice, pending: pending.clone(), next: AtomicU32::new(1), sent: Mutex::new(HashMap::new()) });
         let inbox = self.inner.clone();
         let wait = Duration::from_millis(wait_ms.max(0.0) as u64);
+        let limits = limits.into();
         promise(env, async move {
-            let listener = MessageListener::start(inbox, handler, &host, port as u16, wait).await?;
+            let listener = MessageListener::start(inbox, handler, &host, port as u16, wait, limits).await?;
             Ok(NativeMessageListener { inner: Arc::new(listener), pending })
         })
     }
