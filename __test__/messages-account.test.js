@@ -1,7 +1,8 @@
 'use strict'
 // messages({ token, encodingAESKey?, appid? }, handler): an account's own
-// message URL in plain, compatible and safe mode, and node-webot `wechat`
-// handlers working unchanged.
+// message URL in plain, compatible and safe mode; node-webot `wechat`
+// handlers through wxthirdparty/wechat (the full comparison is
+// wechat-differential.test.js).
 const { test, describe, after, before } = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('crypto')
@@ -112,12 +113,12 @@ describe('node-webot wechat handlers work unchanged', { timeout: 60000 }, () => 
     res.reply(`webot says ${m.Content}`)
   }
 
-  test('the same handler under node-webot and under messages(): same replies', async () => {
+  test('the same handler under node-webot and under wxthirdparty/wechat: same replies', async () => {
     const wechat = require('wechat')
+    const ours = require('wxthirdparty/wechat')(TOKEN, webotHandler)
     const express = require('express')
     const theirs = express()
     theirs.use('/wechat', wechat(TOKEN, webotHandler))
-    const ours = messages(TOKEN, webotHandler)
     const a = await listen(theirs)
     const b = await listen(ours)
     try {
@@ -128,7 +129,7 @@ describe('node-webot wechat handlers work unchanged', { timeout: 60000 }, () => 
         for (const k of ['ToUserName', 'FromUserName', 'MsgType', 'Content']) assert.equal(ry[k], rx[k], k)
         if (content === 'music') assert.deepEqual(ry.Music, rx.Music)
       }
-      // next() without a reply: `success`.
+      // next() with no next middleware (a plain http server): `success`.
       const ev = request('plain', inner('ignored', 1).replace('<MsgType><![CDATA[text]]>', '<MsgType><![CDATA[event]]>'))
       assert.equal((await post(b.url, ev)).text, 'success')
     } finally {

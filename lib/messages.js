@@ -3,12 +3,14 @@
 // 消息与事件接收URL (`platform.messages(handler)`) and an account's own
 // server (`messages({ token, encodingAESKey, appid }, handler)`). Verifying,
 // decrypting, dedup, the release check and sealing replies are native; this
-// is the glue: reading the request, calling the handler (function, routing
-// object or node-webot `(req, res, next)`), the deadline fallback, events.
+// is the glue: reading the request, calling the handler (`(message, ctx)`
+// or a routing object of them; node-webot's calling for a lib/webot Handler,
+// which wxthirdparty/wechat makes), the deadline fallback, events.
 const { EventEmitter } = require('events')
 const { binding } = require('./native')
 const errors = require('./errors')
 const http = require('./http')
+const webot = require('./webot/handler')
 
 /** WeChat gives up after 5 s; answer before it. */
 const DEFAULT_TIMEOUT_MS = 4500
@@ -19,30 +21,20 @@ function appidFromRoute(req) {
   return req.params && typeof req.params.appid === 'string' ? req.params.appid : null
 }
 
-/** The handler for one message: a function, or a routing object keyed by MsgType / Event. */
+/**
+ * The handler for one message: a function, or a routing object keyed by
+ * MsgType / Event (own names only: `MsgType=toString` dispatches nothing).
+ */
 function route(handler, message) {
   if (typeof handler === 'function') return handler
+  const own = (o, k) => (typeof k === 'string' && Object.hasOwn(o, k) ? o[k] : undefined)
   const type = message.MsgType
-  let h = handler[type]
+  let h = own(handler, type)
   if (type === 'event' && h && typeof h === 'object') {
     const ev = message.Event || ''
-    h = h[ev] || h[ev.toLowerCase()] || h[ev.toUpperCase()] || h.default
+    h = own(h, ev) || own(h, ev.toLowerCase()) || own(h, ev.toUpperCase()) || own(h, 'default')
   }
-  return typeof h === 'function' ? h : handler.default
-}
-
-/** A node-webot `wechat` handler `(req, res, next)`: req.weixin in, res.reply(content) out. */
-function webotStyle(fn, message, req, res) {
-  return new Promise((resolve, reject) => {
-    req.weixin = message
-    const target = res || {}
-    target.reply = (content) => resolve(content === undefined ? '' : content)
-    try {
-      fn(req, target, (err) => (err ? reject(err) : resolve(undefined)))
-    } catch (e) {
-      reject(e)
-    }
-  })
+  return typeof h === 'function' ? h : own(handler, 'default')
 }
 
 // A reply that missed WeChat's deadline goes out as a custom-service message.
@@ -82,6 +74,9 @@ function isEmptyReply(r) {
   return r == null || r === '' || r === 'success'
 }
 
+/** A node-webot handler's outcome that is not a reply (next(), or it answered itself). */
+const isPassOrHandled = (r) => r === webot.HANDLED || r instanceof webot.Pass
+
 /**
  * The request handler. `core` gives what differs between a platform and an
  * account: `inbox` (Promise of a NativeInbox), `appid(req)`, `client(appid)`,
@@ -105,10 +100,14 @@ function makeHandler(core, handler, options) {
     }
   }
 
+  // node-webot's calling (a Handler from lib/webot, as wechat.js makes) or ours, `(message, ctx)`.
+  const isWebot = handler instanceof webot.Handler
+  const sessionFailed = (e) => core.emit('message_error', e)
+
   function runHandler(message, ctx, req, res) {
+    if (isWebot) return webot.dispatch(handler, message, req, res, sessionFailed)
     const fn = route(handler, message)
     if (!fn) return undefined
-    if (fn.length >= 3) return webotStyle(fn, message, req, res)
     return fn(message, ctx)
   }
 
@@ -145,7 +144,7 @@ function makeHandler(core, handler, options) {
     if (reply !== TOO_LATE) return isEmptyReply(reply) ? null : reply
     // Too slow for WeChat: `success` now, the reply through the API when it comes.
     Promise.resolve(work).then(
-      (r) => { if (!isEmptyReply(r)) return sendLate(ctx, r) },
+      (r) => { if (!isEmptyReply(r) && !isPassOrHandled(r)) return sendLate(ctx, r) },
       (e) => core.emit('message_error', e, message),
     )
     return null
@@ -158,7 +157,7 @@ function makeHandler(core, handler, options) {
   let inboxNow = null
   core.inbox.then((n) => { inboxNow = n }, () => {})
 
-  async function post(req, res) {
+  async function post(req, res, next) {
     const inbox = inboxNow || await core.inbox
     const given = core.appid(req) || null
     const body = await http.readBody(req)
@@ -172,6 +171,14 @@ function makeHandler(core, handler, options) {
     }
     const message = d.message
     const reply = await replyTo(message, contextOf(appid, message, d.authorizer, req), req, res)
+    if (isPassOrHandled(reply)) {
+      // Retries get `success`: the app's next middleware answered this one.
+      const body = inbox.answer(d.ticket, null)
+      if (reply === webot.HANDLED) return body
+      if (typeof next === 'function') return reply
+      if (reply.err) core.emit('message_error', reply.err, message)
+      return body
+    }
     try {
       return inbox.answer(d.ticket, reply)
     } catch (e) {
@@ -201,8 +208,12 @@ function makeHandler(core, handler, options) {
       // node-webot style handlers get a request-like object and `res.reply`.
       const req = { weixin: message, query: {}, headers: {} }
       const r = replyTo(message, contextOf(appid, message, authorizer, undefined), req, {})
-      if (r && typeof r.then === 'function') r.then((x) => answer(id, x == null ? null : x))
-      else answer(id, r == null ? null : r)
+      const settle = (x) => {
+        if (x instanceof webot.Pass && x.err) core.emit('message_error', x.err, message)
+        answer(id, x == null || isPassOrHandled(x) ? null : x)
+      }
+      if (r && typeof r.then === 'function') r.then(settle)
+      else settle(r)
     }
     const notice = (name, appid, err) => {
       if (name === 'unknown_authorizer') return core.emit(name, { appid })
@@ -217,13 +228,16 @@ function makeHandler(core, handler, options) {
     }
   }
 
-  async function handle(req, res) {
+  async function handle(req, res, next) {
     if (req.method === 'GET' || req.method === 'HEAD') {
       const inbox = await core.inbox
       return { status: 200, body: inbox.verifyUrl(http.urlOf(req)) }
     }
     if (req.method !== 'POST') return http.refusal('message', 'method_not_allowed')
-    return { status: 200, body: await post(req, res) }
+    const body = await post(req, res, next)
+    // next() / next(err) of a node-webot handler: on to the app's next middleware.
+    if (body instanceof webot.Pass) return { pass: body }
+    return { status: 200, body }
   }
 
   // Forged, mis-signed, unsigned, other-appid or malformed: refused, nothing changed.
@@ -316,7 +330,9 @@ function messages(config, handler, options) {
     Object.assign(err, { appid: ev.appid, openid: ev.openid })
     emitSafe(emitter, 'reply_failed', err)
   }
-  const inbox = binding.accountInbox(c.token, key ?? null, c.appid ?? null, c.db ?? null, inboxSettings(o), onEvent)
+  // node-webot's rule: only a boolean false turns the plain-mode check off.
+  const settings = { ...inboxSettings(o), checkSignature: c.checkSignature !== false }
+  const inbox = binding.accountInbox(c.token, key ?? null, c.appid ?? null, c.db ?? null, settings, onEvent)
   inbox.catch(() => {})
   const fn = makeHandler({
     inbox,

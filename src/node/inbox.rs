@@ -30,6 +30,8 @@ pub struct InboxSettings {
     pub fresh_ms: Option<f64>,
     /// How long a retried delivery waits for the first one's reply.
     pub retry_wait_ms: Option<f64>,
+    /// An account's plain-mode requests unsigned are taken (default true: checked).
+    pub check_signature: Option<bool>,
 }
 
 impl From<Option<InboxSettings>> for InboxOptions {
@@ -40,6 +42,7 @@ impl From<Option<InboxSettings>> for InboxOptions {
             out.dedup_ttl_ms = o.dedup_ttl_ms.filter(|v| *v > 0.0).map(|v| v as i64).unwrap_or(out.dedup_ttl_ms);
             out.claim_lease_ms = o.claim_lease_ms.filter(|v| *v > 0.0).map(|v| v as i64).unwrap_or(out.claim_lease_ms);
             out.fresh_ms = o.fresh_ms.filter(|v| *v >= 0.0).map(|v| v as i64).unwrap_or(out.fresh_ms);
+            out.check_signature = o.check_signature.unwrap_or(out.check_signature);
             out.retry_wait = o.retry_wait_ms.filter(|v| *v >= 0.0).map(|v| Duration::from_millis(v as u64)).unwrap_or(out.retry_wait);
         }
         out
