@@ -157,34 +157,59 @@ function makeHandler(core, handler, options) {
   let inboxNow = null
   core.inbox.then((n) => { inboxNow = n }, () => {})
 
-  async function post(req, res, next) {
-    const inbox = inboxNow || await core.inbox
+  // Authorizer records the native side sends once while unchanged (on
+  // receiveNow); each handler gets its own copy.
+  const kept = new Map()
+  function authorizerOf(d, sync) {
+    if (d.sameAuthorizer) {
+      const k = kept.get(d.appid)
+      return k && { ...k }
+    }
+    if (sync && d.authorizer) kept.set(d.appid, { ...d.authorizer })
+    return d.authorizer || undefined
+  }
+
+  /** The body to answer a POST with (a Pass: on to `next`); synchronous where it can be. */
+  function post(req, res, next) {
+    const inbox = inboxNow
+    if (!inbox) return core.inbox.then(() => post(req, res, next))
     const given = core.appid(req) || null
-    const body = await http.readBody(req)
-    const url = http.urlOf(req)
-    // Answered on this thread when nothing needs the store; else off it.
-    const d = inbox.receiveNow(given, url, body) || await inbox.receive(given, url, body)
+    return http.readBody(req).then((body) => {
+      const url = http.urlOf(req)
+      // Answered on this thread when nothing needs the store; else off it.
+      const now = inbox.receiveNow(given, url, body)
+      if (now) return delivered(inbox, now, true, given, req, res, next)
+      return inbox.receive(given, url, body).then((d) => delivered(inbox, d, false, given, req, res, next))
+    })
+  }
+
+  function delivered(inbox, d, sync, given, req, res, next) {
     const appid = core.fromPath ? given || d.appid : given
     if (d.action === 'answer') {
       if (d.notice === 'unknown_authorizer') core.emit('unknown_authorizer', { appid })
       return d.body
     }
-    const message = d.message
-    const reply = await replyTo(message, contextOf(appid, message, d.authorizer, req), req, res)
+    const message = JSON.parse(d.messageJson)
+    const reply = replyTo(message, contextOf(appid, message, authorizerOf(d, sync), req), req, res)
+    if (reply && typeof reply.then === 'function') return reply.then((r) => settle(inbox, d.ticket, r, message, next))
+    return settle(inbox, d.ticket, reply, message, next)
+  }
+
+  function settle(inbox, ticket, reply, message, next) {
     if (isPassOrHandled(reply)) {
       // Retries get `success`: the app's next middleware answered this one.
-      const body = inbox.answer(d.ticket, null)
+      const body = inbox.answer(ticket, null)
       if (reply === webot.HANDLED) return body
       if (typeof next === 'function') return reply
       if (reply.err) core.emit('message_error', reply.err, message)
       return body
     }
     try {
-      return inbox.answer(d.ticket, reply)
+      return inbox.answer(ticket, reply)
     } catch (e) {
       // A reply buildReply cannot make: `success`, and the app hears why.
       core.emit('message_error', e, message)
-      return inbox.answer(d.ticket, null)
+      return inbox.answer(ticket, null)
     }
   }
 
