@@ -23,15 +23,15 @@ function message(fields) {
 }
 
 /** `{ query, body }` of a POST in `mode` ('plain' | 'compatible' | 'safe'); `unsigned` drops the signature. */
-function delivery(mode, xml, { unsigned = false, badSignature = false } = {}) {
+function delivery(mode, xml, { unsigned = false, badSignature = false, crypt = CRYPT, body } = {}) {
   const timestamp = String(Math.floor(Date.now() / 1000))
   const nonce = crypto.randomBytes(4).toString('hex')
   const q = new URLSearchParams({ timestamp, nonce, openid: 'o_diff_user' })
   if (!unsigned) q.set('signature', badSignature ? '0'.repeat(40) : sha1([TOKEN, timestamp, nonce].sort().join('')))
-  if (mode === 'plain') return { q, body: xml }
-  const encrypt = CRYPT.encrypt(xml)
+  if (mode === 'plain') return { q, body: body === undefined ? xml : body }
+  const encrypt = crypt.encrypt(xml)
   q.set('encrypt_type', 'aes')
-  q.set('msg_signature', badSignature ? sha1('forged') : CRYPT.getSignature(timestamp, nonce, encrypt))
+  q.set('msg_signature', badSignature ? sha1('forged') : crypt.getSignature(timestamp, nonce, encrypt))
   const fields = mode === 'compatible' ? xml.replace(/^<xml>|<\/xml>$/g, '') : '<ToUserName><![CDATA[gh_diff]]></ToUserName>'
   return { q, body: `<xml>${fields}<Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>` }
 }
@@ -84,4 +84,4 @@ async function pair(theirs, ours, opts) {
   return { theirs: a, ours: b, close: () => Promise.all([a.close(), b.close()]) }
 }
 
-module.exports = { TOKEN, KEY, APPID, CRYPT, message, delivery, serve, pair, sha1 }
+module.exports = { TOKEN, KEY, APPID, CRYPT, WXBizMsgCrypt, message, delivery, serve, pair, sha1 }
