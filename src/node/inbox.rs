@@ -94,7 +94,8 @@ pub struct Delivery {
     pub action: DeliveryAction,
     /// The message with WeChat's field names, as JSON text.
     pub message_json: Option<String>,
-    /// Handed back to `answer`.
+    /// Handed back to `answer` (opaque).
+    #[napi(ts_type = "ExternalObject<'ReplyTicket'>")]
     pub ticket: Option<External<ReplyTicket>>,
     /// None with `same_authorizer`: the record last sent for this appid.
     pub authorizer: Option<AuthorizerInfo>,
@@ -230,7 +231,7 @@ fn addressed(authorizer_appid: Option<String>, url: &str) -> crate::error::Resul
 impl NativeInbox {
     /// The body to answer with (`success`, or the reply XML sealed as the request came).
     /// `reply`: buildReply's vocabulary (checked here).
-    #[napi(ts_args_type = "ticket: ExternalObject<ReplyTicket>, reply?: unknown")]
+    #[napi(ts_args_type = "ticket: ExternalObject<'ReplyTicket'>, reply?: unknown")]
     pub fn answer(&self, env: &Env, ticket: &External<ReplyTicket>, reply: Option<Value>) -> Result<String> {
         self.inner.answer(ticket, reply.map(super::integral).as_ref()).or_throw(env)
     }
