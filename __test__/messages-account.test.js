@@ -102,6 +102,23 @@ describe('own server: plain, compatible and safe mode', { timeout: 60000 }, () =
   })
 })
 
+test('a routing object dispatches on its own names only (MsgType=toString, Event=constructor)', async () => {
+  const ours = messages(TOKEN, { text: (m) => `text ${m.Content}`, event: { CLICK: () => 'click', default: () => 'other event' }, default: (m) => `default ${m.MsgType}` })
+  const b = await listen(ours)
+  try {
+    const as = (type, extra = '') => inner('x', Math.floor(Math.random() * 1e9)).replace('<MsgType><![CDATA[text]]>', `<MsgType><![CDATA[${type}]]>`).replace('</xml>', `${extra}</xml>`)
+    for (const type of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      assert.equal(parseMessage((await post(b.url, request('plain', as(type)))).text).Content, `default ${type}`, type)
+    }
+    for (const ev of ['constructor', 'toString', 'valueOf']) {
+      assert.equal(parseMessage((await post(b.url, request('plain', as('event', `<Event><![CDATA[${ev}]]></Event>`)))).text).Content, 'other event', ev)
+    }
+  } finally {
+    await b.close()
+    await ours.close()
+  }
+})
+
 describe('node-webot wechat handlers work unchanged', { timeout: 60000 }, () => {
   // Written for node-webot's `wechat` middleware: req.weixin in, res.reply out.
   const webotHandler = (req, res, next) => {
