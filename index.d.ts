@@ -121,6 +121,12 @@ export type Reply =
   | { type: 'music'; content: { title?: string; description?: string; musicUrl: string; hqMusicUrl?: string; thumbMediaId?: string } }
   | { type: 'news'; content: NewsArticle[] }
   | { type: 'transfer_customer_service' | 'customerService'; content?: { kfAccount?: string }; kfAccount?: string }
+  /** To a device (WeChat's hardware platform): content as WeChat gets it (base64). */
+  | { type: 'device_text'; content: string; deviceType: string; deviceID: string; sessionID?: string | number }
+  | { type: 'device_event'; content: string; event: string; deviceType: string; deviceID: string; sessionID?: string | number }
+  /** The answer to subscribe_status / unsubscribe_status. */
+  | { type: 'device_status'; deviceStatus: string | number; deviceType: string; deviceID: string; sessionID?: string | number }
+  | { type: 'hardware'; HardWare: { MessageView?: string; MessageAction?: string } }
 
 /** WeChat XML → object with WeChat's field names (no DTD, no entity expansion; size-capped). */
 export function parseMessage(xml: string | Buffer, options?: ParseOptions): WeChatMessage
@@ -2206,12 +2212,32 @@ export interface PlatformMessageContext extends MessageContext {
 }
 
 export type MessageFunction<C> = (message: InboundMessage, ctx: C) => MessageReply | Promise<MessageReply>
-/** node-webot `wechat` style: `req.weixin` in, `res.reply(content)` out, `next()` for no reply. */
-export type WebotHandler = (
-  req: import('http').IncomingMessage & { weixin: InboundMessage },
-  res: import('http').ServerResponse & { reply(content: MessageReply): void },
-  next: (err?: unknown) => void,
-) => void
+/** What node-webot wechat's `res.reply(content)` takes (any other object is music, as there). */
+export type WebotReply = Reply | number | Buffer | { title?: string; description?: string; musicUrl?: string; hqMusicUrl?: string; thumbMediaId?: string }
+
+/** node-webot's `req.wxsession`: the user's session in the app's express-session store. */
+export interface WebotSession {
+  readonly id: string
+  [key: string]: unknown
+  save(callback?: (err?: unknown) => void): this
+  destroy(callback?: (err?: unknown) => void): this
+}
+
+/** The request a node-webot handler gets: the message in `req.weixin` (text values trimmed). */
+export type WebotRequest = import('http').IncomingMessage & { weixin: InboundMessage; wxsession?: WebotSession; [key: string]: any }
+/** The response a node-webot handler answers with. */
+export type WebotResponse = import('http').ServerResponse & {
+  reply(content?: WebotReply): void
+  transfer2CustomerService(kfAccount?: string): void
+  /** With express-session: replies the List's description and waits for the user's pick. */
+  wait(name: string, callback?: (err: Error) => void): void
+  nowait(content?: WebotReply): void
+}
+
+/** node-webot `wechat` style (`require('wxthirdparty/wechat')`): `req.weixin` in, `res.reply(content)` out, `next()` on to the app's next middleware. */
+export type WebotHandler = (req: WebotRequest, res: WebotResponse, next: (err?: unknown) => void) => void
+/** A node-webot per-type handler (`wechat.text(fn)`, a routing object under wxthirdparty/wechat). */
+export type WebotTypeHandler = (message: InboundMessage, req: WebotRequest, res: WebotResponse, next: (err?: unknown) => void) => void
 
 /** An object keyed by MsgType; `event` by Event; `default` catches the rest. */
 export interface MessageRoutes<C> {
@@ -2220,7 +2246,8 @@ export interface MessageRoutes<C> {
   [msgType: string]: MessageFunction<C> | { [event: string]: MessageFunction<C> | undefined } | undefined
 }
 
-export type MessageHandler<C> = MessageFunction<C> | WebotHandler | MessageRoutes<C>
+/** Called `(message, ctx)` always; node-webot's calling is `require('wxthirdparty/wechat')`'s. */
+export type MessageHandler<C> = MessageFunction<C> | MessageRoutes<C>
 
 export interface MessagesOptions {
   /** Answer `success` after this many ms and send the reply through the API when it comes (4500). */

@@ -1,7 +1,8 @@
 'use strict'
 // messages({ token, encodingAESKey?, appid? }, handler): an account's own
-// message URL in plain, compatible and safe mode, and node-webot `wechat`
-// handlers working unchanged.
+// message URL in plain, compatible and safe mode; node-webot `wechat`
+// handlers through wxthirdparty/wechat (the full comparison is
+// wechat-differential.test.js).
 const { test, describe, after, before } = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('crypto')
@@ -101,6 +102,23 @@ describe('own server: plain, compatible and safe mode', { timeout: 60000 }, () =
   })
 })
 
+test('a routing object dispatches on its own names only (MsgType=toString, Event=constructor)', async () => {
+  const ours = messages(TOKEN, { text: (m) => `text ${m.Content}`, event: { CLICK: () => 'click', default: () => 'other event' }, default: (m) => `default ${m.MsgType}` })
+  const b = await listen(ours)
+  try {
+    const as = (type, extra = '') => inner('x', Math.floor(Math.random() * 1e9)).replace('<MsgType><![CDATA[text]]>', `<MsgType><![CDATA[${type}]]>`).replace('</xml>', `${extra}</xml>`)
+    for (const type of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      assert.equal(parseMessage((await post(b.url, request('plain', as(type)))).text).Content, `default ${type}`, type)
+    }
+    for (const ev of ['constructor', 'toString', 'valueOf']) {
+      assert.equal(parseMessage((await post(b.url, request('plain', as('event', `<Event><![CDATA[${ev}]]></Event>`)))).text).Content, 'other event', ev)
+    }
+  } finally {
+    await b.close()
+    await ours.close()
+  }
+})
+
 describe('node-webot wechat handlers work unchanged', { timeout: 60000 }, () => {
   // Written for node-webot's `wechat` middleware: req.weixin in, res.reply out.
   const webotHandler = (req, res, next) => {
@@ -112,12 +130,12 @@ describe('node-webot wechat handlers work unchanged', { timeout: 60000 }, () => 
     res.reply(`webot says ${m.Content}`)
   }
 
-  test('the same handler under node-webot and under messages(): same replies', async () => {
+  test('the same handler under node-webot and under wxthirdparty/wechat: same replies', async () => {
     const wechat = require('wechat')
+    const ours = require('wxthirdparty/wechat')(TOKEN, webotHandler)
     const express = require('express')
     const theirs = express()
     theirs.use('/wechat', wechat(TOKEN, webotHandler))
-    const ours = messages(TOKEN, webotHandler)
     const a = await listen(theirs)
     const b = await listen(ours)
     try {
@@ -128,7 +146,7 @@ describe('node-webot wechat handlers work unchanged', { timeout: 60000 }, () => 
         for (const k of ['ToUserName', 'FromUserName', 'MsgType', 'Content']) assert.equal(ry[k], rx[k], k)
         if (content === 'music') assert.deepEqual(ry.Music, rx.Music)
       }
-      // next() without a reply: `success`.
+      // next() with no next middleware (a plain http server): `success`.
       const ev = request('plain', inner('ignored', 1).replace('<MsgType><![CDATA[text]]>', '<MsgType><![CDATA[event]]>'))
       assert.equal((await post(b.url, ev)).text, 'success')
     } finally {

@@ -24,7 +24,7 @@ describe('the native listener', { timeout: 90000 }, () => {
         return `${ctx.authorizerAppid}:${ctx.authorizer.appid}:${m.Content}`
       },
       image: (m) => ({ type: 'image', content: { mediaId: m.MediaId } }),
-      event: { CLICK: (req, res, next) => res.reply(`clicked ${req.weixin.EventKey}`) },
+      event: { CLICK: (m) => `clicked ${m.EventKey}` },
     }, { timeout: 300 })
     handler.on('message_rejected', (e) => rejected.push(e))
     handler.on('unknown_authorizer', (e) => unknown.push(e.appid))
@@ -38,7 +38,7 @@ describe('the native listener', { timeout: 90000 }, () => {
     await t.close()
   })
 
-  test('replies (text, image, node-webot style), encrypted and decrypted by the sandbox', async () => {
+  test('replies (text, image, event routing), encrypted and decrypted by the sandbox', async () => {
     const d = await t.env.sandbox.sendMessage(t.authorizer, 'hello')
     assert.equal(d.error, null, d.error)
     assert.equal(d.reply.Content, `${t.authorizer}:${t.authorizer}:hello`)

@@ -64,7 +64,11 @@ test("the require line of wechat-api, wechat-oauth and wechat: wxthirdparty/api,
     "api.getUser('o1', (err, user, res) => { if (!err && user && res) console.log(user.openid, res.statusCode) })",
     "const ok: boolean = new API.AccessToken('t', 1).isValid()",
     "const url: string = new OAuth('wx1', 's').getAuthorizeURL('https://example.com/cb', 'st', 'snsapi_userinfo')",
-    "const handler = wechat({ token: 't', appid: 'wx1' }, (message: InboundMessage) => `you said ${message.Content}`)",
+    "const handler = wechat({ token: 't', appid: 'wx1' }, (req, res, next) => (req.weixin.Content ? res.reply(`you said ${req.weixin.Content}`) : next()))",
+    "const chained = wechat('t').text((m: InboundMessage, req, res) => res.transfer2CustomerService('kf')).event(wechat.Event.dispatch(new wechat.Event().add('CLICK', (m, req, res) => res.reply(1)))).middlewarify()",
+    "const routed = wechat({ token: 't', checkSignature: false }, { text: (m, req, res, next) => next(), event: { subscribe: (m, req, res) => res.wait('menu') } })",
+    "wechat.List.add('menu', [['{a} apple', 'you chose apple']])",
+    "console.log(typeof chained, typeof routed, wechat.reply('hi', 'gh', 'o'))",
     'console.log(ok, url, typeof handler)',
   ], (dir, app) => {
     // node: package.json "exports" unread (the root's api.d.ts); node16: through "exports".

@@ -1,8 +1,8 @@
 'use strict'
 // `require('wxthirdparty/wechat')` in node-webot wechat's module shape: the
 // same middleware call, mounted the same way, answers WeChat's URL check and
-// a text message as node-webot's does (the handler semantics beyond that are
-// messages()'s, tested in messages-account.test.js).
+// a text message as node-webot's does (every other case is in
+// wechat-differential.test.js).
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('crypto')
@@ -34,7 +34,6 @@ function signed(extra = {}) {
 }
 
 test("wechat(token, (req, res, next) => res.reply(…)): URL check and a text reply as node-webot's", async (t) => {
-  // Three parameters: how messages() tells a node-webot handler today (issue 23's handler semantics come later).
   const handler = (req, res, next) => (req.weixin ? res.reply(`echo: ${req.weixin.Content}`) : next())
   const urls = [await serve(t, webot(TOKEN, handler)), await serve(t, wechat(TOKEN, handler))]
   const xml = `<xml><ToUserName><![CDATA[gh_x]]></ToUserName><FromUserName><![CDATA[o_user]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>${Date.now()}</MsgId></xml>`

@@ -48,15 +48,16 @@ const refusal = (subject, why) => binding.httpRefusal(subject, why)
 const contentType = (method, body) => (method !== 'GET' && method !== 'HEAD' && body.startsWith('<') ? 'application/xml; charset=utf-8' : 'text/plain; charset=utf-8')
 
 /**
- * A request handler for http, Express and Koa around `handle(req, res)`,
- * which resolves `{ status, body }`. A failure is answered from the native
+ * A request handler for http, Express and Koa around `handle(req, res, next)`,
+ * which resolves `{ status, body }`, or `{ pass }` to call Express's `next(pass.err)`
+ * (only when it was given a `next`). A failure is answered from the native
  * table and told to `failed(err, answer)` (answer.rejected: a bad or forged
  * request).
  */
 function handler(subject, handle, failed, name) {
-  async function run(req, res) {
+  async function run(req, res, next) {
     try {
-      return await handle(req, res)
+      return await handle(req, res, next)
     } catch (err) {
       // A refusal before any work is only answered, as the native listener does.
       if (err instanceof TooLarge) return refusal(subject, 'too_large')
@@ -79,7 +80,9 @@ function handler(subject, handle, failed, name) {
       })
     }
     const res = b
-    run(a, res).then((r) => {
+    const next = typeof c === 'function' ? c : undefined
+    run(a, res, next).then((r) => {
+      if (r.pass) return next(r.pass.err)
       if (res.headersSent || res.writableEnded) return
       res.statusCode = r.status
       res.setHeader('content-type', contentType(a.method, r.body))

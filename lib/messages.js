@@ -3,12 +3,14 @@
 // 消息与事件接收URL (`platform.messages(handler)`) and an account's own
 // server (`messages({ token, encodingAESKey, appid }, handler)`). Verifying,
 // decrypting, dedup, the release check and sealing replies are native; this
-// is the glue: reading the request, calling the handler (function, routing
-// object or node-webot `(req, res, next)`), the deadline fallback, events.
+// is the glue: reading the request, calling the handler (`(message, ctx)`
+// or a routing object of them; node-webot's calling for a lib/webot Handler,
+// which wxthirdparty/wechat makes), the deadline fallback, events.
 const { EventEmitter } = require('events')
 const { binding } = require('./native')
 const errors = require('./errors')
 const http = require('./http')
+const webot = require('./webot/handler')
 
 /** WeChat gives up after 5 s; answer before it. */
 const DEFAULT_TIMEOUT_MS = 4500
@@ -19,30 +21,20 @@ function appidFromRoute(req) {
   return req.params && typeof req.params.appid === 'string' ? req.params.appid : null
 }
 
-/** The handler for one message: a function, or a routing object keyed by MsgType / Event. */
+/**
+ * The handler for one message: a function, or a routing object keyed by
+ * MsgType / Event (own names only: `MsgType=toString` dispatches nothing).
+ */
 function route(handler, message) {
   if (typeof handler === 'function') return handler
+  const own = (o, k) => (typeof k === 'string' && Object.hasOwn(o, k) ? o[k] : undefined)
   const type = message.MsgType
-  let h = handler[type]
+  let h = own(handler, type)
   if (type === 'event' && h && typeof h === 'object') {
     const ev = message.Event || ''
-    h = h[ev] || h[ev.toLowerCase()] || h[ev.toUpperCase()] || h.default
+    h = own(h, ev) || own(h, ev.toLowerCase()) || own(h, ev.toUpperCase()) || own(h, 'default')
   }
-  return typeof h === 'function' ? h : handler.default
-}
-
-/** A node-webot `wechat` handler `(req, res, next)`: req.weixin in, res.reply(content) out. */
-function webotStyle(fn, message, req, res) {
-  return new Promise((resolve, reject) => {
-    req.weixin = message
-    const target = res || {}
-    target.reply = (content) => resolve(content === undefined ? '' : content)
-    try {
-      fn(req, target, (err) => (err ? reject(err) : resolve(undefined)))
-    } catch (e) {
-      reject(e)
-    }
-  })
+  return typeof h === 'function' ? h : own(handler, 'default')
 }
 
 // A reply that missed WeChat's deadline goes out as a custom-service message.
@@ -103,6 +95,9 @@ function isEmptyReply(r) {
   return r == null || r === '' || r === 'success'
 }
 
+/** A node-webot handler's outcome that is not a reply (next(), or it answered itself). */
+const isPassOrHandled = (r) => r === webot.HANDLED || r instanceof webot.Pass
+
 /**
  * The request handler. `core` gives what differs between a platform and an
  * account: `inbox` (Promise of a NativeInbox), `appid(req)`, `client(appid)`,
@@ -127,10 +122,14 @@ function makeHandler(core, handler, options) {
     }
   }
 
+  // node-webot's calling (a Handler from lib/webot, as wechat.js makes) or ours, `(message, ctx)`.
+  const isWebot = handler instanceof webot.Handler
+  const sessionFailed = (e) => core.emit('message_error', e)
+
   function runHandler(message, ctx, req, res) {
+    if (isWebot) return webot.dispatch(handler, message, req, res, sessionFailed)
     const fn = route(handler, message)
     if (!fn) return undefined
-    if (fn.length >= 3) return webotStyle(fn, message, req, res)
     return fn(message, ctx)
   }
 
@@ -167,7 +166,7 @@ function makeHandler(core, handler, options) {
     if (reply !== TOO_LATE) return isEmptyReply(reply) ? null : reply
     // Too slow for WeChat: `success` now, the reply through the API when it comes.
     Promise.resolve(work).then(
-      (r) => { if (!isEmptyReply(r)) return sendLate(ctx, r) },
+      (r) => { if (!isEmptyReply(r) && !isPassOrHandled(r)) return sendLate(ctx, r) },
       (e) => core.emit('message_error', e, message),
     )
     return null
@@ -180,26 +179,56 @@ function makeHandler(core, handler, options) {
   let inboxNow = null
   core.inbox.then((n) => { inboxNow = n }, () => {})
 
-  async function post(req, res) {
-    const inbox = inboxNow || await core.inbox
+  // Authorizer records the native side sends once while unchanged (on
+  // receiveNow); each handler's ctx makes its own copy of the one kept here.
+  const kept = new Map()
+  function authorizerOf(d, sync) {
+    if (d.sameAuthorizer) return kept.get(d.appid)
+    if (sync && d.authorizer) kept.set(d.appid, d.authorizer)
+    return d.authorizer || undefined
+  }
+
+  /** The body to answer a POST with (a Pass: on to `next`); synchronous where it can be. */
+  function post(req, res, next) {
+    const inbox = inboxNow
+    if (!inbox) return core.inbox.then(() => post(req, res, next))
     const given = core.appid(req) || null
-    const body = await http.readBody(req)
-    const url = http.urlOf(req)
-    // Answered on this thread when nothing needs the store; else off it.
-    const d = inbox.receiveNow(given, url, body) || await inbox.receive(given, url, body)
+    return http.readBody(req).then((body) => {
+      const url = http.urlOf(req)
+      // Answered on this thread when nothing needs the store; else off it.
+      const now = inbox.receiveNow(given, url, body)
+      if (now) return delivered(inbox, now, true, given, req, res, next)
+      return inbox.receive(given, url, body).then((d) => delivered(inbox, d, false, given, req, res, next))
+    })
+  }
+
+  function delivered(inbox, d, sync, given, req, res, next) {
     const appid = core.fromPath ? given || d.appid : given
     if (d.action === 'answer') {
       if (d.notice === 'unknown_authorizer') core.emit('unknown_authorizer', { appid })
       return d.body
     }
-    const message = d.message
-    const reply = await replyTo(message, contextOf(appid, message, d.authorizer, req), req, res)
+    const message = JSON.parse(d.messageJson)
+    const reply = replyTo(message, contextOf(appid, message, authorizerOf(d, sync), req), req, res)
+    if (reply && typeof reply.then === 'function') return reply.then((r) => settle(inbox, d.ticket, r, message, next))
+    return settle(inbox, d.ticket, reply, message, next)
+  }
+
+  function settle(inbox, ticket, reply, message, next) {
+    if (isPassOrHandled(reply)) {
+      // Retries get `success`: the app's next middleware answered this one.
+      const body = inbox.answer(ticket, null)
+      if (reply === webot.HANDLED) return body
+      if (typeof next === 'function') return reply
+      if (reply.err) core.emit('message_error', reply.err, message)
+      return body
+    }
     try {
-      return inbox.answer(d.ticket, reply)
+      return inbox.answer(ticket, reply)
     } catch (e) {
       // A reply buildReply cannot make: `success`, and the app hears why.
       core.emit('message_error', e, message)
-      return inbox.answer(d.ticket, null)
+      return inbox.answer(ticket, null)
     }
   }
 
@@ -222,8 +251,12 @@ function makeHandler(core, handler, options) {
       // node-webot style handlers get a request-like object and `res.reply`.
       const req = { weixin: message, query: {}, headers: {} }
       const r = replyTo(message, contextOf(appid, message, authorizer, undefined), req, {})
-      if (r && typeof r.then === 'function') r.then((x) => answer(id, x == null ? null : x))
-      else answer(id, r == null ? null : r)
+      const settle = (x) => {
+        if (x instanceof webot.Pass && x.err) core.emit('message_error', x.err, message)
+        answer(id, x == null || isPassOrHandled(x) ? null : x)
+      }
+      if (r && typeof r.then === 'function') r.then(settle)
+      else settle(r)
     }
     const notice = (name, appid, err) => {
       if (name === 'unknown_authorizer') return core.emit(name, { appid })
@@ -238,13 +271,16 @@ function makeHandler(core, handler, options) {
     }
   }
 
-  async function handle(req, res) {
+  async function handle(req, res, next) {
     if (req.method === 'GET' || req.method === 'HEAD') {
       const inbox = await core.inbox
       return { status: 200, body: inbox.verifyUrl(http.urlOf(req)) }
     }
     if (req.method !== 'POST') return http.refusal('message', 'method_not_allowed')
-    return { status: 200, body: await post(req, res) }
+    const body = await post(req, res, next)
+    // next() / next(err) of a node-webot handler: on to the app's next middleware.
+    if (body instanceof webot.Pass) return { pass: body }
+    return { status: 200, body }
   }
 
   // Forged, mis-signed, unsigned, other-appid or malformed: refused, nothing changed.
@@ -339,7 +375,9 @@ function messages(config, handler, options) {
     Object.assign(err, { appid: ev.appid, openid: ev.openid })
     emitSafe(emitter, 'reply_failed', err)
   }
-  const inbox = binding.accountInbox(c.token, key ?? null, c.appid ?? null, c.db ?? null, inboxSettings(o), onEvent)
+  // node-webot's rule: only a boolean false turns the plain-mode check off.
+  const settings = { ...inboxSettings(o), checkSignature: c.checkSignature !== false }
+  const inbox = binding.accountInbox(c.token, key ?? null, c.appid ?? null, c.db ?? null, settings, onEvent)
   inbox.catch(() => {})
   const fn = makeHandler({
     inbox,

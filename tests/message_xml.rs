@@ -334,6 +334,30 @@ fn replies_of_every_kind() {
 }
 
 #[test]
+fn device_and_hardware_replies() {
+    let m = reply(json!({"type": "device_text", "content": "aGk=", "deviceType": "gh_d", "deviceID": "d1", "sessionID": "7"}));
+    assert_eq!(
+        (m["MsgType"].as_str(), m["DeviceType"].as_str(), m["DeviceID"].as_str(), m["Content"].as_str(), m["SessionID"].as_str()),
+        (Some("device_text"), Some("gh_d"), Some("d1"), Some("aGk="), Some("7"))
+    );
+    let m = reply(json!({"type": "device_event", "content": "eA==", "event": "bind", "deviceType": "gh_d", "deviceID": "d1", "sessionID": 0}));
+    assert_eq!((m["Event"].as_str(), m["SessionID"].as_str()), (Some("bind"), Some("0")));
+    let m = reply(json!({"type": "device_status", "deviceStatus": 1, "deviceType": "gh_d", "deviceID": "d1"}));
+    assert_eq!((m["MsgType"].as_str(), m["DeviceStatus"].as_str()), (Some("device_status"), Some("1")));
+    assert!(!m.contains_key("Content"));
+    let m = reply(json!({"type": "hardware", "HardWare": {"MessageView": "myrank", "MessageAction": "ranklist"}}));
+    assert_eq!(m["HardWare"], json!({"MessageView": "myrank", "MessageAction": "ranklist"}));
+    assert_eq!(m["FuncFlag"], "0");
+    let err = |r: Value| match message::build_reply(&incoming(), &r) {
+        Err(Error::InvalidArgument { reason, .. }) => reason,
+        other => panic!("expected an argument error, got {other:?}"),
+    };
+    assert_eq!(err(json!({"type": "device_text", "content": "x", "deviceID": "d"})), "a device_text reply needs deviceType");
+    assert_eq!(err(json!({"type": "device_status", "deviceStatus": "on", "deviceType": "t", "deviceID": "d"})), "deviceStatus must be a number (0 or 1)");
+    assert!(err(json!({"type": "hardware"})).starts_with("a hardware reply needs HardWare"));
+}
+
+#[test]
 fn reply_errors_name_what_is_wrong() {
     let err = |message: &Map<String, Value>, r: Value| match message::build_reply(message, &r) {
         Err(Error::InvalidArgument { name, reason }) => format!("{name}: {reason}"),

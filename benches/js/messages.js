@@ -14,7 +14,9 @@
 //      `floor` for node's http answering a constant, the ceiling of any
 //      node middleware), WXTP_BENCH_FRAMEWORK=express (middleware in Express),
 //      WXTP_BENCH_BASELINE=path/to/other.node (adds side `baseline`: the
-//      native listener on another build of the addon, for A/B of a change).
+//      native listener on another build of the addon, for A/B of a change),
+//      WXTP_BENCH_NODE_ARGS (node flags for the servers, e.g. "--cpu-prof
+//      --cpu-prof-dir=/tmp/prof" to profile the JS path).
 'use strict'
 const http = require('http')
 const fs = require('fs')
@@ -179,7 +181,8 @@ function cpuOf(child) {
 async function startServer(side, o) {
   const env = { ...process.env, WXTP_BENCH_SERVER: JSON.stringify({ ...o, side }) }
   if (side === 'baseline') env.WXTHIRDPARTY_NATIVE_PATH = path.resolve(process.env.WXTP_BENCH_BASELINE)
-  const child = fork(__filename, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const execArgv = (process.env.WXTP_BENCH_NODE_ARGS || '').split(' ').filter(Boolean)
+  const child = fork(__filename, [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const info = await new Promise((resolve, reject) => {
     child.once('message', resolve)
     child.once('exit', (code) => reject(new Error(`${side} server exited with ${code}`)))

@@ -10,6 +10,11 @@
 //!   (an object without `type` but with `musicUrl` is music, as in `wechat`)
 //! - `{type: "news", content: [articles]}`
 //! - `{type: "transfer_customer_service", content?: {kfAccount?}}` (alias `customerService`)
+//! - `{type: "device_text" | "device_event", content, deviceType, deviceID, sessionID, event?}`
+//!   (content as WeChat gets it: node-webot's layer base64-encodes it)
+//! - `{type: "device_status", deviceStatus, deviceType, deviceID, sessionID}`
+//!   (the answer to `subscribe_status` / `unsubscribe_status`)
+//! - `{type: "hardware", HardWare: {MessageView, MessageAction}}`
 //!
 //! Media fields may also sit directly on the reply object
 //! (`{type: "image", mediaId}`).
@@ -18,7 +23,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
-const TYPES: &str = "text, image, voice, video, music, news, transfer_customer_service";
+const TYPES: &str = "text, image, voice, video, music, news, transfer_customer_service, device_text, device_event, device_status, hardware";
 
 /// Builds the reply XML to `message` (FromUserName and ToUserName swapped),
 /// CreateTime = now in seconds.
@@ -126,8 +131,47 @@ fn object_reply(out: &mut String, obj: &Map<String, Value>) -> Result<()> {
                 out.push_str("</TransInfo>");
             }
         }
+        "device_text" | "device_event" | "device_status" => device_reply(out, kind, obj)?,
+        "hardware" => {
+            let hw = match obj.get("HardWare").or_else(|| fields.get("HardWare")) {
+                Some(Value::Object(h)) => h,
+                _ => return Err(Error::invalid("reply", "a hardware reply needs HardWare: {MessageView, MessageAction}")),
+            };
+            cdata_field(out, "MsgType", "hardware");
+            out.push_str("<HardWare>");
+            optional_field(out, "MessageView", hw, &["MessageView", "messageView"])?;
+            optional_field(out, "MessageAction", hw, &["MessageAction", "messageAction"])?;
+            out.push_str("</HardWare><FuncFlag>0</FuncFlag>");
+        }
         other => return Err(Error::invalid("reply", format!("unknown type '{other}' (expected {TYPES})"))),
     }
+    Ok(())
+}
+
+/// A device's reply (WeChat hardware platform): addressed to the device and
+/// its session; a status answer carries DeviceStatus instead of content.
+fn device_reply(out: &mut String, kind: &str, obj: &Map<String, Value>) -> Result<()> {
+    cdata_field(out, "MsgType", kind);
+    if kind == "device_status" {
+        let status = text_of(obj, &["deviceStatus", "DeviceStatus"])?.unwrap_or_else(|| "0".into());
+        if !status.bytes().all(|b| b.is_ascii_digit()) || status.is_empty() {
+            return Err(Error::invalid("reply", "deviceStatus must be a number (0 or 1)"));
+        }
+        out.push_str(&format!("<DeviceStatus>{status}</DeviceStatus>"));
+    }
+    cdata_field(out, "DeviceType", &required(obj, kind, &["deviceType", "DeviceType"])?);
+    cdata_field(out, "DeviceID", &required(obj, kind, &["deviceID", "deviceId", "DeviceID"])?);
+    if kind != "device_status" {
+        optional_field(out, "Content", obj, &["content", "Content"])?;
+    }
+    if kind == "device_event" {
+        cdata_field(out, "Event", &required(obj, kind, &["event", "Event"])?);
+    }
+    let session = text_of(obj, &["sessionID", "sessionId", "SessionID"])?.unwrap_or_else(|| "0".into());
+    if !session.bytes().all(|b| b.is_ascii_digit()) || session.is_empty() {
+        return Err(Error::invalid("reply", "sessionID must be a number"));
+    }
+    out.push_str(&format!("<SessionID>{session}</SessionID>"));
     Ok(())
 }
 

@@ -33,6 +33,8 @@ pub struct InboxSettings {
     pub retry_wait_ms: Option<f64>,
     /// With an encodingAESKey: refuse plain-mode messages.
     pub safe_mode_only: Option<bool>,
+    /// An account's plain-mode requests unsigned are taken (default true: checked).
+    pub check_signature: Option<bool>,
 }
 
 impl From<Option<InboxSettings>> for InboxOptions {
@@ -44,31 +46,10 @@ impl From<Option<InboxSettings>> for InboxOptions {
             out.claim_lease_ms = o.claim_lease_ms.filter(|v| *v > 0.0).map(|v| v as i64).unwrap_or(out.claim_lease_ms);
             out.fresh_ms = o.fresh_ms.filter(|v| *v >= 0.0).map(|v| v as i64).unwrap_or(out.fresh_ms);
             out.safe_mode_only = o.safe_mode_only.unwrap_or(out.safe_mode_only);
+            out.check_signature = o.check_signature.unwrap_or(out.check_signature);
             out.retry_wait = o.retry_wait_ms.filter(|v| *v >= 0.0).map(|v| Duration::from_millis(v as u64)).unwrap_or(out.retry_wait);
         }
         out
-    }
-}
-
-/// Opaque to JS: handed back to `answer`.
-#[napi(object)]
-pub struct DeliveryTicket {
-    pub scope: String,
-    pub key: String,
-    pub from_user_name: String,
-    pub to_user_name: String,
-    pub encrypted: bool,
-}
-
-impl From<ReplyTicket> for DeliveryTicket {
-    fn from(t: ReplyTicket) -> Self {
-        DeliveryTicket { scope: t.scope, key: t.key, from_user_name: t.from_user_name, to_user_name: t.to_user_name, encrypted: t.encrypted }
-    }
-}
-
-impl From<DeliveryTicket> for ReplyTicket {
-    fn from(t: DeliveryTicket) -> Self {
-        ReplyTicket { scope: t.scope, key: t.key, from_user_name: t.from_user_name, to_user_name: t.to_user_name, encrypted: t.encrypted }
     }
 }
 
@@ -80,14 +61,20 @@ pub enum DeliveryAction {
     Answer,
 }
 
-#[napi(object)]
+/// Built for speed on the request path: the message as JSON text
+/// (JSON.parse beats napi's property-by-property object), the ticket an
+/// opaque handle, an authorizer record sent once while it is unchanged.
+#[napi(object, object_from_js = false)]
 pub struct Delivery {
     pub action: DeliveryAction,
-    /// The message with WeChat's field names (free-form: WeChat's payload).
-    #[napi(ts_type = "Record<string, unknown>")]
-    pub message: Option<Value>,
-    pub ticket: Option<DeliveryTicket>,
+    /// The message with WeChat's field names, as JSON text.
+    pub message_json: Option<String>,
+    /// Handed back to `answer` (opaque).
+    #[napi(ts_type = "ExternalObject<'ReplyTicket'>")]
+    pub ticket: Option<External<ReplyTicket>>,
+    /// None with `same_authorizer`: the record last sent for this appid.
     pub authorizer: Option<StoredAuthorizer>,
+    pub same_authorizer: bool,
     pub body: Option<String>,
     /// Why the answer came without the handler: duplicate, release_check, unknown_authorizer.
     pub notice: Option<String>,
@@ -98,24 +85,74 @@ pub struct Delivery {
 #[napi]
 pub struct NativeInbox {
     inner: Arc<Inbox>,
+    /// The authorizer record last sent to JS per appid (as the listener keeps it).
+    sent: Mutex<HashMap<String, AuthorizerRecord>>,
+}
+
+impl NativeInbox {
+    fn new(inbox: Inbox) -> NativeInbox {
+        NativeInbox { inner: Arc::new(inbox), sent: Mutex::new(HashMap::new()) }
+    }
+}
+
+/// `sent`: on the JS thread (`receiveNow`), the records JS keeps; the
+/// asynchronous path always sends the record (JS does not keep it), so the
+/// two stay in the one order this thread sees.
+fn delivery(sent: Option<&Mutex<HashMap<String, AuthorizerRecord>>>, out: Outcome, appid: Option<String>) -> Delivery {
+    match out {
+        Outcome::Handle { message, ticket, authorizer } => {
+            let same = match (sent, &authorizer, &appid) {
+                (Some(sent), Some(a), Some(id)) => {
+                    let mut sent = sent.lock().unwrap();
+                    let same = sent.get(id) == Some(a);
+                    if !same {
+                        sent.insert(id.clone(), a.clone());
+                    }
+                    same
+                }
+                _ => false,
+            };
+            Delivery {
+                action: DeliveryAction::Handle,
+                message_json: Some(serde_json::to_string(&message).unwrap_or_else(|_| "{}".into())),
+                ticket: Some(External::new(ticket)),
+                authorizer: if same { None } else { authorizer.map(Into::into) },
+                same_authorizer: same,
+                body: None,
+                notice: None,
+                appid,
+            }
+        }
+        Outcome::Answer { body, notice } => Delivery {
+            action: DeliveryAction::Answer,
+            message_json: None,
+            ticket: None,
+            authorizer: None,
+            same_authorizer: false,
+            body: Some(body),
+            notice: notice.map(str::to_owned),
+            appid,
+        },
+    }
 }
 
 #[napi]
 impl NativeInbox {
     /// A delivery to the request target `url` (its query signs it; with no
     /// `authorizerAppid`, the path names it as the native listener reads it).
+    /// Resolves what `receiveNow` returns (never null).
     #[napi(ts_return_type = "Promise<Delivery>")]
     pub fn receive<'e>(&self, env: &'e Env, authorizer_appid: Option<String>, url: String, body: String) -> Result<PromiseRaw<'e, Delivery>> {
         let inbox = self.inner.clone();
         let (appid, q) = addressed(authorizer_appid, &url).or_throw(env)?;
-        promise(env, async move { inbox.receive(appid.as_deref(), &q, &body).await.map(|o| delivery(o, appid)) })
+        promise(env, async move { inbox.receive(appid.as_deref(), &q, &body).await.map(|o| delivery(None, o, appid)) })
     }
 
     /// `receive` done on this thread when nothing needs waiting for; null otherwise (then `receive`).
     #[napi]
     pub fn receive_now(&self, env: &Env, authorizer_appid: Option<String>, url: String, body: String) -> Result<Option<Delivery>> {
         let (appid, q) = addressed(authorizer_appid, &url).or_throw(env)?;
-        Ok(self.inner.receive_now(appid.as_deref(), &q, &body).or_throw(env)?.map(|o| delivery(o, appid)))
+        Ok(self.inner.receive_now(appid.as_deref(), &q, &body).or_throw(env)?.map(|o| delivery(Some(&self.sent), o, appid)))
     }
 
     /// Serves this pipeline natively on `host:port`; `dispatch(id, message,
@@ -167,36 +204,13 @@ fn addressed(authorizer_appid: Option<String>, url: &str) -> crate::error::Resul
     Ok((appid, MessageQuery::from_target(&t)))
 }
 
-fn delivery(out: Outcome, appid: Option<String>) -> Delivery {
-    match out {
-        Outcome::Handle { message, ticket, authorizer } => Delivery {
-            action: DeliveryAction::Handle,
-            message: Some(Value::Object(message)),
-            ticket: Some(ticket.into()),
-            authorizer: authorizer.map(Into::into),
-            body: None,
-            notice: None,
-            appid,
-        },
-        Outcome::Answer { body, notice } => Delivery {
-            action: DeliveryAction::Answer,
-            message: None,
-            ticket: None,
-            authorizer: None,
-            body: Some(body),
-            notice: notice.map(str::to_owned),
-            appid,
-        },
-    }
-}
-
 #[napi]
 impl NativeInbox {
     /// The body to answer with (`success`, or the reply XML sealed as the request came).
     /// `reply`: buildReply's vocabulary (checked here).
-    #[napi(ts_args_type = "ticket: DeliveryTicket, reply?: unknown")]
-    pub fn answer(&self, env: &Env, ticket: DeliveryTicket, reply: Option<Value>) -> Result<String> {
-        self.inner.answer(&ticket.into(), reply.map(super::integral).as_ref()).or_throw(env)
+    #[napi(ts_args_type = "ticket: ExternalObject<'ReplyTicket'>, reply?: unknown")]
+    pub fn answer(&self, env: &Env, ticket: &External<ReplyTicket>, reply: Option<Value>) -> Result<String> {
+        self.inner.answer(ticket, reply.map(super::integral).as_ref()).or_throw(env)
     }
 
     /// The echostr of a URL check to the request target `url`.
@@ -219,7 +233,7 @@ impl NativeInbox {
 /// The platform's message URL pipeline.
 #[napi]
 pub fn platform_inbox(env: &Env, component: &NativeComponent, options: Option<InboxSettings>) -> Result<NativeInbox> {
-    Ok(NativeInbox { inner: Arc::new(component.opened().or_throw(env)?.inbox(options.into())) })
+    Ok(NativeInbox::new(component.opened().or_throw(env)?.inbox(options.into())))
 }
 
 /// An account's own message URL pipeline. `on_event(event)` hears of
@@ -252,7 +266,7 @@ pub fn account_inbox<'env>(
     });
     promise(env, async move {
         let inbox = Inbox::open_account(&token, encoding_aes_key.as_deref(), appid.as_deref(), db.as_deref(), opts, on_event).await?;
-        Ok(NativeInbox { inner: Arc::new(inbox) })
+        Ok(NativeInbox::new(inbox))
     })
 }
 
