@@ -236,3 +236,8 @@ module.exports = function install(ThirdpartyServer) {
   Object.assign(ThirdpartyServer.prototype, methods)
 }
 module.exports.Rollout = Rollout
+// For the CLI (lib/cli/rollout.js): the same checks and per-app resolution.
+module.exports.spec = spec
+module.exports.extJsonFor = extJsonFor
+module.exports.auditOptions = auditOptions
+module.exports.checkAppids = checkAppids

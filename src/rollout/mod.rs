@@ -10,6 +10,7 @@
 
 mod control;
 mod driver;
+mod offline;
 mod steps;
 
 use std::collections::HashSet;

@@ -309,4 +309,14 @@ impl Store {
         }
         self.w().exec(&sql, &args).await.map_err(|e| self.err("moving a rollout's apps", e))
     }
+
+    /// The platforms with authorizers in this database.
+    pub async fn platform_appids(&self) -> Result<Vec<String>> {
+        let rows = self
+            .w()
+            .fetch("SELECT DISTINCT component_appid FROM wx_users_info WHERE component_appid IS NOT NULL ORDER BY component_appid", &[], &[Col::S])
+            .await
+            .map_err(|e| self.err("listing platforms", e))?;
+        Ok(rows.iter().filter_map(|r| r.s(0)).collect())
+    }
 }

@@ -6,6 +6,7 @@
 mod admin;
 mod authorizer_kinds;
 mod rollouts;
+pub(crate) use rollouts::RolloutAppInput;
 mod values;
 mod wxa;
 
