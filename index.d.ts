@@ -449,15 +449,21 @@ export function connectSandbox(url: string): Sandbox
 // ---- ThirdpartyServer ----
 
 /** An authorizer (official account) as the original wxthirdparty returned it. */
-export interface AuthorizerInfo {
-  /** Random (CSPRNG) token naming this authorizer; put it in a cookie. */
-  wx_token: string
-  appid: string
+export interface AuthorizerInfo extends StoredAuthorizer {
   access_token: string
   access_token_updated_at: Date
   /** When access_token expires (a Date, as in the original). */
   access_token_expires_in: Date
   refresh_token: string | null
+}
+
+export type AuthorizerAppType = 'official_account' | 'mini_program'
+
+/** A stored authorizer's record, as `findAuthorizers` gives it: no tokens (`AuthorizerInfo` adds them). */
+export interface StoredAuthorizer {
+  /** Random (CSPRNG) token naming this authorizer; put it in a cookie. */
+  wx_token: string
+  appid: string
   nick_name: string | null
   head_img: string | null
   service_type_id: number | null
@@ -581,21 +587,6 @@ export interface Rollout {
   once(event: 'progress', listener: (app: RolloutApp) => void): this
   once(event: 'done', listener: (status: RolloutStatus) => void): this
   off(event: 'progress' | 'done', listener: (...args: any[]) => void): this
-}
-
-/** A stored authorizer as an app (`findAuthorizers`): no tokens. */
-export interface StoredAuthorizer {
-  appid: string
-  nick_name: string | null
-  head_img: string | null
-  user_name: string | null
-  alias: string | null
-  service_type_id: number | null
-  verify_type_info: number | null
-  app_type: AuthorizerAppType | null
-  func_scopes: number[]
-  mini_program_info: Record<string, unknown> | null
-  authorized: boolean
 }
 
 /** Which stored authorizers `findAuthorizers` selects; every condition must hold. */
@@ -2120,6 +2111,18 @@ export interface WxaPlatformMethods {
 
 // ---- token service (startTokenService, `wxthirdparty serve`) ----
 
+/** The native servers' connection limits (message URL `listen()`, token service); each optional. */
+export interface ConnectionLimits {
+  /** A request head must arrive within this many ms (default 10000). */
+  headerTimeoutMs?: number
+  /** A kept-alive connection with no request in progress is closed after this many ms (default 5000; headerTimeoutMs also bounds it). */
+  idleTimeoutMs?: number
+  /** The longest pause inside a request body, ms (default 10000). */
+  bodyTimeoutMs?: number
+  /** Open connections at most; more wait to be accepted (default 1024). */
+  maxConnections?: number
+}
+
 export interface TokenServiceOptions {
   /** mysql://, postgres:// or sqlite:// URL: where registered apps and tokens live (shared with the platform). */
   db: string
@@ -2127,14 +2130,22 @@ export interface TokenServiceOptions {
   host?: string
   /** Port; default 0 (any free port). */
   port?: number
-  /** Every route but /healthz then needs `Authorization: Bearer <authToken>`. */
+  /** The token, ticket and metrics routes then need `Authorization: Bearer <authToken>` (any case of `Bearer`). At least 16 characters. */
   authToken?: string
+  /** Turns on the admin routes (`POST /wechat/app/create`, `/wechat/platform/create`), for `Authorization: Bearer <adminToken>` only. At least 16 characters, not authToken. Without it they answer 403. */
+  adminToken?: string
+  /** Also take wetoken's `GET /wechat/app/create?appid=…&secret=…` (the secret in a URL): for old scripts only. Default false. */
+  legacyCreateGet?: boolean
+  /** Connection timeouts and cap. */
+  connectionLimits?: ConnectionLimits
   /** WeChat's base URL (a sandbox's url in tests). */
   apiBase?: string
   /** Serve tokens on a non-loopback address without authToken. */
   allowOpen?: boolean
   /** Requests per second per client address; 0 (default) = no limit. */
   rateLimit?: number
+  /** Proxy IP addresses whose `X-Forwarded-For` names the client for `rateLimit` (default none: the peer address counts). */
+  trustedProxies?: string[]
 }
 
 export class TokenService {
@@ -2309,7 +2320,7 @@ export interface PlatformMessageContext extends MessageContext {
   /** The authorizer the message is for (from the URL). */
   authorizerAppid: string
   /** Its stored record. */
-  authorizer: { appid: string; wxToken: string; nickName?: string; userName?: string; alias?: string; headImg?: string; serviceTypeId?: number; verifyTypeInfo?: number; authorized: boolean }
+  authorizer: { appid: string; wxToken: string; nickName?: string; userName?: string; alias?: string; headImg?: string; serviceTypeId?: number; verifyTypeInfo?: number; authorized: boolean; appType?: AuthorizerAppType; funcScopes: number[] }
   /** The API client acting for the authorizer. */
   readonly client: Client
 }
@@ -2345,6 +2356,10 @@ export interface MessagesOptions {
    * 0: every delivery is claimed in the store before its handler runs (3000).
    */
   freshMs?: number
+  /** `messages()` with an encodingAESKey: refuse plain-mode POSTs (no msg_signature) as `message_rejected`, 400. Default false (WeChat's 兼容模式 sends both during a switch); a platform's message URL always refuses them. */
+  safeModeOnly?: boolean
+  /** `listen()`'s connection timeouts and cap (defaults: 10 s head, 5 s idle, 10 s body pause, 1024 connections). */
+  connectionLimits?: ConnectionLimits
 }
 
 /** A message URL served natively by `handler.listen()`. */

@@ -25,6 +25,7 @@ const MYSQL = new URL(process.env.WXTP_TEST_MYSQL || 'mysql://root@127.0.0.1:330
 const POSTGRES = new URL(process.env.WXTP_TEST_POSTGRES || 'postgres://postgres@127.0.0.1:5432/test')
 const PASSWORD = 'hunter2-db-password'
 const AUTH = `bearer-${crypto.randomBytes(8).toString('hex')}`
+const ADMIN = `admin-${crypto.randomBytes(8).toString('hex')}`
 const key43 = () => crypto.randomBytes(32).toString('base64').slice(0, 43)
 
 // ---- the world the rows run against -------------------------------------
@@ -51,8 +52,8 @@ before(async () => {
   svcDb = tempSqlite()
   app = { appid: `wxsvc${crypto.randomBytes(6).toString('hex')}`, secret: crypto.randomBytes(16).toString('hex') }
   await env.sandbox.registerApp(app)
-  svc = await startTokenService({ db: svcDb.url, apiBase: env.sandbox.url, authToken: AUTH })
-  assert.equal((await http(`/wechat/app/create?appid=${app.appid}&secret=${app.secret}`)).status, 200)
+  svc = await startTokenService({ db: svcDb.url, apiBase: env.sandbox.url, authToken: AUTH, adminToken: ADMIN })
+  assert.equal((await http('/wechat/app/create', { method: 'POST', body: JSON.stringify(app), auth: ADMIN })).status, 200)
   assert.equal((await http(`/${app.appid}/wechat/token/get`)).status, 200)
 
   oauthDb = tempSqlite()
@@ -80,6 +81,17 @@ after(async () => {
 async function http(route, { method = 'GET', body, auth = AUTH, headers = {} } = {}) {
   const res = await fetch(`${svc.url}${route}`, { method, body, headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...headers } })
   return { status: res.status, text: await res.text() }
+}
+
+/** GET with a chosen Host header (fetch will not send one). */
+function rawGet(base, route, host) {
+  return new Promise((resolve, reject) => {
+    require('http').get(`${base}${route}`, { headers: { host } }, (res) => {
+      let text = ''
+      res.on('data', (d) => { text += d })
+      res.on('end', () => resolve({ status: res.statusCode, text }))
+    }).on('error', reject)
+  })
 }
 
 function cli(...args) {
@@ -268,7 +280,10 @@ const rows = [
   { area: 'service', input: 'refresh without the rejected token', run: () => http(`/${app.appid}/wechat/token/refresh`, { method: 'POST', body: '{}' }), expect: { name: 'HTTP 400', message: /access_token/, code: 40097 } },
   { area: 'service', input: 'refresh with a 5 KB body', run: () => http(`/${app.appid}/wechat/token/refresh`, { method: 'POST', body: JSON.stringify({ access_token: 'x'.repeat(5000) }) }), expect: { name: 'HTTP 413', message: /4 KiB/ } },
   { area: 'service', input: 'wrong bearer token', run: () => http(`/${app.appid}/wechat/token/get`, { auth: 'wrong-bearer' }), expect: { name: 'HTTP 401', message: /Bearer/, code: 41001 } },
-  { area: 'service', input: 'create without the secret', run: () => http(`/wechat/app/create?appid=${app.appid}`), expect: { name: 'HTTP 400', message: /secret/, code: 40097 } },
+  { area: 'service', input: 'create without the secret', run: () => http('/wechat/app/create', { method: 'POST', body: JSON.stringify({ appid: app.appid }), auth: ADMIN }), expect: { name: 'HTTP 400', message: /secret/, code: 40097 } },
+  { area: 'service', input: 're-key through the GET form (wetoken\'s, off by default)', run: () => http(`/wechat/app/create?appid=${app.appid}&secret=ATTACKER`, { auth: ADMIN }), expect: { name: 'HTTP 405', message: /POST.*legacyCreateGet/, code: 43002 } },
+  { area: 'service', input: 're-key with the client token', run: () => http('/wechat/app/create', { method: 'POST', body: JSON.stringify({ appid: app.appid, secret: 'ATTACKER' }) }), expect: { name: 'HTTP 401', message: /admin token/, code: 41001 } },
+  { area: 'service', input: 'a request naming another Host (DNS rebinding)', run: () => rawGet(svc.url, '/healthz', 'evil.example'), expect: { name: 'HTTP 403', message: /Host/, code: 41001 } },
   { area: 'service', input: 'POST to a GET route', run: () => http(`/${app.appid}/wechat/token/get`, { method: 'POST' }), expect: { name: 'HTTP 405', message: /GET/, code: 43001 } },
   { area: 'service', input: 'a route that does not exist', run: () => http('/wechat/token/get/../../etc/passwd'), expect: { name: 'HTTP 404', message: /no such route/ } },
 

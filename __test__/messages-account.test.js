@@ -137,3 +137,58 @@ describe('node-webot wechat handlers work unchanged', { timeout: 60000 }, () => 
     }
   })
 })
+
+describe('safeModeOnly', { timeout: 60000 }, () => {
+  test('refuses plain-mode POSTs as message_rejected (400), takes compatible and safe mode; the handler runs only for those', async () => {
+    let runs = 0
+    const rejected = []
+    const handler = messages({ token: TOKEN, encodingAESKey: KEY, appid: APPID }, (m) => { runs++; return `got ${m.Content}` }, { safeModeOnly: true })
+    handler.on('message_rejected', (e) => rejected.push(e))
+    const server = await listen(handler)
+    try {
+      const plain = await post(server.url, request('plain', inner('plain', 3001)))
+      assert.equal(plain.status, 400)
+      assert.equal(rejected.length, 1)
+      assert.match(rejected[0].message, /plain-mode messages are refused \(safeModeOnly\)/)
+      assert.equal(runs, 0)
+      for (const mode of ['compatible', 'safe']) {
+        const r = await post(server.url, request(mode, inner(mode, 3002 + mode.length)))
+        assert.equal(openReply(r.text, true).Content, `got ${mode}`)
+      }
+      assert.equal(runs, 2)
+    } finally {
+      await server.close()
+      await handler.close()
+    }
+    assert.throws(() => messages(TOKEN, () => 'x', { safeModeOnly: true }), { name: 'TypeError', message: /safeModeOnly needs config\.encodingAESKey/ })
+    assert.throws(() => messages({ token: TOKEN, encodingAESKey: KEY, appid: APPID }, () => 'x', { safeModeOnly: 'yes' }), { name: 'TypeError', message: /safeModeOnly/ })
+  })
+})
+
+describe('the URL check echo is never served as markup', { timeout: 60000 }, () => {
+  test('plain mode: echostr answered text/plain with nosniff (http, Express and the native listener)', async () => {
+    const handler = messages(TOKEN, () => 'x')
+    const mounted = await listen(handler)
+    const express = await listen(require('express')().all('/wechat', messages(TOKEN, () => 'x')))
+    const native = await handler.listen(0, '127.0.0.1')
+    try {
+      const timestamp = String(Math.floor(Date.now() / 1000))
+      const nonce = 'n1'
+      // The signature covers token, timestamp and nonce only: anyone holding one can pick the echo.
+      const echostr = '<html><script>alert(1)</script></html>'
+      const q = new URLSearchParams({ signature: signature(TOKEN, timestamp, nonce), timestamp, nonce, echostr })
+      for (const url of [`${mounted.url}/?${q}`, `${express.url}/wechat?${q}`, `http://127.0.0.1:${native.port}/wechat?${q}`]) {
+        const res = await fetch(url)
+        assert.equal(res.status, 200, url)
+        assert.equal(await res.text(), echostr)
+        assert.match(res.headers.get('content-type'), /^text\/plain/, url)
+        assert.equal(res.headers.get('x-content-type-options'), 'nosniff', url)
+      }
+    } finally {
+      await native.close()
+      await mounted.close()
+      await express.close()
+      if (handler.close) await handler.close()
+    }
+  })
+})

@@ -120,6 +120,15 @@ describe('the native listener', { timeout: 90000 }, () => {
       assert.equal(seen[0].appid, t.authorizer)
       assert.ok(seen[0].wxToken)
       assert.deepEqual(seen[1], seen[0], 'the second message sees the record, not the first handler\'s change')
+      // The one stored record (get_user_info's), in camelCase, null fields absent.
+      const u = await t.platform.getAuthorizer(t.authorizer)
+      const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase())
+      const expected = {}
+      for (const k of ['wx_token', 'appid', 'nick_name', 'head_img', 'service_type_id', 'verify_type_info', 'user_name', 'alias', 'authorized', 'app_type', 'func_scopes']) {
+        if (u[k] != null) expected[camel(k)] = u[k]
+      }
+      assert.deepEqual(seen[0], expected)
+      assert.ok(seen[0].funcScopes.length > 0 && seen[0].appType, 'the sandbox authorizer has a type and permission sets')
       // The admin renames the account and re-authorizes: the platform hears it (updateauthorized).
       const nickName = `Renamed ${crypto.randomBytes(3).toString('hex')}`
       await t.env.sandbox.authorize(appid, { appid: t.authorizer, nickName, push: true })

@@ -17,6 +17,15 @@ const BIN = path.join(__dirname, '..', 'bin', 'wxthirdparty.js')
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const account = () => ({ appid: `wxsvc${crypto.randomBytes(6).toString('hex')}`, secret: crypto.randomBytes(16).toString('hex') })
 
+const ADMIN = `admin-${crypto.randomBytes(12).toString('hex')}`
+
+/** The admin route: POST, appid and secret in a JSON body, the admin bearer. */
+function create(url, app, token = ADMIN, kind = 'app') {
+  return call(`${url}/wechat/${kind}/create`, {
+    method: 'POST', body: JSON.stringify(app), headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+  })
+}
+
 async function call(url, opts = {}) {
   const res = await fetch(url, opts)
   const text = await res.text()
@@ -39,7 +48,7 @@ describe('token service (SQLite)', () => {
     db = tempSqlite()
     app = account()
     await sandbox.registerApp(app)
-    svc = await startTokenService({ db: db.url, apiBase: sandbox.url })
+    svc = await startTokenService({ db: db.url, apiBase: sandbox.url, adminToken: ADMIN })
   })
   after(async () => {
     await svc.close()
@@ -48,7 +57,7 @@ describe('token service (SQLite)', () => {
   })
 
   test('create registers an app and never echoes the secret', async () => {
-    const r = await call(`${svc.url}/wechat/app/create?appid=${app.appid}&secret=${app.secret}`)
+    const r = await create(svc.url, app)
     assert.equal(r.status, 200)
     assert.deepEqual(r.json, { errcode: 0, errmsg: 'success' })
     assert.ok(!r.text.includes(app.secret))
@@ -134,10 +143,10 @@ describe('token service (SQLite)', () => {
   })
 
   test('bad requests get clear answers and change nothing', async () => {
-    let r = await call(`${svc.url}/wechat/app/create?appid=${app.appid}`)
+    let r = await create(svc.url, { appid: app.appid })
     assert.equal(r.status, 400)
     assert.match(r.json.errmsg, /secret/)
-    r = await call(`${svc.url}/wechat/app/create?appid=bad%20id&secret=x`)
+    r = await create(svc.url, { appid: 'bad id', secret: 'x' })
     assert.equal(r.status, 400)
     assert.match(r.json.errmsg, /appid/)
     r = await call(`${svc.url}/${app.appid}/wechat/token/refresh`, { method: 'POST' })
@@ -155,11 +164,11 @@ describe('token service (SQLite)', () => {
   test('WeChat errors reach the client as errcodes; the service keeps serving', async () => {
     const other = account()
     await sandbox.registerApp(other)
-    await call(`${svc.url}/wechat/app/create?appid=${other.appid}&secret=wrong-secret`)
+    await create(svc.url, { appid: other.appid, secret: 'wrong-secret' })
     const bad = await call(`${svc.url}/${other.appid}/wechat/token/get`)
     assert.notEqual(bad.json.errcode, 0)
     assert.ok(!bad.text.includes('wrong-secret'))
-    await call(`${svc.url}/wechat/app/create?appid=${other.appid}&secret=${other.secret}`)
+    await create(svc.url, other)
     await sandbox.injectFault('/cgi-bin/token', 'http500', 1)
     const ok = await call(`${svc.url}/${other.appid}/wechat/token/get`)
     assert.equal(ok.json.errcode, 0, ok.text)
@@ -179,13 +188,14 @@ describe('token service (SQLite)', () => {
 })
 
 describe('token service auth', () => {
+  const CLIENT = `client-${crypto.randomBytes(12).toString('hex')}`
   let sandbox, db, svc, app
   before(async () => {
     sandbox = await startSandbox()
     db = tempSqlite()
     app = account()
     await sandbox.registerApp(app)
-    svc = await startTokenService({ db: db.url, apiBase: sandbox.url, authToken: 'bearer-123' })
+    svc = await startTokenService({ db: db.url, apiBase: sandbox.url, authToken: CLIENT, adminToken: ADMIN })
   })
   after(async () => {
     await svc.close()
@@ -193,34 +203,119 @@ describe('token service auth', () => {
     db.cleanup()
   })
 
-  test('every route but /healthz needs the bearer token', async () => {
-    const create = `${svc.url}/wechat/app/create?appid=${app.appid}&secret=${app.secret}`
-    assert.equal((await call(create)).status, 401)
-    assert.equal((await call(create, { headers: { authorization: 'Bearer bearer-12' } })).status, 401)
-    assert.equal((await call(create, { headers: { authorization: 'bearer-123' } })).status, 401)
-    const auth = { headers: { authorization: 'Bearer bearer-123' } }
-    assert.equal((await call(create, auth)).json.errcode, 0)
+  test('the admin routes need the admin token; the client token reads tokens only', async () => {
+    assert.equal((await create(svc.url, app, CLIENT)).status, 401, 'the client token cannot re-key apps')
+    assert.equal((await create(svc.url, app, ADMIN.slice(0, -1))).status, 401)
+    assert.equal((await call(`${svc.url}/wechat/app/create`, { method: 'POST', body: JSON.stringify(app) })).status, 401)
+    assert.equal((await create(svc.url, app)).json.errcode, 0)
     const denied = await call(`${svc.url}/${app.appid}/wechat/token/get`)
     assert.equal(denied.status, 401)
     assert.equal(denied.json.access_token, undefined)
-    assert.equal((await call(`${svc.url}/${app.appid}/wechat/token/get`, auth)).json.errcode, 0)
+    assert.equal((await call(`${svc.url}/${app.appid}/wechat/token/get`, { headers: { authorization: `Bearer ${ADMIN}` } })).status, 401)
+    // The scheme in any case (RFC 7235).
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      assert.equal((await call(`${svc.url}/${app.appid}/wechat/token/get`, { headers: { authorization: `${scheme} ${CLIENT}` } })).json.errcode, 0, scheme)
+    }
+    assert.equal((await call(`${svc.url}/${app.appid}/wechat/token/get`, { headers: { authorization: CLIENT } })).status, 401)
     assert.equal((await call(`${svc.url}/metrics`)).status, 401)
     assert.equal((await call(`${svc.url}/healthz`)).status, 200)
   })
 
-  test('bad options throw TypeError naming the option; a public address needs authToken', async () => {
+  test('re-keying is POST with a body: the GET form and a secret in the query are refused, nothing changes', async () => {
+    const auth = { headers: { authorization: `Bearer ${ADMIN}` } }
+    let r = await call(`${svc.url}/wechat/app/create?appid=${app.appid}&secret=ATTACKER`, auth)
+    assert.equal(r.status, 405)
+    assert.match(r.json.errmsg, /POST.*legacyCreateGet/)
+    r = await call(`${svc.url}/wechat/app/create?appid=${app.appid}&secret=ATTACKER`, { method: 'POST', ...auth })
+    assert.equal(r.status, 400)
+    assert.match(r.json.errmsg, /body, not the query/)
+    r = await call(`${svc.url}/${app.appid}/wechat/token/refresh`, { method: 'POST', body: JSON.stringify({ access_token: 'x' }), headers: { authorization: `Bearer ${CLIENT}` } })
+    assert.equal(r.json.errcode, 0, 'the stored secret still works')
+    // A form body works as well as JSON.
+    r = await call(`${svc.url}/wechat/app/create`, { method: 'POST', body: new URLSearchParams(app).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers } })
+    assert.equal(r.json.errcode, 0, r.text)
+  })
+
+  test('bad options throw TypeError naming the option; a public address needs authToken; weak tokens are refused', async () => {
     await assert.rejects(startTokenService({}), { name: 'TypeError', message: /options\.db/ })
     await assert.rejects(startTokenService({ db: db.url, port: 70000 }), { name: 'TypeError', message: /options\.port/ })
     await assert.rejects(startTokenService({ db: db.url, colour: 1 }), { name: 'TypeError', message: /options\.colour/ })
     await assert.rejects(startTokenService({ db: db.url, host: '0.0.0.0' }), { name: 'TypeError', message: /authToken/ })
     await assert.rejects(startTokenService({ db: 'redis://x' }), { name: 'TypeError', message: /db/ })
+    await assert.rejects(startTokenService({ db: db.url, authToken: '   \t ' }), { name: 'TypeError', message: /authToken.*whitespace/ })
+    await assert.rejects(startTokenService({ db: db.url, authToken: 'short-token' }), { name: 'TypeError', message: /authToken.*too short.*16/ })
+    await assert.rejects(startTokenService({ db: db.url, adminToken: 'short' }), { name: 'TypeError', message: /adminToken.*too short/ })
+    await assert.rejects(startTokenService({ db: db.url, authToken: CLIENT, adminToken: CLIENT }), { name: 'TypeError', message: /adminToken.*differ/ })
+    await assert.rejects(startTokenService({ db: db.url, legacyCreateGet: 'yes' }), { name: 'TypeError', message: /legacyCreateGet/ })
+    await assert.rejects(startTokenService({ db: db.url, trustedProxies: '10.0.0.1' }), { name: 'TypeError', message: /trustedProxies/ })
+    await assert.rejects(startTokenService({ db: db.url, trustedProxies: ['proxy.internal'] }), { name: 'TypeError', message: /trustedProxies.*not an IP address/ })
+    await assert.rejects(startTokenService({ db: db.url, connectionLimits: { idleTimeoutMs: -1 } }), { name: 'TypeError', message: /connectionLimits\.idleTimeoutMs/ })
     await new Promise((resolve) => startTokenService({}, (err) => { assert.ok(err instanceof TypeError); resolve() }))
+  })
+})
+
+describe('token service admin routes by default and with legacyCreateGet', () => {
+  let sandbox, db
+  before(async () => {
+    sandbox = await startSandbox()
+    db = tempSqlite()
+  })
+  after(async () => {
+    await sandbox.close()
+    db.cleanup()
+  })
+
+  test('without adminToken the create routes are off (403) and the stored secret is untouched', async () => {
+    const app = account()
+    await sandbox.registerApp(app)
+    await require('../lib/native').binding.addServiceApp(db.url, app.appid, app.secret)
+    const svc = await startTokenService({ db: db.url, apiBase: sandbox.url })
+    try {
+      let r = await call(`${svc.url}/wechat/app/create?appid=${app.appid}&secret=ATTACKER`)
+      assert.equal(r.status, 403)
+      assert.match(r.json.errmsg, /adminToken/)
+      r = await call(`${svc.url}/wechat/app/create`, { method: 'POST', body: JSON.stringify({ appid: app.appid, secret: 'ATTACKER' }) })
+      assert.equal(r.status, 403)
+      assert.equal((await call(`${svc.url}/${app.appid}/wechat/token/get`)).json.errcode, 0)
+    } finally {
+      await svc.close()
+    }
+  })
+
+  test('a loopback bind refuses another Host (DNS rebinding)', async () => {
+    const svc = await startTokenService({ db: db.url, apiBase: sandbox.url })
+    try {
+      const get = (host) => new Promise((resolve, reject) => {
+        require('http').get(`${svc.url}/healthz`, { headers: { host } }, (res) => { res.resume(); resolve(res.statusCode) }).on('error', reject)
+      })
+      assert.equal(await get('evil.example'), 403)
+      assert.equal(await get('evil.example:8099'), 403)
+      assert.equal(await get(`127.0.0.1:${svc.port}`), 200)
+      assert.equal(await get(`localhost:${svc.port}`), 200)
+      assert.equal(await get('[::1]'), 200)
+    } finally {
+      await svc.close()
+    }
+  })
+
+  test('legacyCreateGet takes wetoken\'s GET form (still behind the admin token)', async () => {
+    const app = account()
+    await sandbox.registerApp(app)
+    const svc = await startTokenService({ db: db.url, apiBase: sandbox.url, adminToken: ADMIN, legacyCreateGet: true })
+    try {
+      const url = `${svc.url}/wechat/app/create?appid=${app.appid}&secret=${app.secret}`
+      assert.equal((await call(url)).status, 401)
+      assert.equal((await call(url, { headers: { authorization: `Bearer ${ADMIN}` } })).json.errcode, 0)
+      assert.equal((await call(`${svc.url}/${app.appid}/wechat/token/get`)).json.errcode, 0)
+    } finally {
+      await svc.close()
+    }
   })
 })
 
 /** `wxthirdparty serve` in a child process; resolves with its URL. */
 async function serveChild(dbUrl, apiBase) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--db', dbUrl, '--port', '0', '--api-base', apiBase], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, 'serve', '--db', dbUrl, '--port', '0', '--api-base', apiBase, '--admin-token', ADMIN], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stderr.on('data', (d) => { out += d })
   for await (const chunk of child.stdout) {
@@ -250,7 +345,7 @@ for (const kind of ['mysql', 'postgres']) {
       const a = await serveChild(database.url, sandbox.url)
       const b = await startTokenService({ db: database.url, apiBase: sandbox.url })
       try {
-        assert.equal((await call(`${a.url}/wechat/app/create?appid=${app.appid}&secret=${app.secret}`)).json.errcode, 0)
+        assert.equal((await create(a.url, app)).json.errcode, 0)
         const t0 = Date.now()
         const seen = []
         // Both serve for ~9 s (two lifetimes and more): every token valid at WeChat.

@@ -97,6 +97,19 @@ fn bench(cr: &mut Criterion) {
     g.bench_function("to_json", |b| b.iter(|| serde_json::Value::Object(black_box(&parsed).clone()).to_string()));
     g.finish();
 
+    // A hostile body: n distinct sibling names (linear since the streaming
+    // parser hashes names; was quadratic). Per-element time should stay flat.
+    let mut g = cr.benchmark_group("distinct_siblings");
+    for n in [10_000usize, 40_000] {
+        let body: String = (0..n).map(|i| format!("<f{i}>{i}</f{i}>")).collect();
+        let xml = format!("<xml>{body}</xml>");
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("parse_json_{}k", n / 1000), |b| {
+            b.iter(|| message::parse_json(black_box(&xml), &message::ParseOptions::default()).unwrap())
+        });
+    }
+    g.finish();
+
     let m = message::parse(&payload(300)).unwrap();
     let mut m = m;
     m.insert("FromUserName".into(), json!("oUser"));

@@ -44,7 +44,8 @@ const answerOf = (subject, err) => binding.httpErrorAnswer(subject, err && typeo
 /** The answer to a request refused before any work ('too_large', 'method_not_allowed', 'missing_signature'). */
 const refusal = (subject, why) => binding.httpRefusal(subject, why)
 
-const contentType = (body) => (body.startsWith('<') ? 'application/xml; charset=utf-8' : 'text/plain; charset=utf-8')
+// The URL check's echo (GET) is the caller's own text: never served as markup.
+const contentType = (method, body) => (method !== 'GET' && method !== 'HEAD' && body.startsWith('<') ? 'application/xml; charset=utf-8' : 'text/plain; charset=utf-8')
 
 /**
  * A request handler for http, Express and Koa around `handle(req, res)`,
@@ -72,7 +73,8 @@ function handler(subject, handle, failed, name) {
       if (ctx.params && !ctx.req.params) ctx.req.params = ctx.params
       return run(ctx.req, ctx.res).then((r) => {
         ctx.status = r.status
-        ctx.type = contentType(r.body)
+        ctx.type = contentType(ctx.req.method, r.body)
+        ctx.set('x-content-type-options', 'nosniff')
         ctx.body = r.body
       })
     }
@@ -80,7 +82,8 @@ function handler(subject, handle, failed, name) {
     run(a, res).then((r) => {
       if (res.headersSent || res.writableEnded) return
       res.statusCode = r.status
-      res.setHeader('content-type', contentType(r.body))
+      res.setHeader('content-type', contentType(a.method, r.body))
+      res.setHeader('x-content-type-options', 'nosniff')
       res.end(r.body)
     })
   }
@@ -88,4 +91,19 @@ function handler(subject, handle, failed, name) {
   return fn
 }
 
-module.exports = { handler, readBody, queryOf, urlOf, refusal, MAX_BODY }
+const LIMIT_KEYS = ['headerTimeoutMs', 'idleTimeoutMs', 'bodyTimeoutMs', 'maxConnections']
+
+/** Checks `connectionLimits` for a native server (src/http/serve.rs); undefined keeps every default. */
+function connectionLimits(v, name) {
+  if (v == null) return undefined
+  if (typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`${name}: must be an object { ${LIMIT_KEYS.join(', ')} }`)
+  const out = {}
+  for (const k of Object.keys(v)) {
+    if (!LIMIT_KEYS.includes(k)) throw new TypeError(`${name}.${k}: unknown option (expected one of ${LIMIT_KEYS.join(', ')})`)
+    if (!(Number.isInteger(v[k]) && v[k] > 0 && v[k] <= 0xffffffff)) throw new TypeError(`${name}.${k}: must be a positive integer`)
+    out[k] = v[k]
+  }
+  return out
+}
+
+module.exports = { handler, readBody, queryOf, urlOf, refusal, connectionLimits, MAX_BODY }

@@ -60,14 +60,29 @@ const LATE = {
 const media = (r) => (r.content && typeof r.content === 'object' ? r.content : r)
 const lateKind = (r) => (typeof r === 'string' ? 'text' : Array.isArray(r) ? 'news' : r.type || (r.musicUrl ? 'music' : undefined))
 
-/** A handler's `ctx`; the client is made on first use (a class: its getter is not redefined per message). */
+// ctx.authorizer: the stored record the native side sends (snake_case, as
+// user_info and findAuthorizers give it) in camelCase, each handler its own
+// copy; a field WeChat did not give is absent, never null. func_info and
+// mini_program_info stay with get_user_info (nested, and rarely wanted here).
+const CONTEXT_FIELDS = ['wx_token', 'appid', 'nick_name', 'head_img', 'service_type_id', 'verify_type_info', 'user_name', 'alias', 'authorized', 'app_type']
+  .map((k) => [k, k.replace(/_([a-z])/g, (_, c) => c.toUpperCase())])
+function contextAuthorizer(r) {
+  const a = {}
+  for (const [k, name] of CONTEXT_FIELDS) if (r[k] != null) a[name] = r[k]
+  a.funcScopes = r.func_scopes.slice()
+  return a
+}
+
+/** A handler's `ctx`; the client and the authorizer are made on first use (a class: its getters are not redefined per message). */
 class MessageContext {
   #core
   #client
-  constructor(core, appid, message, authorizer, req) {
+  #record
+  #authorizer
+  constructor(core, appid, message, record, req) {
     this.#core = core
+    this.#record = record || undefined
     this.authorizerAppid = appid
-    this.authorizer = authorizer || undefined
     this.message = message
     this.req = req
   }
@@ -75,6 +90,12 @@ class MessageContext {
   get client() {
     if (this.#client === undefined) this.#client = this.#core.client(this.authorizerAppid)
     return this.#client
+  }
+
+  /** The authorizer's stored record (undefined for an account's own server, or one not stored). */
+  get authorizer() {
+    if (this.#authorizer === undefined && this.#record) this.#authorizer = contextAuthorizer(this.#record)
+    return this.#authorizer
   }
 }
 
@@ -90,6 +111,7 @@ function isEmptyReply(r) {
 function makeHandler(core, handler, options) {
   const o = Object.assign({ timeout: DEFAULT_TIMEOUT_MS }, options)
   if (!(typeof o.timeout === 'number' && o.timeout > 0)) throw new TypeError('options.timeout: must be a positive number of milliseconds')
+  const limits = http.connectionLimits(o.connectionLimits, 'options.connectionLimits')
 
   async function sendLate(ctx, reply) {
     const kind = lateKind(reply)
@@ -191,13 +213,12 @@ function makeHandler(core, handler, options) {
     const early = []
     const answer = (id, reply) => (listener ? listener.reply(id, reply) : early.push([id, reply]))
     // The native side sends an authorizer's record once, then `same` while
-    // it is unchanged: each handler gets its own copy of the one kept here.
+    // it is unchanged: each handler's ctx makes its own copy of the one kept here.
     const authorizers = new Map()
     const dispatch = (id, messageJson, appid, authorizer, same) => {
       const message = JSON.parse(messageJson)
       if (authorizer) authorizers.set(appid, authorizer)
-      const kept = authorizer || (same ? authorizers.get(appid) : undefined)
-      authorizer = kept && { ...kept }
+      authorizer = authorizer || (same ? authorizers.get(appid) : undefined)
       // node-webot style handlers get a request-like object and `res.reply`.
       const req = { weixin: message, query: {}, headers: {} }
       const r = replyTo(message, contextOf(appid, message, authorizer, undefined), req, {})
@@ -209,7 +230,7 @@ function makeHandler(core, handler, options) {
       core.emit(name, errorOf(err))
     }
     // The native side waits a little longer than the deadline this glue keeps.
-    listener = await inbox.listen(host || '0.0.0.0', port, o.timeout + 500, dispatch, notice)
+    listener = await inbox.listen(host || '0.0.0.0', port, o.timeout + 500, dispatch, notice, limits)
     for (const [id, r] of early.splice(0)) listener.reply(id, r)
     return {
       port: listener.port,
@@ -266,7 +287,7 @@ function inboxSettings(o) {
   const timeout = typeof o.timeout === 'number' && o.timeout > 0 ? o.timeout : DEFAULT_TIMEOUT_MS
   if (o.freshMs !== undefined && !(typeof o.freshMs === 'number' && o.freshMs >= 0)) throw new TypeError('options.freshMs: must be a number of milliseconds (0: claim every delivery in the store first)')
   // A claim outlives the handler's deadline: past it, its process has died.
-  return { releaseCheck: o.releaseCheck !== false, dedupTtlMs: o.dedupTtlMs, retryWaitMs: o.retryWaitMs, claimLeaseMs: timeout + 1500, freshMs: o.freshMs }
+  return { releaseCheck: o.releaseCheck !== false, dedupTtlMs: o.dedupTtlMs, retryWaitMs: o.retryWaitMs, claimLeaseMs: timeout + 1500, freshMs: o.freshMs, safeModeOnly: o.safeModeOnly === true }
 }
 
 /**
@@ -309,6 +330,8 @@ function messages(config, handler, options) {
   if (c.db !== undefined && typeof c.db !== 'string') throw new TypeError('config.db must be a database URL')
   checkHandler(handler)
   const o = Object.assign({}, options)
+  if (o.safeModeOnly !== undefined && typeof o.safeModeOnly !== 'boolean') throw new TypeError('options.safeModeOnly must be a boolean')
+  if (o.safeModeOnly && key === undefined) throw new TypeError('options.safeModeOnly needs config.encodingAESKey (safe mode decrypts with it)')
   const emitter = new EventEmitter()
   const onEvent = (ev) => {
     if (ev.name !== 'reply_failed') return

@@ -3,20 +3,24 @@
 // Returns a Promise of a TokenService, or calls back when given a callback.
 
 const { binding, settle, splitCallback } = require('./native')
+const { connectionLimits } = require('./http')
 
-const KEYS = new Set(['db', 'host', 'port', 'authToken', 'apiBase', 'allowOpen', 'rateLimit'])
+const KEYS = new Set(['db', 'host', 'port', 'authToken', 'adminToken', 'legacyCreateGet', 'apiBase', 'allowOpen', 'rateLimit', 'trustedProxies', 'connectionLimits'])
 
 function checkOptions(o) {
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new TypeError('options: must be an object with at least { db }')
   for (const k of Object.keys(o)) if (!KEYS.has(k)) throw new TypeError(`options.${k}: unknown option (expected one of ${[...KEYS].join(', ')})`)
   if (typeof o.db !== 'string' || o.db === '') throw new TypeError('options.db: must be a database URL (mysql://, postgres://, sqlite://)')
-  for (const k of ['host', 'authToken', 'apiBase']) {
+  for (const k of ['host', 'authToken', 'adminToken', 'apiBase']) {
     if (o[k] != null && (typeof o[k] !== 'string' || o[k] === '')) throw new TypeError(`options.${k}: must be a non-empty string`)
   }
   if (o.port != null && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) throw new TypeError('options.port: must be an integer from 0 to 65535')
   if (o.rateLimit != null && !(Number.isInteger(o.rateLimit) && o.rateLimit >= 0)) throw new TypeError('options.rateLimit: must be a non-negative integer (requests per second per client; 0 = no limit)')
-  if (o.allowOpen != null && typeof o.allowOpen !== 'boolean') throw new TypeError('options.allowOpen: must be a boolean')
-  return { db: o.db, host: o.host, port: o.port, authToken: o.authToken, apiBase: o.apiBase, allowOpen: o.allowOpen, rateLimit: o.rateLimit }
+  if (o.trustedProxies != null && !(Array.isArray(o.trustedProxies) && o.trustedProxies.every((p) => typeof p === 'string'))) throw new TypeError('options.trustedProxies: must be an array of IP address strings')
+  for (const k of ['allowOpen', 'legacyCreateGet']) {
+    if (o[k] != null && typeof o[k] !== 'boolean') throw new TypeError(`options.${k}: must be a boolean`)
+  }
+  return { db: o.db, host: o.host, port: o.port, authToken: o.authToken, adminToken: o.adminToken, legacyCreateGet: o.legacyCreateGet, apiBase: o.apiBase, allowOpen: o.allowOpen, rateLimit: o.rateLimit, trustedProxies: o.trustedProxies, connectionLimits: connectionLimits(o.connectionLimits, 'options.connectionLimits') }
 }
 
 class TokenService {
@@ -32,7 +36,7 @@ class TokenService {
   }
 }
 
-/** startTokenService({ db, host?, port?, authToken?, apiBase?, allowOpen?, rateLimit? }[, callback]) */
+/** startTokenService({ db, host?, port?, authToken?, adminToken?, legacyCreateGet?, apiBase?, allowOpen?, rateLimit?, trustedProxies?, connectionLimits? }[, callback]) */
 function startTokenService(...args) {
   const [[options], cb] = splitCallback(args)
   let p

@@ -32,7 +32,7 @@ impl MessageHandler for Host {
 async fn the_native_listener_answers_from_the_one_table() {
     let inbox = Inbox::open_account("tok", None, None, None, InboxOptions::default(), Arc::new(|_| {})).await.unwrap();
     let host = Arc::new(Host::default());
-    let listener = MessageListener::start(Arc::new(inbox), host.clone(), "127.0.0.1", 0, Duration::from_secs(1)).await.unwrap();
+    let listener = MessageListener::start(Arc::new(inbox), host.clone(), "127.0.0.1", 0, Duration::from_secs(1), Default::default()).await.unwrap();
     let base = format!("http://127.0.0.1:{}", listener.port());
     let http = reqwest::Client::new();
     let post = |path: &str, body: String| http.post(format!("{base}{path}")).body(body).send();

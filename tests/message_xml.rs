@@ -164,6 +164,48 @@ fn json_text_output_matches_the_map_and_escapes() {
     assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), Value::Object(parse(&xml)));
 }
 
+/// `n` distinct siblings `<f0>0</f0>…`.
+fn fields(n: usize) -> String {
+    (0..n).map(|i| format!("<f{i}>{i}</f{i}>")).collect()
+}
+
+/// A root holding `n` distinct siblings, then `tail` (more XML).
+fn siblings(n: usize, tail: &str) -> String {
+    format!("<xml>{}{tail}</xml>", fields(n))
+}
+
+#[test]
+fn tens_of_thousands_of_distinct_siblings_parse_whole_and_in_order() {
+    // The streaming path keeps sibling names hashed past a handful (it was
+    // a linear scan per child: quadratic; benches/RESULTS.md, parse rows).
+    let opts = ParseOptions::default();
+    for n in [17, 40_000] {
+        let xml = siblings(n, "");
+        let json = message::parse_json(&xml, &opts).unwrap();
+        let v: Value = serde_json::from_str(&json).unwrap();
+        let o = v.as_object().unwrap();
+        assert_eq!(o.len(), n);
+        assert_eq!(o["f0"], json!("0"));
+        assert_eq!(o[&format!("f{}", n - 1)], json!((n - 1).to_string()));
+        assert!(json.starts_with("{\"f0\":\"0\",\"f1\":\"1\","), "document order");
+        assert_eq!(v, Value::Object(parse(&xml)));
+    }
+    // A repeat found in the hashed set (after many names) still groups into an array.
+    for (n, again) in [(16, "f3"), (17, "f16"), (40_000, "f0"), (40_000, "f39999")] {
+        let xml = siblings(n, &format!("<{again}>x</{again}>"));
+        let v: Value = serde_json::from_str(&message::parse_json(&xml, &opts).unwrap()).unwrap();
+        let i = &again[1..];
+        assert_eq!(v[again], json!([i, "x"]), "{n} siblings, {again} repeated");
+        assert_eq!(v.as_object().unwrap().len(), n);
+        assert_eq!(v, Value::Object(parse(&xml)));
+    }
+    // Nested: each element keeps its own set.
+    let xml = format!("<xml><A>{}</A><B><f0>b</f0></B></xml>", fields(100));
+    let v: Value = serde_json::from_str(&message::parse_json(&xml, &opts).unwrap()).unwrap();
+    assert_eq!(v["A"].as_object().unwrap().len(), 100);
+    assert_eq!(v["B"], json!({"f0": "b"}));
+}
+
 #[test]
 fn hostile_and_malformed_xml_is_refused_clearly() {
     let xxe = "<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><xml><A>&xxe;</A></xml>";

@@ -27,8 +27,8 @@ async fn service(sb_url: &str, db: &TestDb, auth: Option<&str>) -> TokenService 
 async fn client_refreshes_through_the_service_after_40001() {
     let sb = start(SandboxConfig::default()).await;
     let db = TestDb::create(Backend::Sqlite).await;
-    let svc = service(&sb.url(), &db, Some("s3cret-bearer")).await;
-    let source = Arc::new(ServiceTokenSource::new(&svc.url(), APP, Some("s3cret-bearer".into())).unwrap());
+    let svc = service(&sb.url(), &db, Some("s3cret-bearer-0123456789")).await;
+    let source = Arc::new(ServiceTokenSource::new(&svc.url(), APP, Some("s3cret-bearer-0123456789".into())).unwrap());
     let (first, _) = source.token().await.unwrap();
     let api = ApiClient::new(APP, Transport::new(Some(&sb.url())), source.clone());
     api.request(Http::Get, "/cgi-bin/user/get", &[], None).await.expect("call with the service's token");
@@ -53,12 +53,12 @@ async fn client_refreshes_through_the_service_after_40001() {
 async fn wrong_bearer_and_unknown_appid_are_clear_errors() {
     let sb = start(SandboxConfig::default()).await;
     let db = TestDb::create(Backend::Sqlite).await;
-    let svc = service(&sb.url(), &db, Some("right")).await;
-    let wrong = ServiceTokenSource::new(&svc.url(), APP, Some("wrong".into())).unwrap();
+    let svc = service(&sb.url(), &db, Some("right-bearer-0123456789")).await;
+    let wrong = ServiceTokenSource::new(&svc.url(), APP, Some("wrong-bearer-0123456789".into())).unwrap();
     let e = wrong.token().await.unwrap_err();
     assert_eq!(e.code(), Some(41001), "{e}");
     assert!(!e.to_string().contains("right"));
-    let unknown = ServiceTokenSource::new(&svc.url(), "wxnosuchapp", Some("right".into())).unwrap();
+    let unknown = ServiceTokenSource::new(&svc.url(), "wxnosuchapp", Some("right-bearer-0123456789".into())).unwrap();
     assert_eq!(unknown.token().await.unwrap_err().code(), Some(40013));
     assert!(ServiceTokenSource::new("ftp://x", APP, None).is_err());
     assert!(ServiceTokenSource::new(&svc.url(), "bad/appid", None).is_err());

@@ -11,17 +11,21 @@ const yes = <T extends true>(t: T): T => t
 // napi's `field?: T` (absent) is what the public types write as optional.
 type Req<T> = { [K in keyof T]-?: Exclude<T[K], undefined> }
 
-// user_info: the same record, with Dates made by lib/server.js from the ms.
-type Dated<T> = Omit<T, 'access_token_updated_at' | 'access_token_expires_in'> & { access_token_updated_at: Date; access_token_expires_in: Date }
-yes<Same<Dated<N.AuthorizerUserInfo>, P.AuthorizerInfo>>(true)
-// findAuthorizers(): passed through.
+// One record type crosses: findAuthorizers() passes it through; user_info is
+// it flattened with its token, Dates made by lib/server.js from the ms.
 yes<Same<N.StoredAuthorizer, P.StoredAuthorizer>>(true)
+type Dated<T> = Omit<T, 'access_token_updated_at' | 'access_token_expires_in'> & { access_token_updated_at: Date; access_token_expires_in: Date }
+yes<Same<Dated<N.StoredAuthorizer & N.AuthorizerTokenFields>, P.AuthorizerInfo>>(true)
+yes<Same<Awaited<ReturnType<N.NativeComponent['getAuthorizer']>>, N.StoredAuthorizer & N.AuthorizerTokenFields>>(true)
 
 // ThirdpartyServer's options reach the native constructor as given (lib/server.js lists none).
 yes<Same<Req<N.ThirdpartyServerOptions>, Req<P.ThirdpartyServerOptions>>>(true)
 
-// A message handler's ctx.authorizer: the record the native inbox sends.
-yes<Same<Req<N.AuthorizerInfo>, Req<P.PlatformMessageContext['authorizer']>>>(true)
+// A message handler's ctx.authorizer: the same record in camelCase (lib/messages.js),
+// null fields absent, without the nested func_info / mini_program_info.
+type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S
+type Camelized<T> = { [K in keyof T as K extends string ? Camel<K> : K]: Exclude<T[K], null> }
+yes<Same<Req<Camelized<Omit<N.StoredAuthorizer, 'func_info' | 'mini_program_info'>>>, Req<P.PlatformMessageContext['authorizer']>>>(true)
 
 // secrets(): ready with the three values, or the state's name.
 yes<Same<`${N.Readiness}`, 'ready' | P.ComponentSecrets extends never ? never : 'ready' | 'not_ready' | 'outdated'>>(true)

@@ -71,7 +71,14 @@ module.exports = async function sandbox(argv) {
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
   })
-  console.log(`wxthirdparty sandbox listening on ${sb.url}`)
+  // sb.url names 127.0.0.1 for a wildcard bind (what local clients use): say where it really listens.
+  const bound = opts.host ? `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${sb.port}` : new URL(sb.url).host
+  const local = !opts.host || opts.host === 'localhost' || /^127\./.test(opts.host) || opts.host === '::1'
+  console.log(`wxthirdparty sandbox listening on http://${bound}${bound === new URL(sb.url).host ? '' : ` (local clients: ${sb.url})`}`)
+  if (!local) {
+    console.error(`WARNING: the sandbox's control API (/__sandbox) has no authentication: anyone who can reach ${bound}`)
+    console.error('         can mint tokens, read messages and change its state. Bind 127.0.0.1 unless that is intended.')
+  }
   console.log(`  WeChat API base:  ${sb.url}   (apiBase / WXTHIRDPARTY_API_BASE)`)
   console.log(`  control API:      ${sb.url}/__sandbox   (or connectSandbox('${sb.url}'))`)
   console.log(`  mini programs:    authorize(component, { miniProgram: true }); reviewer per app at POST ${sb.url}/__sandbox/wxa/reviewer`)

@@ -3,7 +3,9 @@
 //! table from what went wrong to the status and body the caller gets.
 
 mod answer;
+pub mod serve;
 mod target;
 
 pub use answer::{Answer, Refusal, Subject};
+pub use serve::{serve, serve_tcp, Limits, Server};
 pub use target::RequestTarget;

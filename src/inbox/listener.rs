@@ -12,11 +12,10 @@ use axum::extract::State;
 use axum::http::{header, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
-use tokio::sync::oneshot;
 
 use super::pipeline::{Inbox, MessageQuery, Outcome, ReplyTicket};
 use crate::error::{Error, Result};
-use crate::http::{Answer, Refusal, RequestTarget, Subject};
+use crate::http::{serve_tcp, Answer, Limits, Refusal, RequestTarget, Server, Subject};
 use crate::model::BoxFut;
 use crate::store::AuthorizerRecord;
 
@@ -34,8 +33,7 @@ pub trait MessageHandler: Send + Sync + 'static {
 
 pub struct MessageListener {
     addr: SocketAddr,
-    shutdown: Mutex<Option<oneshot::Sender<()>>>,
-    server: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    server: Mutex<Option<Server>>,
 }
 
 struct Shared {
@@ -48,18 +46,16 @@ struct Shared {
 impl MessageListener {
     /// Listens on `host:port` (0: any free port). `wait`: how long a handler
     /// is waited for before `success` (the host should answer sooner).
-    pub async fn start(inbox: Arc<Inbox>, handler: Arc<dyn MessageHandler>, host: &str, port: u16, wait: Duration) -> Result<MessageListener> {
+    /// `limits`: the connection timeouts and cap (src/http/serve.rs).
+    pub async fn start(inbox: Arc<Inbox>, handler: Arc<dyn MessageHandler>, host: &str, port: u16, wait: Duration, limits: Limits) -> Result<MessageListener> {
         let listener = tokio::net::TcpListener::bind((host, port))
             .await
             .map_err(|e| Error::Other(format!("message URL: cannot listen on {host}:{port}: {e}")))?;
         let addr = listener.local_addr().map_err(|e| Error::Other(format!("message URL: {e}")))?;
         let shared = Arc::new(Shared { inbox, handler, wait });
         let app = axum::Router::new().fallback(serve).with_state(shared);
-        let (tx, rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).with_graceful_shutdown(async move { let _ = rx.await; }).await;
-        });
-        Ok(MessageListener { addr, shutdown: Mutex::new(Some(tx)), server: Mutex::new(Some(server)) })
+        let server = serve_tcp(listener, app, limits);
+        Ok(MessageListener { addr, server: Mutex::new(Some(server)) })
     }
 
     pub fn port(&self) -> u16 {
@@ -68,12 +64,9 @@ impl MessageListener {
 
     /// Stops accepting; answers the deliveries in progress, then returns.
     pub async fn close(&self) {
-        if let Some(tx) = self.shutdown.lock().unwrap().take() {
-            let _ = tx.send(());
-        }
         let server = self.server.lock().unwrap().take();
         if let Some(s) = server {
-            let _ = s.await;
+            s.shutdown().await;
         }
     }
 }
@@ -81,6 +74,8 @@ impl MessageListener {
 async fn serve(State(s): State<Arc<Shared>>, method: Method, uri: Uri, body: Bytes) -> Response {
     let target = RequestTarget::parse(uri.path_and_query().map_or("/", |p| p.as_str()));
     let appid = target.as_ref().ok().and_then(|t| t.route_appid()).map(str::to_owned);
+    // The URL check's echo is the caller's own text: never served as markup.
+    let echo = matches!(method, Method::GET | Method::HEAD);
     let result = match (method, target) {
         (_, Err(e)) => Err(e),
         (Method::GET | Method::HEAD, Ok(t)) => s.inbox.verify_url(&MessageQuery::from_target(&t)),
@@ -100,8 +95,8 @@ async fn serve(State(s): State<Arc<Shared>>, method: Method, uri: Uri, body: Byt
     };
     match result {
         Ok(body) => {
-            let kind = if body.starts_with('<') { "application/xml; charset=utf-8" } else { "text/plain; charset=utf-8" };
-            ([(header::CONTENT_TYPE, kind)], body).into_response()
+            let kind = if !echo && body.starts_with('<') { "application/xml; charset=utf-8" } else { "text/plain; charset=utf-8" };
+            ([(header::CONTENT_TYPE, kind), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")], body).into_response()
         }
         Err(e) => {
             let a = Answer::of_error(&e, Subject::Message);
@@ -114,7 +109,7 @@ async fn serve(State(s): State<Arc<Shared>>, method: Method, uri: Uri, body: Byt
 /// The edge's answer as a response (README, "What WeChat is answered").
 fn answer(a: Answer) -> Response {
     let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], a.body).into_response()
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")], a.body).into_response()
 }
 
 async fn deliver(s: &Shared, appid: Option<&str>, q: &MessageQuery, body: &str) -> Result<String> {

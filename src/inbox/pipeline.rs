@@ -39,11 +39,20 @@ pub struct InboxOptions {
     /// 0: every delivery is claimed in the store before its handler runs.
     pub fresh_ms: i64,
     pub retry_wait: Duration,
+    /// With an encodingAESKey: refuse plain-mode POSTs (a platform always does).
+    pub safe_mode_only: bool,
 }
 
 impl Default for InboxOptions {
     fn default() -> Self {
-        InboxOptions { release_check: true, dedup_ttl_ms: DEDUP_TTL_MS, claim_lease_ms: CLAIM_LEASE_MS, fresh_ms: FRESH_MS, retry_wait: RETRY_WAIT }
+        InboxOptions {
+            release_check: true,
+            dedup_ttl_ms: DEDUP_TTL_MS,
+            claim_lease_ms: CLAIM_LEASE_MS,
+            fresh_ms: FRESH_MS,
+            retry_wait: RETRY_WAIT,
+            safe_mode_only: false,
+        }
     }
 }
 
@@ -392,6 +401,9 @@ impl Inbox {
             }
             (None, true) => Err(Error::invalid("query", "asks for safe mode but no encodingAESKey is configured")),
             (_, false) if self.platform.is_some() => Err(Error::invalid("query", "has no msg_signature (a platform's messages are always encrypted)")),
+            (Some(_), false) if self.opts.safe_mode_only => {
+                Err(Error::invalid("query", "has no msg_signature: plain-mode messages are refused (safeModeOnly)"))
+            }
             (_, false) => {
                 self.check_plain_signature(q)?;
                 Ok((parse(body)?, false))

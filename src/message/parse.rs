@@ -183,8 +183,40 @@ fn reader_for<'a>(xml: &'a str, options: &ParseOptions) -> Result<Reader<&'a [u8
 
 struct StreamFrame<'a> {
     /// Child names so far; a repeat sends us to the tree path.
-    names: Vec<Cow<'a, str>>,
+    names: Names<'a>,
     text: Option<Cow<'a, str>>,
+}
+
+/// Up to this many sibling names are scanned; past it, hashed (a hostile
+/// body with 10,000s of distinct siblings must stay linear).
+const SCAN_NAMES: usize = 16;
+
+/// A set of sibling names: a list for WeChat's handful, a hash set past that.
+#[derive(Default)]
+struct Names<'a> {
+    list: Vec<Cow<'a, str>>,
+    set: Option<std::collections::HashSet<Cow<'a, str>>>,
+}
+
+impl<'a> Names<'a> {
+    fn is_empty(&self) -> bool {
+        self.list.is_empty() && self.set.is_none()
+    }
+
+    /// Adds `name`; false when it was already there.
+    fn insert(&mut self, name: Cow<'a, str>) -> bool {
+        if let Some(set) = &mut self.set {
+            return set.insert(name);
+        }
+        if self.list.iter().any(|n| *n == name) {
+            return false;
+        }
+        self.list.push(name);
+        if self.list.len() > SCAN_NAMES {
+            self.set = Some(self.list.drain(..).collect());
+        }
+        true
+    }
 }
 
 /// JSON straight from the events, with the same checks and errors as
@@ -197,13 +229,15 @@ fn stream_json(xml: &str, options: &ParseOptions) -> Result<Option<String>> {
     let mut done = false;
     // Writes the key of a new child of the innermost frame; false on a repeat.
     fn begin_child<'a>(out: &mut String, parent: &mut StreamFrame<'a>, name: Cow<'a, str>) -> bool {
-        if parent.names.iter().any(|n| *n == name) {
-            return false;
-        }
-        out.push(if parent.names.is_empty() { '{' } else { ',' });
+        let first = parent.names.is_empty();
+        let key_at = out.len();
+        out.push(if first { '{' } else { ',' });
         write_json_str(out, &name);
         out.push(':');
-        parent.names.push(name);
+        if !parent.names.insert(name) {
+            out.truncate(key_at);
+            return false;
+        }
         true
     }
     loop {
@@ -219,7 +253,7 @@ fn stream_json(xml: &str, options: &ParseOptions) -> Result<Option<String>> {
                         return Ok(None);
                     }
                 }
-                stack.push(StreamFrame { names: Vec::new(), text: None });
+                stack.push(StreamFrame { names: Names::default(), text: None });
             }
             Event::Empty(e) => {
                 stream_open_check(done, stack.len())?;

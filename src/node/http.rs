@@ -70,3 +70,24 @@ pub fn http_refusal(subject: HttpSubject, refusal: HttpRefusal) -> HttpAnswer {
     };
     Answer::refusal(r, core_subject(subject)).into()
 }
+
+/// The native servers' connection timeouts and cap (unset or 0: the default).
+#[napi(object)]
+#[derive(Default)]
+pub struct ConnectionLimits {
+    /// A request head must arrive within this (default 10,000).
+    pub header_timeout_ms: Option<u32>,
+    /// A kept-alive connection with nothing in progress is closed after this (default 5,000; at most headerTimeoutMs).
+    pub idle_timeout_ms: Option<u32>,
+    /// The longest pause inside a request body (default 10,000).
+    pub body_timeout_ms: Option<u32>,
+    /// Open connections at most; more wait to be accepted (default 1,024).
+    pub max_connections: Option<u32>,
+}
+
+impl From<Option<ConnectionLimits>> for crate::http::Limits {
+    fn from(l: Option<ConnectionLimits>) -> Self {
+        let l = l.unwrap_or_default();
+        crate::http::Limits::with_ms(l.header_timeout_ms, l.idle_timeout_ms, l.body_timeout_ms, l.max_connections)
+    }
+}

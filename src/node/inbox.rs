@@ -17,6 +17,7 @@ use crate::error::Error as CoreError;
 use crate::http::RequestTarget;
 use crate::inbox::{Inbox, InboxOptions, MessageHandler, MessageListener, MessageQuery, Outcome, ReplyFailed, ReplyTicket};
 use crate::model::BoxFut;
+use crate::node::authorizer::StoredAuthorizer;
 use crate::store::AuthorizerRecord;
 
 #[napi(object)]
@@ -30,6 +31,8 @@ pub struct InboxSettings {
     pub fresh_ms: Option<f64>,
     /// How long a retried delivery waits for the first one's reply.
     pub retry_wait_ms: Option<f64>,
+    /// With an encodingAESKey: refuse plain-mode messages.
+    pub safe_mode_only: Option<bool>,
 }
 
 impl From<Option<InboxSettings>> for InboxOptions {
@@ -40,6 +43,7 @@ impl From<Option<InboxSettings>> for InboxOptions {
             out.dedup_ttl_ms = o.dedup_ttl_ms.filter(|v| *v > 0.0).map(|v| v as i64).unwrap_or(out.dedup_ttl_ms);
             out.claim_lease_ms = o.claim_lease_ms.filter(|v| *v > 0.0).map(|v| v as i64).unwrap_or(out.claim_lease_ms);
             out.fresh_ms = o.fresh_ms.filter(|v| *v >= 0.0).map(|v| v as i64).unwrap_or(out.fresh_ms);
+            out.safe_mode_only = o.safe_mode_only.unwrap_or(out.safe_mode_only);
             out.retry_wait = o.retry_wait_ms.filter(|v| *v >= 0.0).map(|v| Duration::from_millis(v as u64)).unwrap_or(out.retry_wait);
         }
         out
@@ -68,35 +72,6 @@ impl From<DeliveryTicket> for ReplyTicket {
     }
 }
 
-#[napi(object)]
-pub struct AuthorizerInfo {
-    pub appid: String,
-    pub wx_token: String,
-    pub nick_name: Option<String>,
-    pub head_img: Option<String>,
-    pub service_type_id: Option<i64>,
-    pub verify_type_info: Option<i64>,
-    pub user_name: Option<String>,
-    pub alias: Option<String>,
-    pub authorized: bool,
-}
-
-impl From<AuthorizerRecord> for AuthorizerInfo {
-    fn from(r: AuthorizerRecord) -> Self {
-        AuthorizerInfo {
-            appid: r.appid,
-            wx_token: r.wx_token,
-            nick_name: r.nick_name,
-            head_img: r.head_img,
-            service_type_id: r.service_type_id,
-            verify_type_info: r.verify_type_info,
-            user_name: r.user_name,
-            alias: r.alias,
-            authorized: r.authorized,
-        }
-    }
-}
-
 #[napi(string_enum = "lowercase")]
 pub enum DeliveryAction {
     /// Run the handler, then `answer(ticket, reply)`.
@@ -112,7 +87,7 @@ pub struct Delivery {
     #[napi(ts_type = "Record<string, unknown>")]
     pub message: Option<Value>,
     pub ticket: Option<DeliveryTicket>,
-    pub authorizer: Option<AuthorizerInfo>,
+    pub authorizer: Option<StoredAuthorizer>,
     pub body: Option<String>,
     /// Why the answer came without the handler: duplicate, release_check, unknown_authorizer.
     pub notice: Option<String>,
@@ -147,7 +122,7 @@ impl NativeInbox {
     /// authorizerAppid, authorizer)` runs the handler and answers with
     /// `listener.reply(id, reply)`; `notice(name, authorizerAppid, error)`.
     #[napi(
-        ts_args_type = "host: string, port: number, waitMs: number, dispatch: (id: number, messageJson: string, authorizerAppid: string, authorizer: AuthorizerInfo | undefined | null, sameAuthorizer: boolean) => unknown, notice: (name: string, authorizerAppid?: string | null, error?: { name: string; message: string; code?: number | null } | null) => unknown",
+        ts_args_type = "host: string, port: number, waitMs: number, dispatch: (id: number, messageJson: string, authorizerAppid: string, authorizer: StoredAuthorizer | undefined | null, sameAuthorizer: boolean) => unknown, notice: (name: string, authorizerAppid?: string | null, error?: { name: string; message: string; code?: number | null } | null) => unknown, limits?: ConnectionLimits | undefined | null",
         ts_return_type = "Promise<NativeMessageListener>"
     )]
     #[allow(clippy::too_many_arguments)]
@@ -157,8 +132,9 @@ impl NativeInbox {
         host: String,
         port: u32,
         wait_ms: f64,
-        dispatch: Function<'_, FnArgs<(u32, String, String, Option<AuthorizerInfo>, bool)>, Unknown<'static>>,
+        dispatch: Function<'_, FnArgs<(u32, String, String, Option<StoredAuthorizer>, bool)>, Unknown<'static>>,
         notice: Function<'_, FnArgs<(String, Option<String>, Option<Value>)>, Unknown<'static>>,
+        limits: Option<crate::node::http::ConnectionLimits>,
     ) -> Result<PromiseRaw<'env, NativeMessageListener>> {
         let dispatch: Dispatch = dispatch
             .build_threadsafe_function::<Call>()
@@ -176,8 +152,9 @@ impl NativeInbox {
         let handler = Arc::new(JsHandler { dispatch, notice, pending: pending.clone(), next: AtomicU32::new(1), sent: Mutex::new(HashMap::new()) });
         let inbox = self.inner.clone();
         let wait = Duration::from_millis(wait_ms.max(0.0) as u64);
+        let limits = limits.into();
         promise(env, async move {
-            let listener = MessageListener::start(inbox, handler, &host, port as u16, wait).await?;
+            let listener = MessageListener::start(inbox, handler, &host, port as u16, wait, limits).await?;
             Ok(NativeMessageListener { inner: Arc::new(listener), pending })
         })
     }
@@ -293,7 +270,7 @@ struct Call {
     same_authorizer: bool,
 }
 
-type Dispatch = ThreadsafeFunction<Call, Unknown<'static>, FnArgs<(u32, String, String, Option<AuthorizerInfo>, bool)>, Status, false>;
+type Dispatch = ThreadsafeFunction<Call, Unknown<'static>, FnArgs<(u32, String, String, Option<StoredAuthorizer>, bool)>, Status, false>;
 type Notice = ThreadsafeFunction<(String, Option<String>, Option<Value>), Unknown<'static>, FnArgs<(String, Option<String>, Option<Value>)>, Status, false, true>;
 type Pending = Arc<Mutex<HashMap<u32, oneshot::Sender<Option<Value>>>>>;
 

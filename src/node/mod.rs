@@ -1,6 +1,8 @@
 //! napi adapters: argument conversion and error mapping only, no logic.
 //! Errors cross as instances of lib/errors.js's classes (see errors.rs).
 
+/// `StoredAuthorizer`: the one JS shape of an authorizer's record.
+mod authorizer;
 mod client;
 /// `NativeComponent`: ThirdpartyServer's native half.
 mod component;

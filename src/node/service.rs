@@ -13,9 +13,14 @@ pub struct TokenServiceOptions {
     pub host: Option<String>,
     pub port: Option<u32>,
     pub auth_token: Option<String>,
+    pub admin_token: Option<String>,
+    pub legacy_create_get: Option<bool>,
     pub api_base: Option<String>,
     pub allow_open: Option<bool>,
     pub rate_limit: Option<u32>,
+    pub connection_limits: Option<super::http::ConnectionLimits>,
+    /// Proxy addresses whose X-Forwarded-For is believed (for rateLimit).
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 #[napi]
@@ -26,15 +31,25 @@ pub struct NativeTokenService {
 #[napi]
 pub fn start_token_service(env: &Env, options: TokenServiceOptions) -> napi::Result<PromiseRaw<'_, NativeTokenService>> {
     let port = u16::try_from(options.port.unwrap_or(0)).map_err(|_| crate::Error::invalid("port", "must be an integer from 0 to 65535"));
+    let proxies: crate::Result<Vec<std::net::IpAddr>> = options
+        .trusted_proxies
+        .unwrap_or_default()
+        .iter()
+        .map(|p| p.trim().parse().map_err(|_| crate::Error::invalid("trustedProxies", format!("{p:?} is not an IP address"))))
+        .collect();
     promise(env, async move {
         let cfg = ServiceConfig {
             db: options.db,
             host: options.host,
             port: port?,
             auth_token: options.auth_token,
+            admin_token: options.admin_token,
+            legacy_create_get: options.legacy_create_get.unwrap_or(false),
             api_base: options.api_base,
             allow_open: options.allow_open.unwrap_or(false),
             rate_limit: options.rate_limit.unwrap_or(0),
+            limits: options.connection_limits.into(),
+            trusted_proxies: proxies?,
         };
         Ok(NativeTokenService { inner: TokenService::start(cfg).await? })
     })

@@ -1,4 +1,4 @@
-//! The HTTP side: a listener whose connections can be reset on purpose, and
+//! The HTTP side: connections that can be reset on purpose, and
 //! the one handler every WeChat path goes through (count, fault, route).
 
 use std::collections::HashMap;
@@ -10,13 +10,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use super::config::Fault;
 use super::faults::errmsg;
@@ -25,8 +23,6 @@ use super::{account, component, content, longtail, oauth, open};
 
 /// Media uploads are small in tests; WeChat caps video at 10 MB.
 const BODY_LIMIT: usize = 20 * 1024 * 1024;
-
-pub(crate) struct ResetListener(pub TcpListener);
 
 /// A connection the handler can order reset (Fault::Reset).
 pub(crate) struct Conn {
@@ -78,36 +74,14 @@ impl AsyncWrite for Conn {
     }
 }
 
-impl Listener for ResetListener {
-    type Io = Conn;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Conn, SocketAddr) {
-        loop {
-            match self.0.accept().await {
-                Ok((inner, addr)) => {
-                    let _ = inner.set_nodelay(true);
-                    return (Conn { inner, kill: Arc::new(AtomicBool::new(false)) }, addr);
-                }
-                // Out of file descriptors and the like: back off, keep serving.
-                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.0.local_addr()
-    }
-}
-
 /// Lets a handler reset the connection its request came on.
 #[derive(Clone)]
 pub(crate) struct ConnHandle(Arc<AtomicBool>);
 
-impl Connected<IncomingStream<'_, ResetListener>> for ConnHandle {
-    fn connect_info(stream: IncomingStream<'_, ResetListener>) -> Self {
-        ConnHandle(stream.io().kill.clone())
-    }
+/// An accepted socket as the sandbox serves it: resettable on purpose.
+pub(crate) fn wrap(inner: TcpStream, _peer: SocketAddr) -> (Conn, ConnHandle) {
+    let kill = Arc::new(AtomicBool::new(false));
+    (Conn { inner, kill: kill.clone() }, ConnHandle(kill))
 }
 
 pub(crate) fn parse_query(q: Option<&str>) -> HashMap<String, String> {

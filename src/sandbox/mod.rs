@@ -137,13 +137,10 @@ impl Sandbox {
             .fallback(http::wechat)
             .with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let make = app.into_make_service_with_connect_info::<http::ConnHandle>();
-            let _ = axum::serve(http::ResetListener(listener), make)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
+        let (stop, server) = crate::http::serve(listener, app, crate::http::Limits::default(), http::wrap).into_parts();
+        tokio::spawn(async move {
+            let _ = rx.await;
+            let _ = stop.send(true);
         });
         let pusher = tokio::spawn(periodic_pushes(Arc::downgrade(&shared)));
         let life = Life { shutdown: Mutex::new(Some(tx)), tasks: Mutex::new(vec![server, pusher]) };

@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
+use crate::http::{serve_tcp, Limits};
 use crate::store::{Store, StoreConfig};
 use crate::wechat::Transport;
 
@@ -31,18 +32,32 @@ pub struct ServiceConfig {
     pub db: String,
     pub host: Option<String>,
     pub port: u16,
+    /// The client token (token and ticket routes, /metrics).
     pub auth_token: Option<String>,
+    /// The admin token (`/wechat/*/create`); without one those routes are off.
+    pub admin_token: Option<String>,
+    /// Also take wetoken's `GET /wechat/app/create?appid=&secret=` form.
+    pub legacy_create_get: bool,
     pub api_base: Option<String>,
     /// Bind a non-loopback address without an auth token (explicit opt-in).
     pub allow_open: bool,
     /// Requests per second per client address (0 = no limit).
     pub rate_limit: u32,
+    /// Proxies whose X-Forwarded-For names the client for the rate limit.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Connection timeouts and cap.
+    pub limits: Limits,
 }
 
 pub(crate) struct Shared {
     pub store: Store,
     pub apps: Apps,
     pub auth_token: Option<String>,
+    pub admin_token: Option<String>,
+    pub legacy_create_get: bool,
+    /// Bound to loopback: requests must name a loopback Host.
+    pub loopback: bool,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub metrics: Metrics,
     pub limiter: routes::Limiter,
 }
@@ -58,10 +73,32 @@ fn is_loopback(host: &str) -> bool {
     host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
 }
 
+/// Tokens shorter than this are refused at start: guessable.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+/// A configured token, or the error naming what is wrong with it (never its value).
+fn checked_token(name: &'static str, t: Option<&str>) -> Result<Option<String>> {
+    let Some(t) = t else { return Ok(None) };
+    if t.trim().is_empty() {
+        return Err(Error::invalid(name, "is empty or only whitespace"));
+    }
+    if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(name, "contains whitespace or control characters (it is sent in an Authorization header)"));
+    }
+    if t.chars().count() < MIN_TOKEN_LEN {
+        return Err(Error::invalid(name, format!("is too short: use at least {MIN_TOKEN_LEN} characters (e.g. `openssl rand -hex 24`)")));
+    }
+    Ok(Some(t.to_owned()))
+}
+
 impl TokenService {
     pub async fn start(cfg: ServiceConfig) -> Result<TokenService> {
         let host = cfg.host.clone().unwrap_or_else(|| "127.0.0.1".into());
-        let auth_token = cfg.auth_token.clone().filter(|t| !t.is_empty());
+        let auth_token = checked_token("authToken", cfg.auth_token.as_deref())?;
+        let admin_token = checked_token("adminToken", cfg.admin_token.as_deref())?;
+        if auth_token.is_some() && auth_token == admin_token {
+            return Err(Error::invalid("adminToken", "must differ from authToken (a client must not be able to re-key apps)"));
+        }
         if !is_loopback(&host) && auth_token.is_none() && !cfg.allow_open {
             return Err(Error::invalid(
                 "host",
@@ -77,12 +114,23 @@ impl TokenService {
             .await
             .map_err(|e| Error::Other(format!("token service: cannot listen on {host}:{}: {e}", cfg.port)))?;
         let addr = listener.local_addr().map_err(|e| Error::Other(format!("token service: {e}")))?;
-        let shared = Arc::new(Shared { store, apps, auth_token, metrics, limiter: routes::Limiter::new(cfg.rate_limit) });
+        let shared = Arc::new(Shared {
+            store,
+            apps,
+            auth_token,
+            admin_token,
+            legacy_create_get: cfg.legacy_create_get,
+            loopback: is_loopback(&host),
+            trusted_proxies: cfg.trusted_proxies.clone(),
+            metrics,
+            limiter: routes::Limiter::new(cfg.rate_limit),
+        });
         let app = routes::router(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let make = app.into_make_service_with_connect_info::<SocketAddr>();
-            let _ = axum::serve(listener, make).with_graceful_shutdown(async move { let _ = rx.await; }).await;
+        let (stop, server) = serve_tcp(listener, app, cfg.limits).into_parts();
+        tokio::spawn(async move {
+            let _ = rx.await;
+            let _ = stop.send(true);
         });
         let sweeper = tokio::spawn(sweep(Arc::downgrade(&shared)));
         log("start", &format!("\"addr\":\"{addr}\""));

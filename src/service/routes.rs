@@ -39,7 +39,7 @@ async fn handle(State(s): S, method: Method, uri: Uri, body: Result<Bytes, Bytes
     let Ok(body) = body else {
         return reply(StatusCode::PAYLOAD_TOO_LARGE, 40097, "request body is over 4 KiB");
     };
-    match request::parse(method.as_str(), uri.path(), uri.query(), &body) {
+    match request::parse(method.as_str(), uri.path(), uri.query(), &body, s.legacy_create_get) {
         Ok(Call::Create { appid, secret, platform }) => register(&s, &appid, &secret, platform).await,
         Ok(Call::TokenGet { appid }) => token_get(&s, &appid).await,
         Ok(Call::TicketGet { appid }) => ticket_get(&s, &appid).await,
@@ -64,24 +64,59 @@ fn error_reply(e: &Error) -> Response {
     }
 }
 
-/// Auth (Bearer, constant-time) and the per-address rate limit.
+/// Host (on a loopback bind), the per-address rate limit, then auth
+/// (Bearer, constant-time): the client token, or the admin token for the
+/// admin routes, which are off without one.
 async fn guard(State(s): S, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request, next: Next) -> Response {
-    if !s.limiter.allow(peer.ip()) {
+    if s.loopback && !loopback_host(req.headers()) {
+        // DNS rebinding: a page on evil.example resolved to 127.0.0.1.
+        return reply(StatusCode::FORBIDDEN, 41001, "the Host header is not a loopback name (this service is bound to loopback)");
+    }
+    let forwarded: Vec<&str> = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    if !s.limiter.allow(request::client_ip(peer.ip(), &forwarded, &s.trusted_proxies)) {
         return reply(StatusCode::TOO_MANY_REQUESTS, 45009, "rate limit reached");
     }
-    if let Some(expected) = &s.auth_token {
-        if req.uri().path() != "/healthz" && !bearer_ok(req.headers(), expected) {
-            return reply(StatusCode::UNAUTHORIZED, 41001, "missing or wrong Authorization: Bearer token");
+    match request::access(req.uri().path()) {
+        request::Access::Open => {}
+        request::Access::Client => {
+            if let Some(expected) = &s.auth_token {
+                if !bearer_ok(req.headers(), expected) {
+                    return reply(StatusCode::UNAUTHORIZED, 41001, "missing or wrong Authorization: Bearer token");
+                }
+            }
         }
+        request::Access::Admin => match &s.admin_token {
+            None => return reply(StatusCode::FORBIDDEN, 41001, "admin routes are off: start the service with adminToken (--admin-token)"),
+            Some(expected) if !bearer_ok(req.headers(), expected) => {
+                return reply(StatusCode::UNAUTHORIZED, 41001, "missing or wrong Authorization: Bearer admin token");
+            }
+            Some(_) => {}
+        },
     }
     next.run(req).await
 }
 
+/// `Bearer <token>`, the scheme in any case (RFC 7235).
 fn bearer_ok(h: &HeaderMap, expected: &str) -> bool {
-    let Some(given) = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) else {
+    let Some(v) = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    bool::from(given.trim().as_bytes().ct_eq(expected.as_bytes()))
+    let Some((scheme, given)) = v.trim_start().split_once(' ') else {
+        return false;
+    };
+    scheme.eq_ignore_ascii_case("bearer") && bool::from(given.trim().as_bytes().ct_eq(expected.as_bytes()))
+}
+
+/// A Host naming loopback: localhost, 127.0.0.0/8 or [::1], any port. A
+/// request without Host (HTTP/1.0) comes from no browser and is let through.
+fn loopback_host(h: &HeaderMap) -> bool {
+    let Some(host) = h.get(header::HOST) else { return true };
+    let Ok(host) = host.to_str() else { return false };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
 }
 
 async fn register(s: &Shared, appid: &str, secret: &str, platform: bool) -> Response {

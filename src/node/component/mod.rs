@@ -188,13 +188,13 @@ impl NativeComponent {
         promise(env, async move { c?.authorize_url(&redirect_uri, &opts).await })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<StoredAuthorizer & AuthorizerTokenFields>")]
     pub fn handle_auth_code<'e>(&self, env: &'e Env, code: String) -> Result<PromiseRaw<'e, AuthorizerUserInfo>> {
         let c = self.opened();
         promise(env, async move { c?.handle_auth_code(&code).await.map(Into::into) })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<StoredAuthorizer & AuthorizerTokenFields>")]
     pub fn get_authorizer<'e>(&self, env: &'e Env, appid_or_wx_token: String) -> Result<PromiseRaw<'e, AuthorizerUserInfo>> {
         let c = self.opened();
         promise(env, async move { c?.get_authorizer(&appid_or_wx_token).await.map(Into::into) })

@@ -7,6 +7,7 @@ use napi::{Env, JsValue};
 use napi_derive::napi;
 use serde_json::Value;
 
+use crate::node::authorizer::StoredAuthorizer;
 use crate::node::errors::js_error;
 use crate::component::{AuthorizerView, Event, Secrets};
 use crate::error::Error as CoreError;
@@ -154,12 +155,10 @@ impl From<Secrets> for ComponentSecretsState {
     }
 }
 
-/// The original wxthirdparty user_info (times in ms since the epoch; lib/server.js makes Dates).
+/// The token fields user_info adds to the record (declared for the types;
+/// `AuthorizerUserInfo` writes them onto the record's object).
 #[napi(object, use_nullable = true)]
-pub struct AuthorizerUserInfo {
-    #[napi(js_name = "wx_token")]
-    pub wx_token: String,
-    pub appid: String,
+pub struct AuthorizerTokenFields {
     #[napi(js_name = "access_token")]
     pub access_token: String,
     #[napi(js_name = "access_token_updated_at")]
@@ -168,61 +167,56 @@ pub struct AuthorizerUserInfo {
     pub access_token_expires_in: f64,
     #[napi(js_name = "refresh_token")]
     pub refresh_token: Option<String>,
-    #[napi(js_name = "nick_name")]
-    pub nick_name: Option<String>,
-    #[napi(js_name = "head_img")]
-    pub head_img: Option<String>,
-    #[napi(js_name = "service_type_id")]
-    pub service_type_id: Option<i64>,
-    #[napi(js_name = "verify_type_info")]
-    pub verify_type_info: Option<i64>,
-    #[napi(js_name = "user_name")]
-    pub user_name: Option<String>,
-    pub alias: Option<String>,
-    /// WeChat's own func_info list.
-    #[napi(js_name = "func_info", ts_type = "Array<{ funcscope_category: { id: number } }> | null")]
-    pub func_info: Option<Value>,
-    pub authorized: bool,
-    /// 'official_account' or 'mini_program'; null when stored before it was recorded.
-    #[napi(js_name = "app_type", ts_type = "'official_account' | 'mini_program'")]
-    pub app_type: Option<String>,
-    /// The funcscope_category ids of func_info, ascending.
-    #[napi(js_name = "func_scopes")]
-    pub func_scopes: Vec<i64>,
-    /// WeChat's MiniProgramInfo (mini programs only).
-    #[napi(js_name = "mini_program_info", ts_type = "Record<string, unknown> | null")]
-    pub mini_program_info: Option<Value>,
+}
+
+/// The original wxthirdparty user_info: one flat object, the record with its
+/// token (times in ms since the epoch; lib/server.js makes Dates). Flat on
+/// the native side: cloning a flat object is what keeps lookups at memory speed.
+pub struct AuthorizerUserInfo {
+    pub record: StoredAuthorizer,
+    pub token: AuthorizerTokenFields,
+}
+
+impl TypeName for AuthorizerUserInfo {
+    fn type_name() -> &'static str {
+        "AuthorizerUserInfo"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ToNapiValue for AuthorizerUserInfo {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+        let raw = StoredAuthorizer::to_napi_value(env, val.record)?;
+        let mut o = Object::from_napi_value(env, raw)?;
+        let t = val.token;
+        o.set("access_token", t.access_token)?;
+        o.set("access_token_updated_at", t.access_token_updated_at)?;
+        o.set("access_token_expires_in", t.access_token_expires_in)?;
+        o.set("refresh_token", t.refresh_token.map_or(Either::B(Null), Either::A))?;
+        Ok(raw)
+    }
 }
 
 impl From<AuthorizerView> for AuthorizerUserInfo {
     fn from(v: AuthorizerView) -> Self {
-        let r = v.record;
-        let func_scopes = r.func_scopes();
         AuthorizerUserInfo {
-            wx_token: r.wx_token,
-            appid: r.appid,
-            access_token: v.token.value,
-            access_token_updated_at: v.token.updated_at_ms as f64,
-            access_token_expires_in: v.token.expires_at_ms as f64,
-            refresh_token: v.token.refresh_token,
-            nick_name: r.nick_name,
-            head_img: r.head_img,
-            service_type_id: r.service_type_id,
-            verify_type_info: r.verify_type_info,
-            user_name: r.user_name,
-            alias: r.alias,
-            func_info: r.func_info.as_deref().and_then(|f| serde_json::from_str::<Value>(f).ok()),
-            authorized: r.authorized,
-            func_scopes,
-            mini_program_info: r.mini_program_info.as_deref().and_then(|m| serde_json::from_str::<Value>(m).ok()),
-            app_type: r.app_type,
+            record: v.record.into(),
+            token: AuthorizerTokenFields {
+                access_token: v.token.value,
+                access_token_updated_at: v.token.updated_at_ms as f64,
+                access_token_expires_in: v.token.expires_at_ms as f64,
+                refresh_token: v.token.refresh_token,
+            },
         }
     }
 }
 
 /// A lookup answered from memory, with the stamp that keeps it valid.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct StampedAuthorizer {
+    #[napi(ts_type = "StoredAuthorizer & AuthorizerTokenFields")]
     pub info: AuthorizerUserInfo,
     pub stamp_seq: f64,
     pub stamp_at: f64,
