@@ -481,8 +481,6 @@ export interface StoredAuthorizer {
   mini_program_info: Record<string, unknown> | null
 }
 
-export type AuthorizerAppType = 'official_account' | 'mini_program'
-
 /** A rollout's apps move `pending → committed → auditing → approved → released` (or `gray` on the way), ending `released | rejected | failed | cancelled` (`rolled_back` after rollback). */
 export type RolloutAppState = 'pending' | 'committed' | 'auditing' | 'approved' | 'gray' | 'released' | 'rejected' | 'failed' | 'cancelled' | 'rolled_back'
 
