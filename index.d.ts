@@ -293,6 +293,8 @@ export interface SandboxMiniProgram {
   release: { app_version: number; user_version: string; user_desc: string; commit_time: number } | null
   history: { app_version: number; user_version: string; user_desc: string; commit_time: number }[]
   gray: Record<string, unknown> | null
+  /** Code and audit calls answered: "path" → accepted, "path errcode" → refused (e.g. "/wxa/release 85020"). */
+  calls: Record<string, number>
   [key: string]: unknown
 }
 
@@ -363,8 +365,8 @@ export interface SandboxUserCode {
   iv?: string
 }
 
-/** An errcode (-1, 45009, …), { errcode }, 'http500', { delayMs } or 'reset'. */
-export type SandboxFault = number | { errcode: number } | { errcode: number; contentType: 'image/jpeg' } | 'http500' | { delayMs: number } | 'reset'
+/** An errcode (-1, 45009, …), { errcode }, 'http500', { delayMs }, 'reset', or 'loseAnswer' (the call done, the answer never sent). */
+export type SandboxFault = number | { errcode: number } | { errcode: number; contentType: 'image/jpeg' } | 'http500' | { delayMs: number } | 'reset' | 'loseAnswer'
 
 export interface Sandbox {
   /** http://127.0.0.1:PORT — the apiBase to give clients. */
@@ -483,6 +485,112 @@ export interface StoredAuthorizer {
   func_scopes: number[]
   /** WeChat's MiniProgramInfo (network domains, categories, visit_status) for a mini program. */
   mini_program_info: Record<string, unknown> | null
+}
+
+/** A rollout's apps move `pending → committed → auditing → approved → released` (or `gray` on the way), ending `released | rejected | failed | cancelled` (`rolled_back` after rollback). */
+export type RolloutAppState = 'pending' | 'committed' | 'auditing' | 'approved' | 'gray' | 'released' | 'rejected' | 'failed' | 'cancelled' | 'rolled_back'
+
+/** submit_audit's fields, camelCase (snake_case keys are accepted too). */
+export interface RolloutAuditOptions {
+  itemList?: Record<string, unknown>[]
+  previewInfo?: Record<string, unknown>
+  versionDesc?: string
+  feedbackInfo?: string
+  feedbackStuff?: string
+  ugcDeclare?: Record<string, unknown>
+  privacyApiNotUse?: boolean
+  orderPath?: string
+  [key: string]: unknown
+}
+
+export interface RolloutOptions {
+  templateId: number
+  userVersion: string
+  userDesc?: string
+  /** The mini programs; default: every stored mini program that granted code management (18), or those `filter` selects. */
+  appids?: string[]
+  filter?: AuthorizerFilter
+  /** ext_json per app: an object, its JSON text, or a function of the appid; `$APPID$` becomes the app's appid. Default `{ extAppid: '$APPID$' }`. */
+  extJson?: Record<string, unknown> | string | ((appid: string) => Record<string, unknown> | string)
+  audit?: RolloutAuditOptions | ((appid: string) => RolloutAuditOptions)
+  /** 'auto' (default), 'manual' (approved apps wait), or gray steps in percent with `stepMs` between them (default 1 h). */
+  release?: 'auto' | 'manual' | { gray: number[]; stepMs?: number }
+  /** Upstream steps at once (default 20). */
+  concurrency?: number
+  /** More rejected or failed apps than this share pauses the rollout (default 0.2). */
+  maxFailureRate?: number
+  /** An app under audit with no event for this long is polled (default 10 min). */
+  auditPollMs?: number
+  /** How often a handle reads the store for `progress` / `done` (default 500 ms). */
+  progressMs?: number
+}
+
+export interface RolloutApp {
+  appid: string
+  state: RolloutAppState
+  /** The upstream step under way (commit, submit, release, gray, rollback), if any. */
+  step: string | null
+  auditid: number | null
+  /** WeChat's reason for a rejection (or a delay). */
+  reason: string | null
+  /** The reviewer's screenshots (media ids). */
+  screenshots: string[]
+  error: string | null
+  attempts: number
+  commits: number
+  submits: number
+  releases: number
+  grayStep: number
+  updatedAt: number
+}
+
+export interface RolloutSummary {
+  id: string
+  state: 'running' | 'paused' | 'done' | 'cancelled'
+  /** Why it is paused (quota, failure budget, operator) or cancelled. */
+  reason: string | null
+  templateId: number
+  userVersion: string
+  userDesc: string
+  release: 'auto' | 'manual' | 'gray'
+  gray: number[]
+  stepMs: number
+  concurrency: number
+  maxFailureRate: number
+  auditPollMs: number
+  /** The process driving it now (its lease), if any. */
+  driver: string | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface RolloutStatus extends RolloutSummary {
+  counts: Record<RolloutAppState, number>
+  total: number
+  apps: RolloutApp[]
+}
+
+/** A rollout as any process sees it; `progress` (an app changed) and `done` (final status) are read from the store. */
+export interface Rollout {
+  readonly id: string
+  status(callback?: Callback<RolloutStatus>): Promise<RolloutStatus>
+  /** Resolves the final status once the rollout is done or cancelled. */
+  done(callback?: Callback<RolloutStatus>): Promise<RolloutStatus>
+  pause(callback?: Callback<RolloutStatus>): Promise<RolloutStatus>
+  /** Running again; after a spent failure budget this means going on despite it. */
+  resume(callback?: Callback<RolloutStatus>): Promise<RolloutStatus>
+  cancel(callback?: Callback<RolloutStatus>): Promise<RolloutStatus>
+  /** Rejected or failed apps (all, or those listed) start again from the commit. */
+  retry(appids?: string[] | null, callback?: Callback<RolloutStatus>): Promise<RolloutStatus>
+  /** Released apps (all, or those listed) back to the previous version; gray releases reverted. */
+  rollback(appids?: string[] | null, callback?: Callback<RolloutStatus>): Promise<RolloutStatus>
+  /** Stops this handle's polling; the rollout goes on. */
+  close(): void
+  on(event: 'progress', listener: (app: RolloutApp) => void): this
+  on(event: 'done', listener: (status: RolloutStatus) => void): this
+  once(event: 'progress', listener: (app: RolloutApp) => void): this
+  once(event: 'done', listener: (status: RolloutStatus) => void): this
+  off(event: 'progress' | 'done', listener: (...args: any[]) => void): this
 }
 
 /** Which stored authorizers `findAuthorizers` selects; every condition must hold. */
@@ -616,6 +724,8 @@ export interface ThirdpartyServerOptions {
   pushTicketIntervalMs?: number
   /** Authorizer tokens the master refreshes concurrently (default 16). */
   authorizerBatch?: number
+  /** This process may drive rollouts (take over one whose driver died); default true. */
+  driveRollouts?: boolean
 }
 
 export interface AuthorizeUrlOptions {
@@ -1937,6 +2047,14 @@ export class ThirdpartyServer extends EventEmitter {
   findAuthorizers(callback: Callback<StoredAuthorizer[]>): void
   findAuthorizers(filter: AuthorizerFilter, callback: Callback<StoredAuthorizer[]>): void
   clearComponentQuota(callback?: Callback<void>): Promise<void>
+
+  // rollouts
+  /** Commits a template version to many mini programs, submits each for audit and releases what passes: stored, resumable, one driver fleet-wide. */
+  rollout(options: RolloutOptions, callback?: Callback<Rollout>): Promise<Rollout>
+  /** A stored rollout (started by any process of the fleet); rejects with a NotFoundError when there is none. */
+  getRollout(id: string, callback?: Callback<Rollout>): Promise<Rollout>
+  /** The platform's rollouts, newest first (without their apps). */
+  rollouts(callback?: Callback<RolloutSummary[]>): Promise<RolloutSummary[]>
   /** /cgi-bin/component/clear_quota/v2: the platform's quota (or an authorizer's, given its appid) reset with the AppSecret, no token needed. */
   clearComponentQuotaV2(appid?: string | null, callback?: Callback<WeChatResult>): Promise<WeChatResult>
   /** Open-platform account binding for an authorizer (with its token). */

@@ -10,6 +10,7 @@ const COMMANDS = {
   app: 'app add --db URL --appid ID --secret S: register an account with the token service',
   demo: 'run the whole flow on SQLite and the bundled sandbox',
   sandbox: 'run a local WeChat (sandbox) until interrupted [--port N]',
+  rollout: 'rollout start|status|pause|resume|cancel|retry|list --db URL: mini-program rollouts',
 }
 
 const [cmd, ...rest] = process.argv.slice(2)

@@ -54,18 +54,20 @@ function configJson(options) {
 /**
  * A fault as the sandbox takes it: a number (errcode), { errcode },
  * { errcode, contentType: 'image/jpeg' } (the JSON error disguised as an
- * image), 'http500', { delayMs } or 'reset'.
+ * image), 'http500', { delayMs }, 'reset', or 'loseAnswer' (the call is
+ * done, then the connection dropped unanswered).
  */
 function faultJson(fault) {
   if (typeof fault === 'number' && Number.isInteger(fault)) return { errcode: fault }
   if (fault === 'http500' || fault === 'reset') return fault
+  if (fault === 'loseAnswer') return 'lose_answer'
   if (fault && typeof fault === 'object') {
     if (Number.isInteger(fault.errcode) && fault.contentType === 'image/jpeg') return { image_errcode: fault.errcode }
     if (Number.isInteger(fault.errcode)) return { errcode: fault.errcode }
     const ms = fault.delayMs ?? fault.delay_ms
     if (Number.isInteger(ms) && ms >= 0) return { delay_ms: ms }
   }
-  throw new TypeError("fault: must be an errcode, { errcode }, 'http500', { delayMs } or 'reset'")
+  throw new TypeError("fault: must be an errcode, { errcode }, 'http500', { delayMs }, 'reset' or 'loseAnswer'")
 }
 
 function registrationJson(c) {

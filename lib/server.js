@@ -401,5 +401,6 @@ class ThirdpartyServer extends EventEmitter {
 
 require('./admin')(ThirdpartyServer)
 require('./wxa')(ThirdpartyServer)
+require('./rollout')(ThirdpartyServer)
 
 module.exports = { ThirdpartyServer, Client }

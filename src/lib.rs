@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod message;
 pub mod model;
 pub mod oauth;
+pub mod rollout;
 pub mod sandbox;
 pub mod service;
 pub mod store;

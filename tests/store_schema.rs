@@ -11,8 +11,18 @@ use wxthirdparty::store::{AuthorizerRecord, Store, StoreConfig, SCHEMA_VERSION};
 use wxthirdparty::model::{Token, TokenKey, TokenKind};
 use wxthirdparty::Error;
 
-const TABLES: [&str; 8] =
-    ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info", "wxtp_tokens", "wxtp_apps", "wxtp_schema", "wxtp_changes"];
+const TABLES: [&str; 10] = [
+    "component_secrets",
+    "wx_users_info",
+    "wx_followers",
+    "wx_followers_info",
+    "wxtp_tokens",
+    "wxtp_apps",
+    "wxtp_schema",
+    "wxtp_changes",
+    "wxtp_rollouts",
+    "wxtp_rollout_apps",
+];
 
 /// The original DDL from the wxthirdparty README, verbatim (MySQL), and the
 /// same tables as that library's users would have had them elsewhere.
@@ -200,7 +210,65 @@ async fn version_5_gains_app_type(b: Backend) {
     store.close().await;
 }
 
-per_backend!(fresh_schema, original_tables, emoji_round_trip, version_5_gains_app_type);
+/// A database of version 6 gains the rollout tables (v7); a rollout's rows
+/// round-trip, app writes are conditional on the state and intent read, the
+/// driver's lease is held by one owner, and an audit verdict moves only an
+/// app under audit.
+async fn version_6_gains_rollouts(b: Backend) {
+    use wxthirdparty::store::{RolloutApp, RolloutRow};
+    let db = TestDb::create(b).await;
+    let store = db.store().await;
+    db.raw("DROP TABLE wxtp_rollout_apps").await;
+    db.raw("DROP TABLE wxtp_rollouts").await;
+    db.raw("DELETE FROM wxtp_schema").await;
+    db.raw("INSERT INTO wxtp_schema (version, applied_at) VALUES (6, 0)").await;
+    store.close().await;
+    let store = db.store().await;
+    assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
+
+    let row = RolloutRow { id: "r1".into(), component_appid: "wxcomp".into(), state: "running".into(), spec: r#"{"templateId":1}"#.into(), ..Default::default() };
+    let app = |appid: &str| RolloutApp { appid: appid.into(), state: "pending".into(), ext_json: Some(format!(r#"{{"extAppid":"{appid}","n":"小店😀"}}"#)), ..Default::default() };
+    let apps: Vec<_> = (0..150).map(|i| app(&format!("wxapp{i:04}"))).collect();
+    store.create_rollout(&row, &apps).await.unwrap();
+    let back = store.rollout_apps("r1").await.unwrap();
+    assert_eq!(back.len(), 150);
+    assert_eq!(back[0].ext_json.as_deref(), Some(r#"{"extAppid":"wxapp0000","n":"小店😀"}"#));
+    assert_eq!(store.rollout("r1").await.unwrap().unwrap().spec, row.spec);
+
+    // Intent written before the call; a second writer with a stale read loses.
+    let mut a = back[0].clone();
+    a.intent = Some("commit".into());
+    a.commits = 1;
+    assert!(store.save_rollout_app(&a, "pending", None).await.unwrap());
+    assert!(!store.save_rollout_app(&a, "pending", None).await.unwrap(), "a stale writer does not move it");
+    let mut done = a.clone();
+    done.state = "auditing".into();
+    done.intent = None;
+    done.auditid = Some(7);
+    assert!(store.save_rollout_app(&done, "pending", Some("commit")).await.unwrap());
+
+    // An audit verdict moves the app under audit once; others are untouched.
+    assert_eq!(store.rollout_audit_verdict("wxcomp", "wxapp0000", false, Some("类目不符"), Some(r#"["m1"]"#)).await.unwrap(), 1);
+    assert_eq!(store.rollout_audit_verdict("wxcomp", "wxapp0000", true, None, None).await.unwrap(), 0);
+    assert_eq!(store.rollout_audit_verdict("wxcomp", "wxapp0001", true, None, None).await.unwrap(), 0);
+    assert_eq!(store.rollout_audit_verdict("wxother", "wxapp0000", true, None, None).await.unwrap(), 0);
+    let got = store.rollout_apps("r1").await.unwrap().remove(0);
+    assert_eq!((got.state.as_str(), got.reason.as_deref(), got.auditid), ("rejected", Some("类目不符"), Some(7)));
+
+    // One driver at a time.
+    assert!(store.try_rollout_lease("r1", "p1", 60_000).await.unwrap());
+    assert!(!store.try_rollout_lease("r1", "p2", 60_000).await.unwrap());
+    assert!(store.orphan_rollouts("wxcomp").await.unwrap().is_empty());
+    store.release_rollout_lease("r1", "p1").await.unwrap();
+    assert_eq!(store.orphan_rollouts("wxcomp").await.unwrap(), vec!["r1".to_owned()]);
+    assert!(store.try_rollout_lease("r1", "p2", 60_000).await.unwrap());
+    assert!(store.set_rollout_state("r1", &["running"], "paused", Some("quota")).await.unwrap());
+    assert!(!store.set_rollout_state("r1", &["running"], "done", None).await.unwrap());
+    assert_eq!(store.rollouts("wxcomp").await.unwrap()[0].reason.as_deref(), Some("quota"));
+    store.close().await;
+}
+
+per_backend!(fresh_schema, original_tables, emoji_round_trip, version_5_gains_app_type, version_6_gains_rollouts);
 
 /// Child: connect and migrate, as a process starting up would.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -130,6 +130,29 @@ impl ApiClient {
         Ok(v)
     }
 
+    /// A call whose repeat is not harmless (submit_audit, release): a rejected
+    /// token is refreshed and the call retried (WeChat did nothing), a
+    /// transient failure is not (WeChat may have done it: the caller reconciles).
+    pub async fn call_once(&self, method: &str, args: &[Value]) -> Result<Value> {
+        let ep = endpoints::find(method)
+            .ok_or_else(|| Error::invalid("method", format!("{method} is not an official-account API method")))?;
+        let req = endpoints::build_request(ep, args, &self.appid)?;
+        let path = self.path_for(method, req.path);
+        let (query, body) = (&req.query, req.body.as_ref());
+        let send = |token: String| {
+            let path = &path;
+            async move {
+                let q = with_access_token(&token, query);
+                match (ep.http, body) {
+                    (Http::Post, Some(b)) => self.transport.post(path, &q, b).await,
+                    (Http::Post, None) => self.transport.post(path, &q, &Value::Object(Default::default())).await,
+                    (Http::Get, _) => self.transport.get(path, &q).await,
+                }
+            }
+        };
+        with_token(&*self.token, &send).await.map_err_guard(self).await
+    }
+
     /// One authenticated request; a rejected token is refreshed once and the
     /// call retried; transient failures are retried with backoff for a while.
     pub async fn request(&self, http: Http, path: &str, query: &[(String, String)], body: Option<&Value>) -> Result<Value> {

@@ -55,6 +55,9 @@ impl Platform for MessageUrl {
 
     fn delivered(&self, appid: &str, message: &serde_json::Map<String, serde_json::Value>) {
         if let Some(e) = crate::message::WxaEvent::parse(appid, message) {
+            if let crate::message::WxaEvent::Audit(a) = &e {
+                self.0.audit_verdict(a);
+            }
             self.0.emit(Event::Wxa(e));
         }
     }

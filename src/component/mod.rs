@@ -11,12 +11,13 @@ mod fast_register;
 mod feed;
 mod message_url;
 mod push;
+mod rollouts;
 mod runner;
 mod validate;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -61,6 +62,8 @@ pub struct ComponentConfig {
     pub authorizer_batch: usize,
     /// Least time between two `api_start_push_ticket` requests.
     pub push_ticket_interval: Duration,
+    /// This process may drive rollouts (and take over one whose driver died).
+    pub drive_rollouts: bool,
 }
 
 impl ComponentConfig {
@@ -82,6 +85,7 @@ impl ComponentConfig {
             wait_timeout: Duration::from_secs(10),
             authorizer_batch: 16,
             push_ticket_interval: Duration::from_secs(10),
+            drive_rollouts: true,
         }
     }
 }
@@ -130,6 +134,7 @@ pub struct Component {
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The runtime `open` ran on: `start` may be called from a thread without one (JS).
     runtime: tokio::runtime::Handle,
+    rollouts: OnceLock<Arc<crate::rollout::Rollouts>>,
 }
 
 impl Component {
@@ -184,11 +189,13 @@ impl Component {
             state: Mutex::new(None),
             tasks: Mutex::new(Vec::new()),
             runtime: tokio::runtime::Handle::current(),
+            rollouts: OnceLock::new(),
             cfg,
         });
         // Every process follows the feed, started or not (workers never start).
         let follower = tokio::spawn(feed::follow(Arc::downgrade(&c)));
         c.tasks.lock().unwrap().push(follower);
+        c.start_rollouts();
         Ok(c)
     }
 

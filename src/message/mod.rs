@@ -9,7 +9,7 @@ mod wxa_events;
 pub use envelope::{decrypt_envelope, decrypt_envelope_json, decrypt_envelope_with, encrypt_envelope, encrypt_envelope_with_prefix, verify_url, SignatureQuery, VerifyUrlQuery};
 pub use parse::{parse, parse_json, parse_with, ParseOptions, DEFAULT_MAX_BYTES, MAX_DEPTH};
 pub use reply::{build_reply, build_reply_at, cdata, escape_text, to_xml};
-pub use wxa_events::{split_media_ids, FastRegisterPush, WxaEvent, FAST_REGISTER_INFO_TYPES};
+pub use wxa_events::{split_media_ids, AuditEvent, FastRegisterPush, WxaEvent, FAST_REGISTER_INFO_TYPES};
 
 /// Seconds since the Unix epoch (WeChat's CreateTime / TimeStamp unit).
 pub fn now_secs() -> i64 {

@@ -13,6 +13,8 @@ mod http;
 /// `NativeInbox` and its native listener: message URLs.
 mod inbox;
 mod oauth;
+/// `NativeRolloutAdmin`: rollouts from a process with only the database (the CLI).
+mod rollout_admin;
 mod sandbox;
 mod service;
 /// WeChat's answer (urllib's `res`, errcode JSON) beside a callback's result.

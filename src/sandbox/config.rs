@@ -170,6 +170,9 @@ pub enum Fault {
     DelayMs(u64),
     /// Drop the connection without answering (TCP reset).
     Reset,
+    /// Do the call, then drop the connection without answering: WeChat did
+    /// it, the client cannot know (what a crash between a call and its record looks like).
+    LoseAnswer,
 }
 
 /// One push the sandbox sent (or tried to).

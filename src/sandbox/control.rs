@@ -150,7 +150,7 @@ async fn recorded(State(s): S, Query(q): Query<HashMap<String, String>>) -> Answ
 /// `{"errcode": -1}`, `"http500"`, `{"delay_ms": 100}` or `"reset"`.
 fn fault(body: &Value) -> Result<Fault, ControlError> {
     parse(body.get("fault").cloned().unwrap_or(Value::Null))
-        .map_err(|_| ControlError::Request(r#"fault must be {"errcode": N}, {"image_errcode": N}, "http500", {"delay_ms": N} or "reset""#.into()))
+        .map_err(|_| ControlError::Request(r#"fault must be {"errcode": N}, {"image_errcode": N}, "http500", {"delay_ms": N}, "reset" or "lose_answer""#.into()))
 }
 
 async fn inject_fault(State(s): S, Json(body): Json<Value>) -> Answer {

@@ -109,7 +109,7 @@ pub(crate) async fn wechat(State(shared): State<Arc<Shared>>, ConnectInfo(conn):
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
         Some(Fault::DelayMs(ms)) => tokio::time::sleep(Duration::from_millis(ms)).await,
-        None => {}
+        Some(Fault::LoseAnswer) | None => {}
     }
     let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
         Ok(b) => b,
@@ -124,6 +124,10 @@ pub(crate) async fn wechat(State(shared): State<Arc<Shared>>, ConnectInfo(conn):
     let req = Req { query: parse_query(parts.uri.query()), path, body, content_type };
     shared.lock().log_request(parts.method.as_str(), &req);
     let reply = route(&shared, &req).await;
+    if fault == Some(Fault::LoseAnswer) {
+        conn.0.store(true, Ordering::Relaxed);
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
     if reply.is_success() {
         *shared.lock().issued.entry(req.path).or_default() += 1;
     }

@@ -150,6 +150,8 @@ pub(crate) struct MiniProgram {
     pub reviewer: Reviewer,
     /// This many of the next events are lost (never pushed).
     pub lose_events: u32,
+    /// Code and audit calls answered: "path" → accepted, "path errcode" → refused.
+    pub calls: BTreeMap<String, u64>,
 }
 
 impl MiniProgram {

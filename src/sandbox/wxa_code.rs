@@ -38,6 +38,19 @@ const HISTORY: usize = 5;
 pub(crate) fn dispatch(st: &mut State, req: &Req) -> Reply {
     let tok = tri!(mini_program(st, req, Some(CODE_MANAGEMENT)));
     let (appid, owner) = (tok.appid, tok.owner.unwrap_or_default());
+    let reply = answer(st, req, &appid, &owner);
+    // Counted per mini program ("path" accepted, "path errcode" refused): tests
+    // check exactly-once steps and that nothing was refused for its order.
+    let key = match &reply {
+        Reply::Json(v) if v["errcode"].as_i64().unwrap_or(0) != 0 => format!("{} {}", req.path, v["errcode"]),
+        _ => req.path.clone(),
+    };
+    *st.wxa.app(&appid).calls.entry(key).or_default() += 1;
+    reply
+}
+
+fn answer(st: &mut State, req: &Req, appid: &str, owner: &str) -> Reply {
+    let (appid, owner) = (appid.to_owned(), owner.to_owned());
     let body = if req.path == "/wxa/get_qrcode" || req.body.is_empty() { json!({}) } else { tri!(req.json()) };
     let now = st.now();
     let t = now as i64;

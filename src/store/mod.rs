@@ -18,6 +18,7 @@ mod followers;
 mod legacy;
 mod messages;
 mod platforms;
+mod rollouts;
 mod schema;
 mod url_check;
 mod tokens;
@@ -35,6 +36,7 @@ use crate::error::{Error, Result};
 pub use changes::Change;
 pub use db::Dialect;
 pub use messages::{Claim, ClaimRequest};
+pub use rollouts::{RolloutApp, RolloutRow};
 use db::{Pool, Redactor};
 pub use schema::SCHEMA_VERSION;
 

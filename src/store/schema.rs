@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::model::now_ms;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// The original wxthirdparty tables. On MySQL this is the original DDL, but
 /// InnoDB + utf8mb4 for new installs (transactions; emoji nicknames).
@@ -39,6 +39,9 @@ const WXTP_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS wxtp_messages (scope VARCHAR(64) {bin} NOT NULL, msg_key VARCHAR(191) {bin} NOT NULL, owner VARCHAR(32) NULL, state INT NOT NULL DEFAULT 0, reply TEXT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (scope, msg_key)){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_schema (version BIGINT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_changes (id {serial}, component_appid VARCHAR(64) {bin} NOT NULL, kind VARCHAR(32) {bin} NOT NULL, appid VARCHAR(191) {bin} NOT NULL, at BIGINT NOT NULL){engine}",
+    // v7: rollouts of a template version to many mini programs (src/rollout).
+    "CREATE TABLE IF NOT EXISTS wxtp_rollouts (id VARCHAR(64) {bin} NOT NULL PRIMARY KEY, component_appid VARCHAR(64) {bin} NOT NULL, state VARCHAR(16) NOT NULL, reason TEXT NULL, spec TEXT NOT NULL, lease_owner VARCHAR(128) NULL, lease_until BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0){engine}",
+    "CREATE TABLE IF NOT EXISTS wxtp_rollout_apps (rollout_id VARCHAR(64) {bin} NOT NULL, appid VARCHAR(64) {bin} NOT NULL, state VARCHAR(16) NOT NULL, intent VARCHAR(16) NULL, ext_json TEXT NULL, audit TEXT NULL, auditid BIGINT NULL, prev_auditid BIGINT NULL, reason TEXT NULL, screenshots TEXT NULL, error TEXT NULL, attempts BIGINT NOT NULL DEFAULT 0, commits BIGINT NOT NULL DEFAULT 0, submits BIGINT NOT NULL DEFAULT 0, releases BIGINT NOT NULL DEFAULT 0, gray_step BIGINT NOT NULL DEFAULT 0, next_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (rollout_id, appid)){engine}",
 ];
 
 const ORIGINAL_NAMES: [&str; 4] = ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info"];

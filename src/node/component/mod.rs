@@ -5,6 +5,8 @@
 
 mod admin;
 mod authorizer_kinds;
+mod rollouts;
+pub(crate) use rollouts::RolloutAppInput;
 mod values;
 mod wxa;
 
@@ -58,6 +60,8 @@ pub struct ThirdpartyServerOptions {
     pub ticket_max_age_ms: Option<f64>,
     pub push_ticket_interval_ms: Option<f64>,
     pub authorizer_batch: Option<u32>,
+    /// This process may drive rollouts (default true).
+    pub drive_rollouts: Option<bool>,
 }
 
 fn ms(v: Option<f64>, default: Duration) -> Duration {
@@ -77,6 +81,7 @@ fn config(who: ComponentOptions, o: Option<ThirdpartyServerOptions>) -> Componen
         ticket_max_age_ms: None,
         push_ticket_interval_ms: None,
         authorizer_batch: None,
+        drive_rollouts: None,
     });
     let mut c = ComponentConfig::new(&who.appid, &who.appsecret, &who.token, &who.encoding_aes_key, &who.db_write);
     c.store = StoreConfig { write: who.db_write, read: who.db_read, max_connections: o.pool_size.unwrap_or(5) };
@@ -92,6 +97,7 @@ fn config(who: ComponentOptions, o: Option<ThirdpartyServerOptions>) -> Componen
     c.ticket_max_age_ms = o.ticket_max_age_ms.map(|v| v as i64).unwrap_or(c.ticket_max_age_ms);
     c.push_ticket_interval = ms(o.push_ticket_interval_ms, c.push_ticket_interval);
     c.authorizer_batch = o.authorizer_batch.map(|v| v as usize).unwrap_or(c.authorizer_batch);
+    c.drive_rollouts = o.drive_rollouts.unwrap_or(c.drive_rollouts);
     c
 }
 

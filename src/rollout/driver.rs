@@ -1,0 +1,114 @@
+//! Carries one rollout while this process holds its lease: each tick renews
+//! the lease, reads the apps (audit events move them in the store, from any
+//! process), checks the failure budget and the audit quota, and starts the
+//! due steps, at most `concurrency` at once. Losing the lease stops it (its
+//! steps are aborted; their intents are reconciled by the next driver).
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use super::steps::{step, StepEnd};
+use super::{Rollouts, Spec, COMMITTED, DONE, FAILED, PAUSED, REJECTED, RUNNING};
+use crate::model::now_ms;
+use crate::store::RolloutApp;
+
+pub(crate) async fn drive(r: &std::sync::Arc<Rollouts>, id: &str) {
+    let mut running: JoinSet<(String, bool, StepEnd)> = JoinSet::new();
+    let mut busy: HashSet<String> = HashSet::new();
+    loop {
+        if !matches!(r.store.try_rollout_lease(id, &r.owner, r.opts.lease_ttl_ms).await, Ok(true)) {
+            running.abort_all();
+            return; // another process drives it now (or the store is gone)
+        }
+        let mut pause: Option<String> = None;
+        while let Some(done) = running.try_join_next() {
+            if let Ok((appid, _, end)) = done {
+                busy.remove(&appid);
+                if let StepEnd::Pause(why) = end {
+                    pause = Some(why);
+                }
+            }
+        }
+        if let Some(why) = pause {
+            let _ = r.store.set_rollout_state(id, &[RUNNING], PAUSED, Some(&why)).await;
+        }
+        match tick(r, id, &busy).await {
+            Ok(Tick::Start(spec, due)) => {
+                for app in due {
+                    busy.insert(app.appid.clone());
+                    let (me, spec) = (r.clone(), spec.clone());
+                    running.spawn(async move {
+                        let submit = app.state == COMMITTED;
+                        let appid = app.appid.clone();
+                        let end = step(&me, &spec, app).await.unwrap_or(StepEnd::Done);
+                        (appid, submit, end)
+                    });
+                }
+            }
+            Ok(Tick::Stop) if running.is_empty() => {
+                let _ = r.store.release_rollout_lease(id, &r.owner).await;
+                return;
+            }
+            Ok(Tick::Stop) | Err(_) => {}
+        }
+        tokio::time::sleep(r.opts.tick).await;
+    }
+}
+
+enum Tick {
+    Start(Spec, Vec<RolloutApp>),
+    Stop,
+}
+
+async fn tick(r: &Rollouts, id: &str, busy: &HashSet<String>) -> crate::error::Result<Tick> {
+    let Some(row) = r.store.rollout(id).await? else { return Ok(Tick::Stop) };
+    if row.state != RUNNING {
+        return Ok(Tick::Stop);
+    }
+    let spec: Spec = serde_json::from_str(&row.spec).map_err(|e| crate::error::Error::Other(format!("rollout {id}: unreadable settings: {e}")))?;
+    let apps = r.store.rollout_apps(id).await?;
+    let total = apps.len().max(1);
+    let bad = apps.iter().filter(|a| a.state == REJECTED || a.state == FAILED).count();
+    if !spec.budget_waived && bad as f64 / total as f64 > spec.max_failure_rate {
+        let why = format!("failure budget spent: {bad} of {} apps rejected or failed (maxFailureRate {})", apps.len(), spec.max_failure_rate);
+        r.store.set_rollout_state(id, &[RUNNING], PAUSED, Some(&why)).await?;
+        return Ok(Tick::Stop);
+    }
+    if busy.is_empty() && apps.iter().all(|a| spec.settled(&a.state)) {
+        r.store.set_rollout_state(id, &[RUNNING], DONE, None).await?;
+        return Ok(Tick::Stop);
+    }
+    let now = now_ms();
+    let room = spec.concurrency.saturating_sub(busy.len());
+    let mut due: Vec<RolloutApp> =
+        apps.into_iter().filter(|a| !busy.contains(&a.appid) && spec.actionable(&a.state) && a.next_at <= now).collect();
+    // Submits spend the month's quota: read it first (an intent to reconcile spends none).
+    let submits: Vec<usize> = due.iter().enumerate().filter(|(_, a)| a.state == COMMITTED && a.intent.is_none()).map(|(i, _)| i).collect();
+    if let Some(&first) = submits.first() {
+        let q = r.call_quota(&due[first].appid).await;
+        let rest = match q {
+            Ok(rest) => rest,
+            Err(_) => 0, // unknown: hold the submits this tick
+        };
+        if q.is_ok() && rest <= 0 {
+            let why = "no audit quota left: queryquota says rest 0 (resume when the month's quota is back or raised)";
+            r.store.set_rollout_state(id, &[RUNNING], PAUSED, Some(why)).await?;
+            return Ok(Tick::Stop);
+        }
+        let allowed = rest.max(0) as usize;
+        let drop: HashSet<usize> = submits.into_iter().skip(allowed).collect();
+        due = due.into_iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, a)| a).collect();
+    }
+    due.truncate(room);
+    Ok(Tick::Start(spec, due))
+}
+
+impl Rollouts {
+    /// The platform's remaining audit quota (queryquota `rest`).
+    async fn call_quota(&self, appid: &str) -> crate::error::Result<i64> {
+        let v = self.upstream.call(appid, "queryQuota", vec![]).await?;
+        Ok(v.get("rest").and_then(Value::as_i64).unwrap_or(0))
+    }
+}
