@@ -10,6 +10,7 @@ const COMMANDS = {
   app: 'app add --db URL --appid ID --secret S: register an account with the token service',
   demo: 'run the whole flow on SQLite and the bundled sandbox',
   sandbox: 'run a local WeChat (sandbox) until interrupted [--port N]',
+  console: 'run the operator console over a database (--db URL --token T) [--port N] [--host H]',
 }
 
 const [cmd, ...rest] = process.argv.slice(2)

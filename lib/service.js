@@ -4,7 +4,7 @@
 
 const { binding, settle, splitCallback } = require('./native')
 
-const KEYS = new Set(['db', 'host', 'port', 'authToken', 'apiBase', 'allowOpen', 'rateLimit'])
+const KEYS = new Set(['db', 'host', 'port', 'authToken', 'apiBase', 'allowOpen', 'rateLimit', 'console'])
 
 function checkOptions(o) {
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new TypeError('options: must be an object with at least { db }')
@@ -16,7 +16,9 @@ function checkOptions(o) {
   if (o.port != null && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) throw new TypeError('options.port: must be an integer from 0 to 65535')
   if (o.rateLimit != null && !(Number.isInteger(o.rateLimit) && o.rateLimit >= 0)) throw new TypeError('options.rateLimit: must be a non-negative integer (requests per second per client; 0 = no limit)')
   if (o.allowOpen != null && typeof o.allowOpen !== 'boolean') throw new TypeError('options.allowOpen: must be a boolean')
-  return { db: o.db, host: o.host, port: o.port, authToken: o.authToken, apiBase: o.apiBase, allowOpen: o.allowOpen, rateLimit: o.rateLimit }
+  if (o.console != null && (typeof o.console !== 'object' || Array.isArray(o.console))) throw new TypeError('options.console: must be an object { token, viewerToken?, componentAppid? }')
+  const consoleLogins = o.console == null ? undefined : require('./console').checkLogins(o.console, 'options.console')
+  return { db: o.db, host: o.host, port: o.port, authToken: o.authToken, apiBase: o.apiBase, allowOpen: o.allowOpen, rateLimit: o.rateLimit, console: consoleLogins }
 }
 
 class TokenService {
@@ -32,7 +34,7 @@ class TokenService {
   }
 }
 
-/** startTokenService({ db, host?, port?, authToken?, apiBase?, allowOpen?, rateLimit? }[, callback]) */
+/** startTokenService({ db, host?, port?, authToken?, apiBase?, allowOpen?, rateLimit?, console? }[, callback]) */
 function startTokenService(...args) {
   const [[options], cb] = splitCallback(args)
   let p

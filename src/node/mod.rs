@@ -2,6 +2,8 @@
 //! Errors cross as instances of lib/errors.js's classes (see errors.rs).
 
 mod client;
+/// `NativeConsole`: the operator console.
+mod console;
 /// `NativeComponent`: ThirdpartyServer's native half.
 mod component;
 mod crypto;

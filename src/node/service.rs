@@ -16,6 +16,8 @@ pub struct TokenServiceOptions {
     pub api_base: Option<String>,
     pub allow_open: Option<bool>,
     pub rate_limit: Option<u32>,
+    /// Also serve the operator console at /console.
+    pub console: Option<super::console::ConsoleLogins>,
 }
 
 #[napi]
@@ -27,10 +29,13 @@ pub struct NativeTokenService {
 pub fn start_token_service(env: &Env, options: TokenServiceOptions) -> napi::Result<PromiseRaw<'_, NativeTokenService>> {
     let port = u16::try_from(options.port.unwrap_or(0)).map_err(|_| crate::Error::invalid("port", "must be an integer from 0 to 65535"));
     promise(env, async move {
+        let port = port?;
+        let console = options.console.map(|c| super::console::config(options.db.clone(), None, port, c));
         let cfg = ServiceConfig {
+            console,
             db: options.db,
             host: options.host,
-            port: port?,
+            port,
             auth_token: options.auth_token,
             api_base: options.api_base,
             allow_open: options.allow_open.unwrap_or(false),

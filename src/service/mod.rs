@@ -37,6 +37,9 @@ pub struct ServiceConfig {
     pub allow_open: bool,
     /// Requests per second per client address (0 = no limit).
     pub rate_limit: u32,
+    /// Also serve the operator console at `/console` (its own login; the
+    /// service's bearer token does not apply to it).
+    pub console: Option<crate::console::ConsoleConfig>,
 }
 
 pub(crate) struct Shared {
@@ -78,7 +81,10 @@ impl TokenService {
             .map_err(|e| Error::Other(format!("token service: cannot listen on {host}:{}: {e}", cfg.port)))?;
         let addr = listener.local_addr().map_err(|e| Error::Other(format!("token service: {e}")))?;
         let shared = Arc::new(Shared { store, apps, auth_token, metrics, limiter: routes::Limiter::new(cfg.rate_limit) });
-        let app = routes::router(shared.clone());
+        let app = match &cfg.console {
+            Some(c) => crate::console::nested(shared.store.clone(), c).await?.merge(routes::router(shared.clone())),
+            None => routes::router(shared.clone()),
+        };
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let make = app.into_make_service_with_connect_info::<SocketAddr>();

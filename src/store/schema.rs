@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::model::now_ms;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = CONSOLE_VERSION;
 
 /// The original wxthirdparty tables. On MySQL this is the original DDL, but
 /// InnoDB + utf8mb4 for new installs (transactions; emoji nicknames).
@@ -39,6 +39,16 @@ const WXTP_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS wxtp_messages (scope VARCHAR(64) {bin} NOT NULL, msg_key VARCHAR(191) {bin} NOT NULL, owner VARCHAR(32) NULL, state INT NOT NULL DEFAULT 0, reply TEXT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (scope, msg_key)){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_schema (version BIGINT NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_changes (id {serial}, component_appid VARCHAR(64) {bin} NOT NULL, kind VARCHAR(32) {bin} NOT NULL, appid VARCHAR(191) {bin} NOT NULL, at BIGINT NOT NULL){engine}",
+];
+
+/// The operator console's step: its users (salted password hashes), sessions
+/// (hashed ids) and audit log. Its own list and version, so renumbering it
+/// at a merge is the one line below.
+const CONSOLE_VERSION: i64 = 8;
+const CONSOLE_TABLES: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS wxtp_console_users (user_name VARCHAR(64) {bin} NOT NULL PRIMARY KEY, role VARCHAR(16) NOT NULL, salt VARCHAR(64) NOT NULL, pass_hash VARCHAR(128) NOT NULL, updated_at BIGINT NOT NULL DEFAULT 0){engine}",
+    "CREATE TABLE IF NOT EXISTS wxtp_console_sessions (id_hash VARCHAR(64) {bin} NOT NULL PRIMARY KEY, user_name VARCHAR(64) NOT NULL, role VARCHAR(16) NOT NULL, csrf VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL DEFAULT 0){engine}",
+    "CREATE TABLE IF NOT EXISTS wxtp_console_audit (id {serial}, at BIGINT NOT NULL, user_name VARCHAR(64) NOT NULL, role VARCHAR(16) NOT NULL, action VARCHAR(64) NOT NULL, target VARCHAR(191) NOT NULL, outcome VARCHAR(255) NOT NULL){engine}",
 ];
 
 const ORIGINAL_NAMES: [&str; 4] = ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info"];
@@ -95,7 +105,7 @@ impl Store {
     async fn migrate_locked(&self, c: &mut Conn) -> Result<()> {
         let e = |e: sqlx::Error| self.err("migration failed", e);
         let d = c.dialect();
-        for t in WXTP_TABLES.iter().copied() {
+        for t in WXTP_TABLES.iter().chain(CONSOLE_TABLES).copied() {
             let sql = match d {
                 Dialect::MySql => t.replace("{bin}", "COLLATE utf8mb4_bin").replace("{engine}", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
                 _ => t.replace("{bin}", "").replace("{engine}", ""),
