@@ -11,8 +11,19 @@ use wxthirdparty::store::{AuthorizerRecord, Store, StoreConfig, SCHEMA_VERSION};
 use wxthirdparty::model::{Token, TokenKey, TokenKind};
 use wxthirdparty::Error;
 
-const TABLES: [&str; 8] =
-    ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info", "wxtp_tokens", "wxtp_apps", "wxtp_schema", "wxtp_changes"];
+const TABLES: [&str; 11] = [
+    "component_secrets",
+    "wx_users_info",
+    "wx_followers",
+    "wx_followers_info",
+    "wxtp_tokens",
+    "wxtp_apps",
+    "wxtp_schema",
+    "wxtp_changes",
+    "wxtp_console_users",
+    "wxtp_console_sessions",
+    "wxtp_console_audit",
+];
 
 /// The original DDL from the wxthirdparty README, verbatim (MySQL), and the
 /// same tables as that library's users would have had them elsewhere.

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod html;
 pub mod rollouts;
+mod respond;
 mod routes;
 mod views;
 

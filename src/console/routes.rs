@@ -15,10 +15,9 @@ use axum::Router;
 use super::auth::{self, Role, Session};
 use super::html::{esc, page};
 use super::rollouts::RolloutAction;
+use super::respond::{cookie, html, over_https, redirect, store_error, who, S};
 use super::views;
 use super::ConsoleState;
-
-pub(crate) type S = State<Arc<ConsoleState>>;
 
 /// Forms are small: a token, an action, a few words.
 const MAX_FORM: usize = 4 * 1024;
@@ -59,45 +58,6 @@ async fn headers(req: Request, next: Next) -> Response {
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
-}
-
-pub(crate) fn html(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
-}
-
-pub(crate) fn redirect(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
-}
-
-pub(crate) fn store_error(s: &ConsoleState, who: Option<&Session>, e: &crate::error::Error) -> Response {
-    let body = format!("<p class=\"bad\">The store did not answer: {}</p>", esc(&e.to_string()));
-    html(StatusCode::SERVICE_UNAVAILABLE, page(&s.base, "Store unavailable", "", who, &body))
-}
-
-/// Behind https (a proxy says so): the cookie gets `Secure`.
-fn over_https(h: &HeaderMap) -> bool {
-    h.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"))
-}
-
-fn cookie(h: &HeaderMap) -> Option<String> {
-    let raw = h.get(header::COOKIE).and_then(|v| v.to_str().ok());
-    auth::cookie_value(raw, auth::COOKIE).map(str::to_owned)
-}
-
-/// The logged-in session, or the answer to give instead (a redirect to the
-/// login page for a page, 401 for the JSON endpoint).
-pub(crate) async fn who(s: &ConsoleState, h: &HeaderMap, json: bool) -> Result<Session, Response> {
-    let found = match cookie(h) {
-        Some(c) => auth::session(&s.store, &c).await.map_err(|e| store_error(s, None, &e))?,
-        None => None,
-    };
-    found.ok_or_else(|| {
-        if json {
-            (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({ "error": "login required" }))).into_response()
-        } else {
-            redirect(&format!("{}/login", s.base))
-        }
-    })
 }
 
 fn form(body: &Bytes) -> HashMap<String, String> {

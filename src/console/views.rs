@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::auth::Session;
 use super::html::{chart, esc, page, q, relative, time};
 use super::rollouts::RolloutSummary;
-use super::routes::{html, store_error, who, S};
+use super::respond::{html, store_error, who, S};
 use super::ConsoleState;
 use crate::model::now_ms;
 use crate::store::console::{AuthorizerQuery, TokenMeta};
