@@ -203,7 +203,8 @@ pub(super) async fn platform(State(s): S, h: HeaderMap) -> Response {
         let i = ((hour - first_hour) / 3_600_000).clamp(0, 23) as usize;
         if kind == crate::store::changes::AUTHORIZER {
             changes[i] += n;
-        } else {
+        } else if kind != "authorization_code" {
+            // An exchanged auth code is a write, not a refresh.
             refreshes[i] += n;
         }
         *per_kind.entry(kind.as_str()).or_default() += n;
