@@ -18,10 +18,10 @@ async fn seed(store: &Store) {
     store.migrate().await.unwrap();
     store.save_token(&TokenKey::component(PLATFORM, TokenKind::ComponentAccessToken), &Token::new("cat", 7200)).await.unwrap();
     let mut tasks = Vec::new();
-    for chunk in 0..8 {
+    for chunk in 0..4 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            for i in (chunk..N).step_by(8) {
+            for i in (chunk..N).step_by(4) {
                 let appid = format!("wx{i:016}");
                 let rec = AuthorizerRecord {
                     component_appid: PLATFORM.into(),
@@ -38,8 +38,16 @@ async fn seed(store: &Store) {
                     app_type: Some(if i % 3 == 0 { "mini_program" } else { "official_account" }.into()),
                     mini_program_info: None,
                 };
-                store.upsert_authorizer(&rec).await.unwrap();
-                store.save_token(&TokenKey::new(PLATFORM, TokenKind::AuthorizerAccessToken, appid), &Token::new(format!("aat{i}"), 7200)).await.unwrap();
+                // MySQL may pick a writer as a deadlock victim: that write is retried.
+                let key = TokenKey::new(PLATFORM, TokenKind::AuthorizerAccessToken, appid);
+                for attempt in 0.. {
+                    let r = async { store.upsert_authorizer(&rec).await?; store.save_token(&key, &Token::new(format!("aat{i}"), 7200)).await }.await;
+                    match r {
+                        Ok(()) => break,
+                        Err(e) if attempt < 20 => eprintln!("retrying a seed write: {e}"),
+                        Err(e) => panic!("{e}"),
+                    }
+                }
             }
         }));
     }
@@ -122,7 +130,8 @@ async fn main() {
     }
     con.close().await;
     if let Some(admin) = admin {
-        admin_sql(&admin, &format!("DROP DATABASE {name}")).await;
+        let force = if admin.starts_with("postgres") { " WITH (FORCE)" } else { "" };
+        admin_sql(&admin, &format!("DROP DATABASE {name}{force}")).await;
     } else {
         let _ = std::fs::remove_file(format!("/tmp/{name}.db"));
     }

@@ -206,7 +206,8 @@ async fn start(db: &TestDb, board: bool) -> Console {
         ConsoleLogin { name: "operator".into(), role: Role::Operator, password: OPERATOR.into() },
         ConsoleLogin { name: "viewer".into(), role: Role::Viewer, password: VIEWER.into() },
     ];
-    let rollouts: Option<wxthirdparty::console::Board> = if board { Some(Arc::new(Board)) } else { None };
+    let rollouts: Option<wxthirdparty::console::BoardFactory> =
+        if board { Some(Arc::new(|_store| Arc::new(Board) as wxthirdparty::console::Board)) } else { None };
     Console::start(ConsoleConfig { db: db.url.clone(), host: None, port: 0, logins, component_appid: None, rollouts }).await.unwrap()
 }
 

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::store::{Store, StoreConfig};
 
 pub use auth::Role;
-pub use rollouts::{Board, NoRollouts, RolloutAction, RolloutApp, RolloutBoard, RolloutSummary};
+pub use rollouts::{Board, BoardFactory, NoRollouts, RolloutAction, RolloutApp, RolloutBoard, RolloutSummary};
 
 /// A login of the console. No Debug: it carries a password.
 #[derive(Clone)]
@@ -42,8 +42,8 @@ pub struct ConsoleConfig {
     pub logins: Vec<ConsoleLogin>,
     /// Which platform to show; None: the first found in the store.
     pub component_appid: Option<String>,
-    /// Where rollouts come from (`NoRollouts` until wired).
-    pub rollouts: Option<Board>,
+    /// Makes the rollout board over the console's store (`NoRollouts` when None).
+    pub rollouts: Option<BoardFactory>,
 }
 
 /// What every handler shares.
@@ -89,10 +89,14 @@ pub(crate) async fn prepare(store: Store, cfg: &ConsoleConfig, base: &str) -> Re
     for l in &cfg.logins {
         store.save_console_user(&auth::hashed_user(&l.name, l.role, &l.password)).await?;
     }
+    let board: Board = match &cfg.rollouts {
+        Some(make) => make(store.clone()),
+        None => Arc::new(NoRollouts),
+    };
     Ok(Arc::new(ConsoleState {
         store,
         base: base.to_owned(),
-        board: cfg.rollouts.clone().unwrap_or_else(|| Arc::new(NoRollouts)),
+        board,
         platform: Mutex::new(cfg.component_appid.clone()),
     }))
 }

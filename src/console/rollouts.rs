@@ -95,6 +95,9 @@ pub trait RolloutBoard: Send + Sync {
 
 pub type Board = Arc<dyn RolloutBoard>;
 
+/// Makes the board over the store the console opened (one per console).
+pub type BoardFactory = Arc<dyn Fn(crate::store::Store) -> Board + Send + Sync>;
+
 /// The board before rollouts are wired: none, and nothing to act on.
 pub struct NoRollouts;
 

@@ -125,11 +125,11 @@ impl Store {
     /// no COUNT, no OFFSET), each with its authorizer token's expiry.
     pub async fn authorizer_page(&self, component_appid: &str, q: &AuthorizerQuery) -> Result<Vec<AuthorizerRow>> {
         let e = |e: sqlx::Error| self.err("listing authorizers", e);
-        let mut sql = String::from(
-            "SELECT appid, nick_name, user_name, alias, app_type, func_info, authorized FROM wx_users_info \
-             WHERE (component_appid = ? OR component_appid IS NULL) AND appid IS NOT NULL",
-        );
-        let mut args = vec![Arg::from(component_appid)];
+        // Filters after the platform condition; the platform's rows and the
+        // original library's unclaimed rows (NULL platform) are read by two
+        // index-ordered queries and merged: an OR there would sort the table.
+        let mut sql = String::new();
+        let mut args: Vec<Arg> = Vec::new();
         if let Some(after) = q.after.as_deref().filter(|a| !a.is_empty()) {
             sql.push_str(" AND appid > ?");
             args.push(Arg::from(after));
@@ -163,7 +163,14 @@ impl Store {
         sql.push_str(" ORDER BY appid LIMIT ?");
         args.push(Arg::from(limit));
         let cols = [Col::S, Col::S, Col::S, Col::S, Col::S, Col::S, Col::I];
-        let rows = self.r(false).fetch(&sql, &args, &cols).await.map_err(e)?;
+        let select = "SELECT appid, nick_name, user_name, alias, app_type, func_info, authorized FROM wx_users_info WHERE appid IS NOT NULL AND ";
+        let mut own_args = vec![Arg::from(component_appid)];
+        own_args.extend(args.iter().cloned());
+        let mut rows = self.r(false).fetch(&format!("{select}component_appid = ?{sql}"), &own_args, &cols).await.map_err(e)?;
+        rows.extend(self.r(false).fetch(&format!("{select}component_appid IS NULL{sql}"), &args, &cols).await.map_err(e)?);
+        // Stable: of one appid, the platform's own row stays first.
+        rows.sort_by(|a, b| a.s(0).cmp(&b.s(0)));
+        rows.truncate(limit as usize * 2);
         let mut out: Vec<AuthorizerRow> = Vec::with_capacity(rows.len());
         for r in &rows {
             let appid = r.s(0).unwrap_or_default();
@@ -181,6 +188,7 @@ impl Store {
                 ..Default::default()
             });
         }
+        out.truncate(limit as usize);
         if out.is_empty() {
             return Ok(out);
         }
