@@ -2150,6 +2150,8 @@ export interface TokenServiceOptions {
   rateLimit?: number
   /** Proxy IP addresses whose `X-Forwarded-For` names the client for `rateLimit` (default none: the peer address counts). */
   trustedProxies?: string[]
+  /** Also serve the operator console at `/console`, with its own logins (the bearer token does not apply to it). */
+  console?: ConsoleLogins
 }
 
 export class TokenService {
@@ -2163,6 +2165,40 @@ export class TokenService {
 
 export function startTokenService(options: TokenServiceOptions): Promise<TokenService>
 export function startTokenService(options: TokenServiceOptions, callback: Callback<TokenService>): void
+
+// ---- operator console (startConsole, `wxthirdparty console`, `serve --console`) ----
+
+/** Who may log in. Tokens are stored hashed (PBKDF2-HMAC-SHA256); at least one is needed, 8+ characters. */
+export interface ConsoleLogins {
+  /** Token of user `operator`: may act (rollout actions, ending sessions). */
+  token?: string
+  /** Token of user `viewer`: sees every page, may not act. */
+  viewerToken?: string
+  /** Which platform to show; default the first found in the database. */
+  componentAppid?: string
+}
+
+export interface ConsoleOptions extends ConsoleLogins {
+  /** mysql://, postgres:// or sqlite:// URL: the fleet's database (read; the console writes its own tables only). */
+  db: string
+  /** Address to bind; default 127.0.0.1. Another address needs `token`. */
+  host?: string
+  /** Port; default 0 (any free port). */
+  port?: number
+}
+
+export class Console {
+  /** `http://host:port` */
+  readonly url: string
+  readonly port: number
+  /** Stops serving and closes its database pool. */
+  close(): Promise<void>
+  close(callback: Callback<void>): void
+}
+
+/** The operator console: pages over the store behind a login (viewer / operator), CSRF-checked and audited actions. */
+export function startConsole(options: ConsoleOptions): Promise<Console>
+export function startConsole(options: ConsoleOptions, callback: Callback<Console>): void
 // ---- OAuth (wechat-oauth compatible) ----
 
 /** wechat-oauth's token data: WeChat's answer plus `create_at` (ms). */

@@ -8,5 +8,6 @@ module.exports = {
   ...require('./lib/sandbox'),
   ...require('./lib/server'),
   ...require('./lib/service'),
+  startConsole: require('./lib/console').startConsole,
   ...require('./lib/api'),
 }

@@ -11,6 +11,7 @@ const COMMANDS = {
   demo: 'run the whole flow on SQLite and the bundled sandbox',
   sandbox: 'run a local WeChat (sandbox) until interrupted [--port N]',
   rollout: 'rollout start|status|pause|resume|cancel|retry|list --db URL: mini-program rollouts',
+  console: 'run the operator console over a database (--db URL --token T) [--port N] [--host H]',
 }
 
 const [cmd, ...rest] = process.argv.slice(2)

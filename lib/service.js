@@ -5,7 +5,7 @@
 const { binding, settle, splitCallback } = require('./native')
 const { connectionLimits } = require('./http')
 
-const KEYS = new Set(['db', 'host', 'port', 'authToken', 'adminToken', 'legacyCreateGet', 'apiBase', 'allowOpen', 'rateLimit', 'trustedProxies', 'connectionLimits'])
+const KEYS = new Set(['db', 'host', 'port', 'authToken', 'adminToken', 'legacyCreateGet', 'apiBase', 'allowOpen', 'rateLimit', 'trustedProxies', 'connectionLimits', 'console'])
 
 function checkOptions(o) {
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new TypeError('options: must be an object with at least { db }')
@@ -20,7 +20,9 @@ function checkOptions(o) {
   for (const k of ['allowOpen', 'legacyCreateGet']) {
     if (o[k] != null && typeof o[k] !== 'boolean') throw new TypeError(`options.${k}: must be a boolean`)
   }
-  return { db: o.db, host: o.host, port: o.port, authToken: o.authToken, adminToken: o.adminToken, legacyCreateGet: o.legacyCreateGet, apiBase: o.apiBase, allowOpen: o.allowOpen, rateLimit: o.rateLimit, trustedProxies: o.trustedProxies, connectionLimits: connectionLimits(o.connectionLimits, 'options.connectionLimits') }
+  if (o.console != null && (typeof o.console !== 'object' || Array.isArray(o.console))) throw new TypeError('options.console: must be an object { token, viewerToken?, componentAppid? }')
+  const consoleLogins = o.console == null ? undefined : require('./console').checkLogins(o.console, 'options.console')
+  return { db: o.db, host: o.host, port: o.port, authToken: o.authToken, adminToken: o.adminToken, legacyCreateGet: o.legacyCreateGet, apiBase: o.apiBase, allowOpen: o.allowOpen, rateLimit: o.rateLimit, trustedProxies: o.trustedProxies, connectionLimits: connectionLimits(o.connectionLimits, 'options.connectionLimits'), console: consoleLogins }
 }
 
 class TokenService {
@@ -36,7 +38,7 @@ class TokenService {
   }
 }
 
-/** startTokenService({ db, host?, port?, authToken?, adminToken?, legacyCreateGet?, apiBase?, allowOpen?, rateLimit?, trustedProxies?, connectionLimits? }[, callback]) */
+/** startTokenService({ db, host?, port?, authToken?, adminToken?, legacyCreateGet?, apiBase?, allowOpen?, rateLimit?, trustedProxies?, connectionLimits?, console? }[, callback]) */
 function startTokenService(...args) {
   const [[options], cb] = splitCallback(args)
   let p

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod component;
+pub mod console;
 pub mod credential;
 pub mod crypto;
 pub mod error;

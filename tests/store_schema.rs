@@ -11,7 +11,7 @@ use wxthirdparty::store::{AuthorizerRecord, Store, StoreConfig, SCHEMA_VERSION};
 use wxthirdparty::model::{Token, TokenKey, TokenKind};
 use wxthirdparty::Error;
 
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 13] = [
     "component_secrets",
     "wx_users_info",
     "wx_followers",
@@ -22,6 +22,9 @@ const TABLES: [&str; 10] = [
     "wxtp_changes",
     "wxtp_rollouts",
     "wxtp_rollout_apps",
+    "wxtp_console_users",
+    "wxtp_console_sessions",
+    "wxtp_console_audit",
 ];
 
 /// The original DDL from the wxthirdparty README, verbatim (MySQL), and the

@@ -44,6 +44,8 @@ yes<Same<N.TicketValue, P.TicketObject>>(true)
 
 // The token service takes its options as given.
 yes<Same<Req<N.TokenServiceOptions>, Req<P.TokenServiceOptions>>>(true)
+// startConsole's options reach the addon as given (lib/console.js checks them only).
+yes<Same<Req<N.ConsoleOptions>, Req<P.ConsoleOptions>>>(true)
 
 // The generated file names the Rust type behind External handles.
 declare global {

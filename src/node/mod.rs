@@ -4,6 +4,8 @@
 /// `StoredAuthorizer`: the one JS shape of an authorizer's record.
 mod authorizer;
 mod client;
+/// `NativeConsole`: the operator console.
+mod console;
 /// `NativeComponent`: ThirdpartyServer's native half.
 mod component;
 mod crypto;

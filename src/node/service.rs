@@ -21,6 +21,8 @@ pub struct TokenServiceOptions {
     pub connection_limits: Option<super::http::ConnectionLimits>,
     /// Proxy addresses whose X-Forwarded-For is believed (for rateLimit).
     pub trusted_proxies: Option<Vec<String>>,
+    /// Also serve the operator console at /console.
+    pub console: Option<super::console::ConsoleLogins>,
 }
 
 #[napi]
@@ -38,10 +40,13 @@ pub fn start_token_service(env: &Env, options: TokenServiceOptions) -> napi::Res
         .map(|p| p.trim().parse().map_err(|_| crate::Error::invalid("trustedProxies", format!("{p:?} is not an IP address"))))
         .collect();
     promise(env, async move {
+        let port = port?;
+        let console = options.console.map(|c| super::console::config(options.db.clone(), None, port, c));
         let cfg = ServiceConfig {
+            console,
             db: options.db,
             host: options.host,
-            port: port?,
+            port,
             auth_token: options.auth_token,
             admin_token: options.admin_token,
             legacy_create_get: options.legacy_create_get.unwrap_or(false),

@@ -8,6 +8,8 @@
 //! resume, cancel, retry, rollback). The upstream calls come through the
 //! small `Upstream` trait (the platform implements it in `src/component/`).
 
+/// The console's `RolloutBoard` over the rollout tables.
+mod board;
 mod control;
 mod driver;
 mod offline;
@@ -24,6 +26,7 @@ use crate::error::Result;
 use crate::model::BoxFut;
 use crate::store::Store;
 
+pub use board::ConsoleBoard;
 pub use control::NewApp;
 
 /// The calls a rollout makes, by the mini-program client's method names

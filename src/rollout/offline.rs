@@ -14,7 +14,8 @@ use crate::store::{Store, StoreConfig};
 /// Permission set of code management (开发管理): what a rollout needs.
 const CODE_MANAGEMENT: i64 = 18;
 
-struct Offline;
+/// The upstream of a process with only the database: every call refused.
+pub(super) struct Offline;
 
 impl Upstream for Offline {
     fn call<'a>(&'a self, _appid: &'a str, method: &'static str, _args: Vec<Value>) -> BoxFut<'a, Result<Value>> {

@@ -47,6 +47,9 @@ pub struct ServiceConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Connection timeouts and cap.
     pub limits: Limits,
+    /// Also serve the operator console at `/console` (its own login; the
+    /// service's bearer token does not apply to it).
+    pub console: Option<crate::console::ConsoleConfig>,
 }
 
 pub(crate) struct Shared {
@@ -125,7 +128,10 @@ impl TokenService {
             metrics,
             limiter: routes::Limiter::new(cfg.rate_limit),
         });
-        let app = routes::router(shared.clone());
+        let app = match &cfg.console {
+            Some(c) => crate::console::nested(shared.store.clone(), c).await?.merge(routes::router(shared.clone())),
+            None => routes::router(shared.clone()),
+        };
         let (tx, rx) = oneshot::channel::<()>();
         let (stop, server) = serve_tcp(listener, app, cfg.limits).into_parts();
         tokio::spawn(async move {

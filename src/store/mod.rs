@@ -13,6 +13,7 @@
 
 mod authorizers;
 pub mod changes;
+pub mod console;
 mod db;
 mod followers;
 mod legacy;

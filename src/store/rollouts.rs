@@ -168,6 +168,16 @@ impl Store {
         Ok(rows.iter().map(rollout_of).collect())
     }
 
+    /// The newest rollouts of every platform in the database, at most `limit` (the console).
+    pub async fn recent_rollouts(&self, limit: usize) -> Result<Vec<RolloutRow>> {
+        let rows = self
+            .w()
+            .fetch(&format!("SELECT {ROLLOUT_COLS} FROM wxtp_rollouts ORDER BY created_at DESC, id LIMIT {}", limit.max(1)), &[], &ROLLOUT_TYPES)
+            .await
+            .map_err(|e| self.err("listing rollouts", e))?;
+        Ok(rows.iter().map(rollout_of).collect())
+    }
+
     /// Every app of a rollout, by appid.
     pub async fn rollout_apps(&self, id: &str) -> Result<Vec<RolloutApp>> {
         let rows = self

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::model::now_ms;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = CONSOLE_VERSION;
 
 /// The original wxthirdparty tables. On MySQL this is the original DDL, but
 /// InnoDB + utf8mb4 for new installs (transactions; emoji nicknames).
@@ -42,6 +42,16 @@ const WXTP_TABLES: &[&str] = &[
     // v7: rollouts of a template version to many mini programs (src/rollout).
     "CREATE TABLE IF NOT EXISTS wxtp_rollouts (id VARCHAR(64) {bin} NOT NULL PRIMARY KEY, component_appid VARCHAR(64) {bin} NOT NULL, state VARCHAR(16) NOT NULL, reason TEXT NULL, spec TEXT NOT NULL, lease_owner VARCHAR(128) NULL, lease_until BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_rollout_apps (rollout_id VARCHAR(64) {bin} NOT NULL, appid VARCHAR(64) {bin} NOT NULL, state VARCHAR(16) NOT NULL, intent VARCHAR(16) NULL, ext_json TEXT NULL, audit TEXT NULL, auditid BIGINT NULL, prev_auditid BIGINT NULL, reason TEXT NULL, screenshots TEXT NULL, error TEXT NULL, attempts BIGINT NOT NULL DEFAULT 0, commits BIGINT NOT NULL DEFAULT 0, submits BIGINT NOT NULL DEFAULT 0, releases BIGINT NOT NULL DEFAULT 0, gray_step BIGINT NOT NULL DEFAULT 0, next_at BIGINT NOT NULL DEFAULT 0, updated_at BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (rollout_id, appid)){engine}",
+];
+
+/// The operator console's step: its users (salted password hashes), sessions
+/// (hashed ids) and audit log. Its own list and version, so renumbering it
+/// at a merge is the one line below.
+const CONSOLE_VERSION: i64 = 8;
+const CONSOLE_TABLES: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS wxtp_console_users (user_name VARCHAR(64) {bin} NOT NULL PRIMARY KEY, role VARCHAR(16) NOT NULL, salt VARCHAR(64) NOT NULL, pass_hash VARCHAR(128) NOT NULL, updated_at BIGINT NOT NULL DEFAULT 0){engine}",
+    "CREATE TABLE IF NOT EXISTS wxtp_console_sessions (id_hash VARCHAR(64) {bin} NOT NULL PRIMARY KEY, user_name VARCHAR(64) NOT NULL, role VARCHAR(16) NOT NULL, csrf VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL DEFAULT 0){engine}",
+    "CREATE TABLE IF NOT EXISTS wxtp_console_audit (id {serial}, at BIGINT NOT NULL, user_name VARCHAR(64) NOT NULL, role VARCHAR(16) NOT NULL, action VARCHAR(64) NOT NULL, target VARCHAR(191) NOT NULL, outcome VARCHAR(255) NOT NULL){engine}",
 ];
 
 const ORIGINAL_NAMES: [&str; 4] = ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info"];
@@ -98,7 +108,7 @@ impl Store {
     async fn migrate_locked(&self, c: &mut Conn) -> Result<()> {
         let e = |e: sqlx::Error| self.err("migration failed", e);
         let d = c.dialect();
-        for t in WXTP_TABLES.iter().copied() {
+        for t in WXTP_TABLES.iter().chain(CONSOLE_TABLES).copied() {
             let sql = match d {
                 Dialect::MySql => t.replace("{bin}", "COLLATE utf8mb4_bin").replace("{engine}", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
                 _ => t.replace("{bin}", "").replace("{engine}", ""),
