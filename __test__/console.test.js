@@ -34,7 +34,7 @@ test('startConsole serves a login page, with a callback too', async (t) => {
 test('serve --console: the console at /console beside the token routes', async (t) => {
   const db = tempSqlite()
   t.after(db.cleanup)
-  const svc = await startTokenService({ db: db.url, authToken: 'bearer-token-1', console: { token: 'operator-token-1', viewerToken: 'viewer-token-1' } })
+  const svc = await startTokenService({ db: db.url, authToken: 'bearer-token-1-0123456789', console: { token: 'operator-token-1', viewerToken: 'viewer-token-1' } })
   t.after(() => svc.close())
   assert.equal((await fetch(`${svc.url}/healthz`)).status, 200)
   assert.equal((await fetch(`${svc.url}/console/login`)).status, 200)
