@@ -2,7 +2,8 @@
 // startConsole(): the operator console (src/console) on its own port.
 // Returns a Promise of a Console, or calls back when given a callback.
 
-const { binding, settle, splitCallback } = require('./native')
+const { binding } = require('./native')
+const { NativeServer, starter } = require('./served')
 
 const KEYS = new Set(['db', 'host', 'port', 'token', 'viewerToken', 'componentAppid'])
 
@@ -26,29 +27,9 @@ function checkOptions(o) {
   return { db: o.db, host: o.host, port: o.port, ...checkLogins(o, 'options') }
 }
 
-class Console {
-  #native
-  constructor(native) { this.#native = native }
-  /** `http://host:port` */
-  get url() { return this.#native.url }
-  get port() { return this.#native.port }
-  /** Stops serving and closes its database pool. */
-  close(...args) {
-    const [, cb] = splitCallback(args)
-    return settle(this.#native.close(), cb)
-  }
-}
+class Console extends NativeServer {}
 
 /** startConsole({ db, token?, viewerToken?, host?, port?, componentAppid? }[, callback]) */
-function startConsole(...args) {
-  const [[options], cb] = splitCallback(args)
-  let p
-  try {
-    p = binding.startConsole(checkOptions(options)).then((n) => new Console(n))
-  } catch (e) {
-    p = Promise.reject(e)
-  }
-  return settle(p, cb)
-}
+const startConsole = starter((o) => binding.startConsole(o), checkOptions, Console)
 
 module.exports = { startConsole, Console, checkLogins }

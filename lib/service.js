@@ -2,7 +2,8 @@
 // startTokenService(): the token service (wetoken's routes) in Rust, src/service.
 // Returns a Promise of a TokenService, or calls back when given a callback.
 
-const { binding, settle, splitCallback } = require('./native')
+const { binding } = require('./native')
+const { NativeServer, starter } = require('./served')
 const { connectionLimits } = require('./http')
 
 const KEYS = new Set(['db', 'host', 'port', 'authToken', 'adminToken', 'legacyCreateGet', 'apiBase', 'allowOpen', 'rateLimit', 'trustedProxies', 'connectionLimits', 'console'])
@@ -25,29 +26,9 @@ function checkOptions(o) {
   return { db: o.db, host: o.host, port: o.port, authToken: o.authToken, adminToken: o.adminToken, legacyCreateGet: o.legacyCreateGet, apiBase: o.apiBase, allowOpen: o.allowOpen, rateLimit: o.rateLimit, trustedProxies: o.trustedProxies, connectionLimits: connectionLimits(o.connectionLimits, 'options.connectionLimits'), console: consoleLogins }
 }
 
-class TokenService {
-  #native
-  constructor(native) { this.#native = native }
-  /** `http://host:port` */
-  get url() { return this.#native.url }
-  get port() { return this.#native.port }
-  /** Stops accepting, finishes in-flight requests, stops refreshing. */
-  close(...args) {
-    const [, cb] = splitCallback(args)
-    return settle(this.#native.close(), cb)
-  }
-}
+class TokenService extends NativeServer {}
 
 /** startTokenService({ db, host?, port?, authToken?, adminToken?, legacyCreateGet?, apiBase?, allowOpen?, rateLimit?, trustedProxies?, connectionLimits?, console? }[, callback]) */
-function startTokenService(...args) {
-  const [[options], cb] = splitCallback(args)
-  let p
-  try {
-    p = binding.startTokenService(checkOptions(options)).then((n) => new TokenService(n))
-  } catch (e) {
-    p = Promise.reject(e)
-  }
-  return settle(p, cb)
-}
+const startTokenService = starter((o) => binding.startTokenService(o), checkOptions, TokenService)
 
 module.exports = { startTokenService, TokenService }

@@ -60,16 +60,7 @@ impl NativeRolloutAdmin {
     #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn control<'e>(&self, env: &'e Env, id: String, action: String, appids: Option<Vec<String>>) -> Result<PromiseRaw<'e, Value>> {
         let r = self.inner.clone();
-        promise(env, async move {
-            match action.as_str() {
-                "pause" => r.pause(&id).await,
-                "resume" => r.resume(&id).await,
-                "cancel" => r.cancel(&id).await,
-                "retry" => r.retry(&id, appids).await,
-                "rollback" => r.rollback(&id, appids).await,
-                other => Err(CoreError::invalid("action", format!("{other:?} is not one of pause, resume, cancel, retry, rollback"))),
-            }
-        })
+        promise(env, async move { r.control(&id, &action, appids).await })
     }
 
     #[napi(ts_return_type = "Promise<void>")]

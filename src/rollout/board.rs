@@ -86,15 +86,10 @@ impl RolloutBoard for ConsoleBoard {
             let row = self.store.rollout(id).await?.ok_or_else(|| Error::NotFound(format!("rollout {id} does not exist")))?;
             let opts = RolloutOptions { drive: false, ..RolloutOptions::default() };
             let r = Rollouts::new(self.store.clone(), Arc::new(Offline), &row.component_appid, &self.owner, opts);
-            let after = match action {
-                RolloutAction::Pause => r.pause(id).await?,
-                RolloutAction::Resume => r.resume(id).await?,
-                RolloutAction::Cancel => r.cancel(id).await?,
-                RolloutAction::RetryRejected => r.retry(id, None).await?,
-                RolloutAction::Rollback => {
-                    return Err(Error::invalid("action", "a rollback calls WeChat for each app: run rollback() from a process of the platform"))
-                }
-            };
+            if action == RolloutAction::Rollback {
+                return Err(Error::invalid("action", "a rollback calls WeChat for each app: run rollback() from a process of the platform"));
+            }
+            let after = r.control(id, action.as_str(), None).await?;
             Ok(format!("{} → {}", action.as_str(), after["state"].as_str().unwrap_or("?")))
         })
     }

@@ -205,6 +205,21 @@ impl Rollouts {
     }
 }
 
+impl Rollouts {
+    /// An operator's action by its name, as the JS handle, the CLI and the
+    /// console send it: pause | resume | cancel | retry | rollback.
+    pub async fn control(self: &Arc<Self>, id: &str, action: &str, appids: Option<Vec<String>>) -> Result<Value> {
+        match action {
+            "pause" => self.pause(id).await,
+            "resume" => self.resume(id).await,
+            "cancel" => self.cancel(id).await,
+            "retry" => self.retry(id, appids).await,
+            "rollback" => self.rollback(id, appids).await,
+            other => Err(Error::invalid("action", format!("{other:?} is not one of pause, resume, cancel, retry, rollback"))),
+        }
+    }
+}
+
 fn summary(row: &RolloutRow) -> Value {
     let spec: Value = serde_json::from_str(&row.spec).unwrap_or_else(|_| json!({}));
     let mut v = Map::new();

@@ -47,16 +47,6 @@ impl NativeComponent {
     #[napi(ts_return_type = "Promise<Record<string, unknown>>")]
     pub fn rollout_control<'e>(&self, env: &'e Env, id: String, action: String, appids: Option<Vec<String>>) -> Result<PromiseRaw<'e, Value>> {
         let c = self.opened();
-        promise(env, async move {
-            let r = c?.rollouts()?;
-            match action.as_str() {
-                "pause" => r.pause(&id).await,
-                "resume" => r.resume(&id).await,
-                "cancel" => r.cancel(&id).await,
-                "retry" => r.retry(&id, appids).await,
-                "rollback" => r.rollback(&id, appids).await,
-                other => Err(CoreError::invalid("action", format!("{other:?} is not one of pause, resume, cancel, retry, rollback"))),
-            }
-        })
+        promise(env, async move { c?.rollouts()?.control(&id, &action, appids).await })
     }
 }
