@@ -88,33 +88,30 @@ test('app add registers an account the token service then serves', async () => {
 
 test('sandbox --host 0.0.0.0 prints the real bind address and warns that its control API is open', async () => {
   const { spawn } = require('child_process')
-  const child = spawn(process.execPath, [BIN, 'sandbox', '--host', '0.0.0.0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stderr.on('data', (d) => { err += d })
-  try {
-    for await (const chunk of child.stdout) {
-      out += chunk
-      if (/Ctrl-C/.test(out)) break
+  // Everything the CLI printed until it is running, both streams read to
+  // their end (stdout and stderr arrive in no fixed order).
+  async function printed(args) {
+    const child = spawn(process.execPath, [BIN, 'sandbox', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stderr.on('data', (d) => { err += d })
+    const closed = new Promise((resolve) => child.once('close', resolve))
+    try {
+      for await (const chunk of child.stdout) {
+        out += chunk
+        if (/Ctrl-C/.test(out)) break
+      }
+    } finally {
+      child.kill('SIGTERM')
     }
-    assert.match(out, /listening on http:\/\/0\.0\.0\.0:\d+ \(local clients: http:\/\/127\.0\.0\.1:\d+\)/)
-    assert.match(err, /WARNING: the sandbox's control API \(\/__sandbox\) has no authentication/)
-  } finally {
-    child.kill('SIGTERM')
+    await closed
+    return { out, err }
   }
+  const open = await printed(['--host', '0.0.0.0', '--port', '0'])
+  assert.match(open.out, /listening on http:\/\/0\.0\.0\.0:\d+ \(local clients: http:\/\/127\.0\.0\.1:\d+\)/)
+  assert.match(open.err, /WARNING: the sandbox's control API \(\/__sandbox\) has no authentication/)
   // On loopback: no warning.
-  const quiet = spawn(process.execPath, [BIN, 'sandbox', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let qerr = ''
-  let qout = ''
-  quiet.stderr.on('data', (d) => { qerr += d })
-  try {
-    for await (const chunk of quiet.stdout) {
-      qout += chunk
-      if (/Ctrl-C/.test(qout)) break
-    }
-    assert.match(qout, /listening on http:\/\/127\.0\.0\.1:\d+\n/)
-    assert.doesNotMatch(qerr, /WARNING/)
-  } finally {
-    quiet.kill('SIGTERM')
-  }
+  const quiet = await printed(['--port', '0'])
+  assert.match(quiet.out, /listening on http:\/\/127\.0\.0\.1:\d+\n/)
+  assert.doesNotMatch(quiet.err, /WARNING/)
 })
