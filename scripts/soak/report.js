@@ -74,7 +74,12 @@ function evaluate(run) {
 
   // -- upstream credentials: per kind, per key
   const refreshes = run.upstream.refreshes.filter((r) => r.ok)
-  const excuses = [...evs('invalidate tokens').map((e) => e.at), ev('database stopping')?.at, ev('SIGKILL lease-holding master')?.at].filter(Boolean)
+  // A fault may cost one extra fetch per key: a token invalidated, the
+  // database stopping, the lease holder killed, or the link cut while a
+  // fetch's answer is on its way back (WeChat issued it, nobody received it,
+  // the other side fetches when the lease runs out). The heal is no excuse:
+  // a fetch given up on must never reach WeChat later (tcp_user_timeout).
+  const excuses = [...evs('invalidate tokens').map((e) => e.at), ev('database stopping')?.at, ev('SIGKILL lease-holding master')?.at, ev('partition: link down')?.at].filter(Boolean)
   const dbUp = ev('database up')?.at
   const faultEvents = excuses.length
   const kinds = {}
