@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use store_support::*;
 use token_support::*;
-use wxthirdparty::sandbox::{Sandbox, SandboxConfig};
+use wxthirdparty::credential::{AccountTokenFetch, TicketFetch};
+use wxthirdparty::sandbox::{Fault, Sandbox, SandboxConfig};
 use wxthirdparty::store::{Store, StoreConfig};
 use wxthirdparty::model::{Token, TokenKey, TokenKind};
 use wxthirdparty::token::{CellOptions, Fetch, TokenCell};
@@ -132,4 +133,31 @@ async fn lease_takeover_after_kill(b: Backend) {
     assert!(store.lease_holder(&key()).await.unwrap().is_none(), "released after the refresh");
 }
 
-per_backend!(four_processes_one_fetch_per_lifetime, lease_takeover_after_kill);
+/// A JS ticket whose access_token is slow to come (WeChat answering in
+/// 900 ms; lease 2 s, so a fetch is given up on at 1.6 s): the token is
+/// obtained before the ticket's lease and time limit start, so the ticket is
+/// fetched once. Timing the two together gave up on a ticket WeChat had
+/// issued, and fetched a second one (the soak saw it).
+async fn a_slow_prerequisite_costs_no_second_fetch(b: Backend) {
+    let db = TestDb::create(b).await;
+    let store = db.store().await;
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    sandbox.register_app(APPID, SECRET);
+    sandbox.set_failure_rate(None, 1.0, Fault::DelayMs(900));
+    let transport = Transport::new(Some(&sandbox.url()));
+    let opts = CellOptions { lease_ttl_ms: 2_000, ..CellOptions::default() };
+    let own = AccountTokenFetch { appid: APPID.into(), secret: SECRET.into(), transport: transport.clone(), stable: false };
+    let token = TokenCell::new(key(), Some(store.clone()), Arc::new(own), opts.clone());
+    let ticket_key = TokenKey::account(APPID, TokenKind::JsapiTicket);
+    let ticket = TokenCell::new(ticket_key, Some(store), Arc::new(TicketFetch::new("jsapi", transport, token)), opts);
+    let t0 = Instant::now();
+    let t = ticket.get().await.expect("a ticket");
+    assert!(!t.value.is_empty());
+    assert!(t0.elapsed() >= Duration::from_millis(1_800), "both calls were slow: {:?}", t0.elapsed());
+    let counters = sandbox.counters();
+    assert_eq!(counters.get("/cgi-bin/token").copied(), Some(1), "{counters:?}");
+    assert_eq!(counters.get("/cgi-bin/ticket/getticket").copied(), Some(1), "one ticket issued: {counters:?}");
+    sandbox.close().await;
+}
+
+per_backend!(four_processes_one_fetch_per_lifetime, lease_takeover_after_kill, a_slow_prerequisite_costs_no_second_fetch);

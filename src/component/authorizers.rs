@@ -80,6 +80,13 @@ impl Fetch for CodeExchange {
             }
         })
     }
+
+    fn prepare(&self) -> BoxFut<'_, Result<()>> {
+        Box::pin(async move {
+            let c = self.component.upgrade().ok_or_else(|| Error::NotReady("the platform is closed".into()))?;
+            c.component_access_token().await.map(drop)
+        })
+    }
 }
 
 /// Store writes after a spent auth_code: the database may be restarting, and

@@ -81,6 +81,10 @@ impl Fetch for PreAuthCodeFetch {
             token_from(&v, "pre_auth_code")
         })
     }
+
+    fn prepare(&self) -> BoxFut<'_, Result<()>> {
+        Box::pin(async move { self.access_token.get().await.map(drop) })
+    }
 }
 
 pub struct AuthorizerTokenFetch {
@@ -125,6 +129,10 @@ impl Fetch for AuthorizerTokenFetch {
             );
             Ok(token)
         })
+    }
+
+    fn prepare(&self) -> BoxFut<'_, Result<()>> {
+        Box::pin(async move { self.access_token.get().await.map(drop) })
     }
 }
 

@@ -212,6 +212,15 @@ impl Fetch for RefreshFetch {
             Ok(to_cell_token(&t))
         })
     }
+
+    fn prepare(&self) -> BoxFut<'_, Result<()>> {
+        Box::pin(async move {
+            match &self.upstream.credential {
+                OAuthCredential::Component(c) => c.access_token.token().await.map(drop),
+                OAuthCredential::Secret(_) => Ok(()),
+            }
+        })
+    }
 }
 
 /// wechat-oauth's NoOAuthTokenError message.

@@ -35,6 +35,10 @@ impl Fetch for TicketFetch {
             Ok(Token { value: ticket, expires_at_ms, updated_at_ms: now_ms(), refresh_token: None, extra: None })
         })
     }
+
+    fn prepare(&self) -> BoxFut<'_, Result<()>> {
+        Box::pin(async move { self.token.token().await.map(drop) })
+    }
 }
 
 /// `{ticket, expires_in}` → `(ticket, expiry ms)`.

@@ -297,6 +297,10 @@ impl TokenCell {
     /// `retry_until`, transient upstream failures are retried until then.
     async fn refresh(&self, retry_until: Option<Instant>) -> Result<Outcome> {
         let owner = self.opts.owner_id.as_str();
+        if let Err(e) = self.fetcher.prepare().await {
+            self.on_failed(&e);
+            return Err(e);
+        }
         if let Some(store) = &self.store {
             match store.try_lease(&self.key, owner, self.opts.lease_ttl_ms).await {
                 Err(e) => {

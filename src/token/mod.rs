@@ -19,6 +19,14 @@ use crate::model::{BoxFut, Token};
 /// if any (it carries e.g. the authorizer refresh token).
 pub trait Fetch: Send + Sync + 'static {
     fn fetch<'a>(&'a self, current: Option<&'a Token>) -> BoxFut<'a, Result<Token>>;
+
+    /// Obtains what `fetch` is made with (another cell's token) before the
+    /// fleet lease is taken: waiting for it (another process refreshing it)
+    /// must not eat the lease, nor the fetch's time limit, or the fetch is
+    /// given up on after WeChat issued and fetched again.
+    fn prepare(&self) -> BoxFut<'_, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// Adapts an async closure into a `Fetch`.
