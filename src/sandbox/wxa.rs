@@ -152,6 +152,9 @@ pub(crate) struct MiniProgram {
     pub lose_events: u32,
     /// Code and audit calls answered: "path" → accepted, "path errcode" → refused.
     pub calls: BTreeMap<String, u64>,
+    /// Sandbox times of the audits withdrawn (undocodeaudit), for WeChat's limits.
+    #[serde(skip)]
+    pub undos: Vec<f64>,
 }
 
 impl MiniProgram {

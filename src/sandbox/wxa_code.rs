@@ -88,14 +88,7 @@ fn answer(st: &mut State, req: &Req, appid: &str, owner: &str) -> Reply {
             })),
             None => Reply::err(86001, "no audit of code submitted by the third party"),
         },
-        "/wxa/undocodeaudit" => match st.wxa.app(&appid).latest_audit() {
-            Some(a) if matches!(a.status, 2 | 4) => {
-                a.status = 3;
-                a.pending.clear();
-                Reply::ok()
-            }
-            _ => Reply::err(85019, "no version is under auditing"),
-        },
+        "/wxa/undocodeaudit" => undo(st, &appid, now),
         "/wxa/speedupaudit" => speedup(st, &appid, &owner, &body),
         "/wxa/queryquota" => Reply::ok_with(json!(st.wxa.platform(&owner).quota)),
         "/wxa/release" => release(st, &appid, t),
@@ -217,6 +210,27 @@ fn submit_audit(st: &mut State, appid: &str, owner: &str, body: Value) -> Reply 
         pending,
     });
     Reply::ok_with(json!({"auditid": auditid}))
+}
+
+/// WeChat allows withdrawing an audit under way at most 5 times a day and
+/// 10 times a month per mini program (87013 past that); quota is not refunded.
+const UNDO_PER_DAY: usize = 5;
+const UNDO_PER_MONTH: usize = 10;
+
+fn undo(st: &mut State, appid: &str, now: f64) -> Reply {
+    let mp = st.wxa.app(appid);
+    if !mp.audits.last().is_some_and(|a| matches!(a.status, 2 | 4)) {
+        return Reply::err(85019, "no version is under auditing");
+    }
+    let within = |secs: f64| mp.undos.iter().filter(|&&t| now - t < secs).count();
+    if within(86_400.0) >= UNDO_PER_DAY || within(30.0 * 86_400.0) >= UNDO_PER_MONTH {
+        return Reply::err(87013, "撤回次数达到上限（每天5次，每个月10次）");
+    }
+    mp.undos.push(now);
+    let a = mp.latest_audit().expect("checked above");
+    a.status = 3;
+    a.pending.clear();
+    Reply::ok()
 }
 
 fn speedup(st: &mut State, appid: &str, owner: &str, body: &Value) -> Reply {
