@@ -20,6 +20,17 @@ function database(kind) {
   return freshDatabase(kind, kind === 'mysql' ? MYSQL : POSTGRES)
 }
 
+/** The apps by appid once none of them is left under audit or mid-step (a cancel has settled). */
+async function settled(r) {
+  let s
+  for (let i = 0; i < 300; i++) {
+    s = await r.status()
+    if (!s.apps.some((a) => a.state === 'auditing' || a.step)) break
+    await new Promise((res) => setTimeout(res, 100))
+  }
+  return Object.fromEntries(s.apps.map((a) => [a.appid, a]))
+}
+
 const KINDS = (process.env.WXTP_ROLLOUT_KINDS || 'sqlite,mysql,postgres').split(',')
 
 for (const kind of KINDS) {
@@ -161,14 +172,40 @@ for (const kind of KINDS) {
       assert.equal(paused.state, 'paused')
       const cancelled = await r.cancel()
       assert.equal(cancelled.state, 'cancelled')
-      const byId = Object.fromEntries(cancelled.apps.map((a) => [a.appid, a]))
+      // The audit under way is withdrawn by a driver, then the app is cancelled.
+      const byId = await settled(r)
       assert.deepEqual(apps.map((a) => byId[a].state), ['rejected', 'rejected', 'released', 'cancelled'])
       assert.deepEqual(byId[apps[0]].screenshots, ['s1'])
       assert.equal(byId[apps[0]].reason, '功能不完整')
       assert.equal((await r.done()).state, 'cancelled')
-      await sandbox.review(apps[3], 'pass')
-      await new Promise((res) => setTimeout(res, 500))
-      assert.equal(((await sandbox.miniProgram(apps[3])).calls['/wxa/release'] || 0), 0, 'a cancelled app is not released')
+      const mp = await sandbox.miniProgram(apps[3])
+      assert.equal(mp.calls['/wxa/undocodeaudit'], 1, JSON.stringify(mp.calls))
+      assert.equal(mp.audits[mp.audits.length - 1].status, 3, 'withdrawn')
+      assert.equal(mp.calls['/wxa/release'] || 0, 0, 'a cancelled app is not released')
+      r.close()
+    })
+
+    test('cancel withdraws every audit under way once, even when undocodeaudit\'s answer is lost', async () => {
+      const { sandbox, platform, appids, templateId } = f
+      const apps = appids.slice(10, 14)
+      for (const appid of apps) await sandbox.setReviewer(appid, { verdict: 'manual' })
+      const r = await platform.rollout({ templateId, userVersion: '2.6.0', appids: apps, auditPollMs: 60000, progressMs: 100 })
+      for (let i = 0; i < 200 && (await r.status()).counts.auditing < apps.length; i++) await new Promise((res) => setTimeout(res, 100))
+      assert.equal((await r.status()).counts.auditing, apps.length)
+      // WeChat withdraws two of them, but the driver never hears so: it must ask, not undo again.
+      await sandbox.injectFault('/wxa/undocodeaudit', 'loseAnswer', 2)
+      await r.cancel()
+      const byId = await settled(r)
+      for (const appid of apps) {
+        assert.equal(byId[appid].state, 'cancelled', JSON.stringify(byId[appid]))
+        const mp = await sandbox.miniProgram(appid)
+        const undos = Object.entries(mp.calls).filter(([k]) => k.startsWith('/wxa/undocodeaudit'))
+        assert.deepEqual(undos, [['/wxa/undocodeaudit', 1]], `${appid}: ${JSON.stringify(mp.calls)}`)
+        assert.equal(mp.audits[mp.audits.length - 1].status, 3, 'withdrawn')
+        assert.equal(mp.audits[mp.audits.length - 1].user_version, '2.6.0')
+      }
+      const pending = await (await fetch(`${sandbox.url}/__sandbox/faults`)).json()
+      assert.deepEqual(pending, {}, 'both answers were lost')
       r.close()
     })
 

@@ -14,7 +14,7 @@ use crate::model::BoxFut;
 use crate::rollout::{RolloutOptions, Rollouts, Upstream};
 
 /// Steps WeChat must not see twice: no transient retry (the rollout reconciles instead).
-const ONCE: [&str; 6] = ["commit", "submitAudit", "release", "grayRelease", "revertCodeRelease", "revertGrayRelease"];
+const ONCE: [&str; 7] = ["commit", "submitAudit", "undoCodeAudit", "release", "grayRelease", "revertCodeRelease", "revertGrayRelease"];
 
 /// Weak: the engine lives inside the platform it calls through.
 struct Clients(Weak<Component>);

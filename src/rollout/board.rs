@@ -3,11 +3,11 @@
 //! the CLI does (the fleet's driver does the upstream work). Rollback calls
 //! WeChat for each app, so it is refused here.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::control::{counts, screenshots};
 use super::offline::Offline;
-use super::{RolloutOptions, Rollouts, Spec, APP_STATES};
+use super::{RolloutOptions, Rollouts, Spec};
 use crate::console::{RolloutAction, RolloutApp, RolloutBoard, RolloutSummary};
 use crate::error::{Error, Result};
 use crate::model::BoxFut;
@@ -24,10 +24,7 @@ impl ConsoleBoard {
     }
 
     async fn summary(&self, row: &RolloutRow) -> Result<RolloutSummary> {
-        let mut counts: BTreeMap<String, i64> = APP_STATES.iter().map(|s| (s.to_string(), 0)).collect();
-        for a in self.store.rollout_apps(&row.id).await? {
-            *counts.entry(a.state).or_default() += 1;
-        }
+        let counts = counts(&self.store.rollout_apps(&row.id).await?);
         let spec: Option<Spec> = serde_json::from_str(&row.spec).ok();
         Ok(RolloutSummary {
             id: row.id.clone(),
@@ -69,7 +66,7 @@ impl RolloutBoard for ConsoleBoard {
                 .filter(|a| after.is_none_or(|x| a.appid.as_str() > x))
                 .take(limit)
                 .map(|a| RolloutApp {
-                    screenshots: a.screenshots.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default(),
+                    screenshots: screenshots(&a),
                     appid: a.appid,
                     state: a.state,
                     auditid: a.auditid.map(|n| n.to_string()),

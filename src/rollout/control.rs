@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::{Rollouts, Spec, APPROVED, APP_STATES, AUDITING, CANCELLED, COMMITTED, DONE, FAILED, GRAY, PAUSED, PENDING, REJECTED, RELEASED, ROLLED_BACK, RUNNING};
+use super::{Rollouts, Spec, APP_STATES, CANCELLED, DONE, FAILED, GRAY, PAUSED, PENDING, REJECTED, RELEASED, ROLLED_BACK, RUNNING};
 use crate::error::{Error, Result};
 use crate::model::now_ms;
 use crate::store::{RolloutApp, RolloutRow};
@@ -118,11 +118,7 @@ impl Rollouts {
         let row = self.row(id).await?;
         let apps = self.store.rollout_apps(id).await?;
         let mut v = summary(&row);
-        let mut counts: BTreeMap<&str, usize> = APP_STATES.iter().map(|s| (*s, 0)).collect();
-        for a in &apps {
-            *counts.entry(a.state.as_str()).or_default() += 1;
-        }
-        v["counts"] = json!(counts);
+        v["counts"] = json!(counts(&apps));
         v["total"] = json!(apps.len());
         v["apps"] = Value::Array(apps.iter().map(app_view).collect());
         Ok(v)
@@ -153,12 +149,15 @@ impl Rollouts {
         self.status(id).await
     }
 
-    /// Stops the rollout; apps not yet settled become cancelled (an audit
-    /// under way is left to WeChat; its verdict no longer moves the app).
-    pub async fn cancel(&self, id: &str) -> Result<Value> {
+    /// Stops the rollout; apps not yet settled become cancelled. An audit
+    /// under way is withdrawn (undocodeaudit) and a step that may have
+    /// reached WeChat is reconciled first, by the rollout's driver
+    /// (`cancel.rs`): those apps show their state until it has.
+    pub async fn cancel(self: &Arc<Self>, id: &str) -> Result<Value> {
         self.row(id).await?;
         self.store.set_rollout_state(id, &[RUNNING, PAUSED, DONE], CANCELLED, Some("cancelled by the operator")).await?;
-        self.store.move_rollout_apps(id, &[PENDING, COMMITTED, AUDITING, APPROVED], None, CANCELLED, false).await?;
+        self.store.cancel_rollout_apps(id).await?;
+        self.kick(id).await;
         self.status(id).await
     }
 
@@ -236,8 +235,22 @@ fn summary(row: &RolloutRow) -> Value {
     Value::Object(v)
 }
 
+/// Apps per state, every state named (0 when none): status() and the console's board.
+pub(super) fn counts(apps: &[RolloutApp]) -> BTreeMap<String, i64> {
+    let mut counts: BTreeMap<String, i64> = APP_STATES.iter().map(|s| (s.to_string(), 0)).collect();
+    for a in apps {
+        *counts.entry(a.state.clone()).or_default() += 1;
+    }
+    counts
+}
+
+/// The reviewer's screenshots as stored (JSON text of a list; none when unreadable).
+pub(super) fn screenshots(a: &RolloutApp) -> Vec<String> {
+    a.screenshots.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default()
+}
+
 fn app_view(a: &RolloutApp) -> Value {
-    let shots: Value = a.screenshots.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_else(|| json!([]));
+    let shots = screenshots(a);
     json!({
         "appid": a.appid,
         "state": a.state,

@@ -9,8 +9,9 @@ use std::collections::HashSet;
 use serde_json::Value;
 use tokio::task::JoinSet;
 
+use super::cancel::{settle, unsettled};
 use super::steps::{step, StepEnd};
-use super::{Rollouts, Spec, COMMITTED, DONE, FAILED, PAUSED, REJECTED, RUNNING};
+use super::{Rollouts, Spec, CANCELLED, COMMITTED, DONE, FAILED, PAUSED, REJECTED, RUNNING};
 use crate::model::now_ms;
 use crate::store::RolloutApp;
 
@@ -35,15 +36,15 @@ pub(crate) async fn drive(r: &std::sync::Arc<Rollouts>, id: &str) {
             let _ = r.store.set_rollout_state(id, &[RUNNING], PAUSED, Some(&why)).await;
         }
         match tick(r, id, &busy).await {
-            Ok(Tick::Start(spec, due)) => {
+            Ok(Tick::Start(spec, due, cancelled)) => {
                 for app in due {
                     busy.insert(app.appid.clone());
                     let (me, spec) = (r.clone(), spec.clone());
                     running.spawn(async move {
                         let submit = app.state == COMMITTED;
                         let appid = app.appid.clone();
-                        let end = step(&me, &spec, app).await.unwrap_or(StepEnd::Done);
-                        (appid, submit, end)
+                        let end = if cancelled { settle(&me, &spec, app).await } else { step(&me, &spec, app).await };
+                        (appid, submit, end.unwrap_or(StepEnd::Done))
                     });
                 }
             }
@@ -58,17 +59,28 @@ pub(crate) async fn drive(r: &std::sync::Arc<Rollouts>, id: &str) {
 }
 
 enum Tick {
-    Start(Spec, Vec<RolloutApp>),
+    /// The due apps; true: the rollout is cancelled, they are settled.
+    Start(Spec, Vec<RolloutApp>, bool),
     Stop,
 }
 
 async fn tick(r: &Rollouts, id: &str, busy: &HashSet<String>) -> crate::error::Result<Tick> {
     let Some(row) = r.store.rollout(id).await? else { return Ok(Tick::Stop) };
-    if row.state != RUNNING {
+    if row.state != RUNNING && row.state != CANCELLED {
         return Ok(Tick::Stop);
     }
     let spec: Spec = serde_json::from_str(&row.spec).map_err(|e| crate::error::Error::Other(format!("rollout {id}: unreadable settings: {e}")))?;
     let apps = r.store.rollout_apps(id).await?;
+    if row.state == CANCELLED {
+        let left: Vec<RolloutApp> = apps.into_iter().filter(unsettled).collect();
+        if left.is_empty() {
+            return Ok(Tick::Stop);
+        }
+        let now = now_ms();
+        let room = spec.concurrency.saturating_sub(busy.len());
+        let due = left.into_iter().filter(|a| !busy.contains(&a.appid) && a.next_at <= now).take(room).collect();
+        return Ok(Tick::Start(spec, due, true));
+    }
     let total = apps.len().max(1);
     let bad = apps.iter().filter(|a| a.state == REJECTED || a.state == FAILED).count();
     if !spec.budget_waived && bad as f64 / total as f64 > spec.max_failure_rate {
@@ -102,7 +114,7 @@ async fn tick(r: &Rollouts, id: &str, busy: &HashSet<String>) -> crate::error::R
         due = due.into_iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, a)| a).collect();
     }
     due.truncate(room);
-    Ok(Tick::Start(spec, due))
+    Ok(Tick::Start(spec, due, false))
 }
 
 impl Rollouts {

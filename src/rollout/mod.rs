@@ -4,12 +4,14 @@
 //! reconciled with WeChat before any step is repeated after a crash.
 //!
 //! `driver.rs` carries a rollout under its lease; `steps.rs` moves one app
-//! one step; `control.rs` is what any process may do (start, read, pause,
+//! one step; `cancel.rs` settles a cancelled rollout (withdraws audits under
+//! way); `control.rs` is what any process may do (start, read, pause,
 //! resume, cancel, retry, rollback). The upstream calls come through the
 //! small `Upstream` trait (the platform implements it in `src/component/`).
 
 /// The console's `RolloutBoard` over the rollout tables.
 mod board;
+mod cancel;
 mod control;
 mod driver;
 mod offline;

@@ -39,7 +39,7 @@ pub(crate) async fn step(r: &Rollouts, spec: &Spec, app: RolloutApp) -> Result<S
 }
 
 impl Rollouts {
-    async fn call(&self, appid: &str, method: &'static str, args: Vec<Value>) -> Result<Value> {
+    pub(super) async fn call(&self, appid: &str, method: &'static str, args: Vec<Value>) -> Result<Value> {
         // Bounded well inside the lease: a call still running when another
         // process could take over would defeat the reconciliation.
         let budget = std::time::Duration::from_millis((self.opts.lease_ttl_ms / 2).max(1000) as u64);
@@ -50,12 +50,12 @@ impl Rollouts {
     }
 
     /// Writes `to` over the row read as `from`; false when someone moved it first.
-    async fn save(&self, to: &RolloutApp, from: &RolloutApp) -> Result<bool> {
+    pub(super) async fn save(&self, to: &RolloutApp, from: &RolloutApp) -> Result<bool> {
         self.store.save_rollout_app(to, &from.state, from.intent.as_deref()).await
     }
 
     /// `from` with `intent` (and `count` bumped) written: the call may start.
-    async fn intend(&self, from: &RolloutApp, intent: &str, count: impl FnOnce(&mut RolloutApp)) -> Result<Option<RolloutApp>> {
+    pub(super) async fn intend(&self, from: &RolloutApp, intent: &str, count: impl FnOnce(&mut RolloutApp)) -> Result<Option<RolloutApp>> {
         let mut w = from.clone();
         w.intent = Some(intent.to_owned());
         count(&mut w);
@@ -64,7 +64,7 @@ impl Rollouts {
 }
 
 /// The row `w` moved to `state`, its step finished.
-fn moved(w: &RolloutApp, state: &str, next_at: i64) -> RolloutApp {
+pub(super) fn moved(w: &RolloutApp, state: &str, next_at: i64) -> RolloutApp {
     let mut n = w.clone();
     n.state = state.to_owned();
     n.intent = None;
@@ -77,7 +77,7 @@ fn moved(w: &RolloutApp, state: &str, next_at: i64) -> RolloutApp {
 /// A failed call: retried with backoff, the app failed after MAX_ATTEMPTS.
 /// The intent stays when WeChat may have done the step (no answer): the
 /// next attempt reconciles first.
-async fn failed(r: &Rollouts, w: &RolloutApp, step: &str, e: Error) -> Result<StepEnd> {
+pub(super) async fn failed(r: &Rollouts, w: &RolloutApp, step: &str, e: Error) -> Result<StepEnd> {
     let mut n = w.clone();
     if !e.is_transient() {
         n.intent = None; // WeChat answered: it did not do the step
@@ -94,7 +94,7 @@ async fn failed(r: &Rollouts, w: &RolloutApp, step: &str, e: Error) -> Result<St
     Ok(StepEnd::Done)
 }
 
-fn version_info<'a>(v: &'a Value, part: &str, field: &str) -> Option<&'a str> {
+pub(super) fn version_info<'a>(v: &'a Value, part: &str, field: &str) -> Option<&'a str> {
     v.get(part)?.get(field)?.as_str()
 }
 
@@ -126,7 +126,7 @@ async fn commit(r: &Rollouts, spec: &Spec, app: RolloutApp) -> Result<StepEnd> {
 }
 
 /// The row moved to what get_latest_auditstatus says of the audit `v`.
-fn adopt(w: &RolloutApp, v: &Value, spec: &Spec) -> RolloutApp {
+pub(super) fn adopt(w: &RolloutApp, v: &Value, spec: &Spec) -> RolloutApp {
     let status = v.get("status").and_then(Value::as_i64).unwrap_or(2);
     let mut n = match status {
         0 => moved(w, APPROVED, 0),
@@ -150,7 +150,7 @@ fn verdict(n: &mut RolloutApp, v: &Value) {
 }
 
 /// get_latest_auditstatus: the audit of this round, if WeChat has one.
-async fn latest_audit(r: &Rollouts, spec: &Spec, app: &RolloutApp) -> Result<Option<Value>> {
+pub(super) async fn latest_audit(r: &Rollouts, spec: &Spec, app: &RolloutApp) -> Result<Option<Value>> {
     match r.call(&app.appid, "getLatestAuditStatus", vec![]).await {
         Ok(v) => {
             let id = v.get("auditid").and_then(Value::as_i64);
@@ -278,7 +278,7 @@ async fn release(r: &Rollouts, spec: &Spec, app: RolloutApp) -> Result<StepEnd> 
     }
 }
 
-fn after_release(spec: &Spec, w: &RolloutApp, full: bool) -> RolloutApp {
+pub(super) fn after_release(spec: &Spec, w: &RolloutApp, full: bool) -> RolloutApp {
     if full {
         return moved(w, RELEASED, 0);
     }

@@ -224,12 +224,16 @@ impl Store {
         Ok(())
     }
 
-    /// Running rollouts of the platform that no live driver holds.
+    /// Rollouts of the platform that no live driver holds and that need one:
+    /// running, or cancelled with apps still to settle (an audit to withdraw,
+    /// a step to reconcile).
     pub async fn orphan_rollouts(&self, component_appid: &str) -> Result<Vec<String>> {
         let rows = self
             .w()
             .fetch(
-                "SELECT id FROM wxtp_rollouts WHERE component_appid = ? AND state = 'running' AND (lease_owner IS NULL OR lease_until < ?)",
+                "SELECT id FROM wxtp_rollouts r WHERE component_appid = ? AND (lease_owner IS NULL OR lease_until < ?) AND (state = 'running' \
+                 OR (state = 'cancelled' AND EXISTS (SELECT 1 FROM wxtp_rollout_apps a WHERE a.rollout_id = r.id \
+                 AND a.state IN ('pending', 'committed', 'auditing', 'approved'))))",
                 &[Arg::from(component_appid), Arg::from(now_ms())],
                 &[Col::S],
             )
@@ -318,6 +322,27 @@ impl Store {
             args.extend(list.iter().map(|a| Arg::from(a.as_str())));
         }
         self.w().exec(&sql, &args).await.map_err(|e| self.err("moving a rollout's apps", e))
+    }
+
+    /// A cancel's first move: apps with no step under way that nobody waits
+    /// for become cancelled; apps under audit are due now (their driver
+    /// withdraws the audit). Returns how many were cancelled.
+    pub async fn cancel_rollout_apps(&self, id: &str) -> Result<u64> {
+        let now = now_ms();
+        let n = self
+            .w()
+            .exec(
+                "UPDATE wxtp_rollout_apps SET state = 'cancelled', next_at = 0, updated_at = ? \
+                 WHERE rollout_id = ? AND state IN ('pending', 'committed', 'approved') AND COALESCE(intent, '') = ''",
+                &[Arg::from(now), Arg::from(id)],
+            )
+            .await
+            .map_err(|e| self.err("cancelling a rollout's apps", e))?;
+        self.w()
+            .exec("UPDATE wxtp_rollout_apps SET next_at = 0 WHERE rollout_id = ? AND state = 'auditing'", &[Arg::from(id)])
+            .await
+            .map_err(|e| self.err("cancelling a rollout's apps", e))?;
+        Ok(n)
     }
 
     /// The platforms with authorizers in this database.
