@@ -53,6 +53,30 @@ describe('wxthirdparty rollout', { timeout: 120000 }, () => {
     assert.match(list.stdout, new RegExp(`${s.id}\\s+done\\s+6\\.0\\.0`))
   })
 
+  test('status --watch shows an ETA of the slowest step, from the rates it observed', async () => {
+    const { sandbox, appids, templateId } = f
+    for (const [i, a] of appids.entries()) await sandbox.setReviewer(a, { verdict: 'pass', afterMs: 1500 + 1200 * i })
+    const started = await cli('start', '--db', db.url, '--template-id', String(templateId), '--user-version', '6.0.5', '--appids', appids.join(','), '--json')
+    assert.equal(started.code, 0, started.stderr)
+    const { id } = JSON.parse(started.stdout)
+    const [text, json] = await Promise.all([cli('status', id, '--db', db.url, '--watch'), cli('status', id, '--db', db.url, '--watch', '--json')])
+    assert.equal(text.code, 0, text.stderr)
+    assert.match(text.stdout, /^ {2}eta {9}measuring \(\d+ apps still to \w+, none seen passing it yet\)$/m)
+    const lines = text.stdout.match(/^ {2}eta {9}~\d+ s {2}\(slowest step: (commit|submit|audit|release), \d+ left at [\d.]+ apps\/s\)$/gm)
+    assert.ok(lines && lines.length, text.stdout)
+    // Each estimate is what is left of its step over the rate seen so far.
+    const left = { commit: ['pending'], submit: ['pending', 'committed'], audit: ['pending', 'committed', 'auditing'], release: ['pending', 'committed', 'auditing', 'approved', 'gray'] }
+    const estimates = json.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((s) => s.eta && s.eta.rate)
+    assert.ok(estimates.length >= 2, json.stdout)
+    for (const s of estimates) {
+      assert.equal(s.eta.left, left[s.eta.step].reduce((n, k) => n + s.counts[k], 0), JSON.stringify(s.eta))
+      assert.ok(Math.abs(s.eta.seconds * s.eta.rate - s.eta.left) < 1e-6, JSON.stringify(s.eta))
+      assert.ok(s.eta.rate > 0, JSON.stringify(s.eta))
+    }
+    assert.ok(new Set(estimates.map((s) => s.eta.rate)).size > 1, 'rates change as the rollout goes')
+    assert.equal(JSON.parse(json.stdout.trim().split('\n').pop()).state, 'done')
+  })
+
   test('pause, resume and cancel; default apps are the mini programs with code management', async () => {
     const { sandbox, appids, templateId } = f
     for (const a of appids) await sandbox.setReviewer(a, { verdict: 'manual' })

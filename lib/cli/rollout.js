@@ -4,6 +4,7 @@
 // process of the fleet (any ThirdpartyServer on this database) drives it.
 const { parseArgs } = require('util')
 const rollout = require('../rollout')
+const { Eta, etaLine } = require('./eta')
 
 const USAGE = `usage: wxthirdparty rollout <command> --db URL [--platform APPID] [--json]
 
@@ -13,7 +14,7 @@ const USAGE = `usage: wxthirdparty rollout <command> --db URL [--platform APPID]
                      store a rollout (default apps: every mini program that granted
                      code management; ext_json default {"extAppid":"$APPID$"}); a
                      process of the fleet drives it
-  status ID [--watch] the rollout's apps by state (live on a terminal with --watch)
+  status ID [--watch] the rollout's apps by state (--watch: live, with the ETA of the slowest step)
   pause ID | resume ID | cancel ID
   retry ID [--appids a,b,…]   rejected or failed apps start again from the commit
   list                the platform's rollouts, newest first
@@ -51,7 +52,7 @@ function releaseArg(v, stepMs) {
 
 const STATES = ['pending', 'committed', 'auditing', 'approved', 'gray', 'released', 'rejected', 'failed', 'cancelled', 'rolled_back']
 
-function render(s) {
+function render(s, eta) {
   const width = 30
   const lines = [`rollout ${s.id}  ${s.state}${s.reason ? ` (${s.reason})` : ''}  ${s.userVersion}  ${s.total} apps`]
   for (const state of STATES) {
@@ -60,6 +61,7 @@ function render(s) {
     const bar = '█'.repeat(Math.round((n / Math.max(1, s.total)) * width)).padEnd(width, '·')
     lines.push(`  ${state.padEnd(11)} ${bar} ${String(n).padStart(5)}`)
   }
+  if (eta && s.state === 'running') lines.push(etaLine(eta))
   for (const a of s.apps.filter((x) => x.state === 'rejected' || x.state === 'failed').slice(0, 10)) {
     lines.push(`  ${a.appid} ${a.state}: ${a.reason || a.error || ''}`)
   }
@@ -68,13 +70,15 @@ function render(s) {
 
 async function watch(admin, id, json) {
   let last = 0
+  const eta = new Eta()
   for (;;) {
     const s = await admin.status(id)
+    const e = eta.estimate(s)
     if (json) {
-      console.log(JSON.stringify(s))
+      console.log(JSON.stringify(s.state === 'running' && e ? { ...s, eta: e } : s))
     } else {
       if (process.stdout.isTTY && last) process.stdout.write(`\x1b[${last}A\x1b[J`)
-      const text = render(s)
+      const text = render(s, e)
       console.log(text)
       last = text.split('\n').length
     }
