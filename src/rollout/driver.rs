@@ -3,8 +3,10 @@
 //! process), checks the failure budget and the audit quota, and starts the
 //! due steps, at most `concurrency` at once. Losing the lease stops it (its
 //! steps are aborted; their intents are reconciled by the next driver).
+//! The apps are kept in memory and read back as they change (`Apps`), so a
+//! rollout of 10,000 apps is not read whole every tick.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 use tokio::task::JoinSet;
@@ -15,9 +17,39 @@ use super::{Rollouts, Spec, CANCELLED, COMMITTED, DONE, FAILED, PAUSED, REJECTED
 use crate::model::now_ms;
 use crate::store::RolloutApp;
 
+/// The driver's copy of a rollout's apps: each tick reads only the rows
+/// written since the last read (less a margin for other processes' clocks),
+/// and every `FULL_EVERY` ticks all of them (the net for a clock further off).
+struct Apps {
+    rows: BTreeMap<String, RolloutApp>,
+    read_at: i64,
+    ticks: u32,
+}
+
+const FULL_EVERY: u32 = 25;
+const CLOCK_MARGIN_MS: i64 = 5_000;
+
+impl Apps {
+    /// `whole`: every row now (before concluding that nothing is left to do).
+    async fn read(&mut self, r: &Rollouts, id: &str, whole: bool) -> crate::error::Result<Vec<RolloutApp>> {
+        let now = now_ms();
+        if whole || self.ticks % FULL_EVERY == 0 {
+            self.rows = r.store.rollout_apps(id).await?.into_iter().map(|a| (a.appid.clone(), a)).collect();
+        } else {
+            for a in r.store.rollout_apps_since(id, self.read_at - CLOCK_MARGIN_MS).await? {
+                self.rows.insert(a.appid.clone(), a);
+            }
+        }
+        self.read_at = now;
+        self.ticks = self.ticks.wrapping_add(1);
+        Ok(self.rows.values().cloned().collect())
+    }
+}
+
 pub(crate) async fn drive(r: &std::sync::Arc<Rollouts>, id: &str) {
     let mut running: JoinSet<(String, bool, StepEnd)> = JoinSet::new();
     let mut busy: HashSet<String> = HashSet::new();
+    let mut apps = Apps { rows: BTreeMap::new(), read_at: 0, ticks: 0 };
     loop {
         if !matches!(r.store.try_rollout_lease(id, &r.owner, r.opts.lease_ttl_ms).await, Ok(true)) {
             running.abort_all();
@@ -35,7 +67,7 @@ pub(crate) async fn drive(r: &std::sync::Arc<Rollouts>, id: &str) {
         if let Some(why) = pause {
             let _ = r.store.set_rollout_state(id, &[RUNNING], PAUSED, Some(&why)).await;
         }
-        match tick(r, id, &busy).await {
+        match tick(r, id, &busy, &mut apps).await {
             Ok(Tick::Start(spec, due, cancelled)) => {
                 for app in due {
                     busy.insert(app.appid.clone());
@@ -64,13 +96,18 @@ enum Tick {
     Stop,
 }
 
-async fn tick(r: &Rollouts, id: &str, busy: &HashSet<String>) -> crate::error::Result<Tick> {
+async fn tick(r: &Rollouts, id: &str, busy: &HashSet<String>, view: &mut Apps) -> crate::error::Result<Tick> {
     let Some(row) = r.store.rollout(id).await? else { return Ok(Tick::Stop) };
     if row.state != RUNNING && row.state != CANCELLED {
         return Ok(Tick::Stop);
     }
     let spec: Spec = serde_json::from_str(&row.spec).map_err(|e| crate::error::Error::Other(format!("rollout {id}: unreadable settings: {e}")))?;
-    let apps = r.store.rollout_apps(id).await?;
+    let mut apps = view.read(r, id, false).await?;
+    // Nothing left to do is decided on every row as stored, not on the copy.
+    let idle = |apps: &[RolloutApp]| if row.state == CANCELLED { !apps.iter().any(unsettled) } else { apps.iter().all(|a| spec.settled(&a.state)) };
+    if busy.is_empty() && idle(&apps) {
+        apps = view.read(r, id, true).await?;
+    }
     if row.state == CANCELLED {
         let left: Vec<RolloutApp> = apps.into_iter().filter(unsettled).collect();
         if left.is_empty() {

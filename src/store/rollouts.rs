@@ -188,6 +188,21 @@ impl Store {
         Ok(rows.iter().map(app_of).collect())
     }
 
+    /// The apps of a rollout written at or after `since` (ms, the writers'
+    /// clocks): what a driver that keeps the rest in memory needs each tick.
+    pub async fn rollout_apps_since(&self, id: &str, since: i64) -> Result<Vec<RolloutApp>> {
+        let rows = self
+            .w()
+            .fetch(
+                &format!("SELECT {APP_COLS} FROM wxtp_rollout_apps WHERE rollout_id = ? AND updated_at >= ? ORDER BY appid"),
+                &[Arg::from(id), Arg::from(since)],
+                &APP_TYPES,
+            )
+            .await
+            .map_err(|e| self.err("reading a rollout's apps", e))?;
+        Ok(rows.iter().map(app_of).collect())
+    }
+
     /// Moves a rollout from one of `from` to `to`; true when it moved.
     pub async fn set_rollout_state(&self, id: &str, from: &[&str], to: &str, reason: Option<&str>) -> Result<bool> {
         let marks = vec!["?"; from.len()].join(", ");
@@ -339,7 +354,7 @@ impl Store {
             .await
             .map_err(|e| self.err("cancelling a rollout's apps", e))?;
         self.w()
-            .exec("UPDATE wxtp_rollout_apps SET next_at = 0 WHERE rollout_id = ? AND state = 'auditing'", &[Arg::from(id)])
+            .exec("UPDATE wxtp_rollout_apps SET next_at = 0, updated_at = ? WHERE rollout_id = ? AND state = 'auditing'", &[Arg::from(now), Arg::from(id)])
             .await
             .map_err(|e| self.err("cancelling a rollout's apps", e))?;
         Ok(n)
