@@ -94,6 +94,8 @@ for (const kind of ['mysql', 'postgres']) {
       const takeovers = []
       const inFlight = []
       let kills = 0
+      // Killed at random moments, a random 0.2 to 1.2 s after the last takeover.
+      let nextKill = Date.now() + 200 + Math.floor(Math.random() * 1000)
       let quotaPause = null
       let s
       for (let i = 0; i < 3000; i++) {
@@ -117,12 +119,14 @@ for (const kind of ['mysql', 'postgres']) {
         if (s.state !== 'running') break
         const pid = s.driver && Number(s.driver.split('-')[0])
         const victim = children.find((c) => c.pid === pid && alive(c))
-        if (victim && kills < KILLS && Math.random() < 0.1) {
+        if (victim && kills < KILLS && Date.now() >= nextKill) {
           victim.kill('SIGKILL')
           kills++
           const killedAt = Date.now()
           // Steps the dead driver left under way (their intents written, their results not).
-          inFlight.push((await r.status()).apps.filter((a) => a.step).length)
+          const under = {}
+          for (const a of (await r.status()).apps) if (a.step) under[a.step] = (under[a.step] || 0) + 1
+          inFlight.push(JSON.stringify(under))
           const fresh = child(f, db.url, victim.role)
           children.push(fresh)
           // Another live process carries on within seconds.
@@ -131,6 +135,7 @@ for (const kind of ['mysql', 'postgres']) {
             const by = t.driver && Number(t.driver.split('-')[0])
             if (t.state !== 'running' || (by && by !== pid)) {
               takeovers.push(Date.now() - killedAt)
+              nextKill = Date.now() + 200 + Math.floor(Math.random() * 1000)
               break
             }
             assert.ok(Date.now() - killedAt < 20000, 'nobody took the rollout over')
@@ -160,7 +165,7 @@ for (const kind of ['mysql', 'postgres']) {
       assert.ok(lat.length >= APPS - nRejected - lost - 1, `events delivered: ${lat.length}`)
       const lostSeen = events.filter((e) => e.outcome === 'lost').length
       assert.equal(lostSeen, lost)
-      console.log(`# ${kind}: ${APPS} apps in ${wallMs} ms; ${kills} drivers killed with ${inFlight.join(', ')} steps under way; ` +
+      console.log(`# ${kind}: ${APPS} apps in ${wallMs} ms; ${kills} drivers killed with steps under way ${inFlight.join(' ')}; ` +
         `takeover after ${takeovers.join(', ')} ms; quota out after ${quotaPause.audits} submits (${JSON.stringify(quotaPause.counts)}); ` +
         `${lostSeen} events lost; event → release p50 ${percentile(lat, 50)} ms, p99 ${percentile(lat, 99)} ms, max ${lat[lat.length - 1]} ms (n ${lat.length})`)
       r.close()
