@@ -105,6 +105,9 @@ function judgeRollout(run) {
     byOutcome: {},
     handledBy: {},
     firstTriesToPartitionedSide: routes.filter((r) => r.attempt === 1 && r.proc).length,
+    // Sent to the namespace's worker while it could not reach the database:
+    // it answers an error, WeChat does not retry an answer, polling is the net.
+    firstTriesToPartitionedSideDuringCut: cut && healed ? routes.filter((r) => r.attempt === 1 && r.proc && r.at >= cut.at && r.at <= healed.at).length : null,
     handledOnPartitionedSideDuringCut: cut && healed ? run.wxaHandled.filter((h) => h.side === 'ns' && h.at >= cut.at && h.at <= healed.at).length : null,
   }
   for (const e of ro.events) events.byOutcome[e.outcome] = (events.byOutcome[e.outcome] || 0) + 1
