@@ -5,12 +5,14 @@
 // live a few seconds and 20% upstream faults, while tokens are invalidated at
 // WeChat (twice), the lease-holding master and a worker are SIGKILLed, the
 // database restarts, and the second machine (a network namespace holding the
-// second master and one worker) is cut off for 10 s. Prints a summary, writes
-// the report as JSON (--report FILE) and exits 1 when an invariant breaks.
+// second master and one worker) is cut off for 10 s; a rollout of 24 mini
+// programs runs through all of it (its driver is the master killed). Prints a
+// summary, writes the report as JSON (--report FILE) and exits 1 when an
+// invariant breaks.
 //
 //   node scripts/soak.js [--short] [--db mysql|postgres|both] [--minutes N] [--report FILE]
 //
-// --short: about 2 minutes per database (CI); default 10 minutes per database.
+// --short: about 80 s per database (CI); default 10 minutes per database.
 // Needs root (ip netns, runuser), mariadbd / mariadb-install-db, PostgreSQL 15.
 const fs = require('fs')
 const { parseArgs } = require('util')
