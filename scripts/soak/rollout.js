@@ -113,9 +113,14 @@ class SoakRollout {
 
   /** The master driving the rollout now, if alive. */
   async driverProc() {
-    const s = await this.refresh()
-    const pid = s && s.driver && Number(s.driver.split('-')[0])
-    return this.run.masters.find((m) => m.alive && m.pid === pid) || null
+    for (let i = 0; i < 3; i++) {
+      const s = await this.refresh()
+      const pid = s && s.driver && Number(s.driver.split('-')[0])
+      const m = pid && this.run.masters.find((p) => p.alive && p.pid === pid)
+      if (m) return m
+      await sleep(300)
+    }
+    return null
   }
 
   /** After the traffic: until every app the reviewer decides is in a final state (bounded). */
