@@ -33,6 +33,7 @@ function histogram(ns) {
 function judgeRollout(run) {
   const ro = run.rollout
   const broken = []
+  if (!run.rolloutApps) return { section: { skipped: '--rollout-apps 0' }, broken }
   if (!ro || !ro.final) return { section: { started: false }, broken: ['the rollout never started or was never read back'] }
   const rel = (t) => round((t - run.t0) / 1000)
   const ev = (name) => run.events.find((e) => e.name === name)
@@ -134,7 +135,7 @@ function judgeRollout(run) {
 }
 
 function rolloutSummary(r) {
-  if (!r || !r.id) return 'rollout: not run'
+  if (!r || !r.id) return `rollout: not run${r && r.skipped ? ` (${r.skipped})` : ''}`
   const c = Object.entries(r.counts).map(([k, v]) => `${k} ${v}`).join(', ')
   const l = r.eventToReleaseMs
   return [

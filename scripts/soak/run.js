@@ -32,8 +32,8 @@ function schedule(seconds) {
 }
 
 class Run {
-  constructor({ kind, seconds, lifetime, log }) {
-    Object.assign(this, { kind, seconds, lifetime, log })
+  constructor({ kind, seconds, lifetime, rolloutApps = 16, log }) {
+    Object.assign(this, { kind, seconds, lifetime, rolloutApps, log })
     this.cleanups = []
     this.events = [] // { name, at, ... }
     this.calls = [] // { proc, side, kind, at, ms, err? }
@@ -227,12 +227,12 @@ class Run {
     this.lag.enable()
 
     // The rollout's mini programs and the first accounts, before the faults.
-    this.rollout = new SoakRollout(this)
-    const prepared = this.rollout.prepare()
+    this.rollout = this.rolloutApps ? new SoakRollout(this, { count: this.rolloutApps }) : null
+    const prepared = this.rollout?.prepare()
     for (let i = 0; i < 3; i++) await this.authorizeOne()
     this.event('authorized', { count: this.authorizers.length })
     await prepared
-    await this.rollout.start()
+    await this.rollout?.start()
     this.sendMessages(end - 3000)
     const authLoop = (async () => {
       for (let k = 1; Date.now() + s.authorizeEvery < end - 5000; k++) {
@@ -247,7 +247,7 @@ class Run {
     await when(s.masterKill)
     // The rollout's driver (a master holding the rollout's lease and its
     // share of the token leases) when there is one: its death mid-rollout.
-    const driver = await this.rollout.driverProc()
+    const driver = await this.rollout?.driverProc()
     const holder = driver || this.leaseHolder() || this.masters[0]
     this.event('SIGKILL lease-holding master', { proc: holder.name, side: holder.side, pid: holder.pid, rolloutDriver: !!driver })
     await holder.kill()
@@ -291,11 +291,13 @@ class Run {
     await authLoop
     this.event('traffic stops; waiting for messages in flight', { pending: this.pending.size })
     await Promise.race([Promise.all([...this.pending]), sleep(20000)])
-    await this.rollout.settle(15000)
-    this.event('rollout settled', { state: this.rollout.last?.state, counts: this.rollout.last?.counts })
+    if (this.rollout) {
+      await this.rollout.settle(15000)
+      this.event('rollout settled', { state: this.rollout.last?.state, counts: this.rollout.last?.counts })
+    }
     await sleep(1500) // the last ticket / message reports arrive
     this.endAt = Date.now()
-    await this.rollout.collect()
+    await this.rollout?.collect()
     this.counters = await this.sandbox.counters()
     this.issued = await this.sandbox.issued()
     this.invalid = await this.sandbox.invalidTokenCalls()
