@@ -5,7 +5,7 @@
 // live a few seconds and 20% upstream faults, while tokens are invalidated at
 // WeChat (twice), the lease-holding master and a worker are SIGKILLed, the
 // database restarts, and the second machine (a network namespace holding the
-// second master and one worker) is cut off for 10 s; a rollout of 24 mini
+// second master and one worker) is cut off for 10 s; a rollout of 16 mini
 // programs runs through all of it (its driver is the master killed). Prints a
 // summary, writes the report as JSON (--report FILE) and exits 1 when an
 // invariant breaks.
