@@ -2,9 +2,11 @@
 // One fleet process of the soak: a master (start(): keeps the platform's
 // secrets and authorizer tokens fresh) or a worker (serves the 授权事件接收URL
 // and the message URL, and makes user calls at a steady rate: API client,
-// component OAuth, token service). Reports to the driver over IPC: calls in
-// batches, tickets / authorizations / messages handled one by one (so a
-// SIGKILL loses none of those reports).
+// component OAuth, token service). Masters drive rollouts, workers never do
+// (so the fleet's SIGKILL of a master can be the rollout driver's death);
+// workers start and read the soak's rollout for the driver. Reports to the
+// driver over IPC: calls in batches, tickets / authorizations / messages /
+// audit events handled one by one (so a SIGKILL loses none of those reports).
 const http = require('http')
 const { ThirdpartyServer, API, connectSandbox } = require('../..')
 
@@ -16,6 +18,7 @@ const platform = new ThirdpartyServer(o.appid, o.secret, o.token, o.key, o.db, i
   pollIntervalMs: 250,
   maxTickMs: 250,
   pushTicketIntervalMs: 2000,
+  driveRollouts: !isWorker,
 })
 const send = (m) => { try { process.send(m) } catch {} }
 const sandbox = connectSandbox(o.apiBase)
@@ -102,7 +105,11 @@ async function loop(kind) {
 
 async function serveHttp() {
   const auth = platform.middleware()
-  const onMessage = platform.messages(async (message) => {
+  const onMessage = platform.messages(async (message, ctx) => {
+    if (message.MsgType === 'event' && /^weapp_audit_/.test(message.Event || '')) {
+      send({ ev: 'wxa', appid: ctx.authorizerAppid, event: message.Event, at: Date.now() })
+      return ''
+    }
     send({ ev: 'message', key: message.Content, at: Date.now() })
     return `echo:${message.Content}`
   })
@@ -110,7 +117,7 @@ async function serveHttp() {
     if (req.url.startsWith('/auth')) return auth(req, res)
     return onMessage(req, res)
   })
-  server.listen(0, o.listenHost)
+  server.listen(0, o.bindHost || o.listenHost)
   server.on('listening', () => send({ listening: server.address().port }))
 }
 
@@ -120,6 +127,24 @@ process.on('message', async (m) => {
     try {
       const user = await platform.handleAuthCode(m.handleAuthCode)
       send({ id: m.id, wxToken: user.wx_token, appid: user.appid })
+    } catch (e) {
+      send({ id: m.id, error: `${e.name}: ${e.code || ''} ${e.message}` })
+    }
+  }
+  if (m.rollout) {
+    // The soak's rollout: a code template from a draft, then the rollout of it.
+    try {
+      await platform.addToTemplate(m.rollout.draftId, 0)
+      const { template_list: list } = await platform.getTemplateList()
+      const r = await platform.rollout({ ...m.rollout.options, templateId: list[list.length - 1].template_id })
+      send({ id: m.id, rolloutId: r.id })
+    } catch (e) {
+      send({ id: m.id, error: `${e.name}: ${e.code || ''} ${e.message}` })
+    }
+  }
+  if (m.rolloutStatus) {
+    try {
+      send({ id: m.id, status: await (await platform.getRollout(m.rolloutStatus)).status() })
     } catch (e) {
       send({ id: m.id, error: `${e.name}: ${e.code || ''} ${e.message}` })
     }

@@ -7,13 +7,16 @@
 //   the partition excuses nothing;
 // - no failed user call on the healthy side during the partition; the cut-off
 //   processes serve again after it;
-// - every process not killed on purpose is alive at the end.
+// - every process not killed on purpose is alive at the end;
+// - the rollout's (rollout-report.js).
 // A user call refused by WeChat with 45009 (daily quota, an injected fault
 // that no client may retry) is WeChat's answer, counted apart.
 
 // WeChat's own failure (an injected fault) handed to the caller as it came:
 // 45009 is never retried by design; the API client retries -1 / 5xx / resets
 // for 3 s, OAuth does not retry them. Counted apart from the fleet's failures.
+const { judgeRollout, rolloutSummary } = require('./rollout-report')
+
 const REFUSED = (err) => !!err && (((err.name === 'WeChatAPIError' || err.name === 'ServiceError') && (err.code === 45009 || err.code === -1)) ||
   (err.name === 'TransportError' && /HTTP 5\d\d|request to WeChat failed/.test(err.message)))
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0)
@@ -214,6 +217,9 @@ function evaluate(run) {
   const dead = Object.entries(run.alive).filter(([name, alive]) => !alive && !expectedDead.includes(name)).map(([n]) => n)
   if (dead.length) broken.push(`processes died: ${dead.join(', ')}`)
 
+  const rollout = judgeRollout(run)
+  broken.push(...rollout.broken.map((b) => `rollout: ${b}`))
+
   const invalidByReason = {}
   for (const c of run.invalid) invalidByReason[c.reason] = (invalidByReason[c.reason] || 0) + 1
   // Sandbox clock = wall clock here (never advanced): when and where each expired one came.
@@ -238,6 +244,7 @@ function evaluate(run) {
     tickets,
     authorizations: authz,
     messages,
+    rollout: rollout.section,
     processEvents: procEvents,
     rssMiB: rssTable(run.procs, run.driverRss),
     driverEventLoopDelayMs: run.loopDelay,
@@ -259,6 +266,7 @@ function summary(r) {
   lines.push(`tickets: ${JSON.stringify(r.tickets)}`)
   lines.push(`authorizations: ${JSON.stringify({ ...r.authorizations, details: r.authorizations.details.length ? r.authorizations.details : undefined })}`)
   lines.push(`messages: ${JSON.stringify({ ...r.messages, details: r.messages.details.length ? r.messages.details : undefined })}`)
+  lines.push(rolloutSummary(r.rollout))
   lines.push('RSS MiB (mean of first → middle → last third): ' + Object.entries(r.rssMiB).map(([k, v]) => `${k} ${v.firstThirdMiB ?? '?'}→${v.middleThirdMiB ?? '?'}→${v.lastThirdMiB ?? '?'}`).join(', '))
   lines.push(r.broken.length ? `BROKEN:\n  - ${r.broken.join('\n  - ')}` : 'all invariants hold')
   return lines.join('\n')

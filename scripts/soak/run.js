@@ -1,7 +1,7 @@
 'use strict'
 // One soak run on one database kind: sets up the database server, the
-// namespace, the sandbox, the fleet; drives traffic and the fault schedule;
-// collects what report.js judges. Everything it makes is torn down in
+// namespace, the sandbox, the fleet; drives traffic, a rollout (rollout.js)
+// and the fault schedule; collects what report.js judges. Everything it makes is torn down in
 // `cleanup`, also when a step fails (soak.js calls it on SIGINT too).
 const fs = require('fs')
 const os = require('os')
@@ -13,6 +13,7 @@ const { DbServer } = require('./db')
 const { Namespace } = require('./netns')
 const { Upstream } = require('./upstream')
 const { Proc, ServiceProc, startFront, rssMiB } = require('./fleet')
+const { SoakRollout } = require('./rollout')
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const BIN = path.join(__dirname, '..', '..', 'bin', 'wxthirdparty.js')
@@ -31,8 +32,8 @@ function schedule(seconds) {
 }
 
 class Run {
-  constructor({ kind, seconds, lifetime, log }) {
-    Object.assign(this, { kind, seconds, lifetime, log })
+  constructor({ kind, seconds, lifetime, rolloutApps = 16, log }) {
+    Object.assign(this, { kind, seconds, lifetime, rolloutApps, log })
     this.cleanups = []
     this.events = [] // { name, at, ... }
     this.calls = [] // { proc, side, kind, at, ms, err? }
@@ -43,6 +44,7 @@ class Run {
     this.authorizers = [] // { appid, wxToken, openid, at }
     this.authorizations = [] // { appid, at, redirect: wxToken | error, tries }
     this.messages = [] // { key, at, result }
+    this.wxaHandled = [] // audit events the workers' handlers saw: { proc, side, appid, event, at }
     this.pending = new Set()
     this.pendingIpc = new Map()
     this.ipcId = 0
@@ -63,6 +65,7 @@ class Run {
   onMessage(proc, m) {
     if (m.calls) for (const c of m.calls) this.calls.push({ proc: proc.name, side: proc.side, kind: c[0], at: c[1], ms: c[2], err: c[3] ? { name: c[3], code: c[4], message: c[5] } : null })
     if (m.ev === 'ticket') this.tickets.push({ proc: proc.name, at: m.at })
+    else if (m.ev === 'wxa') this.wxaHandled.push({ proc: proc.name, side: proc.side, appid: m.appid, event: m.event, at: m.at })
     else if (m.ev === 'authorized') this.authorizedEvents.push({ proc: proc.name, appid: m.appid, at: m.at })
     else if (m.ev === 'message') {
       const list = this.handled.get(m.key) || []
@@ -138,6 +141,7 @@ class Run {
       const p = new Proc(this, name, role, side, {
         role, name, ...this.creds, db: this.db.url(host), apiBase: await this.upstream.forwarder(name, side, host),
         leaseTtlMs: 2000, intervalMs: this.intervalMs, listenHost: side === 'ns' ? this.ns.nsAddr : '127.0.0.1',
+        ...(side === 'ns' ? { bindHost: '0.0.0.0', wanHost: this.ns.wanNsAddr } : {}),
         service: `http://${host}:${svc.port}`, serviceAppid: this.service.appid, authToken: this.service.authToken,
       })
       this.procs.push(p)
@@ -222,8 +226,13 @@ class Run {
     this.lag = require('perf_hooks').monitorEventLoopDelay({ resolution: 20 })
     this.lag.enable()
 
+    // The rollout's mini programs and the first accounts, before the faults.
+    this.rollout = this.rolloutApps ? new SoakRollout(this, { count: this.rolloutApps }) : null
+    const prepared = this.rollout?.prepare()
     for (let i = 0; i < 3; i++) await this.authorizeOne()
     this.event('authorized', { count: this.authorizers.length })
+    await prepared
+    await this.rollout?.start()
     this.sendMessages(end - 3000)
     const authLoop = (async () => {
       for (let k = 1; Date.now() + s.authorizeEvery < end - 5000; k++) {
@@ -236,8 +245,11 @@ class Run {
     await when(s.invalidate[0]); await this.sandbox.invalidateTokens(); this.event('invalidate tokens')
 
     await when(s.masterKill)
-    const holder = this.leaseHolder() || this.masters[0]
-    this.event('SIGKILL lease-holding master', { proc: holder.name, side: holder.side, pid: holder.pid })
+    // The rollout's driver (a master holding the rollout's lease and its
+    // share of the token leases) when there is one: its death mid-rollout.
+    const driver = await this.rollout?.driverProc()
+    const holder = driver || this.leaseHolder() || this.masters[0]
+    this.event('SIGKILL lease-holding master', { proc: holder.name, side: holder.side, pid: holder.pid, rolloutDriver: !!driver })
     await holder.kill()
     await sleep(3000)
     holder.start()
@@ -279,8 +291,13 @@ class Run {
     await authLoop
     this.event('traffic stops; waiting for messages in flight', { pending: this.pending.size })
     await Promise.race([Promise.all([...this.pending]), sleep(20000)])
+    if (this.rollout) {
+      await this.rollout.settle(15000)
+      this.event('rollout settled', { state: this.rollout.last?.state, counts: this.rollout.last?.counts })
+    }
     await sleep(1500) // the last ticket / message reports arrive
     this.endAt = Date.now()
+    await this.rollout?.collect()
     this.counters = await this.sandbox.counters()
     this.issued = await this.sandbox.issued()
     this.invalid = await this.sandbox.invalidTokenCalls()
