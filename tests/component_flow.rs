@@ -373,3 +373,49 @@ fn config_debug_shows_no_secret() {
         assert!(!printed.contains(secret), "{secret} leaked: {printed}");
     }
 }
+
+/// One ticket push retried at once to two processes (WeChat retries a push
+/// answered slowly; the retry lands wherever): stored and announced once.
+async fn one_ticket_push_at_two_processes_is_announced_once(backend: Backend) {
+    let h = Harness::on(backend, 7200.0).await;
+    let (a, b) = (h.open(true).await, h.open(true).await);
+    let crypt = wxthirdparty::crypto::MsgCrypt::new("push-token", KEY, &h.comp_appid).unwrap();
+    let inner = format!(
+        "<xml><AppId><![CDATA[{}]]></AppId><CreateTime>{}</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[ticket@@@once-{}]]></ComponentVerifyTicket></xml>",
+        h.comp_appid,
+        chrono_now(),
+        unique("t")
+    );
+    let encrypt = crypt.encrypt(&inner);
+    let body = format!("<xml><AppId><![CDATA[{}]]></AppId><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>", h.comp_appid);
+    let ts = chrono_now().to_string();
+    let query = SignatureQuery { timestamp: ts.clone(), nonce: "n".into(), msg_signature: crypt.signature(&ts, "n", &encrypt) };
+    let mut pushes = Vec::new();
+    for i in 0..8 {
+        let (c, body, query) = (if i % 2 == 0 { a.clone() } else { b.clone() }, body.clone(), query.clone());
+        pushes.push(tokio::spawn(async move { c.handle_push(&body, Some(&query)).await.map(drop) }));
+    }
+    for p in pushes {
+        p.await.unwrap().expect("every copy of the push is answered");
+    }
+    let mut announced = 0;
+    for c in [&a, &b] {
+        while let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(300), c.next_event()).await {
+            announced += usize::from(e.name() == "ticket");
+        }
+    }
+    assert_eq!(announced, 1, "one push, one ticket event across the two processes");
+    a.close().await;
+    b.close().await;
+    h.sandbox.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_ticket_push_at_two_processes_is_announced_once_mysql() {
+    one_ticket_push_at_two_processes_is_announced_once(Backend::MySql).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_ticket_push_at_two_processes_is_announced_once_postgres() {
+    one_ticket_push_at_two_processes_is_announced_once(Backend::Postgres).await
+}

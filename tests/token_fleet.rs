@@ -160,4 +160,36 @@ async fn a_slow_prerequisite_costs_no_second_fetch(b: Backend) {
     sandbox.close().await;
 }
 
-per_backend!(four_processes_one_fetch_per_lifetime, lease_takeover_after_kill, a_slow_prerequisite_costs_no_second_fetch);
+/// The access token a ticket is fetched with is rejected (WeChat voided it;
+/// every answer takes 900 ms): it is dropped and obtained again outside the
+/// ticket's lease and time limit, then the ticket is fetched once. Obtained
+/// inside them, the fetch was given up on mid-way and the token fetched
+/// twice (a process holding a lease past its limit lets another in).
+async fn a_rejected_prerequisite_is_obtained_again_outside_the_lease(b: Backend) {
+    let db = TestDb::create(b).await;
+    let store = db.store().await;
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    sandbox.register_app(APPID, SECRET);
+    let transport = Transport::new(Some(&sandbox.url()));
+    let opts = CellOptions { lease_ttl_ms: 2_000, ..CellOptions::default() };
+    let own = AccountTokenFetch { appid: APPID.into(), secret: SECRET.into(), transport: transport.clone(), stable: false };
+    let token = TokenCell::new(key(), Some(store.clone()), Arc::new(own), opts.clone());
+    let first = token.get().await.expect("a token").value;
+    sandbox.invalidate_all_tokens();
+    sandbox.set_failure_rate(None, 1.0, Fault::DelayMs(900));
+    let ticket_key = TokenKey::account(APPID, TokenKind::JsapiTicket);
+    let ticket = TokenCell::new(ticket_key, Some(store), Arc::new(TicketFetch::new("jsapi", transport, token.clone())), opts);
+    assert!(!ticket.get().await.expect("a ticket").value.is_empty());
+    assert_ne!(token.cached_valid().expect("a token").value, first, "the rejected token was replaced");
+    let issued = sandbox.issued();
+    assert_eq!(issued.get("/cgi-bin/token").copied(), Some(2), "the first token and one after the rejection: {issued:?}");
+    assert_eq!(issued.get("/cgi-bin/ticket/getticket").copied(), Some(1), "{issued:?}");
+    sandbox.close().await;
+}
+
+per_backend!(
+    four_processes_one_fetch_per_lifetime,
+    lease_takeover_after_kill,
+    a_slow_prerequisite_costs_no_second_fetch,
+    a_rejected_prerequisite_is_obtained_again_outside_the_lease
+);

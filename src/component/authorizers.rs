@@ -81,11 +81,11 @@ impl Fetch for CodeExchange {
         })
     }
 
-    fn prepare(&self) -> BoxFut<'_, Result<()>> {
-        Box::pin(async move {
+    fn prepare(&self) -> Option<BoxFut<'_, Result<()>>> {
+        Some(Box::pin(async move {
             let c = self.component.upgrade().ok_or_else(|| Error::NotReady("the platform is closed".into()))?;
             c.component_access_token().await.map(drop)
-        })
+        }))
     }
 }
 

@@ -120,6 +120,9 @@ pub struct Component {
     owner_id: String,
     /// component_verify_ticket: set by pushes, read by the token fetch.
     ticket: Arc<TokenCell>,
+    /// One ticket push checked and written at a time in this process (the
+    /// store lease orders processes; its owner is the whole process).
+    ticket_write: tokio::sync::Mutex<()>,
     access_token: Arc<TokenCell>,
     pre_auth_code: Arc<TokenCell>,
     /// Per-authorizer cells (access token, JS-SDK tickets), made on first use.
@@ -178,6 +181,7 @@ impl Component {
             store,
             owner_id,
             ticket,
+            ticket_write: tokio::sync::Mutex::new(()),
             access_token,
             pre_auth_code,
             cells: Mutex::new(HashMap::new()),

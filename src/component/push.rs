@@ -13,6 +13,11 @@ use crate::model::{now_ms, Token};
 
 use super::{Component, Event};
 
+/// How long the ticket's check-and-write may hold its lease, and how long a
+/// push waits for another process's (then 503: WeChat pushes again).
+const TICKET_LEASE_MS: i64 = 5_000;
+const TICKET_LEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 fn field<'a>(m: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     m.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
 }
@@ -51,9 +56,32 @@ impl Component {
         let now = now_ms();
         // The ticket's age counts from its push (CreateTime), never from the future.
         let pushed_at = field(msg, "CreateTime").and_then(|s| s.parse::<i64>().ok()).map(|s| s * 1000).unwrap_or(now).min(now);
-        if let Some(stored) = self.ticket.latest().await? {
+        // WeChat retries a push answered slowly, maybe to another process
+        // while the first still writes: check and write under the ticket's
+        // lease, so one push is stored and announced once.
+        let _one_here = self.ticket_write.lock().await;
+        let key = self.ticket.key().clone();
+        let deadline = std::time::Instant::now() + TICKET_LEASE_WAIT;
+        while !self.store.try_lease(&key, &self.owner_id, TICKET_LEASE_MS).await? {
+            if std::time::Instant::now() >= deadline {
+                return Err(Error::NotReady("another process is storing a component_verify_ticket".into()));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let saved = self.save_ticket_leased(ticket, pushed_at).await;
+        let _ = self.store.release_lease(&key, &self.owner_id).await;
+        if saved? {
+            self.emit(Event::Ticket);
+            self.wake.notify_waiters();
+        }
+        Ok(())
+    }
+
+    /// True when `ticket` was new and is now stored.
+    async fn save_ticket_leased(&self, ticket: &str, pushed_at: i64) -> Result<bool> {
+        if let Some(stored) = self.store.load_token(self.ticket.key(), true).await? {
             if stored.value == ticket || stored.updated_at_ms > pushed_at {
-                return Ok(()); // a retried or out-of-order push
+                return Ok(false); // a retried or out-of-order push
             }
         }
         let token = Token {
@@ -64,9 +92,7 @@ impl Component {
             extra: None,
         };
         self.ticket.set(token).await?;
-        self.emit(Event::Ticket);
-        self.wake.notify_waiters();
-        Ok(())
+        Ok(true)
     }
 
     /// The exchange announces the authorizer (once, wherever it runs); a

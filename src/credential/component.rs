@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::endpoints::{API_AUTHORIZER_TOKEN, API_COMPONENT_TOKEN, API_CREATE_PREAUTHCODE, API_QUERY_AUTH};
-use super::{token_from, with_token, TokenSource};
+use super::{token_from, with_token, with_token_once, TokenSource};
 use crate::error::{Error, Result};
 use crate::model::{now_ms, BoxFut, Token};
 use crate::store::Store;
@@ -21,6 +21,12 @@ use crate::wechat::Transport;
 pub struct ComponentCredential {
     pub appid: String,
     pub access_token: Arc<dyn TokenSource>,
+}
+
+/// `component_post` for a cell's fetch: a rejected token is dropped and the
+/// rejection returned, for the cell to retry outside its lease.
+async fn component_post_once(transport: &Transport, cell: &TokenCell, path: &str, body: &Value) -> Result<Value> {
+    with_token_once(cell, |token| async move { transport.post(path, &[("component_access_token", token.as_str())], body).await }).await
 }
 
 /// POST to a component endpoint with the component_access_token; a rejected
@@ -77,13 +83,13 @@ impl Fetch for PreAuthCodeFetch {
     fn fetch<'a>(&'a self, _current: Option<&'a Token>) -> BoxFut<'a, Result<Token>> {
         Box::pin(async move {
             let body = json!({ "component_appid": self.appid });
-            let v = component_post(&self.transport, &self.access_token, API_CREATE_PREAUTHCODE, &body).await?;
+            let v = component_post_once(&self.transport, &self.access_token, API_CREATE_PREAUTHCODE, &body).await?;
             token_from(&v, "pre_auth_code")
         })
     }
 
-    fn prepare(&self) -> BoxFut<'_, Result<()>> {
-        Box::pin(async move { self.access_token.get().await.map(drop) })
+    fn prepare(&self) -> Option<BoxFut<'_, Result<()>>> {
+        Some(Box::pin(async move { self.access_token.get().await.map(drop) }))
     }
 }
 
@@ -117,7 +123,7 @@ impl Fetch for AuthorizerTokenFetch {
                 "authorizer_appid": self.authorizer_appid,
                 "authorizer_refresh_token": refresh_token,
             });
-            let v = component_post(&self.transport, &self.access_token, API_AUTHORIZER_TOKEN, &body).await?;
+            let v = component_post_once(&self.transport, &self.access_token, API_AUTHORIZER_TOKEN, &body).await?;
             let mut token = token_from(&v, "authorizer_access_token")?;
             // WeChat may rotate the refresh token; keep the old one when it does not.
             token.refresh_token = Some(
@@ -131,8 +137,8 @@ impl Fetch for AuthorizerTokenFetch {
         })
     }
 
-    fn prepare(&self) -> BoxFut<'_, Result<()>> {
-        Box::pin(async move { self.access_token.get().await.map(drop) })
+    fn prepare(&self) -> Option<BoxFut<'_, Result<()>>> {
+        Some(Box::pin(async move { self.access_token.get().await.map(drop) }))
     }
 }
 

@@ -21,7 +21,7 @@ pub use account::AccountTokenFetch;
 pub use component::{component_post, valid_ticket, AuthorizerTokenFetch, ComponentCredential, ComponentTokenFetch, PreAuthCodeFetch, PushedTicket};
 pub use oauth::{OAuthCredential, OAuthUpstream, Session, UserToken};
 pub use service::{check_appid, ServiceTokenSource};
-pub use source::{with_token, TokenSource};
+pub use source::{with_token, with_token_once, TokenSource};
 pub use ticket::{parse_ticket, TicketFetch};
 
 /// A token from `{<field>: …, expires_in: N}`.

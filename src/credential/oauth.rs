@@ -213,13 +213,11 @@ impl Fetch for RefreshFetch {
         })
     }
 
-    fn prepare(&self) -> BoxFut<'_, Result<()>> {
-        Box::pin(async move {
-            match &self.upstream.credential {
-                OAuthCredential::Component(c) => c.access_token.token().await.map(drop),
-                OAuthCredential::Secret(_) => Ok(()),
-            }
-        })
+    fn prepare(&self) -> Option<BoxFut<'_, Result<()>>> {
+        match &self.upstream.credential {
+            OAuthCredential::Component(c) => Some(Box::pin(async move { c.access_token.token().await.map(drop) })),
+            OAuthCredential::Secret(_) => None,
+        }
     }
 }
 

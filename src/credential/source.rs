@@ -37,6 +37,25 @@ impl TokenSource for TokenCell {
     }
 }
 
+/// One call with `source`'s token, for a cell's fetch that has it as its
+/// prerequisite: a rejected token is dropped (compare-and-expire) and the
+/// rejection returned; the cell obtains the token again outside its lease
+/// and retries (see `Fetch::prepare`).
+pub async fn with_token_once<T, F, Fut>(source: &(impl TokenSource + ?Sized), call: F) -> Result<T>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let (token, _) = source.token().await?;
+    let r = call(token.clone()).await;
+    if let Err(e) = &r {
+        if e.is_token_invalid() {
+            source.invalidate(&token, e).await?;
+        }
+    }
+    r
+}
+
 /// `call(token)`; on a rejected token, compare-and-expire and one retry.
 pub async fn with_token<T, F, Fut>(source: &(impl TokenSource + ?Sized), call: F) -> Result<T>
 where

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::endpoints::CGI_GETTICKET;
-use super::{with_token, TokenSource};
+use super::{with_token_once, TokenSource};
 use crate::error::{Error, Result};
 use crate::model::{now_ms, BoxFut, Token};
 use crate::token::Fetch;
@@ -27,7 +27,7 @@ impl TicketFetch {
 impl Fetch for TicketFetch {
     fn fetch<'a>(&'a self, _current: Option<&'a Token>) -> BoxFut<'a, Result<Token>> {
         Box::pin(async move {
-            let v = with_token(&*self.token, |access_token| async move {
+            let v = with_token_once(&*self.token, |access_token| async move {
                 self.transport.get(CGI_GETTICKET, &[("access_token", access_token.as_str()), ("type", self.kind)]).await
             })
             .await?;
@@ -36,8 +36,8 @@ impl Fetch for TicketFetch {
         })
     }
 
-    fn prepare(&self) -> BoxFut<'_, Result<()>> {
-        Box::pin(async move { self.token.token().await.map(drop) })
+    fn prepare(&self) -> Option<BoxFut<'_, Result<()>>> {
+        Some(Box::pin(async move { self.token.token().await.map(drop) }))
     }
 }
 

@@ -297,7 +297,7 @@ impl TokenCell {
     /// `retry_until`, transient upstream failures are retried until then.
     async fn refresh(&self, retry_until: Option<Instant>) -> Result<Outcome> {
         let owner = self.opts.owner_id.as_str();
-        if let Err(e) = self.fetcher.prepare().await {
+        if let Err(e) = self.prepare().await {
             self.on_failed(&e);
             return Err(e);
         }
@@ -357,12 +357,16 @@ impl TokenCell {
                 Err(e) => {
                     self.on_failed(&e);
                     let delay = self.backoff_delay(attempt);
-                    let retry = e.is_transient() && retry_until.is_some_and(|u| Instant::now() + delay < u);
+                    // A rejected prerequisite was dropped by the fetch: obtained again below.
+                    let prerequisite_rejected = e.is_token_invalid() && self.fetcher.prepare().is_some();
+                    let retry = (e.is_transient() || prerequisite_rejected) && retry_until.is_some_and(|u| Instant::now() + delay < u);
                     if !retry {
                         return Err(e);
                     }
                     tokio::time::sleep(delay).await;
                     attempt += 1;
+                    // Before renewing the lease: waiting for it must not eat the next attempt's.
+                    self.prepare().await?;
                     if let Some(store) = &self.store {
                         // Renew the lease for the next attempt; lost it → stop.
                         match store.try_lease(&self.key, &self.opts.owner_id, self.opts.lease_ttl_ms).await {
@@ -373,6 +377,13 @@ impl TokenCell {
                     }
                 }
             }
+        }
+    }
+
+    async fn prepare(&self) -> Result<()> {
+        match self.fetcher.prepare() {
+            Some(p) => p.await,
+            None => Ok(()),
         }
     }
 

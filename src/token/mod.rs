@@ -20,12 +20,14 @@ use crate::model::{BoxFut, Token};
 pub trait Fetch: Send + Sync + 'static {
     fn fetch<'a>(&'a self, current: Option<&'a Token>) -> BoxFut<'a, Result<Token>>;
 
-    /// Obtains what `fetch` is made with (another cell's token) before the
-    /// fleet lease is taken: waiting for it (another process refreshing it)
-    /// must not eat the lease, nor the fetch's time limit, or the fetch is
-    /// given up on after WeChat issued and fetched again.
-    fn prepare(&self) -> BoxFut<'_, Result<()>> {
-        Box::pin(async { Ok(()) })
+    /// Obtains what `fetch` is made with (another cell's token), None when
+    /// nothing: before the fleet lease is taken, and again before a retry,
+    /// so waiting for it (another process refreshing it) eats neither the
+    /// lease nor the fetch's time limit (given up on, a fetch WeChat
+    /// answered is fetched again). A fetch that has one answers a rejection
+    /// of it (40001 / 42001 / 40014) after dropping it, and is retried.
+    fn prepare(&self) -> Option<BoxFut<'_, Result<()>>> {
+        None
     }
 }
 
