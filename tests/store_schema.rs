@@ -77,6 +77,7 @@ fn emoji_record(component: &str, appid: &str, wx_token: &str) -> AuthorizerRecor
         authorized: true,
         app_type: Some(wxthirdparty::store::MINI_PROGRAM.into()),
         mini_program_info: Some(r#"{"network":{"RequestDomain":["https://小店.example"]},"visit_status":0}"#.into()),
+        principal_name: None,
     }
 }
 

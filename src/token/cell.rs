@@ -299,6 +299,7 @@ impl TokenCell {
         let owner = self.opts.owner_id.as_str();
         if let Err(e) = self.fetcher.prepare().await {
             self.on_failed(&e);
+            self.record_failure(&e).await;
             return Err(e);
         }
         if let Some(store) = &self.store {
@@ -356,6 +357,7 @@ impl TokenCell {
                 }
                 Err(e) => {
                     self.on_failed(&e);
+                    self.record_failure(&e).await;
                     let delay = self.backoff_delay(attempt);
                     let retry = e.is_transient() && retry_until.is_some_and(|u| Instant::now() + delay < u);
                     if !retry {
@@ -412,6 +414,21 @@ impl TokenCell {
         self.emit("refresh_failed", e.code(), format!("refreshing {} failed: {e}", self.key.kind));
     }
 
+    /// The failure in the store for the console (rare: no cost to a good
+    /// get). Our own token values are cut out of the message, in case.
+    async fn record_failure(&self, e: &Error) {
+        let Some(store) = &self.store else { return };
+        let mut message = e.to_string();
+        if let Some(t) = self.cached() {
+            for secret in [Some(t.value.as_str()), t.refresh_token.as_deref()].into_iter().flatten().filter(|v| v.len() >= 8) {
+                message = message.replace(secret, "[redacted]");
+            }
+        }
+        if let Err(se) = store.record_refresh_error(&self.key, e.code(), &message).await {
+            self.report_store(&se);
+        }
+    }
+
     /// Writes a token fetched while the store was down.
     async fn flush_unsaved(&self) {
         let Some(store) = &self.store else { return };
@@ -420,7 +437,7 @@ impl TokenCell {
             st.token.clone().filter(|_| st.unsaved)
         };
         let Some(t) = pending else { return };
-        match store.save_token(&self.key, &t).await {
+        match store.save_token_by(&self.key, &t, Some(&self.opts.owner_id)).await {
             Ok(()) => self.mark_saved(&t),
             Err(e) => self.report_store(&e),
         }
@@ -478,7 +495,7 @@ impl TokenCell {
         }
         let Some(store) = &self.store else { return Ok(()) };
         let t = self.cached().expect("just set");
-        match store.save_token(&self.key, &t).await {
+        match store.save_token_by(&self.key, &t, Some(&self.opts.owner_id)).await {
             Ok(()) => {
                 self.mark_saved(&t);
                 Ok(())
