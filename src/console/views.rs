@@ -107,17 +107,17 @@ pub(super) async fn authorizers(State(s): S, h: HeaderMap, Query(p): Params) -> 
         esc(&get("scope").unwrap_or_default()),
     );
     b.push_str(
-        "<table id=\"authorizers\"><thead><tr><th>Name</th><th>appid</th><th>user_name / alias</th><th>Type</th><th>Permission sets</th>\
+        "<table id=\"authorizers\"><thead><tr><th>Name</th><th>Principal</th><th>appid</th><th>user_name / alias</th><th>Type</th><th>Permission sets</th>\
          <th>Status</th><th>Token</th><th>Last refresh</th><th>Refreshing</th><th>Last error</th></tr></thead><tbody>",
     );
     for a in &rows {
         let (class, word) = if a.authorized { health(a.token_expires_at, now) } else { ("muted", "revoked") };
         let _ = write!(
             b,
-            "<tr><td class=\"name\">{}{}</td><td><code>{}</code></td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td>\
+            "<tr><td class=\"name\">{}</td><td class=\"principal\">{}</td><td><code>{}</code></td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td class=\"{class}\" title=\"{}\">{word} ({})</td><td title=\"{}\">{}{}</td><td>{}</td>{}</tr>",
             esc(a.nick_name.as_deref().unwrap_or("")),
-            a.principal_name.as_deref().filter(|p| !p.is_empty()).map(|p| format!("<br><small class=\"principal\">{}</small>", esc(p))).unwrap_or_default(),
+            esc(a.principal_name.as_deref().unwrap_or("")),
             esc(&a.appid),
             esc(a.user_name.as_deref().unwrap_or("")),
             a.alias.as_deref().filter(|x| !x.is_empty()).map(|x| format!(" / {}", esc(x))).unwrap_or_default(),
@@ -138,7 +138,7 @@ pub(super) async fn authorizers(State(s): S, h: HeaderMap, Query(p): Params) -> 
         );
     }
     if rows.is_empty() {
-        b.push_str("<tr><td colspan=\"10\" class=\"muted\">No authorizer matches.</td></tr>");
+        b.push_str("<tr><td colspan=\"11\" class=\"muted\">No authorizer matches.</td></tr>");
     }
     b.push_str("</tbody></table>");
     if more {
