@@ -99,12 +99,16 @@ test('the console in a browser: login, search, inert markup, viewer refused, no 
   const rows = page.locator('#authorizers tbody tr')
   assert.equal(await rows.count(), 1)
   assert.equal(await rows.first().locator('td.name').textContent(), XSS)
+  // The principal api_get_authorizer_info gave (the sandbox's), kept and searchable.
+  assert.equal(await rows.first().locator('td.principal').textContent(), '沙盒科技有限公司')
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'the stored script did not run')
   // By appid fragment and by Chinese name.
   await page.goto(`${con.url}/authorizers?q=${encodeURIComponent(f.appids[2].slice(2, 12))}`)
   assert.equal(await page.locator('#authorizers tbody tr').count(), 1)
   await page.goto(`${con.url}/authorizers?q=${encodeURIComponent('茶馆')}`)
   assert.equal(await page.locator('#authorizers tbody td.name').textContent(), '茶馆 Tea House')
+  await page.goto(`${con.url}/authorizers?q=${encodeURIComponent('沙盒科技')}`)
+  assert.equal(await page.locator('#authorizers tbody tr').count(), 3, 'search by principal')
 
   for (const view of ['platform', 'messages', 'rollouts']) {
     await page.goto(`${con.url}/${view}`)
@@ -137,4 +141,62 @@ test('the console in a browser: login, search, inert markup, viewer refused, no 
     const hit = seen.find((s) => s.includes(secret))
     assert.equal(hit, undefined, `a secret (${secret.length} chars) was in a page or request`)
   }
+})
+
+test('a rollout watched live in the browser, paused there (confirmed, CSRF), a rejection\'s reason shown', { skip: missing, timeout: 180000 }, async (t) => {
+  const { rolloutFleet } = require('./helpers/rollout')
+  const { tempSqlite } = require('./helpers/platform')
+  const db = tempSqlite()
+  t.after(() => db.cleanup())
+  const f = await rolloutFleet({ db: db.url, count: 4 })
+  t.after(() => f.close())
+  const { sandbox, platform, templateId } = f
+  const [rejected, ...rest] = f.appids
+  const REASON = '类目不符 <b>icon</b>'
+  await sandbox.setReviewer(rejected, { verdict: 'fail', afterMs: 1500, reason: REASON, screenshots: ['media-shot-1'] })
+  // The others stay in review: the rollout is still running when paused.
+  for (const appid of rest) await sandbox.setReviewer(appid, { verdict: 'pass', afterMs: 600000 })
+
+  const con = await startConsole({ db: db.url, token: OPERATOR })
+  t.after(() => con.close())
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] })
+  t.after(() => browser.close())
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage()
+  await page.goto(`${con.url}/login`)
+  await page.fill('input[name=user]', 'operator')
+  await page.fill('input[name=password]', OPERATOR)
+  await Promise.all([page.waitForURL(/\/authorizers$/), page.click('button')])
+
+  const r = await platform.rollout({ templateId, userVersion: '3.0.0', userDesc: 'summer menu', appids: f.appids, concurrency: 4, maxFailureRate: 0.5, auditPollMs: 600000, progressMs: 100 })
+  await page.goto(`${con.url}/rollouts`)
+  assert.match(await page.textContent('#rollouts'), new RegExp(r.id))
+  await page.goto(`${con.url}/rollouts/${r.id}`)
+  // Marks this page load: a reload would lose it.
+  await page.evaluate(() => { window.__loaded = 'once' })
+  const counts = () => page.evaluate(() => [...document.querySelectorAll('[data-live^="rollout:"]')].map((e) => e.textContent).join(','))
+  const first = await counts()
+  // Progress arrives by the page's polling, not a reload: the rejection (1.5 s in).
+  await page.waitForFunction((id) => document.querySelector(`[data-live="rollout:${id}:rejected"]`).textContent === '1', r.id, { timeout: 60000 })
+  assert.notEqual(await counts(), first, 'the counts changed on the page')
+  assert.equal(await page.evaluate(() => window.__loaded), 'once', 'without a reload')
+  assert.equal(await page.textContent(`[data-live="rollout:${r.id}:state"]`), 'running')
+
+  // Pause: a confirmation page, then the store says paused.
+  await Promise.all([page.waitForURL(/\/act$/), page.click('button[data-action=pause]')])
+  assert.match(await page.textContent('main'), new RegExp(`Pause rollout ${r.id}\\?`))
+  const confirmForm = page.locator('form', { has: page.locator('#confirm') })
+  assert.equal(await confirmForm.locator('input[name=csrf]').count(), 1, 'the confirmation carries the CSRF token')
+  await Promise.all([page.waitForURL(/flash=ok/), page.click('#confirm')])
+  assert.equal((await r.status()).state, 'paused')
+  assert.equal((await (await platform.getRollout(r.id)).status()).state, 'paused', 'read from the store by id')
+  assert.equal(await page.textContent(`[data-live="rollout:${r.id}:state"]`), 'paused')
+
+  // The rejection's reason, as text (its markup inert), on the per-app table.
+  const row = page.locator('#apps tbody tr', { hasText: rejected })
+  assert.match(await row.textContent(), /rejected/)
+  assert.equal(await row.locator('td').nth(3).textContent(), REASON)
+  assert.equal(await page.locator('#apps b').count(), 0, 'the reason\'s markup is not rendered')
+  await page.screenshot({ path: path.join(process.env.WXTP_SCREENSHOTS ? path.join(__dirname, '..', 'docs', 'console') : fs.mkdtempSync(path.join(os.tmpdir(), 'wxtp-shots-')), 'rollout.png'), fullPage: true })
+  await page.goto(`${con.url}/audit`)
+  assert.match(await page.textContent('#audit'), new RegExp(`rollout\\.pause.*rollout ${r.id}.*ok`, 's'))
 })

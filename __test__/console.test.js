@@ -60,3 +60,42 @@ test('wxthirdparty console --help', () => {
   const out = execFileSync(process.execPath, [path.join(__dirname, '..', 'bin', 'wxthirdparty.js'), 'console', '--help'], { encoding: 'utf8' })
   assert.match(out, /usage: wxthirdparty console --db URL/)
 })
+
+test('messages counted for the console: a delivery whose handler throws, through the sandbox, on the messages page', async (t) => {
+  const http = require('http')
+  const { readyPlatform } = require('./helpers/platform')
+  const { env, platform } = await readyPlatform()
+  t.after(async () => { await platform.close(); await env.close() })
+  const messages = platform.messages((m) => { if (m.Content === 'boom') throw new Error('handler broke') })
+  platform.on('message_error', () => {})
+  const push = env.receiver.box.handler
+  env.receiver.box.handler = (req, res) => (req.url.startsWith('/wechat/auth') ? push(req, res) : messages(req, res))
+  await env.sandbox.setMessageUrl(env.creds.appid, `${env.receiver.url}/wechat/$APPID$/callback`)
+  const { authCode, authorizerAppid } = await env.sandbox.authorize(env.creds.appid, {})
+  await platform.handleAuthCode(authCode)
+  assert.equal((await env.sandbox.sendMessage(authorizerAppid, 'fine')).status, 200)
+  assert.equal((await env.sandbox.sendMessage(authorizerAppid, 'boom')).status, 200)
+
+  const con = await startConsole({ db: env.db.url, token: 'operator-token-1' })
+  t.after(() => con.close())
+  const res = await fetch(`${con.url}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'user=operator&password=operator-token-1' })
+  const cookie = res.headers.get('set-cookie').split(';')[0]
+  // Counts reach the store in the inbox's next batch (every 2 s).
+  let page = ''
+  for (let i = 0; i < 50 && !/id="m-handler-failures" class="bad">1</.test(page); i++) {
+    await new Promise((r) => setTimeout(r, 200))
+    page = await (await fetch(`${con.url}/messages`, { headers: { cookie } })).text()
+  }
+  assert.match(page, /<b id="m-deliveries">2<\/b>/)
+  assert.match(page, /<b id="m-handler-failures" class="bad">1<\/b>/)
+  assert.match(page, new RegExp(`<code>${authorizerAppid}</code></td><td>2</td><td>1</td>`), 'per authorizer')
+
+  // Behind the token service on loopback, a foreign Host reaches no console page.
+  const svc = await startTokenService({ db: env.db.url, console: { token: 'operator-token-1' } })
+  t.after(() => svc.close())
+  const status = (host) => new Promise((resolve, reject) => {
+    http.get(`${svc.url}/console/login`, { headers: { host } }, (r) => { r.resume(); resolve(r.statusCode) }).on('error', reject)
+  })
+  assert.equal(await status('evil.example'), 403)
+  assert.equal(await status(`localhost:${new URL(svc.url).port}`), 200)
+})

@@ -37,6 +37,7 @@ async fn seed(store: &Store) {
                     authorized: i % 50 != 0,
                     app_type: Some(if i % 3 == 0 { "mini_program" } else { "official_account" }.into()),
                     mini_program_info: None,
+                    principal_name: None,
                 };
                 // MySQL may pick a writer as a deadlock victim: that write is retried.
                 let key = TokenKey::new(PLATFORM, TokenKind::AuthorizerAccessToken, appid);

@@ -118,8 +118,20 @@ function makeHandler(core, handler, options) {
     } catch (err) {
       err.openid = ctx.message.FromUserName
       err.appid = ctx.authorizerAppid
+      noteFailure('reply_failed', ctx.authorizerAppid)
       core.emit('reply_failed', err, ctx.message)
     }
+  }
+
+  // Counted natively per minute per authorizer for the console (failures
+  // are rare: one crossing each, none for a message that went well).
+  function noteFailure(what, appid) {
+    if (!inboxNow || typeof appid !== 'string' || appid === '') return
+    try { inboxNow.noteMessage(what, appid) } catch { /* counting never fails a message */ }
+  }
+  function handlerFailed(e, message, ctx) {
+    noteFailure('handler_failure', ctx && ctx.authorizerAppid)
+    core.emit('message_error', e, message)
   }
 
   // node-webot's calling (a Handler from lib/webot, as wechat.js makes) or ours, `(message, ctx)`.
@@ -143,7 +155,7 @@ function makeHandler(core, handler, options) {
     try {
       work = runHandler(message, ctx, req, res)
     } catch (e) {
-      core.emit('message_error', e, message)
+      handlerFailed(e, message, ctx)
       return null
     }
     // A synchronous handler: no deadline to race, no promise to wait for.
@@ -159,7 +171,7 @@ function makeHandler(core, handler, options) {
       reply = await Promise.race([work, late])
     } catch (e) {
       clearTimeout(timer)
-      core.emit('message_error', e, message)
+      handlerFailed(e, message, ctx)
       return null
     }
     clearTimeout(timer)
@@ -167,7 +179,7 @@ function makeHandler(core, handler, options) {
     // Too slow for WeChat: `success` now, the reply through the API when it comes.
     Promise.resolve(work).then(
       (r) => { if (!isEmptyReply(r) && !isPassOrHandled(r)) return sendLate(ctx, r) },
-      (e) => core.emit('message_error', e, message),
+      (e) => handlerFailed(e, message, ctx),
     )
     return null
   }

@@ -1,9 +1,13 @@
 //! The operator console over real databases and real HTTP: the store reads
 //! on MariaDB, PostgreSQL and SQLite; login, roles, CSRF, confirmation,
-//! the audit log, escaping and no secret on any page (SQLite).
+//! the audit log, escaping and no secret on any page (SQLite); what the
+//! fleet records for the console (a token cell's last refresh error and its
+//! writer, an inbox's per-minute counts, the principal name) on all three.
 
 #[path = "store_support/mod.rs"]
 mod store_support;
+#[path = "token_support/mod.rs"]
+mod token_support;
 
 use std::sync::Arc;
 
@@ -35,6 +39,7 @@ fn record(appid: &str, name: &str, mini: bool, scopes: &[i64], authorized: bool)
         authorized,
         app_type: Some(if mini { "mini_program" } else { "official_account" }.into()),
         mini_program_info: None,
+        principal_name: None,
     }
 }
 
@@ -401,4 +406,142 @@ async fn wired_board_on_sqlite() {
 #[tokio::test]
 async fn wired_board_on_mysql() {
     wired_board(Backend::MySql).await;
+}
+
+/// What the fleet records for the console, written by the real writers: a
+/// token cell's failed refresh (errcode, over HTTP) and then its writer, an
+/// inbox's deliveries / retries / failures (flushed in a batch), the
+/// authorizer's principal name; read back by the store and on the pages.
+async fn recorded_for_the_console(b: Backend) {
+    use token_support::{HttpFetch, Mode, Upstream};
+    use wxthirdparty::inbox::{Count, Inbox, InboxOptions, MessageQuery, Outcome};
+    use wxthirdparty::store::message_minutes::{MessageCounts, MinuteCounts, MINUTE_MS};
+    use wxthirdparty::token::{CellOptions, TokenCell};
+
+    let db = TestDb::create(b).await;
+    let store = db.store().await;
+    seed(&store).await;
+    let mut principal = record("wxccc0000000003", "Closed 100%_shop", true, &[18], false);
+    principal.principal_name = Some("Sandbox 科技 Ltd".into());
+    store.upsert_authorizer(&principal).await.unwrap();
+
+    // A refresh WeChat refuses (errcode 61003), then one that works.
+    let up = Upstream::start(vec![Mode::Errcode(61003), Mode::Ok { lifetime_ms: 7_200_000, delay_ms: 0 }]).await;
+    let key = TokenKey::new(PLATFORM, TokenKind::AuthorizerAccessToken, "wxbbb0000000002");
+    let owner = "console-host:4242:0badcafe";
+    let cell = TokenCell::new(key.clone(), Some(store.clone()), HttpFetch::new(&up.url), CellOptions { owner_id: owner.into(), ..CellOptions::default() });
+    assert!(cell.refresh_if_due().await.is_err());
+    let q = AuthorizerQuery { search: Some("wxbbb".into()), limit: 10, ..Default::default() };
+    let row = store.authorizer_page(PLATFORM, &q).await.unwrap().remove(0);
+    let err = row.last_error.clone().unwrap_or_else(|| panic!("{}: the failed refresh is not recorded", b.name()));
+    assert_eq!(err.errcode, Some(61003), "{}", b.name());
+    assert!(err.message.contains("error 61003") && err.at > 0, "{err:?}");
+    assert_eq!(row.token_updated_by, None);
+    let fetched = cell.get().await.unwrap();
+    assert_eq!(up.calls(), 2);
+    let row = store.authorizer_page(PLATFORM, &q).await.unwrap().remove(0);
+    assert_eq!(row.token_updated_by.as_deref(), Some(owner), "{}: the writer is not recorded", b.name());
+    assert!(row.token_updated_at >= err.at, "the error stays, older than the token");
+    assert_eq!(row.last_error.as_ref().map(|e| e.errcode), Some(Some(61003)));
+    let writers = store.token_writers(PLATFORM, 0).await.unwrap();
+    assert!(writers.iter().any(|w| w.by == owner && w.kind == "authorizer_access_token" && w.tokens == 1), "{writers:?}");
+    assert_eq!(store.refresh_errors(PLATFORM, 5).await.unwrap().len(), 1);
+
+    // The principal is searched (any case) and read back.
+    let found = store.authorizer_page(PLATFORM, &AuthorizerQuery { search: Some("SANDBOX".into()), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(appids(&found), ["wxccc0000000003"], "{}", b.name());
+    assert_eq!(found[0].principal_name.as_deref(), Some("Sandbox 科技 Ltd"));
+    assert_eq!(store.authorizer_by_appid(PLATFORM, "wxccc0000000003").await.unwrap().unwrap().principal_name.as_deref(), Some("Sandbox 科技 Ltd"));
+
+    // An inbox counts a delivery, its retry and a failure the host saw, and
+    // adds them at close (or every few seconds) in one batch.
+    let inbox = Inbox::open_account("inbox-token", None, Some("wxacct000000001"), Some(&db.url), InboxOptions::default(), Arc::new(|_| {})).await.unwrap();
+    let now_s = (token_support::now_ms() / 1000).to_string();
+    let body = format!("<xml><ToUserName>gh_acct</ToUserName><FromUserName>openid-1</FromUserName><CreateTime>{now_s}</CreateTime><MsgType>text</MsgType><Content>hi</Content><MsgId>9001</MsgId></xml>");
+    let query = MessageQuery {
+        signature: Some(wxthirdparty::crypto::sign(&["inbox-token", &now_s, "nonce-1"])),
+        timestamp: Some(now_s.clone()),
+        nonce: Some("nonce-1".into()),
+        ..Default::default()
+    };
+    let Outcome::Handle { ticket, .. } = inbox.receive(None, &query, &body).await.unwrap() else { panic!("a first delivery goes to the handler") };
+    inbox.answer(&ticket, None).unwrap();
+    assert!(matches!(inbox.receive(None, &query, &body).await.unwrap(), Outcome::Answer { notice: Some("duplicate"), .. }));
+    inbox.note("wxacct000000001", Count::HandlerFailure);
+    inbox.close().await;
+    let counted: MessageCounts = store.message_minutes("", 0).await.unwrap().iter().fold(MessageCounts::default(), |mut a, (_, c)| {
+        a.add(c);
+        a
+    });
+    assert_eq!(counted, MessageCounts { deliveries: 1, handler_failures: 1, reply_failed: 0, retries: 1 }, "{}", b.name());
+
+    // Two processes' batches for one minute add up.
+    let minute = token_support::now_ms() / MINUTE_MS * MINUTE_MS;
+    let batch = |deliveries, reply_failed| MinuteCounts {
+        component_appid: PLATFORM.into(),
+        appid: "wxaaa0000000001".into(),
+        minute,
+        counts: MessageCounts { deliveries, handler_failures: 0, reply_failed, retries: 2 },
+    };
+    store.add_message_counts(&[batch(3, 1)]).await.unwrap();
+    store.add_message_counts(&[batch(4, 0)]).await.unwrap();
+    let minutes = store.message_minutes(PLATFORM, minute).await.unwrap();
+    assert_eq!(minutes, vec![(minute, MessageCounts { deliveries: 7, handler_failures: 0, reply_failed: 1, retries: 4 })], "{}", b.name());
+    store.close().await;
+
+    // The pages show them (and still no secret).
+    let logins = vec![ConsoleLogin { name: "operator".into(), role: Role::Operator, password: OPERATOR.into() }];
+    let console = Console::start(ConsoleConfig { db: db.url.clone(), host: None, port: 0, logins, component_appid: None, rollouts: None }).await.unwrap();
+    let mut c = Client::new(&console.url());
+    c.login("operator", OPERATOR).await;
+    let (_, page, _) = c.get("/authorizers").await;
+    assert!(page.contains("errcode 61003: ") && page.contains("since recovered"), "{page}");
+    assert!(page.contains(&format!("by {owner}")), "{page}");
+    assert!(page.contains("Sandbox 科技 Ltd"), "{page}");
+    let (_, page, _) = c.get("/platform").await;
+    assert!(page.contains(owner) && page.contains("errcode 61003"), "{page}");
+    let (_, page, _) = c.get("/messages").await;
+    assert!(page.contains("<b id=\"m-deliveries\">7</b>") && page.contains("<b id=\"m-reply-failed\" class=\"bad\">1</b>"), "{page}");
+    assert!(page.contains("<td class=\"retries\">4</td>"), "{page}");
+    for (path, body) in [("/authorizers", c.get("/authorizers").await.1), ("/platform", c.get("/platform").await.1), ("/messages", c.get("/messages").await.1)] {
+        assert_clean(path, &body);
+        assert!(!body.contains(&fetched.value), "{path} shows the token");
+    }
+    console.close().await;
+}
+
+#[tokio::test]
+async fn recorded_for_the_console_on_sqlite() {
+    recorded_for_the_console(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn recorded_for_the_console_on_mysql() {
+    recorded_for_the_console(Backend::MySql).await;
+}
+
+#[tokio::test]
+async fn recorded_for_the_console_on_postgres() {
+    recorded_for_the_console(Backend::Postgres).await;
+}
+
+/// Bound to loopback, the console refuses a Host naming anything else (a
+/// DNS-rebound name), before any login; loopback names pass.
+#[tokio::test]
+async fn on_loopback_a_foreign_host_is_refused() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    let console = start(&db, false).await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = format!("{}/login", console.url());
+    for (host, want) in [("evil.example", 403), (&format!("evil.example:{}", console.port()) as &str, 403), ("localhost", 200), ("127.0.0.1:1", 200), ("[::1]:8080", 200)] {
+        let res = http.get(&login).header("host", host).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), want, "Host: {host}");
+        if want == 403 {
+            assert!(res.text().await.unwrap().contains("not a loopback name"));
+        }
+    }
+    let res = http.post(&login).header("host", "evil.example").form(&[("user", "operator"), ("password", OPERATOR)]).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 403, "a login through a foreign Host is refused");
+    assert!(res.headers().get("set-cookie").is_none());
+    console.close().await;
 }

@@ -104,6 +104,7 @@ async fn platform_state(sb: &wxthirdparty::sandbox::Sandbox, store: &wxthirdpart
             authorized: true,
             app_type: None,
             mini_program_info: None,
+            principal_name: None,
         })
         .await
         .unwrap();

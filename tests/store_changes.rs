@@ -35,6 +35,7 @@ async fn feed(b: Backend) {
         authorized: true,
         app_type: None,
         mini_program_info: None,
+        principal_name: None,
     };
     store.upsert_authorizer(&rec).await.unwrap();
     assert!(store.set_authorizer_revoked("wxcomp", "wxauth").await.unwrap());

@@ -77,6 +77,7 @@ fn emoji_record(component: &str, appid: &str, wx_token: &str) -> AuthorizerRecor
         authorized: true,
         app_type: Some(wxthirdparty::store::MINI_PROGRAM.into()),
         mini_program_info: Some(r#"{"network":{"RequestDomain":["https://小店.example"]},"visit_status":0}"#.into()),
+        principal_name: None,
     }
 }
 
@@ -271,7 +272,41 @@ async fn version_6_gains_rollouts(b: Backend) {
     store.close().await;
 }
 
-per_backend!(fresh_schema, original_tables, emoji_round_trip, version_5_gains_app_type, version_6_gains_rollouts);
+/// A store at v8 (the console's tables, before its data step): the upgrade
+/// adds the token rows' writer and last-error columns, the principal name
+/// and the per-minute message table, keeping every row.
+async fn version_8_gains_console_data(b: Backend) {
+    use wxthirdparty::model::{Token, TokenKey, TokenKind};
+    use wxthirdparty::store::message_minutes::{MessageCounts, MinuteCounts};
+    let db = TestDb::create(b).await;
+    let store = db.store().await;
+    let key = TokenKey::new("wxcomp", TokenKind::AuthorizerAccessToken, "wxauth");
+    store.save_token(&key, &Token::new("kept-token", 7200)).await.unwrap();
+    for (table, column) in [("wxtp_tokens", "updated_by"), ("wxtp_tokens", "last_error"), ("wxtp_tokens", "last_errcode"), ("wxtp_tokens", "last_error_at"), ("wx_users_info", "principal_name")] {
+        db.raw(&format!("ALTER TABLE {table} DROP COLUMN {column}")).await;
+    }
+    db.raw("DROP TABLE wxtp_message_minutes").await;
+    db.raw("DELETE FROM wxtp_schema").await;
+    db.raw("INSERT INTO wxtp_schema (version, applied_at) VALUES (8, 0)").await;
+    store.close().await;
+    let store = db.store().await;
+    assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.load_token(&key, true).await.unwrap().unwrap().value, "kept-token");
+    store.save_token_by(&key, &Token::new("next-token", 7200), Some("host:1:beef")).await.unwrap();
+    store.record_refresh_error(&key, Some(40001), "invalid credential").await.unwrap();
+    let mut rec = emoji_record("wxcomp", "wxauth", "wxtoken-1");
+    rec.principal_name = Some("小店 Ltd".into());
+    store.upsert_authorizer(&rec).await.unwrap();
+    assert_eq!(store.authorizer_by_appid("wxcomp", "wxauth").await.unwrap().unwrap().principal_name.as_deref(), Some("小店 Ltd"));
+    let c = MessageCounts { deliveries: 1, ..Default::default() };
+    store.add_message_counts(&[MinuteCounts { component_appid: "wxcomp".into(), appid: "wxauth".into(), minute: 60_000, counts: c }]).await.unwrap();
+    assert_eq!(store.message_minutes("wxcomp", 0).await.unwrap(), vec![(60_000, c)]);
+    let errors = store.refresh_errors("wxcomp", 5).await.unwrap();
+    assert_eq!((errors.len(), errors[0].updated_by.as_deref()), (1, Some("host:1:beef")), "{}", b.name());
+    store.close().await;
+}
+
+per_backend!(fresh_schema, original_tables, emoji_round_trip, version_5_gains_app_type, version_6_gains_rollouts, version_8_gains_console_data);
 
 /// Child: connect and migrate, as a process starting up would.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

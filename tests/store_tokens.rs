@@ -124,6 +124,7 @@ async fn authorizers(b: Backend) {
         authorized: true,
         app_type: None,
         mini_program_info: None,
+        principal_name: None,
     };
     store.upsert_authorizer(&mk("wxa2", "t2")).await.unwrap();
     store.upsert_authorizer(&mk("wxa1", "t1")).await.unwrap();

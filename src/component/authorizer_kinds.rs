@@ -98,6 +98,7 @@ mod tests {
             authorized,
             app_type: app_type.map(str::to_owned),
             mini_program_info: None,
+            principal_name: None,
         }
     }
 

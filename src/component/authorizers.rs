@@ -151,6 +151,7 @@ impl Component {
         let a = profile.get("authorizer_info").cloned().unwrap_or(Value::Null);
         let existing = retry_store(|| self.store.authorizer_by_appid(comp, &appid)).await?;
         let update = existing.as_ref().is_some_and(|r| r.authorized);
+        let existing_principal = existing.as_ref().and_then(|r| r.principal_name.clone());
         // A profile WeChat did not give keeps what was known of the app's type.
         let (app_type, mini_program_info) = match profile.get("authorizer_info") {
             Some(_) => app_type_of(&a),
@@ -173,6 +174,8 @@ impl Component {
             authorized: true,
             app_type,
             mini_program_info,
+            // A profile WeChat did not give keeps the known principal.
+            principal_name: s("principal_name").or_else(|| existing_principal.clone()),
         };
         // The code's result too: a caller whose wait was given up on finds it.
         let code_result = Token::new(appid.clone(), CODE_RESULT_SECS);

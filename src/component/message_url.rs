@@ -29,6 +29,10 @@ impl Component {
 struct MessageUrl(Arc<Component>);
 
 impl Platform for MessageUrl {
+    fn component_appid(&self) -> String {
+        self.0.cfg.appid.clone()
+    }
+
     fn authorizer_now(&self, appid: &str) -> Option<AuthorizerRecord> {
         self.0.authorizers.get(appid)
     }

@@ -146,7 +146,8 @@ impl Component {
         let crypt = cfg.validate()?;
         let transport = Transport::with_timeouts(cfg.api_base.as_deref(), DEFAULT_TIMEOUT, fetch_limit(cfg.lease_ttl_ms));
         let store = connect_store(&cfg.store).await?;
-        let owner_id = format!("{}-{}", std::process::id(), crate::crypto::random_nonce());
+        // host:pid:random: the console shows which process refreshed a token.
+        let owner_id = crate::token::default_owner_id();
         let events = Arc::new(events::Events::new());
 
         let cell_opts = |role: Role| cell_options(&cfg, &owner_id, &events, role);

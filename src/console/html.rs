@@ -99,34 +99,48 @@ pub fn page(base: &str, title: &str, nav: &str, who: Option<&Session>, body: &st
 
 /// Two hourly series (refreshes, other changes) over 24 h as an inline SVG.
 pub fn chart(hours: &[i64], refreshes: &[i64], authorizers: &[i64]) -> String {
+    lines(
+        hours,
+        &[("token refreshes", "#2563eb", refreshes), ("authorizer changes", "#059669", authorizers)],
+        "%H:00",
+        6,
+        "refreshes and authorizer changes per hour, last 24 h",
+    )
+}
+
+/// A line chart as SVG: one `(label, colour, values)` per line over `times`
+/// (ms), every `every`-th time labelled with `fmt` (UTC).
+pub fn lines(times: &[i64], series: &[(&str, &str, &[i64])], fmt: &str, every: usize, aria: &str) -> String {
     let (w, hgt, pad) = (720.0_f64, 180.0_f64, 28.0_f64);
-    let max = refreshes.iter().chain(authorizers).copied().max().unwrap_or(0).max(1) as f64;
-    let n = hours.len().max(2) as f64;
+    let max = series.iter().flat_map(|s| s.2.iter()).copied().max().unwrap_or(0).max(1) as f64;
+    let n = times.len().max(2) as f64;
     let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
     let y = |v: i64| hgt - pad - (hgt - 2.0 * pad) * v as f64 / max;
     let line = |vals: &[i64]| vals.iter().enumerate().map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v))).collect::<Vec<_>>().join(" ");
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{hgt}\" viewBox=\"0 0 {w} {hgt}\" role=\"img\" aria-label=\"refreshes and authorizer changes per hour, last 24 h\">\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{hgt}\" viewBox=\"0 0 {w} {hgt}\" role=\"img\" aria-label=\"{}\">\
          <rect width=\"{w}\" height=\"{hgt}\" fill=\"#fff\"/>\
          <line x1=\"{pad}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"#9ca3af\"/>\
          <text x=\"4\" y=\"{t}\" font-size=\"10\" fill=\"#6b7280\">{max}</text><text x=\"4\" y=\"{b}\" font-size=\"10\" fill=\"#6b7280\">0</text>",
+        esc(aria),
         b = hgt - pad,
         r = w - pad,
         t = pad,
         max = max as i64
     );
-    let _ = write!(s, "<polyline fill=\"none\" stroke=\"#2563eb\" stroke-width=\"2\" points=\"{}\"/>", line(refreshes));
-    let _ = write!(s, "<polyline fill=\"none\" stroke=\"#059669\" stroke-width=\"2\" points=\"{}\"/>", line(authorizers));
-    for (i, h) in hours.iter().enumerate().step_by(6) {
-        let label = DateTime::<Utc>::from_timestamp_millis(*h).map(|t| t.format("%H:00").to_string()).unwrap_or_default();
+    for (_, colour, vals) in series {
+        let _ = write!(s, "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>", line(vals));
+    }
+    for (i, h) in times.iter().enumerate().step_by(every.max(1)) {
+        let label = DateTime::<Utc>::from_timestamp_millis(*h).map(|t| t.format(fmt).to_string()).unwrap_or_default();
         let _ = write!(s, "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" fill=\"#6b7280\">{label}</text>", x(i) - 12.0, hgt - 8.0);
     }
-    let _ = write!(
-        s,
-        "<text x=\"{}\" y=\"14\" font-size=\"11\" fill=\"#2563eb\">token refreshes</text><text x=\"{}\" y=\"14\" font-size=\"11\" fill=\"#059669\">authorizer changes</text></svg>",
-        w - 260.0,
-        w - 150.0
-    );
+    let mut lx = w - 110.0 * series.len() as f64 - 40.0;
+    for (label, colour, _) in series {
+        let _ = write!(s, "<text x=\"{lx}\" y=\"14\" font-size=\"11\" fill=\"{colour}\">{}</text>", esc(label));
+        lx += 110.0;
+    }
+    s.push_str("</svg>");
     s
 }
 

@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::error::{Error, Result};
-use crate::http::{serve_tcp, Limits};
+use crate::http::{is_loopback, serve_tcp, Limits};
 use crate::store::{Store, StoreConfig};
 
 pub use auth::Role;
@@ -54,6 +54,9 @@ pub(crate) struct ConsoleState {
     pub base: String,
     pub board: Board,
     pub platform: Mutex<Option<String>>,
+    /// Bound to loopback: a request must name a loopback Host (the token
+    /// service's check: a rebound DNS name reaches no page).
+    pub loopback: bool,
 }
 
 impl ConsoleState {
@@ -70,12 +73,8 @@ impl ConsoleState {
     }
 }
 
-fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
-}
-
 /// Checks the logins and stores their hashes; the state for `router`.
-pub(crate) async fn prepare(store: Store, cfg: &ConsoleConfig, base: &str) -> Result<Arc<ConsoleState>> {
+pub(crate) async fn prepare(store: Store, cfg: &ConsoleConfig, base: &str, loopback: bool) -> Result<Arc<ConsoleState>> {
     if !cfg.logins.iter().any(|l| l.role == Role::Operator || l.role == Role::Viewer) {
         return Err(Error::invalid("token", "the console needs a login: give a token (operator) and optionally a viewer token"));
     }
@@ -99,6 +98,7 @@ pub(crate) async fn prepare(store: Store, cfg: &ConsoleConfig, base: &str) -> Re
         base: base.to_owned(),
         board,
         platform: Mutex::new(cfg.component_appid.clone()),
+        loopback,
     }))
 }
 
@@ -107,9 +107,10 @@ pub(crate) fn router(state: Arc<ConsoleState>) -> axum::Router {
     routes::router(state)
 }
 
-/// The console for the token service (`serve --console`), nested at `/console`.
-pub async fn nested(store: Store, cfg: &ConsoleConfig) -> Result<axum::Router> {
-    let state = prepare(store, cfg, "/console").await?;
+/// The console for the token service (`serve --console`), nested at
+/// `/console`; `loopback`: the service is bound to loopback (Host checked).
+pub async fn nested(store: Store, cfg: &ConsoleConfig, loopback: bool) -> Result<axum::Router> {
+    let state = prepare(store, cfg, "/console", loopback).await?;
     Ok(axum::Router::new().nest("/console", router(state)))
 }
 
@@ -130,7 +131,7 @@ impl Console {
         }
         let store = Store::connect(&StoreConfig::new(cfg.db.clone())).await?;
         store.migrate().await?;
-        let state = prepare(store.clone(), &cfg, "").await?;
+        let state = prepare(store.clone(), &cfg, "", is_loopback(&host)).await?;
         let listener = tokio::net::TcpListener::bind((host.as_str(), cfg.port))
             .await
             .map_err(|e| Error::Other(format!("console: cannot listen on {host}:{}: {e}", cfg.port)))?;

@@ -40,6 +40,7 @@ pub(super) fn router(state: Arc<ConsoleState>) -> Router {
         .route("/api/summary", get(views::summary))
         .route("/static/console.js", get(script))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM))
+        .layer(middleware::from_fn_with_state(state.clone(), loopback_host))
         .layer(middleware::from_fn(headers))
         .with_state(state)
 }
@@ -58,6 +59,16 @@ async fn headers(req: Request, next: Next) -> Response {
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// On a loopback bind, a Host that names no loopback address is refused
+/// (DNS rebinding: a page on evil.example resolved to 127.0.0.1).
+async fn loopback_host(State(s): S, req: Request, next: Next) -> Response {
+    if s.loopback && !crate::http::loopback_host(req.headers()) {
+        let body = "<p class=\"bad\">Refused: the Host header is not a loopback name (this console is bound to loopback).</p>";
+        return html(StatusCode::FORBIDDEN, page(&s.base, "Refused", "", None, body));
+    }
+    next.run(req).await
 }
 
 fn form(body: &Bytes) -> HashMap<String, String> {

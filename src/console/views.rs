@@ -10,12 +10,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::auth::Session;
-use super::html::{chart, esc, page, q, relative, time};
+use super::html::{chart, esc, lines, page, q, relative, time};
 use super::rollouts::RolloutSummary;
 use super::respond::{html, store_error, who, S};
 use super::ConsoleState;
 use crate::model::now_ms;
-use crate::store::console::{AuthorizerQuery, TokenMeta};
+use crate::store::console::{AuthorizerQuery, RefreshError, TokenMeta};
 
 const PAGE: usize = 50;
 type Params = Query<HashMap<String, String>>;
@@ -93,7 +93,7 @@ pub(super) async fn authorizers(State(s): S, h: HeaderMap, Query(p): Params) -> 
     let _ = write!(
         b,
         "<p class=\"muted\">Platform {}</p><form method=\"get\" action=\"{}/authorizers\" id=\"search\">\
-         <input name=\"q\" placeholder=\"name, appid, user_name, alias\" value=\"{}\" size=\"32\"> \
+         <input name=\"q\" placeholder=\"name, appid, principal, user_name, alias\" value=\"{}\" size=\"32\"> \
          <select name=\"type\"><option value=\"\">any type</option><option value=\"official_account\"{}>official account</option><option value=\"mini_program\"{}>mini program</option></select> \
          <select name=\"status\"><option value=\"\">authorized or revoked</option><option value=\"authorized\"{}>authorized</option><option value=\"revoked\"{}>revoked</option></select> \
          <input name=\"scope\" placeholder=\"permission set id\" size=\"14\" value=\"{}\"> <button>Search</button></form>",
@@ -107,16 +107,17 @@ pub(super) async fn authorizers(State(s): S, h: HeaderMap, Query(p): Params) -> 
         esc(&get("scope").unwrap_or_default()),
     );
     b.push_str(
-        "<table id=\"authorizers\"><thead><tr><th>Name</th><th>appid</th><th>user_name / alias</th><th>Type</th><th>Permission sets</th>\
+        "<table id=\"authorizers\"><thead><tr><th>Name</th><th>Principal</th><th>appid</th><th>user_name / alias</th><th>Type</th><th>Permission sets</th>\
          <th>Status</th><th>Token</th><th>Last refresh</th><th>Refreshing</th><th>Last error</th></tr></thead><tbody>",
     );
     for a in &rows {
         let (class, word) = if a.authorized { health(a.token_expires_at, now) } else { ("muted", "revoked") };
         let _ = write!(
             b,
-            "<tr><td class=\"name\">{}</td><td><code>{}</code></td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td class=\"{class}\" title=\"{}\">{word} ({})</td><td title=\"{}\">{}</td><td>{}</td><td class=\"muted\">—</td></tr>",
+            "<tr><td class=\"name\">{}</td><td class=\"principal\">{}</td><td><code>{}</code></td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"{class}\" title=\"{}\">{word} ({})</td><td title=\"{}\">{}{}</td><td>{}</td>{}</tr>",
             esc(a.nick_name.as_deref().unwrap_or("")),
+            esc(a.principal_name.as_deref().unwrap_or("")),
             esc(&a.appid),
             esc(a.user_name.as_deref().unwrap_or("")),
             a.alias.as_deref().filter(|x| !x.is_empty()).map(|x| format!(" / {}", esc(x))).unwrap_or_default(),
@@ -131,11 +132,13 @@ pub(super) async fn authorizers(State(s): S, h: HeaderMap, Query(p): Params) -> 
             esc(&relative(a.token_expires_at, now)),
             esc(&time(a.token_updated_at)),
             esc(&relative(a.token_updated_at, now)),
+            by(a.token_updated_by.as_deref()),
             esc(a.lease_owner.as_deref().unwrap_or("")),
+            error_cell(a.last_error.as_ref(), a.token_updated_at, now),
         );
     }
     if rows.is_empty() {
-        b.push_str("<tr><td colspan=\"10\" class=\"muted\">No authorizer matches.</td></tr>");
+        b.push_str("<tr><td colspan=\"11\" class=\"muted\">No authorizer matches.</td></tr>");
     }
     b.push_str("</tbody></table>");
     if more {
@@ -146,8 +149,29 @@ pub(super) async fn authorizers(State(s): S, h: HeaderMap, Query(p): Params) -> 
             .collect();
         let _ = write!(b, "<p><a id=\"next\" href=\"{}/authorizers?after={}{}\">Next page →</a></p>", esc(&s.base), esc(&q(&last)), esc(&keep));
     }
-    b.push_str("<p class=\"muted\">Last error: the store does not record token refresh errors yet.</p>");
+    b.push_str("<p class=\"muted\">Last error: the token's last failed refresh, with WeChat's errcode; \"since recovered\" when a token was stored after it.</p>");
     ok(&s, "Authorizers", "authorizers", &who, &b)
+}
+
+/// " by host:pid:random" under a refresh time (who wrote the token last).
+fn by(who: Option<&str>) -> String {
+    who.filter(|w| !w.is_empty()).map(|w| format!("<br><small class=\"by\">by {}</small>", esc(w))).unwrap_or_default()
+}
+
+/// The last-error cell: errcode and message, red while no token was stored after it.
+fn error_cell(e: Option<&RefreshError>, refreshed_at: i64, now: i64) -> String {
+    let Some(e) = e else { return "<td class=\"muted last-error\">—</td>".into() };
+    let recovered = refreshed_at > e.at;
+    let code = e.errcode.map(|c| format!("errcode {c}: ")).unwrap_or_default();
+    format!(
+        "<td class=\"last-error {}\" title=\"{}\">{}{} <small>({}{})</small></td>",
+        if recovered { "muted" } else { "bad" },
+        esc(&time(e.at)),
+        esc(&code),
+        esc(&e.message),
+        esc(&relative(e.at, now)),
+        if recovered { ", since recovered" } else { "" }
+    )
 }
 
 fn token_card(b: &mut String, label: &str, key: &str, t: Option<&TokenMeta>, now: i64, age: bool) {
@@ -161,7 +185,17 @@ fn token_card(b: &mut String, label: &str, key: &str, t: Option<&TokenMeta>, now
         Some(t) => health(t.expires_at, now).0,
         None => "muted",
     };
-    let _ = write!(b, "<div class=\"card\">{}<b class=\"{class}\" data-live=\"{key}\">{}</b></div>", esc(label), esc(&text));
+    let extra = match t {
+        Some(t) => {
+            let err = t.last_error.as_ref().filter(|e| e.at >= t.updated_at).map(|e| {
+                let code = e.errcode.map(|c| format!("errcode {c}: ")).unwrap_or_default();
+                format!("<br><small class=\"bad last-error\">{}{} ({})</small>", esc(&code), esc(&e.message), esc(&relative(e.at, now)))
+            });
+            format!("{}{}", by(t.updated_by.as_deref()), err.unwrap_or_default())
+        }
+        None => String::new(),
+    };
+    let _ = write!(b, "<div class=\"card\">{}<b class=\"{class}\" data-live=\"{key}\">{}</b>{extra}</div>", esc(label), esc(&text));
 }
 
 /// Live values of the platform cards, for the page and the JSON.
@@ -188,6 +222,8 @@ pub(super) async fn platform(State(s): S, h: HeaderMap) -> Response {
     let leases = tri!(s, who, s.store.lease_holders(&platform, 50).await);
     let hourly = tri!(s, who, s.store.changes_per_hour(&platform, 24).await);
     let now = now_ms();
+    let writers = tri!(s, who, s.store.token_writers(&platform, now - 24 * 3_600_000).await);
+    let errors = tri!(s, who, s.store.refresh_errors(&platform, 20).await);
     let find = |k: &str| tokens.iter().find(|t| t.kind == k);
     let mut b = format!("<p class=\"muted\">Platform {}</p><div class=\"cards\">", esc(&platform));
     token_card(&mut b, "component_verify_ticket", "ticket", find("component_verify_ticket"), now, true);
@@ -228,19 +264,122 @@ pub(super) async fn platform(State(s): S, h: HeaderMap) -> Response {
     if leases.is_empty() {
         b.push_str("<tr><td colspan=\"4\" class=\"muted\">No lease held now.</td></tr>");
     }
-    b.push_str("</tbody></table><p class=\"muted\">The change feed does not name the process behind a write; a refresh is made by the lease holder of its row. Last errors are not recorded in the store yet.</p>");
+    b.push_str("</tbody></table><h2>Who refreshed, last 24 h</h2><table id=\"writers\"><thead><tr><th>Process (host:pid:random)</th><th>Kind</th><th>Tokens last written</th><th>Latest</th></tr></thead><tbody>");
+    for w in &writers {
+        let _ = write!(
+            b,
+            "<tr><td class=\"writer\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&w.by),
+            esc(&w.kind),
+            w.tokens,
+            esc(&relative(w.latest, now))
+        );
+    }
+    if writers.is_empty() {
+        b.push_str("<tr><td colspan=\"4\" class=\"muted\">No token written in the last 24 h by a process that names itself.</td></tr>");
+    }
+    b.push_str("</tbody></table><h2>Last refresh errors</h2><table id=\"errors\"><thead><tr><th>Kind</th><th>appid</th><th>Error</th><th>When</th></tr></thead><tbody>");
+    for t in &errors {
+        let Some(e) = &t.last_error else { continue };
+        let code = e.errcode.map(|c| format!("errcode {c}: ")).unwrap_or_default();
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td><code>{}</code></td><td class=\"{}\">{}{}</td><td>{}{}</td></tr>",
+            esc(&t.kind),
+            esc(&t.appid),
+            if t.updated_at > e.at { "muted" } else { "bad" },
+            esc(&code),
+            esc(&e.message),
+            esc(&relative(e.at, now)),
+            if t.updated_at > e.at { ", since recovered" } else { "" }
+        );
+    }
+    if errors.is_empty() {
+        b.push_str("<tr><td colspan=\"4\" class=\"muted\">No failed refresh recorded.</td></tr>");
+    }
+    b.push_str("</tbody></table><p class=\"muted\">Refreshes per hour come from the change feed; who wrote each token last is kept on its row (a token row names one writer: older writes by other processes are not listed).</p>");
     ok(&s, "Platform", "platform", &who, &b)
 }
 
 pub(super) async fn messages(State(s): S, h: HeaderMap) -> Response {
+    use crate::store::message_minutes::{MessageCounts, MINUTE_MS};
     let who = session!(s, h);
     let (pending, replied) = tri!(s, who, s.store.message_ledger().await);
-    let b = format!(
-        "<div class=\"cards\"><div class=\"card\">Being handled<b data-live=\"messages_pending\">{pending}</b></div>\
-         <div class=\"card\">Answered (recent window)<b data-live=\"messages_replied\">{replied}</b></div></div>\
-         <p class=\"muted\">From the fleet's dedup ledger (wxtp_messages): a row per message claimed, kept a few minutes, so these are the \
-         last minutes' deliveries. A retry WeChat sends for an answered message is answered from its row. Handler failures and \
-         reply_failed are events of the process that met them and are not stored.</p>"
+    let Some(platform) = tri!(s, who, s.platform().await) else { return no_platform(&s, &who, "Messages", "messages") };
+    let now = now_ms();
+    let first_minute = (now / MINUTE_MS - 59) * MINUTE_MS;
+    let day = tri!(s, who, s.store.message_minutes(&platform, now - 24 * 3_600_000).await);
+    let by_app = tri!(s, who, s.store.message_counts_by_authorizer(&platform, now - 24 * 3_600_000, 20).await);
+    let mut total = MessageCounts::default();
+    for (_, c) in &day {
+        total.add(c);
+    }
+    let mut b = format!(
+        "<p class=\"muted\">Platform {}</p><div class=\"cards\"><div class=\"card\">Deliveries, 24 h<b id=\"m-deliveries\">{}</b></div>\
+         <div class=\"card\">Handler failures, 24 h<b id=\"m-handler-failures\" class=\"{}\">{}</b></div>\
+         <div class=\"card\">reply_failed, 24 h<b id=\"m-reply-failed\" class=\"{}\">{}</b></div>\
+         <div class=\"card\">Retries deduplicated, 24 h<b id=\"m-retries\">{}</b></div>\
+         <div class=\"card\">Being handled<b data-live=\"messages_pending\">{pending}</b></div>\
+         <div class=\"card\">Answered (recent window)<b data-live=\"messages_replied\">{replied}</b></div></div>",
+        esc(&platform),
+        total.deliveries,
+        if total.handler_failures > 0 { "bad" } else { "ok" },
+        total.handler_failures,
+        if total.reply_failed > 0 { "bad" } else { "ok" },
+        total.reply_failed,
+        total.retries,
+    );
+    let minutes: Vec<i64> = (0..60).map(|i| first_minute + i * MINUTE_MS).collect();
+    let mut series = [vec![0i64; 60], vec![0i64; 60], vec![0i64; 60]];
+    for (m, c) in day.iter().filter(|(m, _)| *m >= first_minute) {
+        let i = ((m - first_minute) / MINUTE_MS).clamp(0, 59) as usize;
+        series[0][i] += c.deliveries;
+        series[1][i] += c.handler_failures + c.reply_failed;
+        series[2][i] += c.retries;
+    }
+    b.push_str("<h2>Per minute, last hour</h2>");
+    b.push_str(&lines(
+        &minutes,
+        &[("deliveries", "#2563eb", series[0].as_slice()), ("failures", "#dc2626", series[1].as_slice()), ("retries", "#d97706", series[2].as_slice())],
+        "%H:%M",
+        10,
+        "messages per minute, last hour",
+    ));
+    b.push_str(
+        "<table id=\"minutes\"><thead><tr><th>Minute (UTC)</th><th>Deliveries</th><th>Handler failures</th><th>reply_failed</th><th>Retries</th></tr></thead><tbody>",
+    );
+    for (m, c) in day.iter().rev().take(60) {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td class=\"deliveries\">{}</td><td class=\"handler-failures{}\">{}</td><td class=\"reply-failed{}\">{}</td><td class=\"retries\">{}</td></tr>",
+            esc(&time(*m)),
+            c.deliveries,
+            if c.handler_failures > 0 { " bad" } else { "" },
+            c.handler_failures,
+            if c.reply_failed > 0 { " bad" } else { "" },
+            c.reply_failed,
+            c.retries
+        );
+    }
+    if day.is_empty() {
+        b.push_str("<tr><td colspan=\"5\" class=\"muted\">No message counted in the last 24 h.</td></tr>");
+    }
+    b.push_str("</tbody></table><h2>Authorizers, last 24 h (most failures first)</h2><table id=\"by-authorizer\"><thead><tr><th>appid</th><th>Deliveries</th><th>Handler failures</th><th>reply_failed</th><th>Retries</th></tr></thead><tbody>");
+    for (appid, c) in &by_app {
+        let _ = write!(
+            b,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(appid),
+            c.deliveries,
+            c.handler_failures,
+            c.reply_failed,
+            c.retries
+        );
+    }
+    b.push_str(
+        "</tbody></table><p class=\"muted\">Each process counts its messages per minute per authorizer and adds them to the store every few \
+         seconds (a process killed loses its last seconds' counts). Being handled / answered: the fleet's dedup ledger (wxtp_messages), \
+         whose rows live a few minutes.</p>",
     );
     ok(&s, "Messages", "messages", &who, &b)
 }

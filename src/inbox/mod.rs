@@ -10,8 +10,10 @@ mod listener;
 mod pipeline;
 mod platform;
 mod release_check;
+mod tally;
 
 pub use listener::{MessageHandler, MessageListener};
 pub use pipeline::{Inbox, InboxOptions, MessageQuery, OnEvent, Outcome, ReplyTicket};
 pub use platform::{Platform, ReplyFailed};
 pub use release_check::TEST_APPIDS;
+pub use tally::{Count, FLUSH_EVERY};

@@ -14,6 +14,7 @@ use tokio::runtime::Handle;
 use super::ledger::{Ledger, OnWriteFailure, Seen};
 use super::platform::{Platform, ReplyFailed};
 use super::release_check::{self, ReleaseAnswer};
+use super::tally::{Count, Tally};
 use crate::crypto::{random_nonce, sign, MsgCrypt};
 use crate::error::{Error, Result};
 use crate::message::{build_reply, decrypt_envelope, encrypt_envelope, now_timestamp, parse, verify_url, SignatureQuery, VerifyUrlQuery};
@@ -121,6 +122,8 @@ pub struct Inbox {
     /// Hears of replies that failed (`reply_failed`).
     on_event: OnEvent,
     ledger: Ledger,
+    /// Deliveries, failures and retries per minute, for the console.
+    tally: Arc<Tally>,
     /// The account's appid (own-server mode), the dedup scope.
     appid: Option<String>,
     opts: InboxOptions,
@@ -146,7 +149,10 @@ impl Inbox {
     /// platform's, `store` its database (left open by `close`), `runtime`
     /// where its background work runs.
     pub fn for_platform(platform: Arc<dyn Platform>, token: &str, crypt: MsgCrypt, store: Store, runtime: Handle, opts: InboxOptions, on_event: OnEvent) -> Inbox {
+        let tally = Tally::start(store.clone(), &platform.component_appid(), &runtime);
+        let on_event = counting(on_event, &tally);
         Inbox {
+            tally,
             token: token.to_owned(),
             crypt: Some(crypt),
             ledger: Ledger::new(store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_write_failure(&on_event), &runtime),
@@ -185,8 +191,10 @@ impl Inbox {
         // Without an appid the scope is the token's hash: never the token itself.
         let scope = appid.filter(|a| !a.is_empty()).map(str::to_owned).unwrap_or_else(|| sign(&[token])[..16].to_owned());
         let runtime = Handle::current();
+        let tally = Tally::start(store.clone(), "", &runtime);
+        let on_event = counting(on_event, &tally);
         let ledger = Ledger::new(store.clone(), opts.claim_lease_ms, opts.dedup_ttl_ms, opts.fresh_ms, on_write_failure(&on_event), &runtime);
-        Ok(Inbox { token: token.to_owned(), crypt, platform: None, store, runtime, on_event, ledger, appid: Some(scope), opts })
+        Ok(Inbox { token: token.to_owned(), crypt, platform: None, store, runtime, on_event, ledger, tally, appid: Some(scope), opts })
     }
 
     /// Answers WeChat's URL check (GET with echostr).
@@ -307,11 +315,13 @@ impl Inbox {
     }
 
     fn duplicate(&self, ticket: &ReplyTicket, xml: &str) -> Outcome {
+        self.tally.add(&ticket.scope, Count::Retry);
         Outcome::Answer { body: self.seal(ticket, xml), notice: Some("duplicate") }
     }
 
     /// The first delivery: the release check's answer, or the handler's turn.
     fn first(&self, d: Opened, authorizer: Option<AuthorizerRecord>) -> Result<Outcome> {
+        self.tally.add(&d.ticket.scope, Count::Delivery);
         if let (true, Some(platform)) = (d.release, &self.platform) {
             if let Some(a) = release_check::answer(&d.message) {
                 let (xml, body) = match &a {
@@ -431,7 +441,14 @@ impl Inbox {
         }
     }
 
+    /// What the host app saw of a delivery to `appid` (its handler failed,
+    /// a late reply could not be sent), counted with the rest.
+    pub fn note(&self, appid: &str, what: Count) {
+        self.tally.add(appid, what);
+    }
+
     pub async fn close(&self) {
+        self.tally.flush().await;
         if self.platform.is_none() {
             self.store.close().await;
         }
@@ -441,6 +458,15 @@ impl Inbox {
 enum Waited {
     Reply(Option<String>),
     TakenOver,
+}
+
+/// `on_event`, counting each reply_failed first.
+fn counting(on_event: OnEvent, tally: &Arc<Tally>) -> OnEvent {
+    let tally = tally.clone();
+    Arc::new(move |f: ReplyFailed| {
+        tally.add(&f.appid, Count::ReplyFailed);
+        on_event(f)
+    })
 }
 
 /// The ledger's write failures, as the host app hears of them.

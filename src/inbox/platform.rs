@@ -16,6 +16,10 @@ pub trait Platform: Send + Sync + 'static {
     fn handle_auth_code<'a>(&'a self, code: &'a str) -> BoxFut<'a, Result<String>>;
     /// The API acting for the authorizer `appid`.
     fn client(&self, appid: &str) -> ApiClient;
+    /// The platform's appid (whose counts these are).
+    fn component_appid(&self) -> String {
+        String::new()
+    }
     /// A delivery for the authorizer `appid` claimed first fleet-wide, about
     /// to reach the handler (the platform's own events, e.g. mini-program ones).
     fn delivered(&self, _appid: &str, _message: &serde_json::Map<String, serde_json::Value>) {}

@@ -15,7 +15,7 @@ use super::errors::{promise, OrThrow};
 use super::component::NativeComponent;
 use crate::error::Error as CoreError;
 use crate::http::RequestTarget;
-use crate::inbox::{Inbox, InboxOptions, MessageHandler, MessageListener, MessageQuery, Outcome, ReplyFailed, ReplyTicket};
+use crate::inbox::{Count, Inbox, InboxOptions, MessageHandler, MessageListener, MessageQuery, Outcome, ReplyFailed, ReplyTicket};
 use crate::model::BoxFut;
 use crate::node::authorizer::StoredAuthorizer;
 use crate::store::AuthorizerRecord;
@@ -218,6 +218,18 @@ impl NativeInbox {
     pub fn verify_url(&self, env: &Env, url: String) -> Result<String> {
         let t = RequestTarget::parse(&url).or_throw(env)?;
         self.inner.verify_url(&MessageQuery::from_target(&t)).or_throw(env)
+    }
+
+    /// Counts what the host app saw of a delivery to `appid` (per minute, for the console).
+    #[napi(ts_args_type = "what: 'handler_failure' | 'reply_failed', appid: string")]
+    pub fn note_message(&self, env: &Env, what: String, appid: String) -> Result<()> {
+        match Count::parse(&what).filter(|c| matches!(c, Count::HandlerFailure | Count::ReplyFailed)) {
+            Some(c) => {
+                self.inner.note(&appid, c);
+                Ok(())
+            }
+            None => Err(CoreError::invalid("what", "must be 'handler_failure' or 'reply_failed'")).or_throw(env),
+        }
     }
 
     #[napi(ts_return_type = "Promise<void>")]

@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
-use crate::http::{serve_tcp, Limits};
+use crate::http::{is_loopback, serve_tcp, Limits};
 use crate::store::{Store, StoreConfig};
 use crate::wechat::Transport;
 
@@ -72,10 +72,6 @@ pub struct TokenService {
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
-fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
-}
-
 /// Tokens shorter than this are refused at start: guessable.
 pub const MIN_TOKEN_LEN: usize = 16;
 
@@ -129,7 +125,7 @@ impl TokenService {
             limiter: routes::Limiter::new(cfg.rate_limit),
         });
         let app = match &cfg.console {
-            Some(c) => crate::console::nested(shared.store.clone(), c).await?.merge(routes::router(shared.clone())),
+            Some(c) => crate::console::nested(shared.store.clone(), c, shared.loopback).await?.merge(routes::router(shared.clone())),
             None => routes::router(shared.clone()),
         };
         let (tx, rx) = oneshot::channel::<()>();

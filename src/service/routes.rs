@@ -18,6 +18,7 @@ use super::apps::{json_str, AppCells};
 use super::request::{self, Call};
 use super::Shared;
 use crate::error::Error;
+use crate::http::loopback_host;
 use crate::model::Token;
 
 /// Requests carry ids and a token at most; anything bigger is refused.
@@ -105,18 +106,6 @@ fn bearer_ok(h: &HeaderMap, expected: &str) -> bool {
         return false;
     };
     scheme.eq_ignore_ascii_case("bearer") && bool::from(given.trim().as_bytes().ct_eq(expected.as_bytes()))
-}
-
-/// A Host naming loopback: localhost, 127.0.0.0/8 or [::1], any port. A
-/// request without Host (HTTP/1.0) comes from no browser and is let through.
-fn loopback_host(h: &HeaderMap) -> bool {
-    let Some(host) = h.get(header::HOST) else { return true };
-    let Ok(host) = host.to_str() else { return false };
-    let name = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
-    };
-    name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
 }
 
 async fn register(s: &Shared, appid: &str, secret: &str, platform: bool) -> Response {

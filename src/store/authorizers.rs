@@ -11,8 +11,8 @@ use crate::error::Result;
 use crate::model::now_ms;
 
 const AUTHORIZER_COLS: &str =
-    "appid, wx_token, nick_name, head_img, service_type_id, verify_type_info, user_name, alias, func_info, authorized, app_type, mini_program_info";
-const AUTHORIZER_TYPES: [Col; 12] = [Col::S, Col::S, Col::S, Col::S, Col::I, Col::S, Col::S, Col::S, Col::S, Col::I, Col::S, Col::S];
+    "appid, wx_token, nick_name, head_img, service_type_id, verify_type_info, user_name, alias, func_info, authorized, app_type, mini_program_info, principal_name";
+const AUTHORIZER_TYPES: [Col; 13] = [Col::S, Col::S, Col::S, Col::S, Col::I, Col::S, Col::S, Col::S, Col::S, Col::I, Col::S, Col::S, Col::S];
 
 fn record(component_appid: &str, r: &DbRow) -> AuthorizerRecord {
     AuthorizerRecord {
@@ -30,6 +30,7 @@ fn record(component_appid: &str, r: &DbRow) -> AuthorizerRecord {
         authorized: r.i(9).map(|a| a != 0).unwrap_or(true),
         app_type: r.s(10),
         mini_program_info: r.s(11),
+        principal_name: r.s(12),
     }
 }
 
@@ -41,7 +42,7 @@ impl Store {
         let id = authorizer_row(&mut tx, self.dialect(), &rec.component_appid, &rec.appid).await.map_err(e)?;
         tx.exec(
             "UPDATE wx_users_info SET wx_token = ?, nick_name = ?, head_img = ?, service_type_id = ?, verify_type_info = ?, \
-             user_name = ?, alias = ?, func_info = ?, authorized = ?, app_type = ?, mini_program_info = ? WHERE id = ?",
+             user_name = ?, alias = ?, func_info = ?, authorized = ?, app_type = ?, mini_program_info = ?, principal_name = ? WHERE id = ?",
             &[
                 Arg::from(rec.wx_token.as_str()),
                 Arg::from(rec.nick_name.clone()),
@@ -55,6 +56,7 @@ impl Store {
                 Arg::from(i64::from(rec.authorized)),
                 Arg::from(rec.app_type.clone()),
                 Arg::from(rec.mini_program_info.clone()),
+                Arg::from(rec.principal_name.clone()),
                 Arg::from(id),
             ],
         )

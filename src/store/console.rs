@@ -11,7 +11,7 @@ use crate::model::now_ms;
 /// A page of authorizers: what to match and where the last page ended.
 #[derive(Clone, Debug, Default)]
 pub struct AuthorizerQuery {
-    /// Substring of the name, appid, user_name or alias (case-insensitive for ASCII).
+    /// Substring of the name, appid, user_name, alias or principal_name (case-insensitive for ASCII).
     pub search: Option<String>,
     /// "official_account" or "mini_program".
     pub app_type: Option<String>,
@@ -31,6 +31,7 @@ pub struct AuthorizerRow {
     pub nick_name: Option<String>,
     pub user_name: Option<String>,
     pub alias: Option<String>,
+    pub principal_name: Option<String>,
     pub app_type: Option<String>,
     pub func_info: Option<String>,
     pub authorized: bool,
@@ -38,6 +39,18 @@ pub struct AuthorizerRow {
     pub token_expires_at: i64,
     pub token_updated_at: i64,
     pub lease_owner: Option<String>,
+    /// The process that wrote the token last (`host:pid:random`).
+    pub token_updated_by: Option<String>,
+    /// The last failed refresh: (errcode, message, when); it may predate the token.
+    pub last_error: Option<RefreshError>,
+}
+
+/// A token's last failed refresh, as the store recorded it (never a token in it).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RefreshError {
+    pub errcode: Option<i64>,
+    pub message: String,
+    pub at: i64,
 }
 
 /// A token row's metadata (kind, appid, expiry, refresh, lease), never its value.
@@ -49,6 +62,18 @@ pub struct TokenMeta {
     pub updated_at: i64,
     pub lease_owner: Option<String>,
     pub lease_until: i64,
+    pub updated_by: Option<String>,
+    pub last_error: Option<RefreshError>,
+}
+
+/// A process that wrote tokens of a kind (`Store::token_writers`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenWriter {
+    pub by: String,
+    pub kind: String,
+    /// Rows whose last write was its.
+    pub tokens: i64,
+    pub latest: i64,
 }
 
 /// A console user: the salted password hash only.
@@ -103,8 +128,14 @@ fn meta(r: &DbRow) -> TokenMeta {
         updated_at: r.i(3).unwrap_or(0),
         lease_owner: r.s(4),
         lease_until: r.i(5).unwrap_or(0),
+        updated_by: r.s(6),
+        last_error: r.i(9).filter(|at| *at > 0).map(|at| RefreshError { errcode: r.i(8), message: r.s(7).unwrap_or_default(), at }),
     }
 }
+
+/// What `meta` reads, in its order.
+const META_COLS: &str = "kind, appid, expires_at, updated_at, lease_owner, lease_until, updated_by, last_error, last_errcode, last_error_at";
+const META_TYPES: [Col; 10] = [Col::S, Col::S, Col::I, Col::I, Col::S, Col::I, Col::S, Col::S, Col::I, Col::I];
 
 impl Store {
     /// Every platform (component appid) with rows in the store.
@@ -137,9 +168,10 @@ impl Store {
         if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let pat = format!("%{}%", like_literal(&s.to_lowercase()));
             sql.push_str(
-                " AND (LOWER(nick_name) LIKE ? ESCAPE '!' OR LOWER(appid) LIKE ? ESCAPE '!' OR LOWER(user_name) LIKE ? ESCAPE '!' OR LOWER(alias) LIKE ? ESCAPE '!')",
+                " AND (LOWER(nick_name) LIKE ? ESCAPE '!' OR LOWER(appid) LIKE ? ESCAPE '!' OR LOWER(user_name) LIKE ? ESCAPE '!' OR LOWER(alias) LIKE ? ESCAPE '!' \
+                 OR LOWER(principal_name) LIKE ? ESCAPE '!')",
             );
-            for _ in 0..4 {
+            for _ in 0..5 {
                 args.push(Arg::from(pat.clone()));
             }
         }
@@ -162,8 +194,8 @@ impl Store {
         let limit = q.limit.clamp(1, 500) as i64;
         sql.push_str(" ORDER BY appid LIMIT ?");
         args.push(Arg::from(limit));
-        let cols = [Col::S, Col::S, Col::S, Col::S, Col::S, Col::S, Col::I];
-        let select = "SELECT appid, nick_name, user_name, alias, app_type, func_info, authorized FROM wx_users_info WHERE appid IS NOT NULL AND ";
+        let cols = [Col::S, Col::S, Col::S, Col::S, Col::S, Col::S, Col::I, Col::S];
+        let select = "SELECT appid, nick_name, user_name, alias, app_type, func_info, authorized, principal_name FROM wx_users_info WHERE appid IS NOT NULL AND ";
         let mut own_args = vec![Arg::from(component_appid)];
         own_args.extend(args.iter().cloned());
         let mut rows = self.r(false).fetch(&format!("{select}component_appid = ?{sql}"), &own_args, &cols).await.map_err(e)?;
@@ -185,6 +217,7 @@ impl Store {
                 app_type: r.s(4),
                 func_info: r.s(5),
                 authorized: r.i(6).map(|a| a != 0).unwrap_or(true),
+                principal_name: r.s(7),
                 ..Default::default()
             });
         }
@@ -196,17 +229,18 @@ impl Store {
         // of different collations on MySQL).
         let marks = vec!["?"; out.len()].join(", ");
         let sql = format!(
-            "SELECT kind, appid, expires_at, updated_at, lease_owner, lease_until FROM wxtp_tokens \
-             WHERE component_appid = ? AND kind = 'authorizer_access_token' AND appid IN ({marks})"
+            "SELECT {META_COLS} FROM wxtp_tokens WHERE component_appid = ? AND kind = 'authorizer_access_token' AND appid IN ({marks})"
         );
         let mut args = vec![Arg::from(component_appid)];
         args.extend(out.iter().map(|a| Arg::from(a.appid.as_str())));
-        let tokens = self.r(false).fetch(&sql, &args, &[Col::S, Col::S, Col::I, Col::I, Col::S, Col::I]).await.map_err(e)?;
+        let tokens = self.r(false).fetch(&sql, &args, &META_TYPES).await.map_err(e)?;
         for t in tokens.iter().map(meta) {
             if let Some(a) = out.iter_mut().find(|a| a.appid == t.appid) {
                 a.token_expires_at = t.expires_at;
                 a.token_updated_at = t.updated_at;
                 a.lease_owner = t.lease_owner.filter(|_| t.lease_until >= now_ms());
+                a.token_updated_by = t.updated_by;
+                a.last_error = t.last_error;
             }
         }
         Ok(out)
@@ -217,14 +251,49 @@ impl Store {
         let rows = self
             .r(false)
             .fetch(
-                "SELECT kind, appid, expires_at, updated_at, lease_owner, lease_until FROM wxtp_tokens WHERE component_appid = ? \
-                 AND kind IN ('component_verify_ticket', 'component_access_token', 'pre_auth_code') ORDER BY kind",
+                &format!(
+                    "SELECT {META_COLS} FROM wxtp_tokens WHERE component_appid = ? \
+                     AND kind IN ('component_verify_ticket', 'component_access_token', 'pre_auth_code') ORDER BY kind"
+                ),
                 &[Arg::from(component_appid)],
-                &[Col::S, Col::S, Col::I, Col::I, Col::S, Col::I],
+                &META_TYPES,
             )
             .await
             .map_err(|e| self.err("reading the platform's tokens", e))?;
         Ok(rows.iter().map(meta).collect())
+    }
+
+    /// Token rows of the platform with a failed refresh recorded, latest first.
+    pub async fn refresh_errors(&self, component_appid: &str, limit: i64) -> Result<Vec<TokenMeta>> {
+        let rows = self
+            .r(false)
+            .fetch(
+                &format!("SELECT {META_COLS} FROM wxtp_tokens WHERE component_appid = ? AND last_error_at > 0 ORDER BY last_error_at DESC LIMIT ?"),
+                &[Arg::from(component_appid), Arg::from(limit)],
+                &META_TYPES,
+            )
+            .await
+            .map_err(|e| self.err("reading refresh errors", e))?;
+        Ok(rows.iter().map(meta).collect())
+    }
+
+    /// Which process wrote the platform's tokens written since `since_ms`:
+    /// per writer and kind, how many rows it wrote last and when, latest first.
+    pub async fn token_writers(&self, component_appid: &str, since_ms: i64) -> Result<Vec<TokenWriter>> {
+        let rows = self
+            .r(false)
+            .fetch(
+                "SELECT updated_by, kind, COUNT(*), MAX(updated_at) FROM wxtp_tokens WHERE component_appid = ? AND updated_at >= ? \
+                 AND updated_by IS NOT NULL GROUP BY updated_by, kind ORDER BY MAX(updated_at) DESC LIMIT 100",
+                &[Arg::from(component_appid), Arg::from(since_ms)],
+                &[Col::S, Col::S, Col::I, Col::I],
+            )
+            .await
+            .map_err(|e| self.err("reading token writers", e))?;
+        Ok(rows
+            .iter()
+            .map(|r| TokenWriter { by: r.s(0).unwrap_or_default(), kind: r.s(1).unwrap_or_default(), tokens: r.i(2).unwrap_or(0), latest: r.i(3).unwrap_or(0) })
+            .collect())
     }
 
     /// Token rows of the platform whose refresh lease is held now (at most `limit`).
@@ -232,10 +301,12 @@ impl Store {
         let rows = self
             .r(false)
             .fetch(
-                "SELECT kind, appid, expires_at, updated_at, lease_owner, lease_until FROM wxtp_tokens WHERE component_appid = ? \
-                 AND lease_owner IS NOT NULL AND lease_until >= ? ORDER BY lease_until DESC LIMIT ?",
+                &format!(
+                    "SELECT {META_COLS} FROM wxtp_tokens WHERE component_appid = ? \
+                     AND lease_owner IS NOT NULL AND lease_until >= ? ORDER BY lease_until DESC LIMIT ?"
+                ),
                 &[Arg::from(component_appid), Arg::from(now_ms()), Arg::from(limit)],
-                &[Col::S, Col::S, Col::I, Col::I, Col::S, Col::I],
+                &META_TYPES,
             )
             .await
             .map_err(|e| self.err("reading refresh leases", e))?;

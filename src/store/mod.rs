@@ -17,6 +17,7 @@ pub mod console;
 mod db;
 mod followers;
 mod legacy;
+pub mod message_minutes;
 mod messages;
 mod platforms;
 mod rollouts;
@@ -86,6 +87,9 @@ pub struct AuthorizerRecord {
     pub app_type: Option<String>,
     /// JSON text of WeChat's `MiniProgramInfo` (mini programs only).
     pub mini_program_info: Option<String>,
+    /// The company or person behind the account (api_get_authorizer_info's
+    /// principal_name); None for rows stored before it was recorded.
+    pub principal_name: Option<String>,
 }
 
 /// What an authorizer is (`AuthorizerRecord::app_type`).

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::model::now_ms;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = CONSOLE_VERSION;
+pub const SCHEMA_VERSION: i64 = CONSOLE_DATA_VERSION;
 
 /// The original wxthirdparty tables. On MySQL this is the original DDL, but
 /// InnoDB + utf8mb4 for new installs (transactions; emoji nicknames).
@@ -52,6 +52,25 @@ const CONSOLE_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS wxtp_console_users (user_name VARCHAR(64) {bin} NOT NULL PRIMARY KEY, role VARCHAR(16) NOT NULL, salt VARCHAR(64) NOT NULL, pass_hash VARCHAR(128) NOT NULL, updated_at BIGINT NOT NULL DEFAULT 0){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_console_sessions (id_hash VARCHAR(64) {bin} NOT NULL PRIMARY KEY, user_name VARCHAR(64) NOT NULL, role VARCHAR(16) NOT NULL, csrf VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL DEFAULT 0){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_console_audit (id {serial}, at BIGINT NOT NULL, user_name VARCHAR(64) NOT NULL, role VARCHAR(16) NOT NULL, action VARCHAR(64) NOT NULL, target VARCHAR(191) NOT NULL, outcome VARCHAR(255) NOT NULL){engine}",
+];
+
+/// The console's data step: who wrote each token and its last refresh
+/// error (columns of wxtp_tokens), the authorizer's principal_name, and
+/// message counts per minute per authorizer (added to in batches by each
+/// process's inbox). Its own step after harden's v9 (absent on this branch
+/// when written): renumbering it at a merge is the one line below.
+const CONSOLE_DATA_VERSION: i64 = 10;
+// The steps stay in order when renumbered at a merge.
+const _: () = assert!(CONSOLE_VERSION < CONSOLE_DATA_VERSION);
+const CONSOLE_DATA_TABLES: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS wxtp_message_minutes (component_appid VARCHAR(64) {bin} NOT NULL, appid VARCHAR(191) {bin} NOT NULL, minute BIGINT NOT NULL, deliveries BIGINT NOT NULL DEFAULT 0, handler_failures BIGINT NOT NULL DEFAULT 0, reply_failed BIGINT NOT NULL DEFAULT 0, retries BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (component_appid, minute, appid)){engine}",
+];
+const CONSOLE_DATA_COLUMNS: [(&str, &str, &str); 5] = [
+    ("wxtp_tokens", "updated_by", "VARCHAR(128)"),
+    ("wxtp_tokens", "last_error", "VARCHAR(255)"),
+    ("wxtp_tokens", "last_errcode", "BIGINT"),
+    ("wxtp_tokens", "last_error_at", "BIGINT"),
+    ("wx_users_info", "principal_name", "VARCHAR(255)"),
 ];
 
 const ORIGINAL_NAMES: [&str; 4] = ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info"];
@@ -108,7 +127,7 @@ impl Store {
     async fn migrate_locked(&self, c: &mut Conn) -> Result<()> {
         let e = |e: sqlx::Error| self.err("migration failed", e);
         let d = c.dialect();
-        for t in WXTP_TABLES.iter().chain(CONSOLE_TABLES).copied() {
+        for t in WXTP_TABLES.iter().chain(CONSOLE_TABLES).chain(CONSOLE_DATA_TABLES).copied() {
             let sql = match d {
                 Dialect::MySql => t.replace("{bin}", "COLLATE utf8mb4_bin").replace("{engine}", " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
                 _ => t.replace("{bin}", "").replace("{engine}", ""),
@@ -127,6 +146,10 @@ impl Store {
             self.v1(c).await.map_err(e)?;
         } else if current < COLUMNS_VERSION {
             add_columns(c).await.map_err(e)?;
+        }
+        if current < CONSOLE_DATA_VERSION {
+            // After v1: wx_users_info exists by now.
+            add_columns_of(c, &CONSOLE_DATA_COLUMNS).await.map_err(e)?;
         }
         if current < SCHEMA_VERSION {
             // Later versions add WXTP_TABLES lines (created above) or ADDED_COLUMNS.
@@ -170,7 +193,11 @@ impl Store {
 
 /// Each of ADDED_COLUMNS, when its table lacks it.
 async fn add_columns(c: &mut Conn) -> std::result::Result<(), sqlx::Error> {
-    for (table, column, ty) in ADDED_COLUMNS {
+    add_columns_of(c, &ADDED_COLUMNS).await
+}
+
+async fn add_columns_of(c: &mut Conn, columns: &[(&str, &str, &str)]) -> std::result::Result<(), sqlx::Error> {
+    for &(table, column, ty) in columns {
         if !has_column(c, table, column).await? {
             c.raw(&format!("ALTER TABLE {table} ADD COLUMN {column} {ty} NULL")).await?;
         }

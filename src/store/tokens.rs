@@ -52,19 +52,27 @@ impl Store {
     /// the stored one) in one transaction with the original tables' mirror,
     /// so a rotated refresh token replaces the old one atomically.
     pub async fn save_token(&self, key: &TokenKey, token: &Token) -> Result<()> {
+        self.save_token_by(key, token, None).await
+    }
+
+    /// `save_token`, naming the process that wrote it (a token cell's owner
+    /// id, `host:pid:random`) in the same write: the console's "refreshed by".
+    pub async fn save_token_by(&self, key: &TokenKey, token: &Token, by: Option<&str>) -> Result<()> {
         let e = |e: sqlx::Error| self.err("saving a token", e);
         let mut tx = self.w().begin().await.map_err(e)?;
         let d = self.dialect();
-        let cols = "wxtp_tokens (component_appid, kind, appid, value, expires_at, updated_at, refresh_token, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+        let cols = "wxtp_tokens (component_appid, kind, appid, value, expires_at, updated_at, refresh_token, extra, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
         let sql = match d {
             Dialect::MySql => format!(
                 "INSERT INTO {cols} ON DUPLICATE KEY UPDATE value = VALUES(value), expires_at = VALUES(expires_at), \
-                 updated_at = VALUES(updated_at), refresh_token = COALESCE(VALUES(refresh_token), refresh_token), extra = VALUES(extra)"
+                 updated_at = VALUES(updated_at), refresh_token = COALESCE(VALUES(refresh_token), refresh_token), extra = VALUES(extra), \
+                 updated_by = VALUES(updated_by)"
             ),
             _ => format!(
                 "INSERT INTO {cols} ON CONFLICT (component_appid, kind, appid) DO UPDATE SET value = excluded.value, \
                  expires_at = excluded.expires_at, updated_at = excluded.updated_at, \
-                 refresh_token = COALESCE(excluded.refresh_token, wxtp_tokens.refresh_token), extra = excluded.extra"
+                 refresh_token = COALESCE(excluded.refresh_token, wxtp_tokens.refresh_token), extra = excluded.extra, \
+                 updated_by = excluded.updated_by"
             ),
         };
         let [a, b, c] = key_args(key);
@@ -77,6 +85,7 @@ impl Store {
             Arg::from(token.updated_at_ms),
             Arg::from(token.refresh_token.clone()),
             Arg::from(token.extra.as_ref().map(|v| v.to_string())),
+            Arg::from(by.map(|b| b.chars().take(128).collect::<String>())),
         ];
         tx.exec(&sql, &args).await.map_err(e)?;
         if !key.component_appid.is_empty() {
@@ -173,6 +182,38 @@ impl Store {
             .await
             .map_err(|e| self.err("reading a refresh lease", e))?;
         Ok(rows.first().and_then(|r| Some((r.s(0)?, r.i(1)?))))
+    }
+
+    /// Records a failed refresh of `key`: WeChat's errcode (None when the
+    /// failure was not WeChat's answer), the message (cut to 255 characters;
+    /// callers pass no token in it) and when. A failed refresh is rare: this
+    /// is one write, never on the path of a successful get.
+    pub async fn record_refresh_error(&self, key: &TokenKey, errcode: Option<i64>, message: &str) -> Result<()> {
+        let e = |e: sqlx::Error| self.err("recording a refresh error", e);
+        let message: String = message.chars().take(255).collect();
+        let now = now_ms();
+        let [a, b, c] = key_args(key);
+        let n = self
+            .w()
+            .exec(
+                "UPDATE wxtp_tokens SET last_error = ?, last_errcode = ?, last_error_at = ? WHERE component_appid = ? AND kind = ? AND appid = ?",
+                &[Arg::from(message.as_str()), Arg::from(errcode), Arg::from(now), a.clone(), b.clone(), c.clone()],
+            )
+            .await
+            .map_err(e)?;
+        if n > 0 {
+            return Ok(());
+        }
+        // No row yet (the first fetch failed before any lease): a row without
+        // a value, as a lease's is, which counts as no token.
+        let sql = self.dialect().insert_ignore(
+            "wxtp_tokens (component_appid, kind, appid, value, expires_at, updated_at, last_error, last_errcode, last_error_at) VALUES (?, ?, ?, '', 0, 0, ?, ?, ?)",
+        );
+        match self.w().exec(&sql, &[a, b, c, Arg::from(message.as_str()), Arg::from(errcode), Arg::from(now)]).await {
+            Ok(_) => Ok(()),
+            Err(err) if is_unique_violation(&err) => Ok(()),
+            Err(err) => Err(e(err)),
+        }
     }
 
     /// Removes a token row (and nothing in the original tables).

@@ -299,6 +299,7 @@ impl TokenCell {
         let owner = self.opts.owner_id.as_str();
         if let Err(e) = self.prepare().await {
             self.on_failed(&e);
+            self.record_failure(&e).await;
             return Err(e);
         }
         if let Some(store) = &self.store {
@@ -356,6 +357,7 @@ impl TokenCell {
                 }
                 Err(e) => {
                     self.on_failed(&e);
+                    self.record_failure(&e).await;
                     let delay = self.backoff_delay(attempt);
                     // A rejected prerequisite was dropped by the fetch: obtained again below.
                     let prerequisite_rejected = e.is_token_invalid() && self.fetcher.prepare().is_some();
@@ -423,6 +425,21 @@ impl TokenCell {
         self.emit("refresh_failed", e.code(), format!("refreshing {} failed: {e}", self.key.kind));
     }
 
+    /// The failure in the store for the console (rare: no cost to a good
+    /// get). Our own token values are cut out of the message, in case.
+    async fn record_failure(&self, e: &Error) {
+        let Some(store) = &self.store else { return };
+        let mut message = e.to_string();
+        if let Some(t) = self.cached() {
+            for secret in [Some(t.value.as_str()), t.refresh_token.as_deref()].into_iter().flatten().filter(|v| v.len() >= 8) {
+                message = message.replace(secret, "[redacted]");
+            }
+        }
+        if let Err(se) = store.record_refresh_error(&self.key, e.code(), &message).await {
+            self.report_store(&se);
+        }
+    }
+
     /// Writes a token fetched while the store was down.
     async fn flush_unsaved(&self) {
         let Some(store) = &self.store else { return };
@@ -431,7 +448,7 @@ impl TokenCell {
             st.token.clone().filter(|_| st.unsaved)
         };
         let Some(t) = pending else { return };
-        match store.save_token(&self.key, &t).await {
+        match store.save_token_by(&self.key, &t, Some(&self.opts.owner_id)).await {
             Ok(()) => self.mark_saved(&t),
             Err(e) => self.report_store(&e),
         }
@@ -489,7 +506,7 @@ impl TokenCell {
         }
         let Some(store) = &self.store else { return Ok(()) };
         let t = self.cached().expect("just set");
-        match store.save_token(&self.key, &t).await {
+        match store.save_token_by(&self.key, &t, Some(&self.opts.owner_id)).await {
             Ok(()) => {
                 self.mark_saved(&t);
                 Ok(())
