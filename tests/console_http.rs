@@ -432,7 +432,15 @@ async fn recorded_for_the_console(b: Backend) {
     let cell = TokenCell::new(key.clone(), Some(store.clone()), HttpFetch::new(&up.url), CellOptions { owner_id: owner.into(), ..CellOptions::default() });
     assert!(cell.refresh_if_due().await.is_err());
     let q = AuthorizerQuery { search: Some("wxbbb".into()), limit: 10, ..Default::default() };
-    let row = store.authorizer_page(PLATFORM, &q).await.unwrap().remove(0);
+    // Written beside the refresh (never in its way): wait for it.
+    let mut row = store.authorizer_page(PLATFORM, &q).await.unwrap().remove(0);
+    for _ in 0..100 {
+        if row.last_error.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        row = store.authorizer_page(PLATFORM, &q).await.unwrap().remove(0);
+    }
     let err = row.last_error.clone().unwrap_or_else(|| panic!("{}: the failed refresh is not recorded", b.name()));
     assert_eq!(err.errcode, Some(61003), "{}", b.name());
     assert!(err.message.contains("error 61003") && err.at > 0, "{err:?}");

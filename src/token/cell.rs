@@ -299,7 +299,7 @@ impl TokenCell {
         let owner = self.opts.owner_id.as_str();
         if let Err(e) = self.prepare().await {
             self.on_failed(&e);
-            self.record_failure(&e).await;
+            self.record_failure(&e);
             return Err(e);
         }
         if let Some(store) = &self.store {
@@ -357,7 +357,7 @@ impl TokenCell {
                 }
                 Err(e) => {
                     self.on_failed(&e);
-                    self.record_failure(&e).await;
+                    self.record_failure(&e);
                     let delay = self.backoff_delay(attempt);
                     // A rejected prerequisite was dropped by the fetch: obtained again below.
                     let prerequisite_rejected = e.is_token_invalid() && self.fetcher.prepare().is_some();
@@ -426,18 +426,22 @@ impl TokenCell {
     }
 
     /// The failure in the store for the console (rare: no cost to a good
-    /// get). Our own token values are cut out of the message, in case.
-    async fn record_failure(&self, e: &Error) {
-        let Some(store) = &self.store else { return };
+    /// get), written beside the refresh, never in its way: a slow or down
+    /// store must not hold a lease longer. Our own token values are cut out
+    /// of the message, in case.
+    fn record_failure(&self, e: &Error) {
+        let Some(store) = self.store.clone() else { return };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
         let mut message = e.to_string();
         if let Some(t) = self.cached() {
             for secret in [Some(t.value.as_str()), t.refresh_token.as_deref()].into_iter().flatten().filter(|v| v.len() >= 8) {
                 message = message.replace(secret, "[redacted]");
             }
         }
-        if let Err(se) = store.record_refresh_error(&self.key, e.code(), &message).await {
-            self.report_store(&se);
-        }
+        let (key, code) = (self.key.clone(), e.code());
+        rt.spawn(async move {
+            let _ = store.record_refresh_error(&key, code, &message).await;
+        });
     }
 
     /// Writes a token fetched while the store was down.
