@@ -10,7 +10,11 @@ use crate::error::Result;
 use crate::model::now_ms;
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = CONSOLE_VERSION;
+pub const SCHEMA_VERSION: i64 = max(CONSOLE_VERSION, PUSH_ORDER_VERSION);
+
+const fn max(a: i64, b: i64) -> i64 {
+    if a > b { a } else { b }
+}
 
 /// The original wxthirdparty tables. On MySQL this is the original DDL, but
 /// InnoDB + utf8mb4 for new installs (transactions; emoji nicknames).
@@ -53,6 +57,12 @@ const CONSOLE_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS wxtp_console_sessions (id_hash VARCHAR(64) {bin} NOT NULL PRIMARY KEY, user_name VARCHAR(64) NOT NULL, role VARCHAR(16) NOT NULL, csrf VARCHAR(64) NOT NULL, expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL DEFAULT 0){engine}",
     "CREATE TABLE IF NOT EXISTS wxtp_console_audit (id {serial}, at BIGINT NOT NULL, user_name VARCHAR(64) NOT NULL, role VARCHAR(16) NOT NULL, action VARCHAR(64) NOT NULL, target VARCHAR(191) NOT NULL, outcome VARCHAR(255) NOT NULL){engine}",
 ];
+
+/// v9: the CreateTime of the latest authorization push handled per
+/// authorizer, so revocations are ordered as tickets are (src/component/push.rs).
+/// Its own list and version, as the console's step above.
+const PUSH_ORDER_VERSION: i64 = 9;
+const PUSH_ORDER_COLUMNS: [(&str, &str, &str); 1] = [("wx_users_info", "authorization_pushed_at", "BIGINT")];
 
 const ORIGINAL_NAMES: [&str; 4] = ["component_secrets", "wx_users_info", "wx_followers", "wx_followers_info"];
 
@@ -128,6 +138,9 @@ impl Store {
         } else if current < COLUMNS_VERSION {
             add_columns(c).await.map_err(e)?;
         }
+        if current < PUSH_ORDER_VERSION {
+            add(c, &PUSH_ORDER_COLUMNS).await.map_err(e)?;
+        }
         if current < SCHEMA_VERSION {
             // Later versions add WXTP_TABLES lines (created above) or ADDED_COLUMNS.
             c.exec("INSERT INTO wxtp_schema (version, applied_at) VALUES (?, ?)", &[Arg::from(SCHEMA_VERSION), Arg::from(now_ms())])
@@ -170,7 +183,12 @@ impl Store {
 
 /// Each of ADDED_COLUMNS, when its table lacks it.
 async fn add_columns(c: &mut Conn) -> std::result::Result<(), sqlx::Error> {
-    for (table, column, ty) in ADDED_COLUMNS {
+    add(c, &ADDED_COLUMNS).await
+}
+
+/// Each of `columns`, when its table lacks it (nullable: old rows stay valid).
+async fn add(c: &mut Conn, columns: &[(&str, &str, &str)]) -> std::result::Result<(), sqlx::Error> {
+    for &(table, column, ty) in columns {
         if !has_column(c, table, column).await? {
             c.raw(&format!("ALTER TABLE {table} ADD COLUMN {column} {ty} NULL")).await?;
         }
