@@ -353,7 +353,7 @@ async fn a_rejected_push_changes_nothing() {
 }
 
 /// An authorization push as WeChat sends it, created at `created` and signed at `signed` (seconds).
-async fn push_authorization(h: &Harness, c: &Component, fields: &str, created: i64, signed: i64) -> wxthirdparty::Result<()> {
+async fn push_authorization(h: &Harness, c: &Arc<Component>, fields: &str, created: i64, signed: i64) -> wxthirdparty::Result<()> {
     let crypt = wxthirdparty::crypto::MsgCrypt::new("push-token", KEY, &h.comp_appid).unwrap();
     let inner = format!("<xml><AppId><![CDATA[{}]]></AppId><CreateTime>{created}</CreateTime>{fields}</xml>", h.comp_appid);
     let encrypt = crypt.encrypt(&inner);
