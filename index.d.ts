@@ -726,6 +726,12 @@ export interface ThirdpartyServerOptions {
   authorizerBatch?: number
   /** This process may drive rollouts (take over one whose driver died); default true. */
   driveRollouts?: boolean
+  /**
+   * Refuse pushes to the authorization-event URL whose signed `timestamp` is
+   * further than this many seconds from this server's clock (`push_rejected`,
+   * 401, nothing stored). 0 takes any age; default 300.
+   */
+  timestampWindowSecs?: number
 }
 
 export interface AuthorizeUrlOptions {
@@ -2419,6 +2425,14 @@ export interface MessagesOptions {
   freshMs?: number
   /** `messages()` with an encodingAESKey: refuse plain-mode POSTs (no msg_signature) as `message_rejected`, 400. Default false (WeChat's 兼容模式 sends both during a switch); a platform's message URL always refuses them. */
   safeModeOnly?: boolean
+  /**
+   * Refuse messages whose signed `timestamp` is further than this many
+   * seconds from this server's clock (a replayed or delayed request) as
+   * `message_rejected`, 401: the handler does not run. 0 takes any age.
+   * Default 300 (WeChat retries within ~15 s; the dedup memory is 5 min);
+   * `wxthirdparty/wechat` defaults to 0, as node-webot.
+   */
+  timestampWindowSecs?: number
   /** `listen()`'s connection timeouts and cap (defaults: 10 s head, 5 s idle, 10 s body pause, 1024 connections). */
   connectionLimits?: ConnectionLimits
 }

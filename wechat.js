@@ -12,7 +12,8 @@ const { webotReply, transferReply } = require('./lib/webot/reply')
 const List = require('./lib/webot/list')
 const { buildReply } = require('./lib/crypto')
 
-Handler.middleware = (config, handler, options) => messages(config, handler, options)
+// node-webot never checked a timestamp's age: neither does its drop-in, unless asked.
+Handler.middleware = (config, handler, options) => messages(config, handler, { timestampWindowSecs: 0, ...options })
 
 /**
  * `wechat(config)`: a Handler to chain (`.text(fn)…middlewarify()`);

@@ -14,7 +14,7 @@ const crypto = require('crypto')
 const { spawn, execFileSync } = require('child_process')
 const { once } = require('events')
 const {
-  ThirdpartyServer, WXBizMsgCrypt, WXBizDataCrypt, API, OAuth, startSandbox, startTokenService,
+  ThirdpartyServer, WXBizMsgCrypt, WXBizDataCrypt, API, OAuth, startSandbox, startTokenService, startConsole,
   CryptoError, ParseError, StoreError, WeChatAPIError, NotFoundError, TransportError,
 } = require('..')
 const { platformSetup, listen, tempSqlite } = require('./helpers/platform')
@@ -26,11 +26,13 @@ const POSTGRES = new URL(process.env.WXTP_TEST_POSTGRES || 'postgres://postgres@
 const PASSWORD = 'hunter2-db-password'
 const AUTH = `bearer-${crypto.randomBytes(8).toString('hex')}`
 const ADMIN = `admin-${crypto.randomBytes(8).toString('hex')}`
+const OPERATOR = `operator-${crypto.randomBytes(8).toString('hex')}`
+const VIEWER = `viewer-${crypto.randomBytes(8).toString('hex')}`
 const key43 = () => crypto.randomBytes(32).toString('base64').slice(0, 43)
 
 // ---- the world the rows run against -------------------------------------
 
-let env, platform, mysql, messageServer, authorizer, svc, svcDb, app, oauth, oauthDb, mini, miniApp
+let env, platform, mysql, messageServer, authorizer, svc, svcDb, app, oauth, oauthDb, mini, miniApp, con
 const events = []
 
 before(async () => {
@@ -63,12 +65,16 @@ before(async () => {
   mini = new OAuth(miniApp.appid, miniApp.secret, null, null, true, { db: oauthDb.url, apiBase: env.sandbox.url })
   const login = await env.sandbox.jsCode(miniApp.appid, {})
   await mini.getSessionKey(login.code)
+
+  // The operator console over the platform's database.
+  con = await startConsole({ db: mysql.url, token: OPERATOR, viewerToken: VIEWER, componentAppid: appid })
 })
 
 after(async () => {
   await oauth?.close()
   await mini?.close()
   await svc?.close()
+  await con?.close()
   await messageServer?.close()
   await platform?.close()
   await env?.close()
@@ -76,6 +82,13 @@ after(async () => {
   svcDb?.cleanup()
   oauthDb?.cleanup()
 })
+
+/** An `unauthorized` push for the live authorizer, created and signed `at`. */
+function revocationAt(at) {
+  const inner = `<xml><AppId><![CDATA[${env.creds.appid}]]></AppId><CreateTime>${at}</CreateTime><InfoType><![CDATA[unauthorized]]></InfoType>` +
+    `<AuthorizerAppid><![CDATA[${authorizer}]]></AuthorizerAppid></xml>`
+  return sealedPush(env.creds, inner, at)
+}
 
 /** A request to the token service (bearer included unless `auth` is given). */
 async function http(route, { method = 'GET', body, auth = AUTH, headers = {} } = {}) {
@@ -92,6 +105,43 @@ function rawGet(base, route, host) {
       res.on('end', () => resolve({ status: res.statusCode, text }))
     }).on('error', reject)
   })
+}
+
+/**
+ * A raw request (the path as written: no URL normalisation, any Host);
+ * resolves to `{ status, text }`, the text led by the Location header when
+ * there is one.
+ */
+function raw(base, path, { method = 'GET', headers = {}, body } = {}) {
+  const u = new URL(base)
+  return new Promise((resolve, reject) => {
+    let answered = false
+    const req = require('http').request({ host: u.hostname, port: u.port, path, method, headers: { ...(body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } : {}), ...headers } }, (res) => {
+      answered = true
+      let text = res.headers.location ? `location: ${res.headers.location}\n` : ''
+      res.on('data', (d) => { text += d })
+      res.on('end', () => resolve({ status: res.statusCode, text, headers: res.headers }))
+    })
+    // A server may answer (413) and close before the whole body is sent: the answer counts.
+    req.on('error', (e) => { if (!answered) reject(e) })
+    req.end(body)
+  })
+}
+
+/** A console session: its cookie and CSRF token. */
+async function consoleLogin(user = 'operator', password = OPERATOR) {
+  const r = await raw(con.url, '/login', { method: 'POST', body: new URLSearchParams({ user, password }).toString() })
+  assert.equal(r.status, 303, r.text)
+  const cookie = String(r.headers['set-cookie']).split(';')[0]
+  const page = await raw(con.url, '/authorizers', { headers: { cookie } })
+  const csrf = /name="csrf" value="([0-9a-f]+)"/.exec(page.text)[1]
+  return { cookie, csrf }
+}
+
+/** An operator action (end every other session) with the session's cookie and `csrf`. */
+async function consoleAct(session, csrf) {
+  const body = csrf === undefined ? '' : new URLSearchParams({ csrf }).toString()
+  return raw(con.url, '/sessions/end', { method: 'POST', headers: { cookie: session.cookie }, body: body || undefined })
 }
 
 function cli(...args) {
@@ -141,10 +191,13 @@ function secrets() {
 
 // ---- the good call of each area (after every bad one) ---------------------
 
-function sealedPush(creds = env.creds, inner) {
-  inner = inner || `<xml><AppId><![CDATA[${creds.appid}]]></AppId><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime>` +
+const nowSecs = () => Math.floor(Date.now() / 1000)
+const DAY = 86400
+
+function sealedPush(creds = env.creds, inner, at = nowSecs()) {
+  inner = inner || `<xml><AppId><![CDATA[${creds.appid}]]></AppId><CreateTime>${at}</CreateTime>` +
     `<InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[ticket@@@good${crypto.randomBytes(4).toString('hex')}]]></ComponentVerifyTicket></xml>`
-  const { query, body } = sealedRequest(creds, inner)
+  const { query, body } = sealedRequest(creds, inner, undefined, at)
   return { query: Object.fromEntries(query), body }
 }
 
@@ -194,6 +247,12 @@ const good = {
   cli: async () => {
     const r = await cli('install', '--db', svcDb.url)
     assert.equal(r.status, 0, r.stderr)
+  },
+  console: async () => {
+    const s = await consoleLogin()
+    const page = await raw(con.url, '/authorizers', { headers: { cookie: s.cookie } })
+    assert.equal(page.status, 200)
+    assert.match(page.text, new RegExp(authorizer))
   },
 }
 
@@ -251,6 +310,8 @@ const rows = [
   { area: 'save_ticket', input: 'a 2 MB body', run: () => platform.handleEvent(`<xml><Encrypt>${'A'.repeat(2 * 1024 * 1024)}</Encrypt></xml>`), expect: { name: 'ParseError', message: /bytes|large|size/ } },
   { area: 'save_ticket', input: 'DOCTYPE with an external entity (XXE)', run: () => platform.handleEvent('<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><Encrypt>&x;</Encrypt></xml>'), expect: { name: 'ParseError', message: /DOCTYPE/ } },
   { area: 'save_ticket', input: 'query without nonce', run: () => { const p = sealedPush(); const { nonce, ...q } = p.query; return platform.handleEvent(p.body, q) }, expect: { name: 'TypeError', message: /nonce/ } },
+  { area: 'save_ticket', input: 'a ticket push validly signed a year ago (replayed)', run: () => { const p = sealedPush(C(), undefined, nowSecs() - 365 * DAY); return platform.handleEvent(p.body, p.query) }, expect: { name: 'CryptoError', message: /s old, outside the 300 s window/ } },
+  { area: 'save_ticket', input: 'a ticket push signed an hour in the future', run: () => { const p = sealedPush(C(), undefined, nowSecs() + 3600); return platform.handleEvent(p.body, p.query) }, expect: { name: 'CryptoError', message: /ahead of this server's clock/ } },
   { area: 'save_ticket', input: 'a number as body (callback form)', run: () => new Promise((resolve, reject) => { try { platform.save_ticket(12345, (e) => (e ? reject(e) : resolve())) } catch (e) { reject(e) } }), expect: { name: 'TypeError', message: /body|xml/ } },
 
   // the push middleware over HTTP (授权事件接收URL)
@@ -258,7 +319,10 @@ const rows = [
   { area: 'middleware', input: 'POST with a forged msg_signature', run: () => { const p = sealedPush(); return postAuth(p.body, { ...p.query, msg_signature: 'f'.repeat(40) }) }, expect: { name: 'HTTP 401', message: /invalid push/, event: ['push_rejected', /msg_signature does not match/] } },
   { area: 'middleware', input: 'POST encrypted with another key', run: () => { const p = sealedPush({ ...C(), key: otherKey }); return postAuth(p.body, p.query) }, expect: { name: 'HTTP 401', message: /invalid push/, event: ['push_rejected', /bad padding: wrong EncodingAESKey/] } },
 
+  { area: 'middleware', input: 'an unauthorized push for a live authorizer, validly signed 30 days ago', run: () => { const p = revocationAt(nowSecs() - 30 * DAY); return postAuth(p.body, p.query) }, expect: { name: 'HTTP 401', message: /invalid push/, event: ['push_rejected', /2592\d{3} s old, outside the 300 s window/] } },
+
   // messages() over HTTP (消息与事件接收URL)
+  { area: 'messages', input: 'a message validly signed a year ago (replayed)', run: () => { const r = sealedRequest(C(), textXml('gh', 'oU', 'old', 7), undefined, nowSecs() - 365 * DAY); return postMessage(r.body, r.query) }, expect: { name: 'HTTP 401', message: /invalid message/, event: ['message_rejected', /s old, outside the 300 s window/] } },
   { area: 'messages', input: 'message with a forged msg_signature', run: () => { const r = sealedRequest(C(), textXml('gh', 'oU', 'hi', 1)); r.query.set('msg_signature', 'a'.repeat(40)); return postMessage(r.body, r.query) }, expect: { name: 'HTTP 401', message: /invalid message/, event: ['message_rejected', /msg_signature does not match/] } },
   { area: 'messages', input: 'unsigned message (no query)', run: () => postMessage(sealedRequest(C(), textXml('gh', 'oU', 'hi', 2)).body, {}), expect: { name: 'HTTP 400', message: /invalid message/, event: ['message_rejected', /no msg_signature/] } },
   { area: 'messages', input: 'message encrypted for another platform', run: () => { const r = sealedRequest({ ...C(), appid: 'wxotherplatform01' }, textXml('gh', 'oU', 'hi', 3)); return postMessage(r.body, r.query) }, expect: { name: 'HTTP 401', message: /invalid message/, event: ['message_rejected', /another appid/] } },
@@ -286,6 +350,40 @@ const rows = [
   { area: 'service', input: 'a request naming another Host (DNS rebinding)', run: () => rawGet(svc.url, '/healthz', 'evil.example'), expect: { name: 'HTTP 403', message: /Host/, code: 41001 } },
   { area: 'service', input: 'POST to a GET route', run: () => http(`/${app.appid}/wechat/token/get`, { method: 'POST' }), expect: { name: 'HTTP 405', message: /GET/, code: 43001 } },
   { area: 'service', input: 'a route that does not exist', run: () => http('/wechat/token/get/../../etc/passwd'), expect: { name: 'HTTP 404', message: /no such route/ } },
+
+  // the token service's admin routes (re-keying an app)
+  { area: 'service', input: 'admin route without any token', run: () => http('/wechat/app/create', { method: 'POST', body: JSON.stringify({ appid: app.appid, secret: 'ATTACKER' }), auth: null }), expect: { name: 'HTTP 401', message: /admin token/, code: 41001 } },
+  { area: 'service', input: 'admin route: a cross-site form post (no bearer, form body)', run: () => raw(svc.url, '/wechat/app/create', { method: 'POST', body: `appid=${app.appid}&secret=ATTACKER` }), expect: { name: 'HTTP 401', message: /admin token/, code: 41001 } },
+  { area: 'service', input: 'admin route with a foreign Host (DNS rebinding)', run: () => raw(svc.url, '/wechat/app/create', { method: 'POST', headers: { host: 'evil.example', authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ appid: app.appid, secret: 'ATTACKER' }) }), expect: { name: 'HTTP 403', message: /Host/, code: 41001 } },
+  { area: 'service', input: 'admin route with a 64 KB body', run: () => http('/wechat/app/create', { method: 'POST', body: JSON.stringify({ appid: app.appid, secret: 'x'.repeat(64 * 1024) }), auth: ADMIN }), expect: { name: 'HTTP 413', message: /KiB/ } },
+  { area: 'service', input: 'admin route with markup as the appid', run: () => http('/wechat/app/create', { method: 'POST', body: JSON.stringify({ appid: '<script>alert(1)</script>', secret: 'x'.repeat(32) }), auth: ADMIN }), expect: { name: 'HTTP 400', message: /appid/, code: 40097, absent: /<script>/ } },
+  // Not the admin route (no normalisation): an unknown route wants the client token, so the admin bearer opens nothing.
+  { area: 'service', input: 'admin route through a dot-dot path (/wechat/x/../app/create)', run: () => raw(svc.url, '/wechat/x/../app/create', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ appid: app.appid, secret: 'ATTACKER' }) }), expect: { name: 'HTTP 401', message: /Bearer/, code: 41001 } },
+  { area: 'service', input: 'admin route with encoded slashes (/wechat%2Fapp%2Fcreate)', run: () => raw(svc.url, '/wechat%2Fapp%2Fcreate', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ appid: app.appid, secret: 'ATTACKER' }) }), expect: { name: 'HTTP 401', message: /Bearer/, code: 41001 } },
+  { area: 'service', input: 'admin route with a double slash (//wechat/app/create)', run: () => raw(svc.url, '//wechat/app/create', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ appid: app.appid, secret: 'ATTACKER' }) }), expect: { name: 'HTTP 401', message: /Bearer/, code: 41001 } },
+  { area: 'service', input: 'DELETE on the admin route', run: () => raw(svc.url, '/wechat/app/create', { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } }), expect: { name: 'HTTP 405', message: /POST/ } },
+
+  // the operator console (wxthirdparty console / startConsole)
+  { area: 'console', input: 'a page without a session', run: () => raw(con.url, '/authorizers'), expect: { name: 'HTTP 303', message: /^location: \/login\n$/ } },
+  { area: 'console', input: 'a made-up session cookie', run: () => raw(con.url, '/authorizers', { headers: { cookie: `wxtp_console=${'a'.repeat(48)}` } }), expect: { name: 'HTTP 303', message: /^location: \/login\n$/ } },
+  { area: 'console', input: 'the JSON summary without a session', run: () => raw(con.url, '/api/summary'), expect: { name: 'HTTP 401', message: /login required/ } },
+  { area: 'console', input: 'an action without a session', run: () => raw(con.url, '/sessions/end', { method: 'POST', body: 'csrf=00' }), expect: { name: 'HTTP 303', message: /^location: \/login\n$/ } },
+  { area: 'console', input: 'login with a wrong token', run: () => raw(con.url, '/login', { method: 'POST', body: `user=operator&password=${VIEWER}` }), expect: { name: 'HTTP 401', message: /Wrong user or token/ } },
+  { area: 'console', input: 'login with an empty token', run: () => raw(con.url, '/login', { method: 'POST', body: 'user=operator&password=' }), expect: { name: 'HTTP 401', message: /Wrong user or token/ } },
+  { area: 'console', input: 'an action without its CSRF token', run: async () => consoleAct(await consoleLogin()), expect: { name: 'HTTP 403', message: /missing or wrong CSRF token/ } },
+  { area: 'console', input: "an action with another session's CSRF token", run: async () => consoleAct(await consoleLogin(), (await consoleLogin()).csrf), expect: { name: 'HTTP 403', message: /missing or wrong CSRF token/ } },
+  { area: 'console', input: 'an operator action by a viewer', run: async () => { const v = await consoleLogin('viewer', VIEWER); return consoleAct(v, v.csrf) }, expect: { name: 'HTTP 403', message: /viewers cannot act/ } },
+  { area: 'console', input: 'a script in the authorizer search', run: async () => raw(con.url, `/authorizers?q=${encodeURIComponent('"><script>alert(1)</script>')}`, { headers: { cookie: (await consoleLogin()).cookie } }), expect: { name: 'HTTP 200', message: /&quot;&gt;&lt;script&gt;alert\(1\)&lt;\/script&gt;/, absent: /<script>alert/ } },
+  { area: 'console', input: 'a script as a rollout id in the path', run: async () => raw(con.url, `/rollouts/${encodeURIComponent('<script>alert(1)</script>')}`, { headers: { cookie: (await consoleLogin()).cookie } }), expect: { name: /HTTP (200|404)/, message: /&lt;script&gt;alert\(1\)/, absent: /<script>alert/ } },
+  { area: 'console', input: 'markup as the login user name', run: () => raw(con.url, '/login', { method: 'POST', body: new URLSearchParams({ user: '<img src=x onerror=alert(1)>', password: 'x' }).toString() }), expect: { name: 'HTTP 401', message: /Wrong user or token/, absent: /<img src=x/ } },
+  { area: 'console', input: 'a 5 KB login form (the cap is 4 KB)', run: () => raw(con.url, '/login', { method: 'POST', body: `user=operator&password=${'x'.repeat(5 * 1024)}` }), expect: { name: 'HTTP 413', message: /length limit|too large/i } },
+  { area: 'console', input: 'a dot-dot path (/static/../../etc/passwd)', run: () => raw(con.url, '/static/../../etc/passwd'), expect: { name: 'HTTP 404', message: /^$|not found/i } },
+  { area: 'console', input: 'an encoded-slash path (/static%2F..%2F..%2Fetc%2Fpasswd)', run: () => raw(con.url, '/static%2F..%2F..%2Fetc%2Fpasswd'), expect: { name: 'HTTP 404', message: /^$|not found/i } },
+  { area: 'console', input: 'a double-slash path (//authorizers)', run: () => raw(con.url, '//authorizers'), expect: { name: 'HTTP 404', message: /^$|not found/i } },
+  { area: 'console', input: 'GET on an action (/sessions/end)', run: async () => raw(con.url, '/sessions/end', { headers: { cookie: (await consoleLogin()).cookie } }), expect: { name: 'HTTP 405', message: /^$/ } },
+  // Known gap (src/console, the console's room): a standalone console on loopback serves any Host. The
+  // session cookie is host-only, so a rebound page gets no session, only the login form.
+  { area: 'console', input: 'a foreign Host (DNS rebinding)', run: () => raw(con.url, '/login', { headers: { host: 'evil.example' } }), expect: { name: 'HTTP 403', message: /Host/ }, todo: 'the standalone console does not check Host on a loopback bind (the token service does)' },
 
   // the token service's client
   { area: 'client', input: 'tokenService URL where nothing listens', run: () => new API(app.appid, null, { tokenService: 'http://127.0.0.1:1', apiBase: env.sandbox.url }).getFollowers(), expect: { name: 'TransportError', message: /127\.0\.0\.1:1.*cannot connect.*refused/i } },
@@ -332,7 +430,7 @@ test('the catalogue has at least 40 rows across every area', () => {
 })
 
 for (const row of rows) {
-  test(`${row.area}: ${row.input}`, { timeout: 30000 }, async () => {
+  test(`${row.area}: ${row.input}`, { timeout: 30000, todo: row.todo }, async () => {
     const stateBefore = snapshot()
     const seen = events.length
     const got = await outcome(row)
@@ -343,6 +441,8 @@ for (const row of rows) {
     if (name instanceof RegExp) assert.match(got.name, name, got.message)
     else assert.equal(got.name, name, `got ${got.name}: ${got.message}`)
     assert.match(got.message, message)
+    // Markup an attacker sent comes back inert (escaped), if at all.
+    if (row.expect.absent) assert.doesNotMatch(got.message, row.expect.absent)
     if (code !== undefined) assert.equal(got.code, code, got.message)
     if (got.error) {
       // The exported classes (lib/errors.js), so `instanceof` works for callers.

@@ -23,8 +23,12 @@ function inner(content, msgId, extra = '') {
 }
 
 /** A request as WeChat sends it in `mode` ('plain' | 'compatible' | 'safe'). */
-function request(mode, xml) {
-  const timestamp = '1700000000'
+const nowSecs = () => Math.floor(Date.now() / 1000)
+const YEAR = 365 * 86400
+
+/** A request as WeChat sends it in `mode` ('plain' | 'compatible' | 'safe'), signed at `at` (seconds). */
+function request(mode, xml, at = nowSecs()) {
+  const timestamp = String(at)
   const nonce = crypto.randomBytes(4).toString('hex')
   const q = new URLSearchParams({ signature: signature(TOKEN, timestamp, nonce), timestamp, nonce, openid: 'o_user' })
   if (mode === 'plain') return { q, body: xml }
@@ -149,6 +153,72 @@ describe('node-webot wechat handlers work unchanged', { timeout: 60000 }, () => 
       // next() with no next middleware (a plain http server): `success`.
       const ev = request('plain', inner('ignored', 1).replace('<MsgType><![CDATA[text]]>', '<MsgType><![CDATA[event]]>'))
       assert.equal((await post(b.url, ev)).text, 'success')
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+})
+
+describe('the signed timestamp is checked for age (timestampWindowSecs)', { timeout: 60000 }, () => {
+  test("a year-old signed message does not run its handler (plain, compatible, safe; http and the native listener); one within the window does", async () => {
+    let runs = 0
+    const rejected = []
+    const handler = messages({ token: TOKEN, encodingAESKey: KEY, appid: APPID }, (m) => { runs++; return `got ${m.Content}` })
+    handler.on('message_rejected', (e) => rejected.push(e))
+    const server = await listen(handler)
+    const native = await handler.listen(0, '127.0.0.1')
+    try {
+      for (const url of [server.url, `http://127.0.0.1:${native.port}`]) {
+        for (const mode of ['plain', 'compatible', 'safe']) {
+          const r = await post(url, request(mode, inner(`old ${mode}`, 4000 + mode.length), nowSecs() - YEAR))
+          assert.equal(r.status, 401, `${url} ${mode}`)
+        }
+      }
+      assert.equal(runs, 0)
+      assert.ok(rejected.length >= 3, 'message_rejected, with the reason')
+      assert.equal(rejected[0].name, 'CryptoError')
+      assert.match(rejected[0].message, /timestamp \d+ is \d+ s old, outside the 300 s window/)
+      // A minute old (a retry, a clock a little behind) is inside the default window.
+      for (const mode of ['plain', 'safe']) {
+        const r = await post(server.url, request(mode, inner(`recent ${mode}`, 4100 + mode.length), nowSecs() - 60))
+        assert.equal(openReply(r.text, mode !== 'plain').Content, `got recent ${mode}`)
+      }
+      assert.equal(runs, 2)
+    } finally {
+      await native.close()
+      await server.close()
+      await handler.close()
+    }
+  })
+
+  test('0 takes any age; a bad window is a TypeError', async () => {
+    let runs = 0
+    const handler = messages(TOKEN, (m) => { runs++; return `got ${m.Content}` }, { timestampWindowSecs: 0 })
+    const server = await listen(handler)
+    try {
+      const r = await post(server.url, request('plain', inner('ancient', 4200), 1409304348))
+      assert.equal(parseMessage(r.text).Content, 'got ancient')
+      assert.equal(runs, 1)
+    } finally {
+      await server.close()
+      await handler.close()
+    }
+    for (const bad of [-1, '300', NaN, Infinity]) {
+      assert.throws(() => messages(TOKEN, () => 'x', { timestampWindowSecs: bad }), { name: 'TypeError', message: /options\.timestampWindowSecs: must be a number of seconds/ })
+    }
+  })
+
+  test('wxthirdparty/wechat keeps node-webot (no age check) unless the option is given', async () => {
+    const wechat = require('wxthirdparty/wechat')
+    const as = wechat(TOKEN, (req, res) => res.reply(`webot ${req.weixin.Content}`))
+    const strict = wechat(TOKEN, (req, res) => res.reply(`webot ${req.weixin.Content}`), { timestampWindowSecs: 300 })
+    const a = await listen(as)
+    const b = await listen(strict)
+    try {
+      const old = () => request('plain', inner('old', Math.floor(Math.random() * 1e9)), nowSecs() - YEAR)
+      assert.equal(parseMessage((await post(a.url, old())).text).Content, 'webot old')
+      assert.equal((await post(b.url, old())).status, 401)
     } finally {
       await a.close()
       await b.close()

@@ -331,11 +331,18 @@ function checkHandler(handler) {
   throw new TypeError('handler must be a function or an object keyed by MsgType (and Event)')
 }
 
+/** A signed timestamp's window: seconds either side of our clock, 0 takes any age. */
+function checkWindow(v, name) {
+  if (v === undefined) return
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new TypeError(`${name}: must be a number of seconds (0: any age; default 300)`)
+}
+
 function inboxSettings(o) {
   const timeout = typeof o.timeout === 'number' && o.timeout > 0 ? o.timeout : DEFAULT_TIMEOUT_MS
   if (o.freshMs !== undefined && !(typeof o.freshMs === 'number' && o.freshMs >= 0)) throw new TypeError('options.freshMs: must be a number of milliseconds (0: claim every delivery in the store first)')
+  checkWindow(o.timestampWindowSecs, 'options.timestampWindowSecs')
   // A claim outlives the handler's deadline: past it, its process has died.
-  return { releaseCheck: o.releaseCheck !== false, dedupTtlMs: o.dedupTtlMs, retryWaitMs: o.retryWaitMs, claimLeaseMs: timeout + 1500, freshMs: o.freshMs, safeModeOnly: o.safeModeOnly === true }
+  return { releaseCheck: o.releaseCheck !== false, dedupTtlMs: o.dedupTtlMs, retryWaitMs: o.retryWaitMs, claimLeaseMs: timeout + 1500, freshMs: o.freshMs, safeModeOnly: o.safeModeOnly === true, timestampWindowSecs: o.timestampWindowSecs }
 }
 
 /**
@@ -401,4 +408,4 @@ function messages(config, handler, options) {
   return withEvents(fn, emitter)
 }
 
-module.exports = { messages, platformMessages }
+module.exports = { messages, platformMessages, checkWindow }

@@ -8,7 +8,7 @@ const { binding, settle, splitCallback } = require('./native')
 const { Client } = require('./client')
 const { middleware } = require('./middleware')
 const { OAuth } = require('./oauth')
-const { platformMessages } = require('./messages')
+const { platformMessages, checkWindow } = require('./messages')
 
 const FLAGS = ['ticket_ready', 'access_token_ready', 'preauthcode_ready']
 
@@ -36,6 +36,7 @@ function dbUrls(db) {
  * a TypeError, as every bad argument is.
  */
 function newNative(platform, options) {
+  if (options && typeof options === 'object') checkWindow(options.timestampWindowSecs, 'options.timestampWindowSecs')
   try {
     return new binding.NativeComponent(platform, options)
   } catch (e) {

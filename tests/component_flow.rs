@@ -333,13 +333,90 @@ async fn a_rejected_push_changes_nothing() {
     assert!(c.handle_push("<xml><Encrypt>", None).await.is_err());
     assert_eq!(c.secrets().await.unwrap(), before, "stored secrets untouched");
 
+    // Validly signed a year ago: stale, refused, nothing stored.
+    let year_ago = (chrono_now() - 365 * 86_400).to_string();
+    let old = SignatureQuery { timestamp: year_ago.clone(), nonce: "n".into(), msg_signature: crypt.signature(&year_ago, "n", &encrypt) };
+    let err = c.handle_push(&body, Some(&old)).await.unwrap_err();
+    assert!(matches!(&err, Error::Crypto(m) if m.contains("outside the 300 s window")), "{err:?}");
+    assert_eq!(c.secrets().await.unwrap(), before, "stored secrets untouched");
+
     // The same valid push twice: the second changes nothing.
-    let good_sig = crypt.signature("1", "n", &encrypt);
-    let good = SignatureQuery { timestamp: "1".into(), nonce: "n".into(), msg_signature: good_sig };
+    let now = chrono_now().to_string();
+    let good_sig = crypt.signature(&now, "n", &encrypt);
+    let good = SignatureQuery { timestamp: now, nonce: "n".into(), msg_signature: good_sig };
     c.handle_push(&body, Some(&good)).await.unwrap();
     let after_one = c.secrets().await.unwrap();
     c.handle_push(&body, Some(&good)).await.unwrap();
     assert_eq!(c.secrets().await.unwrap(), after_one);
+    c.close().await;
+    h.sandbox.close().await;
+}
+
+/// An authorization push as WeChat sends it, created at `created` and signed at `signed` (seconds).
+async fn push_authorization(h: &Harness, c: &Arc<Component>, fields: &str, created: i64, signed: i64) -> wxthirdparty::Result<()> {
+    let crypt = wxthirdparty::crypto::MsgCrypt::new("push-token", KEY, &h.comp_appid).unwrap();
+    let inner = format!("<xml><AppId><![CDATA[{}]]></AppId><CreateTime>{created}</CreateTime>{fields}</xml>", h.comp_appid);
+    let encrypt = crypt.encrypt(&inner);
+    let ts = signed.to_string();
+    let q = SignatureQuery { msg_signature: crypt.signature(&ts, "n", &encrypt), timestamp: ts, nonce: "n".into() };
+    c.handle_push(&format!("<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"), Some(&q)).await.map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_are_ordered_and_stale_pushes_refused_sqlite() {
+    revocations_are_ordered_and_stale_pushes_refused(Backend::Sqlite).await
+}
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_are_ordered_and_stale_pushes_refused_mysql() {
+    revocations_are_ordered_and_stale_pushes_refused(Backend::MySql).await
+}
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_are_ordered_and_stale_pushes_refused_postgres() {
+    revocations_are_ordered_and_stale_pushes_refused(Backend::Postgres).await
+}
+
+/// Pushes out of order: an `unauthorized` created before the authorization
+/// handled last changes nothing, a later one revokes, and an `authorized`
+/// created before that revocation does not bring the authorizer back. A
+/// 30-day-old push, validly signed, is refused and revokes nothing.
+async fn revocations_are_ordered_and_stale_pushes_refused(backend: Backend) {
+    let h = Harness::on(backend, 7200.0).await;
+    let c = h.open(false).await;
+    c.start();
+    wait_for(&c, "ready").await;
+    let auth = h.sandbox.authorize(&h.comp_appid, AuthorizeOptions::default()).await.unwrap();
+    let appid = auth.authorizer_appid.clone();
+    let now = chrono_now();
+    let authorized = |code: &str| {
+        format!("<InfoType><![CDATA[authorized]]></InfoType><AuthorizerAppid><![CDATA[{appid}]]></AuthorizerAppid><AuthorizationCode><![CDATA[{code}]]></AuthorizationCode>")
+    };
+    let unauthorized = format!("<InfoType><![CDATA[unauthorized]]></InfoType><AuthorizerAppid><![CDATA[{appid}]]></AuthorizerAppid>");
+    push_authorization(&h, &c, &authorized(&auth.auth_code), now, now).await.unwrap();
+    assert!(c.get_authorizer(&appid).await.unwrap().record.authorized);
+    let live = |c: &Arc<Component>| {
+        let c = c.clone();
+        let appid = appid.clone();
+        async move { c.get_authorizer(&appid).await.map(|v| v.record.authorized) }
+    };
+
+    // Created a minute before the authorization, delivered after it: stale.
+    push_authorization(&h, &c, &unauthorized, now - 60, now).await.unwrap();
+    assert_eq!(live(&c).await.unwrap(), true, "an older revocation does not revoke a newer authorization");
+
+    // Validly signed 30 days ago: refused before anything is stored.
+    let month = now - 30 * 86_400;
+    let err = push_authorization(&h, &c, &unauthorized, month, month).await.unwrap_err();
+    assert!(matches!(&err, Error::Crypto(m) if m.contains("old")), "{err:?}");
+    assert_eq!(live(&c).await.unwrap(), true, "a 30-day-old push revokes nothing");
+
+    // Created after the authorization: revokes.
+    push_authorization(&h, &c, &unauthorized, now + 1, now + 1).await.unwrap();
+    wait_for(&c, "unauthorized").await;
+    assert!(matches!(live(&c).await, Err(Error::Revoked(_))));
+
+    // An authorization created before that revocation, delivered late: stale too.
+    push_authorization(&h, &c, &authorized(&auth.auth_code), now, now + 1).await.unwrap();
+    assert!(matches!(live(&c).await, Err(Error::Revoked(_))), "a late authorization does not undo a later revocation");
     c.close().await;
     h.sandbox.close().await;
 }

@@ -4,7 +4,7 @@
 mod store_support;
 
 use store_support::*;
-use wxthirdparty::store::{AuthorizerRecord, Store, StoreConfig};
+use wxthirdparty::store::{AuthorizerRecord, Revocation, Store, StoreConfig};
 use wxthirdparty::model::{Token, TokenKey, TokenKind};
 
 async fn tokens(b: Backend) {
@@ -164,6 +164,46 @@ async fn authorizers(b: Backend) {
 
 /// `{read, write}`: reads go to the replica, writes / leases / from_primary
 /// reads to the primary. Two separate databases make the routing visible.
+/// Authorization pushes out of order (schema v9): a revocation created
+/// before the last authorization handled is stale and changes nothing.
+async fn revocations_in_push_order(b: Backend) {
+    let db = TestDb::create(b).await;
+    let store = db.store().await;
+    let rec = AuthorizerRecord {
+        component_appid: "wxcomp".into(),
+        appid: "wxa1".into(),
+        wx_token: "t1".into(),
+        nick_name: None,
+        head_img: None,
+        service_type_id: None,
+        verify_type_info: None,
+        user_name: None,
+        alias: None,
+        func_info: None,
+        authorized: true,
+        app_type: None,
+        mini_program_info: None,
+    };
+    store.upsert_authorizer(&rec).await.unwrap();
+    assert_eq!(store.authorization_pushed_at("wxcomp", "wxa1").await.unwrap(), None);
+    store.note_authorization_pushed("wxcomp", "wxa1", 2_000_000).await.unwrap();
+    store.note_authorization_pushed("wxcomp", "wxa1", 1_000_000).await.unwrap();
+    assert_eq!(store.authorization_pushed_at("wxcomp", "wxa1").await.unwrap(), Some(2_000_000), "never lowered");
+    let k = TokenKey::new("wxcomp", TokenKind::AuthorizerAccessToken, "wxa1");
+    store.save_token(&k, &Token::new("aat", 7200).with_refresh_token("rt")).await.unwrap();
+
+    assert_eq!(store.revoke_authorizer("wxcomp", "wxa1", Some(1_999_000)).await.unwrap(), Revocation::Stale);
+    assert!(store.authorizer_by_appid("wxcomp", "wxa1").await.unwrap().unwrap().authorized);
+    assert!(store.load_token(&k, true).await.unwrap().is_some(), "a stale revocation keeps the tokens");
+    // The same second as the authorization revokes (the safer reading of a tie).
+    assert_eq!(store.revoke_authorizer("wxcomp", "wxa1", Some(2_000_000)).await.unwrap(), Revocation::Revoked);
+    assert!(!store.authorizer_by_appid("wxcomp", "wxa1").await.unwrap().unwrap().authorized);
+    assert!(store.load_token(&k, true).await.unwrap().is_none());
+    store.revoke_authorizer("wxcomp", "wxa1", Some(3_000_000)).await.unwrap();
+    assert_eq!(store.authorization_pushed_at("wxcomp", "wxa1").await.unwrap(), Some(3_000_000));
+    assert_eq!(store.revoke_authorizer("wxcomp", "wxnobody", Some(1)).await.unwrap(), Revocation::Unknown);
+}
+
 async fn read_write_split(b: Backend) {
     let primary = TestDb::create(b).await;
     let replica = TestDb::create(b).await;
@@ -187,7 +227,7 @@ async fn read_write_split(b: Backend) {
     assert_eq!(primary.scalar("SELECT lease_owner FROM wxtp_tokens").await.as_deref(), Some("A"));
 }
 
-per_backend!(tokens, component_rejection_expires_pre_auth_code, leases, authorizers, read_write_split);
+per_backend!(tokens, component_rejection_expires_pre_auth_code, leases, authorizers, revocations_in_push_order, read_write_split);
 
 #[tokio::test]
 async fn sqlite_memory_store() {

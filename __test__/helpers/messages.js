@@ -59,11 +59,11 @@ async function readyPlatform(makeHandler, { framework = 'http', sandbox, db } = 
   }
 }
 
-/** A message as WeChat would post it to `url`, encrypted for `appid` and signed with `token` (a forger picks wrong ones). */
-function sealedRequest({ token, key, appid }, inner, extraQuery) {
+/** A message as WeChat would post it to `url`, encrypted for `appid` and signed with `token` (a forger picks wrong ones) at `at` (seconds; now). */
+function sealedRequest({ token, key, appid }, inner, extraQuery, at = Math.floor(Date.now() / 1000)) {
   const c = new WXBizMsgCrypt(token, key, appid)
   const encrypt = c.encrypt(inner)
-  const timestamp = String(Math.floor(Date.now() / 1000))
+  const timestamp = String(at)
   const nonce = crypto.randomBytes(4).toString('hex')
   const query = new URLSearchParams({ timestamp, nonce, encrypt_type: 'aes', msg_signature: c.getSignature(timestamp, nonce, encrypt), ...extraQuery })
   return { query, body: `<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>` }

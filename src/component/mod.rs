@@ -64,6 +64,8 @@ pub struct ComponentConfig {
     pub push_ticket_interval: Duration,
     /// This process may drive rollouts (and take over one whose driver died).
     pub drive_rollouts: bool,
+    /// Pushes signed further than this from our clock are refused (0: any age).
+    pub timestamp_window_secs: u64,
 }
 
 impl ComponentConfig {
@@ -78,6 +80,7 @@ impl ComponentConfig {
             failover: false,
             api_base: None,
             ticket_max_age_ms: TICKET_MAX_AGE_MS,
+            timestamp_window_secs: crate::message::DEFAULT_TIMESTAMP_WINDOW_SECS,
             max_tick: Duration::from_secs(30),
             poll_interval: Duration::from_secs(1),
             refresh_ahead_ratio: 0.05,

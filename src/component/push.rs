@@ -8,8 +8,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::message::{decrypt_envelope, SignatureQuery};
+use crate::message::{check_timestamp, decrypt_envelope, now_secs, SignatureQuery};
 use crate::model::{now_ms, Token};
+use crate::store::Revocation;
 
 use super::{Component, Event};
 
@@ -22,11 +23,21 @@ fn field<'a>(m: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     m.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The push's CreateTime (WeChat's clock, seconds) in ms.
+fn created_ms(m: &Map<String, Value>) -> Option<i64> {
+    field(m, "CreateTime").and_then(|s| s.parse::<i64>().ok()).map(|s| s.saturating_mul(1000))
+}
+
 impl Component {
     /// Verifies (when `query` carries msg_signature), decrypts and handles a
     /// push; returns the decrypted message with WeChat's field names.
     pub async fn handle_push(self: &Arc<Self>, body: &str, query: Option<&SignatureQuery>) -> Result<Map<String, Value>> {
         let msg = decrypt_envelope(&self.crypt, body, query)?;
+        // A copied push keeps its signature forever: refuse stale ones (after
+        // the signature check, so the timestamp is WeChat's).
+        if let Some(q) = query {
+            check_timestamp(&q.timestamp, self.cfg.timestamp_window_secs, now_secs())?;
+        }
         if let Some(appid) = field(&msg, "AppId") {
             if appid != self.cfg.appid {
                 return Err(Error::Crypto("push is addressed to another component appid".into()));
@@ -38,7 +49,10 @@ impl Component {
             "unauthorized" => {
                 let appid = field(&msg, "AuthorizerAppid")
                     .ok_or_else(|| Error::Parse("unauthorized push has no AuthorizerAppid".into()))?;
-                if self.store.set_authorizer_revoked(&self.cfg.appid, appid).await? {
+                // Ordered as tickets are: a revocation older than the latest
+                // authorization handled (pushes arrive out of order) is stale.
+                let pushed_at = created_ms(&msg);
+                if self.store.revoke_authorizer(&self.cfg.appid, appid, pushed_at).await? == Revocation::Revoked {
                     self.forget_authorizer(appid);
                     self.emit(Event::Unauthorized { appid: appid.to_owned() });
                 }
@@ -55,7 +69,7 @@ impl Component {
             .ok_or_else(|| Error::Parse("component_verify_ticket push has no ComponentVerifyTicket".into()))?;
         let now = now_ms();
         // The ticket's age counts from its push (CreateTime), never from the future.
-        let pushed_at = field(msg, "CreateTime").and_then(|s| s.parse::<i64>().ok()).map(|s| s * 1000).unwrap_or(now).min(now);
+        let pushed_at = created_ms(msg).unwrap_or(now).min(now);
         // WeChat retries a push answered slowly, maybe to another process
         // while the first still writes: check and write under the ticket's
         // lease, so one push is stored and announced once.
@@ -100,7 +114,17 @@ impl Component {
     async fn authorized_from(self: &Arc<Self>, msg: &Map<String, Value>) -> Result<()> {
         let code = field(msg, "AuthorizationCode")
             .ok_or_else(|| Error::Parse("authorization push has no AuthorizationCode".into()))?;
-        self.handle_auth_code(code).await.map(|_| ())
+        let pushed_at = created_ms(msg);
+        if let (Some(appid), Some(at)) = (field(msg, "AuthorizerAppid"), pushed_at) {
+            if self.store.authorization_pushed_at(&self.cfg.appid, appid).await?.is_some_and(|last| last > at) {
+                return Ok(()); // a revocation WeChat pushed later was handled already
+            }
+        }
+        let appid = self.handle_auth_code(code).await?.record.appid;
+        if let Some(at) = pushed_at {
+            self.store.note_authorization_pushed(&self.cfg.appid, &appid, at).await?;
+        }
+        Ok(())
     }
 
 }

@@ -17,7 +17,7 @@ use super::release_check::{self, ReleaseAnswer};
 use super::tally::{Count, Tally};
 use crate::crypto::{random_nonce, sign, MsgCrypt};
 use crate::error::{Error, Result};
-use crate::message::{build_reply, decrypt_envelope, encrypt_envelope, now_timestamp, parse, verify_url, SignatureQuery, VerifyUrlQuery};
+use crate::message::{build_reply, check_timestamp, decrypt_envelope, encrypt_envelope, now_secs, now_timestamp, parse, DEFAULT_TIMESTAMP_WINDOW_SECS, verify_url, SignatureQuery, VerifyUrlQuery};
 use crate::store::{AuthorizerRecord, Claim, Store, StoreConfig};
 
 /// How long a reply is remembered (WeChat retries within ~15 s).
@@ -45,6 +45,8 @@ pub struct InboxOptions {
     /// Plain mode only: false takes unsigned requests (node-webot's
     /// `checkSignature: false`, for a proxy that checked already).
     pub check_signature: bool,
+    /// Messages signed further than this from our clock are refused (0: any age).
+    pub timestamp_window_secs: u64,
 }
 
 impl Default for InboxOptions {
@@ -57,6 +59,7 @@ impl Default for InboxOptions {
             retry_wait: RETRY_WAIT,
             safe_mode_only: false,
             check_signature: true,
+            timestamp_window_secs: DEFAULT_TIMESTAMP_WINDOW_SECS,
         }
     }
 }
@@ -412,7 +415,9 @@ impl Inbox {
             (Some(crypt), true) => {
                 let sq = SignatureQuery::from_parts(q.timestamp.clone(), q.nonce.clone(), q.msg_signature.clone())?
                     .ok_or_else(|| Error::invalid("query", "has no msg_signature"))?;
-                Ok((decrypt_envelope(crypt, body, Some(&sq))?, true))
+                let message = decrypt_envelope(crypt, body, Some(&sq))?;
+                check_timestamp(&sq.timestamp, self.opts.timestamp_window_secs, now_secs())?;
+                Ok((message, true))
             }
             (None, true) => Err(Error::invalid("query", "asks for safe mode but no encodingAESKey is configured")),
             (_, false) if self.platform.is_some() => Err(Error::invalid("query", "has no msg_signature (a platform's messages are always encrypted)")),
@@ -434,11 +439,10 @@ impl Inbox {
             return Err(Error::invalid("query", "has no signature, timestamp and nonce"));
         };
         let expected = sign(&[&self.token, ts, nonce]);
-        if expected.as_bytes().ct_eq(sig.to_ascii_lowercase().as_bytes()).into() {
-            Ok(())
-        } else {
-            Err(Error::Crypto("signature does not match".into()))
+        if !bool::from(expected.as_bytes().ct_eq(sig.to_ascii_lowercase().as_bytes())) {
+            return Err(Error::Crypto("signature does not match".into()));
         }
+        check_timestamp(ts, self.opts.timestamp_window_secs, now_secs())
     }
 
     /// What the host app saw of a delivery to `appid` (its handler failed,

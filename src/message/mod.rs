@@ -2,11 +2,13 @@
 //! `<Encrypt>` envelope), passive replies, and server URL verification.
 
 mod envelope;
+mod freshness;
 mod parse;
 mod reply;
 mod wxa_events;
 
 pub use envelope::{decrypt_envelope, decrypt_envelope_json, decrypt_envelope_with, encrypt_envelope, encrypt_envelope_with_prefix, verify_url, SignatureQuery, VerifyUrlQuery};
+pub use freshness::{check_timestamp, DEFAULT_TIMESTAMP_WINDOW_SECS};
 pub use parse::{parse, parse_json, parse_with, ParseOptions, DEFAULT_MAX_BYTES, MAX_DEPTH};
 pub use reply::{build_reply, build_reply_at, cdata, escape_text, to_xml};
 pub use wxa_events::{split_media_ids, AuditEvent, FastRegisterPush, WxaEvent, FAST_REGISTER_INFO_TYPES};

@@ -35,6 +35,8 @@ pub struct InboxSettings {
     pub safe_mode_only: Option<bool>,
     /// An account's plain-mode requests unsigned are taken (default true: checked).
     pub check_signature: Option<bool>,
+    /// Messages signed further than this many seconds from our clock are refused (0: any age; default 300).
+    pub timestamp_window_secs: Option<f64>,
 }
 
 impl From<Option<InboxSettings>> for InboxOptions {
@@ -47,6 +49,7 @@ impl From<Option<InboxSettings>> for InboxOptions {
             out.fresh_ms = o.fresh_ms.filter(|v| *v >= 0.0).map(|v| v as i64).unwrap_or(out.fresh_ms);
             out.safe_mode_only = o.safe_mode_only.unwrap_or(out.safe_mode_only);
             out.check_signature = o.check_signature.unwrap_or(out.check_signature);
+            out.timestamp_window_secs = o.timestamp_window_secs.filter(|v| *v >= 0.0).map(|v| v as u64).unwrap_or(out.timestamp_window_secs);
             out.retry_wait = o.retry_wait_ms.filter(|v| *v >= 0.0).map(|v| Duration::from_millis(v as u64)).unwrap_or(out.retry_wait);
         }
         out

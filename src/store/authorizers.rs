@@ -34,6 +34,31 @@ fn record(component_appid: &str, r: &DbRow) -> AuthorizerRecord {
     }
 }
 
+/// What an `unauthorized` push did (`Store::revoke_authorizer`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Revocation {
+    Revoked,
+    /// No such authorizer.
+    Unknown,
+    /// Older than the last authorization push handled: nothing changed.
+    Stale,
+}
+
+async fn pushed_at_of(tx: &mut super::db::Tx, id: i64) -> std::result::Result<Option<i64>, sqlx::Error> {
+    let rows = tx.fetch("SELECT authorization_pushed_at FROM wx_users_info WHERE id = ?", &[Arg::from(id)], &[Col::I]).await?;
+    Ok(rows.first().and_then(|r| r.i(0)))
+}
+
+/// authorization_pushed_at = max(it, `at`).
+async fn raise_pushed_at(tx: &mut super::db::Tx, id: i64, at: i64) -> std::result::Result<(), sqlx::Error> {
+    tx.exec(
+        "UPDATE wx_users_info SET authorization_pushed_at = ? WHERE id = ? AND (authorization_pushed_at IS NULL OR authorization_pushed_at < ?)",
+        &[Arg::from(at), Arg::from(id), Arg::from(at)],
+    )
+    .await
+    .map(|_| ())
+}
+
 impl Store {
     /// Inserts or updates the authorizer's profile (tokens are left alone).
     pub async fn upsert_authorizer(&self, rec: &AuthorizerRecord) -> Result<()> {
@@ -113,27 +138,71 @@ impl Store {
     /// (they are dead) and drops every token row kept for it. True when the
     /// authorizer was known.
     pub async fn set_authorizer_revoked(&self, component_appid: &str, appid: &str) -> Result<bool> {
+        Ok(self.revoke_authorizer(component_appid, appid, None).await? == Revocation::Revoked)
+    }
+
+    /// As `set_authorizer_revoked`, for an `unauthorized` push of
+    /// `pushed_at` (its CreateTime, ms): one older than the last
+    /// authorization push handled for the authorizer changes nothing
+    /// (`Stale`); otherwise its time is recorded with the revocation.
+    pub async fn revoke_authorizer(&self, component_appid: &str, appid: &str, pushed_at: Option<i64>) -> Result<Revocation> {
         let e = |e: sqlx::Error| self.err("revoking an authorizer", e);
         let mut tx = self.w().begin().await.map_err(e)?;
+        let known = self.authorizer_by_appid_tx(&mut tx, component_appid, appid).await.map_err(e)?;
+        let row = if known { Some(authorizer_row(&mut tx, self.dialect(), component_appid, appid).await.map_err(e)?) } else { None };
+        if let (Some(id), Some(at)) = (row, pushed_at) {
+            let last = pushed_at_of(&mut tx, id).await.map_err(e)?;
+            if last.is_some_and(|last| last > at) {
+                tx.commit().await.map_err(e)?;
+                return Ok(Revocation::Stale);
+            }
+        }
         tx.exec(
             "DELETE FROM wxtp_tokens WHERE component_appid = ? AND appid = ?",
             &[Arg::from(component_appid), Arg::from(appid)],
         )
         .await
         .map_err(e)?;
-        let known = self.authorizer_by_appid_tx(&mut tx, component_appid, appid).await.map_err(e)?;
-        if known {
-            let id = authorizer_row(&mut tx, self.dialect(), component_appid, appid).await.map_err(e)?;
+        if let Some(id) = row {
             tx.exec(
                 "UPDATE wx_users_info SET authorized = 0, access_token = NULL, refresh_token = NULL WHERE id = ?",
                 &[Arg::from(id)],
             )
             .await
             .map_err(e)?;
+            if let Some(at) = pushed_at {
+                raise_pushed_at(&mut tx, id, at).await.map_err(e)?;
+            }
             super::changes::record(&mut tx, component_appid, super::changes::AUTHORIZER, appid).await.map_err(e)?;
         }
         tx.commit().await.map_err(e)?;
-        Ok(known)
+        Ok(if known { Revocation::Revoked } else { Revocation::Unknown })
+    }
+
+    /// The CreateTime (ms) of the latest authorized / updateauthorized /
+    /// unauthorized push handled for the authorizer (None: none recorded).
+    pub async fn authorization_pushed_at(&self, component_appid: &str, appid: &str) -> Result<Option<i64>> {
+        let rows = self
+            .w()
+            .fetch(
+                "SELECT authorization_pushed_at, component_appid FROM wx_users_info WHERE appid = ? \
+                 AND (component_appid = ? OR component_appid IS NULL) ORDER BY (component_appid IS NULL), id DESC",
+                &[Arg::from(appid), Arg::from(component_appid)],
+                &[Col::I, Col::S],
+            )
+            .await
+            .map_err(|e| self.err("loading an authorizer", e))?;
+        Ok(rows.first().and_then(|r| r.i(0)))
+    }
+
+    /// Records an authorization push of `pushed_at` (ms) handled, unless a
+    /// later one was.
+    pub async fn note_authorization_pushed(&self, component_appid: &str, appid: &str, pushed_at: i64) -> Result<()> {
+        let e = |e: sqlx::Error| self.err("saving an authorizer", e);
+        let mut tx = self.w().begin().await.map_err(e)?;
+        let id = authorizer_row(&mut tx, self.dialect(), component_appid, appid).await.map_err(e)?;
+        raise_pushed_at(&mut tx, id, pushed_at).await.map_err(e)?;
+        tx.commit().await.map_err(e)
     }
 
     async fn authorizer_by_appid_tx(&self, tx: &mut super::db::Tx, component_appid: &str, appid: &str) -> std::result::Result<bool, sqlx::Error> {

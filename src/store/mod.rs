@@ -35,6 +35,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
 use crate::error::{Error, Result};
 
+pub use authorizers::Revocation;
 pub use changes::Change;
 pub use db::Dialect;
 pub use messages::{Claim, ClaimRequest};

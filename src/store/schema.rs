@@ -54,14 +54,18 @@ const CONSOLE_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS wxtp_console_audit (id {serial}, at BIGINT NOT NULL, user_name VARCHAR(64) NOT NULL, role VARCHAR(16) NOT NULL, action VARCHAR(64) NOT NULL, target VARCHAR(191) NOT NULL, outcome VARCHAR(255) NOT NULL){engine}",
 ];
 
+/// v9: the CreateTime of the latest authorization push handled per
+/// authorizer, so revocations are ordered as tickets are (src/component/push.rs).
+const PUSH_ORDER_VERSION: i64 = 9;
+const PUSH_ORDER_COLUMNS: [(&str, &str, &str); 1] = [("wx_users_info", "authorization_pushed_at", "BIGINT")];
+
 /// The console's data step: who wrote each token and its last refresh
 /// error (columns of wxtp_tokens), the authorizer's principal_name, and
 /// message counts per minute per authorizer (added to in batches by each
-/// process's inbox). Its own step after harden's v9 (absent on this branch
-/// when written): renumbering it at a merge is the one line below.
+/// process's inbox). Its own step after v9.
 const CONSOLE_DATA_VERSION: i64 = 10;
-// The steps stay in order when renumbered at a merge.
-const _: () = assert!(CONSOLE_VERSION < CONSOLE_DATA_VERSION);
+// The steps stay in order.
+const _: () = assert!(CONSOLE_VERSION < PUSH_ORDER_VERSION && PUSH_ORDER_VERSION < CONSOLE_DATA_VERSION);
 const CONSOLE_DATA_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS wxtp_message_minutes (component_appid VARCHAR(64) {bin} NOT NULL, appid VARCHAR(191) {bin} NOT NULL, minute BIGINT NOT NULL, deliveries BIGINT NOT NULL DEFAULT 0, handler_failures BIGINT NOT NULL DEFAULT 0, reply_failed BIGINT NOT NULL DEFAULT 0, retries BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (component_appid, minute, appid)){engine}",
 ];
@@ -146,6 +150,9 @@ impl Store {
             self.v1(c).await.map_err(e)?;
         } else if current < COLUMNS_VERSION {
             add_columns(c).await.map_err(e)?;
+        }
+        if current < PUSH_ORDER_VERSION {
+            add_columns_of(c, &PUSH_ORDER_COLUMNS).await.map_err(e)?;
         }
         if current < CONSOLE_DATA_VERSION {
             // After v1: wx_users_info exists by now.

@@ -62,6 +62,8 @@ pub struct ThirdpartyServerOptions {
     pub authorizer_batch: Option<u32>,
     /// This process may drive rollouts (default true).
     pub drive_rollouts: Option<bool>,
+    /// Pushes signed further than this many seconds from our clock are refused (0: any age; default 300).
+    pub timestamp_window_secs: Option<f64>,
 }
 
 fn ms(v: Option<f64>, default: Duration) -> Duration {
@@ -82,6 +84,7 @@ fn config(who: ComponentOptions, o: Option<ThirdpartyServerOptions>) -> Componen
         push_ticket_interval_ms: None,
         authorizer_batch: None,
         drive_rollouts: None,
+        timestamp_window_secs: None,
     });
     let mut c = ComponentConfig::new(&who.appid, &who.appsecret, &who.token, &who.encoding_aes_key, &who.db_write);
     c.store = StoreConfig { write: who.db_write, read: who.db_read, max_connections: o.pool_size.unwrap_or(5) };
@@ -98,6 +101,7 @@ fn config(who: ComponentOptions, o: Option<ThirdpartyServerOptions>) -> Componen
     c.push_ticket_interval = ms(o.push_ticket_interval_ms, c.push_ticket_interval);
     c.authorizer_batch = o.authorizer_batch.map(|v| v as usize).unwrap_or(c.authorizer_batch);
     c.drive_rollouts = o.drive_rollouts.unwrap_or(c.drive_rollouts);
+    c.timestamp_window_secs = o.timestamp_window_secs.filter(|v| *v >= 0.0).map(|v| v as u64).unwrap_or(c.timestamp_window_secs);
     c
 }
 
