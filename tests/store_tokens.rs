@@ -162,8 +162,6 @@ async fn authorizers(b: Backend) {
     assert_eq!(store.list_apps().await.unwrap(), ["wxapp1"]);
 }
 
-/// `{read, write}`: reads go to the replica, writes / leases / from_primary
-/// reads to the primary. Two separate databases make the routing visible.
 /// Authorization pushes out of order (schema v9): a revocation created
 /// before the last authorization handled is stale and changes nothing.
 async fn revocations_in_push_order(b: Backend) {
@@ -183,6 +181,7 @@ async fn revocations_in_push_order(b: Backend) {
         authorized: true,
         app_type: None,
         mini_program_info: None,
+        principal_name: None,
     };
     store.upsert_authorizer(&rec).await.unwrap();
     assert_eq!(store.authorization_pushed_at("wxcomp", "wxa1").await.unwrap(), None);
@@ -204,6 +203,8 @@ async fn revocations_in_push_order(b: Backend) {
     assert_eq!(store.revoke_authorizer("wxcomp", "wxnobody", Some(1)).await.unwrap(), Revocation::Unknown);
 }
 
+/// `{read, write}`: reads go to the replica, writes / leases / from_primary
+/// reads to the primary. Two separate databases make the routing visible.
 async fn read_write_split(b: Backend) {
     let primary = TestDb::create(b).await;
     let replica = TestDb::create(b).await;
