@@ -383,7 +383,7 @@ const rows = [
   { area: 'console', input: 'GET on an action (/sessions/end)', run: async () => raw(con.url, '/sessions/end', { headers: { cookie: (await consoleLogin()).cookie } }), expect: { name: 'HTTP 405', message: /^$/ } },
   // Known gap (src/console, the console's room): a standalone console on loopback serves any Host. The
   // session cookie is host-only, so a rebound page gets no session, only the login form.
-  { area: 'console', input: 'a foreign Host (DNS rebinding)', run: () => raw(con.url, '/login', { headers: { host: 'evil.example' } }), expect: { name: 'HTTP 403', message: /Host/ }, todo: 'the standalone console does not check Host on a loopback bind (the token service does)' },
+  { area: 'console', input: 'a foreign Host (DNS rebinding)', run: () => raw(con.url, '/login', { headers: { host: 'evil.example' } }), expect: { name: 'HTTP 403', message: /Host/ } },
 
   // the token service's client
   { area: 'client', input: 'tokenService URL where nothing listens', run: () => new API(app.appid, null, { tokenService: 'http://127.0.0.1:1', apiBase: env.sandbox.url }).getFollowers(), expect: { name: 'TransportError', message: /127\.0\.0\.1:1.*cannot connect.*refused/i } },
