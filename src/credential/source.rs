@@ -39,21 +39,22 @@ impl TokenSource for TokenCell {
 
 /// One call with `source`'s token, for a cell's fetch that has it as its
 /// prerequisite: a rejected token is dropped (compare-and-expire) and the
-/// rejection returned; the cell obtains the token again outside its lease
-/// and retries (see `Fetch::prepare`).
+/// rejection answered as transient, so the cell retries after obtaining the
+/// token again outside its lease (see `Fetch::prepare`), not inside it.
 pub async fn with_token_once<T, F, Fut>(source: &(impl TokenSource + ?Sized), call: F) -> Result<T>
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = Result<T>>,
 {
     let (token, _) = source.token().await?;
-    let r = call(token.clone()).await;
-    if let Err(e) = &r {
-        if e.is_token_invalid() {
-            source.invalidate(&token, e).await?;
+    match call(token.clone()).await {
+        Err(e) if e.is_token_invalid() => {
+            source.invalidate(&token, &e).await?;
+            let code = e.code().unwrap_or_default();
+            Err(Error::Transport(format!("the access token this is fetched with was rejected (errcode {code}: {e}); obtained again before the retry")))
         }
+        other => other,
     }
-    r
 }
 
 /// `call(token)`; on a rejected token, compare-and-expire and one retry.

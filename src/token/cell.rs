@@ -359,9 +359,7 @@ impl TokenCell {
                     self.on_failed(&e);
                     self.record_failure(&e);
                     let delay = self.backoff_delay(attempt);
-                    // A rejected prerequisite was dropped by the fetch: obtained again below.
-                    let prerequisite_rejected = e.is_token_invalid() && self.fetcher.prepare().is_some();
-                    let retry = (e.is_transient() || prerequisite_rejected) && retry_until.is_some_and(|u| Instant::now() + delay < u);
+                    let retry = e.is_transient() && retry_until.is_some_and(|u| Instant::now() + delay < u);
                     if !retry {
                         return Err(e);
                     }

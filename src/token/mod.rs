@@ -25,7 +25,8 @@ pub trait Fetch: Send + Sync + 'static {
     /// so waiting for it (another process refreshing it) eats neither the
     /// lease nor the fetch's time limit (given up on, a fetch WeChat
     /// answered is fetched again). A fetch that has one answers a rejection
-    /// of it (40001 / 42001 / 40014) after dropping it, and is retried.
+    /// of it as transient after dropping it (`credential::with_token_once`):
+    /// retried, after this again.
     fn prepare(&self) -> Option<BoxFut<'_, Result<()>>> {
         None
     }
