@@ -22,6 +22,7 @@ const { fork } = require('child_process')
 const { once } = require('events')
 const { rolloutFleet, checkExactlyOnce } = require('./helpers/rollout')
 const { freshDatabase, MYSQL, POSTGRES } = require('./helpers/databases')
+const { driverPid } = require('../scripts/soak/rollout')
 
 const APPS = 200
 const QUOTA = 110 // runs out after about half of the submits
@@ -117,7 +118,7 @@ for (const kind of ['mysql', 'postgres']) {
           continue
         }
         if (s.state !== 'running') break
-        const pid = s.driver && Number(s.driver.split('-')[0])
+        const pid = driverPid(s.driver)
         const victim = children.find((c) => c.pid === pid && alive(c))
         if (victim && kills < KILLS && Date.now() >= nextKill) {
           victim.kill('SIGKILL')
@@ -132,7 +133,7 @@ for (const kind of ['mysql', 'postgres']) {
           // Another live process carries on within seconds.
           for (;;) {
             const t = await r.status()
-            const by = t.driver && Number(t.driver.split('-')[0])
+            const by = driverPid(t.driver)
             if (t.state !== 'running' || (by && by !== pid)) {
               takeovers.push(Date.now() - killedAt)
               nextKill = Date.now() + 200 + Math.floor(Math.random() * 1000)

@@ -12,7 +12,7 @@
 //   while it ran.
 // Also shown: audit events per worker (those sent first to the namespace's
 // worker, over the link the partition leaves up), and event → release.
-const { USER_VERSION, FINAL } = require('./rollout')
+const { USER_VERSION, FINAL, driverPid } = require('./rollout')
 
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d
 const UNDECIDED = [2, 4] // auditing, delayed
@@ -91,11 +91,11 @@ function judgeRollout(run) {
   const faults = {
     driverKilled: kill && kill.rolloutDriver ? { proc: kill.proc, at: rel(kill.at), running: runningAt(kill.at) } : null,
     runningAtDatabaseRestart: dbDown ? runningAt(dbDown.at) : null,
-    drivers: ro.drivers.map((d) => `${d.driver.split('-')[0]} from ${rel(d.at)} s`),
+    drivers: ro.drivers.map((d) => `${driverPid(d.driver)} from ${rel(d.at)} s`),
   }
   if (!faults.driverKilled || !faults.driverKilled.running) broken.push(`the rollout's driver was not SIGKILLed mid-rollout (${JSON.stringify(kill)})`)
   if (!faults.runningAtDatabaseRestart) broken.push('the rollout was not running when the database restarted')
-  if (kill && kill.rolloutDriver && !ro.drivers.some((d) => d.at > kill.at && Number(d.driver.split('-')[0]) !== kill.pid)) {
+  if (kill && kill.rolloutDriver && !ro.drivers.some((d) => d.at > kill.at && driverPid(d.driver) !== kill.pid)) {
     broken.push('no other process took the rollout over after its driver was killed')
   }
 

@@ -8,6 +8,8 @@
 // through a host worker that is never killed; what the sandbox saw of each
 // app collected at the end for rollout-report.js.
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+/** The pid in a rollout's driver id (the platform's owner id, host:pid:random). */
+const driverPid = (driver) => (driver ? Number(String(driver).split(':').at(-2)) : null)
 
 const USER_VERSION = '7.0.0'
 const FINAL = ['released', 'rejected', 'failed', 'cancelled']
@@ -115,7 +117,7 @@ class SoakRollout {
   async driverProc() {
     for (let i = 0; i < 3; i++) {
       const s = await this.refresh()
-      const pid = s && s.driver && Number(s.driver.split('-')[0])
+      const pid = s && driverPid(s.driver)
       const m = pid && this.run.masters.find((p) => p.alive && p.pid === pid)
       if (m) return m
       await sleep(300)
@@ -145,4 +147,4 @@ class SoakRollout {
   }
 }
 
-module.exports = { SoakRollout, USER_VERSION, FINAL }
+module.exports = { SoakRollout, USER_VERSION, FINAL, driverPid }
