@@ -138,3 +138,30 @@ test('every row of the mini-program surface sends the request WeChat documents',
     }
   }
 })
+
+// clear_quota/v2 has a second form (WeChat's example 5.2): given an
+// authorizer's appid it resets that authorizer's quota; the table above
+// checks the platform's own form, without appid.
+test("clearComponentQuotaV2(appid) sends the authorizer's appid beside component_appid and the AppSecret; the sandbox answers it", { timeout: 60000 }, async (t) => {
+  const db = freshMysql('wxtp_wxa')
+  t.after(() => db.drop())
+  const w = await miniProgramPlatform({ db: db.url })
+  t.after(() => w.close())
+  const sent = async (since) => (await w.sandbox.requests()).slice(since).filter((r) => !TOKEN.test(r.path))
+  const wire = (r) => [r.method, r.path, r.query, r.body]
+
+  let before = (await w.sandbox.requests()).length
+  // The sandbox answers ok only for the platform's AppSecret (40125 otherwise) and an appid authorized to it (61003).
+  await w.platform.clearComponentQuotaV2(w.appid)
+  assert.deepEqual((await sent(before)).map(wire),
+    [['POST', '/cgi-bin/component/clear_quota/v2', {}, { appid: w.appid, component_appid: w.component, appsecret: '(secret)' }]])
+
+  // An appid that never authorized the platform is sent as given, and refused.
+  const stranger = 'wx' + 'f'.repeat(16)
+  before = (await w.sandbox.requests()).length
+  await assert.rejects(w.platform.clearComponentQuotaV2(stranger), (e) => e.name === 'WeChatAPIError' && e.code === 61003)
+  assert.deepEqual((await sent(before)).map(wire),
+    [['POST', '/cgi-bin/component/clear_quota/v2', {}, { appid: stranger, component_appid: w.component, appsecret: '(secret)' }]])
+  // The AppSecret stays out of what the sandbox logged.
+  assert.ok(!JSON.stringify(await w.sandbox.requests('/cgi-bin/component/clear_quota/v2')).includes(w.env.creds.secret))
+})

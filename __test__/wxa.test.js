@@ -110,6 +110,18 @@ describe('images, bad input, tokens, the platform', { timeout: 60000 }, () => {
     await w.client.commit({ templateId: w.templateId, extJson: '{}', userVersion: '1.0.0', userDesc: 'qr' })
     const trial = await w.client.getQrcode('pages/index/index')
     assert.ok(Buffer.isBuffer(trial) && trial.contentType === 'image/png')
+    // The trial QR code and the legacy QR code answer JSON errors the same way: the code WeChat sent, never bytes.
+    await w.sandbox.injectFault('/wxa/get_qrcode', { errcode: 85074 })
+    await assert.rejects(w.client.getQrcode('pages/index/index'), weChat(85074))
+    await w.sandbox.injectFault('/wxa/get_qrcode', { errcode: 45009, contentType: 'image/jpeg' })
+    await assert.rejects(w.client.getQrcode('pages/index/index'), weChat(45009))
+    await w.sandbox.injectFault('/cgi-bin/wxaapp/createwxaqrcode', { errcode: 40097 })
+    await assert.rejects(w.client.createWxaQrcode({ path: 'pages/index/index' }), weChat(40097))
+    await w.sandbox.injectFault('/cgi-bin/wxaapp/createwxaqrcode', { errcode: 45009, contentType: 'image/jpeg' })
+    await assert.rejects(w.client.createWxaQrcode({ path: 'pages/index/index' }), weChat(45009))
+    // The faults are spent: both answer images again.
+    assert.equal((await w.client.getQrcode('pages/index/index')).contentType, 'image/png')
+    assert.equal((await w.client.createWxaQrcode({ path: 'pages/index/index' })).contentType, 'image/png')
   })
 
   test('bad input is a TypeError naming the argument, and nothing is sent', async () => {
