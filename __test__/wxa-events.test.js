@@ -8,10 +8,13 @@
 // - fast registration: the push reaches both workers; its auth_code is
 //   exchanged once, the mini program is stored (as a mini program, with its
 //   permission sets) and one fast_register event is emitted; the same push
-//   again emits nothing; a failed registration emits without an exchange.
+//   again emits nothing; a failed registration emits without an exchange; a
+//   beta registration (notify_third_fastregisterbetaapp) emits its unique_id.
 // - the message URL: weapp_audit_fail (reason, screenshots as media ids),
-//   wxa_nickname_audit, wxa_category_audit, wxa_privacy_apply and an
-//   undocumented wxa_* event each become one typed event and one handler run.
+//   weapp_audit_delay then weapp_audit_success, wxa_nickname_audit,
+//   wxa_category_audit, wxa_privacy_apply, wxa_media_check (both of WeChat's
+//   versions) and an undocumented wxa_* event each become one typed event and
+//   one handler run.
 const { describe, test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('path')
@@ -191,6 +194,28 @@ for (const kind of ['mysql', 'postgres']) {
       lb.route = () => [masterUrl]
     })
 
+    test('a beta registration pushed to both workers: one fast_register of kind beta, with its unique_id', async () => {
+      const name = '小麦烤鸡店铺'
+      const beta = await master.fastRegisterBetaWeapp({ name, openid: 'oBetaUser' })
+      lb.route = (req) => (req.url.startsWith('/auth') ? urls : [masterUrl])
+      const b = await sandbox.completeFastRegistration(creds.appid, beta.unique_id)
+      await waitFor(() => all('fast_register').length >= 3, 'the beta fast_register')
+      await settle()
+      const events = all('fast_register').filter((e) => e.payload.kind === 'beta')
+      assert.equal(events.length, 1, JSON.stringify(all('fast_register')))
+      const e = events[0].payload
+      assert.ok(b.appid, 'the sandbox created the beta mini program')
+      assert.deepEqual(
+        [e.infoType, e.appid, e.status, e.msg, e.uniqueId, e.info.unique_id, e.info.name],
+        ['notify_third_fastregisterbetaapp', b.appid, 0, 'OK', beta.unique_id, beta.unique_id, name],
+      )
+      // Its authorization came as its own `authorized` push, before the result.
+      assert.equal(e.authorized, true)
+      assert.equal((await master.getAuthorizer(b.appid)).app_type, 'mini_program')
+      assert.equal(all('fast_register').length, 3, 'nothing else emitted')
+      lb.route = () => [masterUrl]
+    })
+
     test('audit and other wxa events on the message URL: one typed event and one handler run each, across both workers', async () => {
       assert.ok(appid, 'the fast-registered mini program')
       lb.route = (req) => (req.url.startsWith('/auth') ? [masterUrl] : urls)
@@ -240,6 +265,72 @@ for (const kind of ['mysql', 'postgres']) {
       await sandbox.updateConfig({ wxaPrivacyCheckSecs: 1 })
     })
 
+    test('weapp_audit_delay then weapp_audit_success, and wxa_media_check: one typed event and one handler run each', async () => {
+      lb.route = (req) => (req.url.startsWith('/auth') ? [masterUrl] : urls)
+      const client = master.createClient(appid)
+      const ran = (ev) => workers.flatMap((w) => w.runs).filter((r) => r.Event === ev).length
+      const audits = (status) => all('weapp_audit').filter((e) => e.payload.status === status)
+      // What the sandbox sent to the message URL for this app.
+      const sent = async (ev) => (await sandbox.messages()).filter((d) => d.authorizerAppid === appid && d.message.Event === ev).map((d) => d.message)
+
+      // The code committed above, audited again: delayed, then passed.
+      await sandbox.updateConfig({ wxaPrivacyCheckSecs: 0 })
+      const reason = '审核排队中，请耐心等待'
+      await sandbox.setReviewer(appid, { verdict: 'delay', reason, afterMs: 0, delayMs: 300 })
+      const { auditid } = await client.submitAudit({ versionDesc: 'delayed' })
+      await waitFor(() => audits('success').length >= 1, 'weapp_audit success')
+      await settle()
+      assert.equal(audits('fail').length, 1, 'the earlier fail only')
+      const [delays, passes] = [audits('delay'), audits('success')]
+      assert.equal(delays.length, 1, JSON.stringify(delays))
+      assert.equal(passes.length, 1, JSON.stringify(passes))
+      // The sandbox logs a delivery once it is answered, after the event is out.
+      const [delaySent] = await waitFor(async () => { const l = await sent('weapp_audit_delay'); return l.length && l }, 'the delay in the sandbox log')
+      const [passSent] = await waitFor(async () => { const l = await sent('weapp_audit_success'); return l.length && l }, 'the pass in the sandbox log')
+      assert.deepEqual([(await sent('weapp_audit_delay')).length, (await sent('weapp_audit_success')).length], [1, 1], 'the sandbox pushed each once')
+      const d = delays[0].payload
+      assert.deepEqual([d.appid, d.event, d.reason, d.screenshots, d.delayTime, d.succTime, d.failTime],
+        [appid, 'weapp_audit_delay', reason, [], delaySent.DelayTime, null, null])
+      assert.equal(typeof d.delayTime, 'number')
+      const p = passes[0].payload
+      assert.deepEqual([p.appid, p.event, p.screenshots, p.succTime, p.failTime, p.delayTime],
+        [appid, 'weapp_audit_success', [], passSent.SuccTime, null, null])
+      assert.equal(typeof p.succTime, 'number')
+      assert.ok(p.succTime >= d.delayTime, 'the pass after the delay')
+      assert.equal((await client.getAuditStatus(auditid)).status, 0)
+      assert.equal(ran('weapp_audit_delay'), 1, 'the delay reached one handler')
+      assert.equal(ran('weapp_audit_success'), 1, 'the pass reached one handler')
+      await sandbox.updateConfig({ wxaPrivacyCheckSecs: 1 })
+
+      // mediaCheckAsync's verdicts, in WeChat's two versions (the sandbox has no media check: sent as WeChat pushes them).
+      const v2 = { MsgType: 'event', Event: 'wxa_media_check', appid, trace_id: '60ae120f-371d5872-7941a05b', version: 2,
+        detail: [{ strategy: 'content_model', errcode: 0, suggest: 'risky', label: 20002, prob: 90 }], errcode: 0, errmsg: 'ok',
+        result: { suggest: 'risky', label: 20002 } }
+      const v1 = { MsgType: 'event', Event: 'wxa_media_check', isrisky: 1, extra_info_json: '', appid, trace_id: '967e945cd8a3e458f3c74dcb886068e9', status_code: 0 }
+      // Events are told apart by FromUserName + CreateTime + Event (src/inbox/pipeline.rs dedup_key), not by
+      // trace_id: the second verdict is pushed a second after the first, or it would be taken for its retry.
+      let createTime
+      for (const [i, message, check] of [
+        [1, v2, (m) => assert.deepEqual([m.traceId, m.suggest, m.label, m.isrisky, m.statusCode], [v2.trace_id, v2.result.suggest, v2.result.label, null, null])],
+        [2, v1, (m) => assert.deepEqual([m.traceId, m.suggest, m.label, m.isrisky, m.statusCode], [v1.trace_id, null, null, v1.isrisky, v1.status_code])],
+      ]) {
+        const delivered = await sandbox.sendMessage(appid, createTime ? { ...message, CreateTime: createTime + 1 } : message)
+        assert.equal(delivered.error, null, delivered.error)
+        createTime = Number(delivered.message.CreateTime)
+        await waitFor(() => all('wxa_media_check').length >= i, `wxa_media_check ${i}`)
+        await settle()
+        const got = all('wxa_media_check')
+        assert.equal(got.length, i, JSON.stringify(got))
+        const m = got.find((e) => e.payload.traceId === message.trace_id)
+        assert.ok(m, JSON.stringify(got))
+        assert.deepEqual([m.payload.appid, m.payload.event], [appid, 'wxa_media_check'])
+        check(m.payload)
+        assert.equal(ran('wxa_media_check'), i, 'each reached one handler')
+      }
+      assert.equal(all('wxa_event').length, 1, 'none of them is an untyped wxa_event')
+      assert.equal(masterEvents.filter(named('weapp_audit')).length, 0, 'the master served no message URL')
+    })
+
     test("a mini program's token rejected mid-flow, met by the master and both workers at once: one refresh, every call answered", async () => {
       const client = master.createClient(appid)
       await client.queryQuota()
@@ -263,8 +354,9 @@ for (const kind of ['mysql', 'postgres']) {
       assert.throws(() => master.findAuthorizers({ appType: 'weapp' }), (e) => e instanceof TypeError && /^filter\.appType:/.test(e.message))
       assert.throws(() => master.findAuthorizers({ funcScopes: ['18'] }), (e) => e instanceof TypeError && /^filter\.funcScopes:/.test(e.message))
       assert.throws(() => master.findAuthorizers('mini_program'), (e) => e instanceof TypeError && /^filter:/.test(e.message))
+      // The official account, the enterprise's and the beta's mini programs.
       const everyone = await master.findAuthorizers()
-      assert.equal(everyone.length, 2)
+      assert.deepEqual(everyone.map((a) => a.app_type).sort(), ['mini_program', 'mini_program', 'official_account'])
       assert.deepEqual((await master.findAuthorizers({ appType: 'official_account' })).map((a) => a.app_type), ['official_account'])
     })
   })
