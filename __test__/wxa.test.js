@@ -55,7 +55,7 @@ for (const kind of ['mysql', 'postgres']) {
       assert.equal(state.release.user_version, '1.0.0')
     })
 
-    test('a rejection carries its reason and screenshots, in the event and getAuditStatus; a lost event changes the state only', async () => {
+    test('a rejection carries its reason and screenshots, in the event and getAuditStatus; a lost event changes the state only; a withdrawn audit is status 3', async () => {
       await w.sandbox.setReviewer(w.appid, { verdict: 'fail', reason: '类目不符', screenshots: ['shot1', 'shot2'], afterMs: 0 })
       await w.sandbox.updateConfig({ wxaPrivacyCheckSecs: 0 })
       await w.client.commit({ templateId: w.templateId, extJson: '{"extAppid":"' + w.appid + '"}', userVersion: '1.0.1', userDesc: 'second' })
@@ -73,6 +73,15 @@ for (const kind of ['mysql', 'postgres']) {
       await waitFor(async () => (await w.client.getAuditStatus(second.auditid)).status === 0, 'the pass')
       await waitFor(async () => (await w.sandbox.wxaEvents()).some((e) => e.auditid === second.auditid && e.outcome === 'lost'), 'the lost event')
       assert.equal(w.arrived.length, delivered, 'nothing pushed for a lost event')
+
+      // An audit withdrawn (undocodeaudit) reads as status 3, by its id and as the latest.
+      await w.sandbox.setReviewer(w.appid, { verdict: 'manual' })
+      const third = await w.client.submitAudit()
+      assert.equal((await w.client.getAuditStatus(third.auditid)).status, 2, 'auditing')
+      await w.client.undoCodeAudit()
+      assert.equal((await w.client.getAuditStatus(third.auditid)).status, 3, 'withdrawn')
+      const latest = await w.client.getLatestAuditStatus()
+      assert.deepEqual([latest.auditid, latest.status], [third.auditid, 3])
       await w.sandbox.updateConfig({ wxaPrivacyCheckSecs: 1 })
     })
   })
