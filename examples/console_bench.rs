@@ -76,10 +76,10 @@ async fn admin_sql(admin: &str, sql: &str) {
     use sqlx::{Connection, Executor};
     if admin.starts_with("mysql") {
         let mut c = sqlx::MySqlConnection::connect(admin).await.unwrap();
-        c.execute(sql).await.unwrap();
+        c.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
     } else {
         let mut c = sqlx::PgConnection::connect(admin).await.unwrap();
-        c.execute(sql).await.unwrap();
+        c.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
     }
 }
 

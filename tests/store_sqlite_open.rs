@@ -32,3 +32,14 @@ async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T
     }
     out
 }
+
+/// The SQLite compiled into the addon has the fix for CVE-2025-6965 (3.50.2)
+/// and what came before it: a downgrade of libsqlite3-sys fails here.
+#[tokio::test]
+async fn the_bundled_sqlite_is_past_cve_2025_6965() {
+    use sqlx::{Connection, Row};
+    let mut c = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+    let v: String = sqlx::query("SELECT sqlite_version()").fetch_one(&mut c).await.unwrap().get(0);
+    let parts: Vec<u32> = v.split('.').map(|p| p.parse().unwrap()).collect();
+    assert!(parts.as_slice() >= [3, 50, 2].as_slice(), "bundled SQLite {v} predates 3.50.2 (CVE-2025-6965)");
+}

@@ -280,7 +280,7 @@ async fn kill_connections(db: &TestDb) {
             ))
             .await;
             for id in ids.unwrap_or_default().split(',').filter(|s| !s.is_empty()) {
-                let _ = sqlx::raw_sql(&format!("KILL {id}"))
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("KILL {id}")))
                     .execute(&mut <sqlx::MySqlConnection as sqlx::Connection>::connect(&db.url).await.unwrap())
                     .await;
             }

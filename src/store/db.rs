@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use sqlx::pool::PoolConnection;
+use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 use sqlx::{MySql, MySqlPool, PgPool, Postgres, Row, Sqlite, SqlitePool, Transaction};
 
 use crate::error::Error;
@@ -114,6 +115,15 @@ impl DbRow {
 }
 
 /// `?` → `$1, $2, …` for Postgres. Our SQL never has `?` inside literals.
+/// The store's statements are its own text (values are always bound), so
+/// sqlx 0.9's "is this SQL safe" marker is asserted in this one place.
+fn sql_str(sql: Cow<'_, str>) -> SqlStr {
+    match sql {
+        Cow::Borrowed(s) => AssertSqlSafe(s).into_sql_str(),
+        Cow::Owned(s) => AssertSqlSafe(s).into_sql_str(),
+    }
+}
+
 pub fn placeholders(d: Dialect, sql: &str) -> Cow<'_, str> {
     if d != Dialect::Postgres || !sql.contains('?') {
         return Cow::Borrowed(sql);
@@ -156,8 +166,7 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 // One body, three drivers: binds the args and runs `$method` on `$exec`.
 macro_rules! run {
     ($exec:expr, $d:expr, $sql:expr, $args:expr, execute) => {{
-        let sql = placeholders($d, $sql);
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(sql_str(placeholders($d, $sql)));
         for a in $args {
             q = match a {
                 Arg::S(v) => q.bind(v.clone()),
@@ -169,8 +178,7 @@ macro_rules! run {
         q.execute($exec).await.map(|r| r.rows_affected())
     }};
     ($exec:expr, $d:expr, $sql:expr, $args:expr, fetch, $cols:expr) => {{
-        let sql = placeholders($d, $sql);
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(sql_str(placeholders($d, $sql)));
         for a in $args {
             q = match a {
                 Arg::S(v) => q.bind(v.clone()),
@@ -364,9 +372,9 @@ impl Conn {
     pub fn raw<'a>(&'a mut self, sql: &'a str) -> ConnFut<'a, ()> {
         Box::pin(async move {
             match self {
-                Conn::My(c) => sqlx::query(sql).persistent(false).execute(&mut **c).await.map(|_| ()),
-                Conn::Pg(c) => sqlx::query(sql).persistent(false).execute(&mut **c).await.map(|_| ()),
-                Conn::Lite(c) => sqlx::query(sql).persistent(false).execute(&mut **c).await.map(|_| ()),
+                Conn::My(c) => sqlx::query(AssertSqlSafe(sql)).persistent(false).execute(&mut **c).await.map(|_| ()),
+                Conn::Pg(c) => sqlx::query(AssertSqlSafe(sql)).persistent(false).execute(&mut **c).await.map(|_| ()),
+                Conn::Lite(c) => sqlx::query(AssertSqlSafe(sql)).persistent(false).execute(&mut **c).await.map(|_| ()),
             }
         })
     }

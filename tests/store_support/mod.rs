@@ -61,12 +61,12 @@ impl TestDb {
         let url = match backend {
             Backend::MySql => {
                 let mut c = sqlx::MySqlConnection::connect(&mysql_admin()).await.expect("MySQL reachable");
-                sqlx::raw_sql(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4")).execute(&mut c).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))).execute(&mut c).await.unwrap();
                 with_path(&mysql_admin(), &name)
             }
             Backend::Postgres => {
                 let mut c = sqlx::PgConnection::connect(&postgres_admin()).await.expect("Postgres reachable");
-                sqlx::raw_sql(&format!("CREATE SCHEMA {name}")).execute(&mut c).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&mut c).await.unwrap();
                 let mut u = url::Url::parse(&postgres_admin()).unwrap();
                 u.query_pairs_mut().append_pair("options", &format!("-c search_path={name}"));
                 u.to_string()
@@ -94,15 +94,15 @@ impl TestDb {
         match self.backend {
             Backend::MySql => {
                 let mut c = sqlx::MySqlConnection::connect(&self.url).await.unwrap();
-                sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.unwrap();
             }
             Backend::Postgres => {
                 let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
-                sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.unwrap();
             }
             Backend::Sqlite => {
                 let mut c = sqlx::SqliteConnection::connect(&format!("{}?mode=rwc", self.url)).await.unwrap();
-                sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.unwrap();
             }
         }
     }
@@ -123,17 +123,17 @@ impl TestDb {
         match self.backend {
             Backend::MySql => {
                 let mut c = sqlx::MySqlConnection::connect(&self.url).await.unwrap();
-                let row = sqlx::query(sql).fetch_optional(&mut c).await.unwrap()?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut c).await.unwrap()?;
                 get!(row)
             }
             Backend::Postgres => {
                 let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
-                let row = sqlx::query(sql).fetch_optional(&mut c).await.unwrap()?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut c).await.unwrap()?;
                 get!(row)
             }
             Backend::Sqlite => {
                 let mut c = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
-                let row = sqlx::query(sql).fetch_optional(&mut c).await.unwrap()?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut c).await.unwrap()?;
                 get!(row)
             }
         }
@@ -150,12 +150,12 @@ impl Drop for TestDb {
                 match backend {
                     Backend::MySql => {
                         if let Ok(mut c) = sqlx::MySqlConnection::connect(&mysql_admin()).await {
-                            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS `{name}`")).execute(&mut c).await;
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`"))).execute(&mut c).await;
                         }
                     }
                     Backend::Postgres => {
                         if let Ok(mut c) = sqlx::PgConnection::connect(&postgres_admin()).await {
-                            let _ = sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).execute(&mut c).await;
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {name} CASCADE"))).execute(&mut c).await;
                         }
                     }
                     Backend::Sqlite => {
