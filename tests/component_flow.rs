@@ -313,7 +313,7 @@ async fn a_rejected_push_changes_nothing() {
     let before = c.secrets().await.unwrap();
 
     // A ticket push encrypted for us but signed wrongly.
-    let crypt = wxthirdparty::crypto::MsgCrypt::new("push-token", KEY, &h.comp_appid).unwrap();
+    let crypt = push_crypt(&h);
     let inner = format!(
         "<xml><AppId><![CDATA[{}]]></AppId><CreateTime>{}</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[forged]]></ComponentVerifyTicket></xml>",
         h.comp_appid,
@@ -451,22 +451,32 @@ fn config_debug_shows_no_secret() {
     }
 }
 
+fn push_crypt(h: &Harness) -> wxthirdparty::crypto::MsgCrypt {
+    wxthirdparty::crypto::MsgCrypt::new("push-token", KEY, &h.comp_appid).unwrap()
+}
+
+/// A push as WeChat sends it to the authorization-event URL: encrypted, signed now.
+fn sealed_push(crypt: &wxthirdparty::crypto::MsgCrypt, comp_appid: &str, inner: &str) -> (String, SignatureQuery) {
+    let encrypt = crypt.encrypt(inner);
+    let body = format!("<xml><AppId><![CDATA[{comp_appid}]]></AppId><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
+    let ts = chrono_now().to_string();
+    let query = SignatureQuery { timestamp: ts.clone(), nonce: "n".into(), msg_signature: crypt.signature(&ts, "n", &encrypt) };
+    (body, query)
+}
+
 /// One ticket push retried at once to two processes (WeChat retries a push
 /// answered slowly; the retry lands wherever): stored and announced once.
 async fn one_ticket_push_at_two_processes_is_announced_once(backend: Backend) {
     let h = Harness::on(backend, 7200.0).await;
     let (a, b) = (h.open(true).await, h.open(true).await);
-    let crypt = wxthirdparty::crypto::MsgCrypt::new("push-token", KEY, &h.comp_appid).unwrap();
+    let crypt = push_crypt(&h);
     let inner = format!(
         "<xml><AppId><![CDATA[{}]]></AppId><CreateTime>{}</CreateTime><InfoType><![CDATA[component_verify_ticket]]></InfoType><ComponentVerifyTicket><![CDATA[ticket@@@once-{}]]></ComponentVerifyTicket></xml>",
         h.comp_appid,
         chrono_now(),
         unique("t")
     );
-    let encrypt = crypt.encrypt(&inner);
-    let body = format!("<xml><AppId><![CDATA[{}]]></AppId><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>", h.comp_appid);
-    let ts = chrono_now().to_string();
-    let query = SignatureQuery { timestamp: ts.clone(), nonce: "n".into(), msg_signature: crypt.signature(&ts, "n", &encrypt) };
+    let (body, query) = sealed_push(&crypt, &h.comp_appid, &inner);
     let mut pushes = Vec::new();
     for i in 0..8 {
         let (c, body, query) = (if i % 2 == 0 { a.clone() } else { b.clone() }, body.clone(), query.clone());
@@ -495,4 +505,60 @@ async fn one_ticket_push_at_two_processes_is_announced_once_mysql() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_ticket_push_at_two_processes_is_announced_once_postgres() {
     one_ticket_push_at_two_processes_is_announced_once(Backend::Postgres).await
+}
+
+/// Pushes of a kind the platform does not type (here a beta's quick
+/// verification result), each retried at both processes: one `push` event
+/// per push, carrying what WeChat pushed.
+async fn an_untyped_push_is_one_push_event_fleet_wide(backend: Backend) {
+    let h = Harness::on(backend, 7200.0).await;
+    let (a, b) = (h.open(true).await, h.open(true).await);
+    let crypt = push_crypt(&h);
+    let beta = unique("wxbeta");
+    let mut sent = Vec::new();
+    for (i, status) in ["0", "89251"].iter().enumerate() {
+        let created = chrono_now() - i as i64;
+        let inner = format!(
+            "<xml><AppId><![CDATA[{}]]></AppId><CreateTime>{created}</CreateTime><InfoType><![CDATA[notify_third_fastverifybetaapp]]></InfoType><AuthorizerAppid><![CDATA[{beta}]]></AuthorizerAppid><status>{status}</status><msg><![CDATA[m{i}]]></msg></xml>",
+            h.comp_appid
+        );
+        sent.push((created, status.to_string()));
+        let (body, query) = sealed_push(&crypt, &h.comp_appid, &inner);
+        let mut copies = Vec::new();
+        for j in 0..4 {
+            let (c, body, query) = (if j % 2 == 0 { a.clone() } else { b.clone() }, body.clone(), query.clone());
+            copies.push(tokio::spawn(async move { c.handle_push(&body, Some(&query)).await.map(drop) }));
+        }
+        for p in copies {
+            p.await.unwrap().expect("every copy of the push is answered");
+        }
+    }
+    let mut got = Vec::new();
+    for c in [&a, &b] {
+        while let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(300), c.next_event()).await {
+            if e.name() == "push" {
+                got.push(e.payload().expect("a push event has its payload"));
+            }
+        }
+    }
+    assert_eq!(got.len(), sent.len(), "one event per push across the two processes: {got:?}");
+    for (created, status) in sent {
+        let e = got.iter().find(|e| e["createTime"] == created).unwrap_or_else(|| panic!("no event for the push of {created}: {got:?}"));
+        assert_eq!(e["infoType"], "notify_third_fastverifybetaapp");
+        assert_eq!(e["appid"], beta.as_str());
+        assert_eq!(e["message"]["status"], status.as_str());
+    }
+    a.close().await;
+    b.close().await;
+    h.sandbox.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untyped_push_is_one_push_event_fleet_wide_mysql() {
+    an_untyped_push_is_one_push_event_fleet_wide(Backend::MySql).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untyped_push_is_one_push_event_fleet_wide_postgres() {
+    an_untyped_push_is_one_push_event_fleet_wide(Backend::Postgres).await
 }

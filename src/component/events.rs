@@ -22,6 +22,8 @@ pub enum Event {
     FastRegister { push: FastRegisterPush, stored: bool },
     /// A mini-program event of the message URL (once fleet-wide).
     Wxa(WxaEvent),
+    /// A push to the authorization-event URL of a kind not typed here (once fleet-wide).
+    Push { info_type: String, appid: Option<String>, message: serde_json::Map<String, serde_json::Value> },
 }
 
 impl Event {
@@ -39,6 +41,7 @@ impl Event {
             Event::ReplyFailed { .. } => "reply_failed",
             Event::FastRegister { .. } => "fast_register",
             Event::Wxa(e) => e.name(),
+            Event::Push { .. } => "push",
         }
     }
 
@@ -53,6 +56,10 @@ impl Event {
                 Some(v)
             }
             Event::Wxa(e) => Some(e.to_value()),
+            Event::Push { info_type, appid, message } => {
+                let create_time = message.get("CreateTime").and_then(|v| v.as_str()).and_then(|s| s.trim().parse::<i64>().ok());
+                Some(serde_json::json!({ "infoType": info_type, "appid": appid, "createTime": create_time, "message": message }))
+            }
             _ => None,
         }
     }

@@ -21,23 +21,39 @@ const PUSH_LEASE_MS: i64 = 30_000;
 const PUSH_KEEP_MS: i64 = 24 * 3600 * 1000;
 
 impl Component {
+    /// Claims a push fleet-wide: false when another delivery handled it,
+    /// or is handling it (one that died is taken over by WeChat's next
+    /// retry once its lease ends).
+    pub(super) async fn claim_push(&self, key: &str) -> Result<bool> {
+        let scope = format!("push:{}", self.cfg.appid);
+        Ok(matches!(self.store.claim_message(&scope, key, PUSH_LEASE_MS).await?, Claim::First))
+    }
+
+    /// Lets WeChat's retry (here or elsewhere) handle a push again at once.
+    pub(super) async fn unclaim_push(&self, key: &str) {
+        let _ = self.store.release_message(&format!("push:{}", self.cfg.appid), key).await;
+    }
+
+    /// Remembers a handled push; its event goes out even if this fails.
+    pub(super) async fn finish_push(&self, key: &str) {
+        let scope = format!("push:{}", self.cfg.appid);
+        if let Err(e) = self.store.finish_message(&scope, key, "", PUSH_KEEP_MS).await {
+            self.emit(Event::DbError { message: e.to_string() });
+        }
+    }
+
     /// Handles a fast-registration push; Ok(false) when `msg` is not one.
     pub(super) async fn fast_register_from(self: &Arc<Self>, msg: &Map<String, Value>) -> Result<bool> {
         let Some(push) = FastRegisterPush::parse(msg) else { return Ok(false) };
-        let scope = format!("push:{}", self.cfg.appid);
         let key = push.dedup_key();
-        match self.store.claim_message(&scope, &key, PUSH_LEASE_MS).await? {
-            Claim::First => {}
-            // Handled, or being handled elsewhere (a delivery that died is
-            // taken over by WeChat's next retry once its lease ends).
-            Claim::Replied(_) | Claim::Pending => return Ok(true),
+        if !self.claim_push(&key).await? {
+            return Ok(true);
         }
         let stored = match &push.auth_code {
             Some(code) => match self.handle_auth_code(code).await {
                 Ok(_) => true,
                 Err(e) => {
-                    // Let WeChat's retry (here or elsewhere) try again at once.
-                    let _ = self.store.release_message(&scope, &key).await;
+                    self.unclaim_push(&key).await;
                     return Err(e);
                 }
             },
@@ -48,10 +64,7 @@ impl Component {
                 _ => false,
             },
         };
-        if let Err(e) = self.store.finish_message(&scope, &key, "", PUSH_KEEP_MS).await {
-            // The event still goes out: the exchange is done and stored.
-            self.emit(Event::DbError { message: e.to_string() });
-        }
+        self.finish_push(&key).await;
         self.emit(Event::FastRegister { push, stored });
         Ok(true)
     }

@@ -58,7 +58,9 @@ impl Component {
                 }
             }
             _ => {
-                self.fast_register_from(&msg).await?;
+                if !self.fast_register_from(&msg).await? {
+                    self.other_push_from(&msg).await?;
+                }
             }
         }
         Ok(msg)
@@ -127,4 +129,18 @@ impl Component {
         Ok(())
     }
 
+
+    /// Any other push (quick verification of a beta, 小程序认证, ICP filing,
+    /// InfoTypes WeChat adds later): one `push` event fleet-wide, with the
+    /// decrypted fields, so the host app can act on what we do not type.
+    async fn other_push_from(&self, msg: &Map<String, Value>) -> Result<()> {
+        let info_type = field(msg, "InfoType").unwrap_or("").to_owned();
+        let whole = serde_json::to_string(msg).unwrap_or_default();
+        let key = format!("other:{}", crate::crypto::sign(&[&info_type, &whole]));
+        if self.claim_push(&key).await? {
+            self.finish_push(&key).await;
+            self.emit(Event::Push { info_type, appid: field(msg, "AuthorizerAppid").map(str::to_owned), message: msg.clone() });
+        }
+        Ok(())
+    }
 }

@@ -48,6 +48,8 @@ pub enum PlatformEventName {
     WxaMediaCheck,
     #[napi(value = "wxa_event")]
     WxaEvent,
+    #[napi(value = "push")]
+    Push,
 }
 
 fn wxa_name(name: &str) -> PlatformEventName {
@@ -118,6 +120,7 @@ impl<'a> PlatformEvent<'a> {
             ),
             Event::FastRegister { push, .. } => (PlatformEventName::FastRegister, push.appid, None),
             Event::Wxa(w) => (wxa_name(w.name()), Some(w.appid().to_owned()), None),
+            Event::Push { appid, .. } => (PlatformEventName::Push, appid, None),
         };
         Ok(PlatformEvent { name, appid, error, payload })
     }
