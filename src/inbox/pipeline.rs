@@ -492,12 +492,20 @@ fn dedup_key(m: &Map<String, Value>, from: &str) -> String {
     match s("MsgId").or_else(|| s("MsgID")) {
         Some(id) => format!("id:{id}"),
         // WeChat's advice is FromUserName + CreateTime; a retry repeats the
-        // whole event, so Event and EventKey only tell apart events of one second.
-        None => format!(
-            "ev:{from}:{}:{}:{}",
-            s("CreateTime").unwrap_or_default(),
-            s("Event").unwrap_or_default(),
-            s("EventKey").unwrap_or_default()
-        ),
+        // whole event, so Event and EventKey only tell apart events of one
+        // second, and so does a media check's trace_id (one sender pushes
+        // every verdict, many a second).
+        None => {
+            let key = format!(
+                "ev:{from}:{}:{}:{}",
+                s("CreateTime").unwrap_or_default(),
+                s("Event").unwrap_or_default(),
+                s("EventKey").unwrap_or_default()
+            );
+            match s("trace_id") {
+                Some(trace) => format!("{key}:{trace}"),
+                None => key,
+            }
+        }
     }
 }
