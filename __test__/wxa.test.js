@@ -194,6 +194,14 @@ describe('images, bad input, tokens, the platform', { timeout: 60000 }, () => {
     await assert.rejects(w.client.bindTester('tester-1'), weChat(85004))
     await w.client.unbindTester({ wechatid: 'tester-1' })
     assert.deepEqual((await w.client.getTesters()).members, [])
+    // Webview domains: without an action WeChat sets every business domain of the platform.
+    const jump = `h5-${Date.now()}.example.com`
+    await w.platform.modifyWxaJumpDomain({ action: 'set', wxaJumpH5Domain: jump })
+    await w.client.setWebviewDomain()
+    const webview = (await w.sandbox.requests('/wxa/setwebviewdomain')).pop()
+    assert.deepEqual(webview.body, {}, 'nothing but what was given is sent')
+    assert.deepEqual((await w.client.setWebviewDomain({ action: 'get' })).webviewdomain, [`https://${jump}`])
+    await assert.rejects(w.client.setWebviewDomain({ action: 'replace' }), (e) => e instanceof TypeError && /action: must be one of/.test(e.message))
     await w.client.addCategory([{ first: 3, second: 4, certicates: [] }])
     assert.deepEqual((await w.client.getCategory()).category_list.map((c) => c.second_class), ['效率'])
   })
@@ -225,6 +233,12 @@ describe('images, bad input, tokens, the platform', { timeout: 60000 }, () => {
     assert.match(beta.authorize_url, /^https:\/\//)
     const b = await w.sandbox.completeFastRegistration(w.component, beta.unique_id)
     assert.ok((await w.sandbox.pushes()).some((p) => p.infoType === 'notify_third_fastregisterbetaapp' && p.authorizerAppid === b.appid))
+    // WeChat's current personal flow: the WeChat id alone, with new_version.
+    const wxuser = `user${Date.now()}`
+    const current = await w.platform.fastRegisterPersonalWeapp({ wxuser, newVersion: true })
+    assert.deepEqual((await w.sandbox.requests('/wxa/component/fastregisterpersonalweapp')).pop().body, { wxuser, new_version: true })
+    assert.equal((await w.platform.queryFastRegisterPersonalWeapp(current.taskid)).status, 0)
+    await assert.rejects(w.platform.fastRegisterPersonalWeapp({ wxuser, newVersion: 'yes' }), (e) => e instanceof TypeError && /newVersion/.test(e.message))
     const personal = await w.platform.fastRegisterPersonalWeapp({ idname: '张三', wxuser: 'zhangsan' })
     assert.equal((await w.platform.queryFastRegisterPersonalWeapp(personal.taskid)).status, 0)
     await w.sandbox.completeFastRegistration(w.component, personal.taskid, { status: 5 })

@@ -53,7 +53,7 @@ const FIELD = {
   autoColor: 'boolean', lineColor: '{ r: number | string; g: number | string; b: number | string }', isHyaline: 'boolean', path: 'string',
   name: 'string', code: 'string', codeType: '1 | 2 | 3', legalPersonaWechat: 'string', legalPersonaName: 'string', componentPhone: 'string',
   openid: 'string', idname: 'string', wxuser: 'string', wxaServerDomain: 'string | string[]', wxaJumpH5Domain: 'string | string[]',
-  isModifyPublishedTogether: 'boolean',
+  isModifyPublishedTogether: 'boolean', newVersion: 'boolean',
 }
 
 // Result types where WeChat documents a shape this package names.

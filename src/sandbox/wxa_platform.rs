@@ -139,11 +139,13 @@ fn register(st: &mut State, req: &Req) -> Reply {
             (unique_id.clone(), json!({"unique_id": unique_id, "authorize_url": url}))
         }
         ("personal", "create") => {
-            if s(&body, "idname").is_none() || s(&body, "wxuser").is_none() {
+            // WeChat's current flow (`new_version: true`) needs only the WeChat id.
+            let new_version = body.get("new_version").and_then(Value::as_bool) == Some(true);
+            if (!new_version && s(&body, "idname").is_none()) || s(&body, "wxuser").is_none() {
                 return Reply::err(89253, "lack of some params");
             }
             let taskid = format!("sandboxtask{}", rand::random::<u64>());
-            for k in ["wxuser", "idname", "component_phone"] {
+            for k in ["wxuser", "idname", "component_phone", "new_version"] {
                 info.insert(k.into(), body.get(k).cloned().unwrap_or(json!("")));
             }
             let url = format!("https://mp.weixin.qq.com/wxopen/fastregister?taskid={taskid}");

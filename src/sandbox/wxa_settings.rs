@@ -283,6 +283,8 @@ fn webview(st: &mut State, appid: &str, platform: Option<&str>, body: &Value) ->
         "set" => *store = given,
         "add" => store.extend(given.into_iter().filter(|d| !store.contains(d)).collect::<Vec<_>>()),
         "delete" => store.retain(|d| !given.contains(d)),
+        // Through the platform without an action: all of its business domains.
+        "" if platform.is_some() => *store = allowed.unwrap_or_default().iter().map(|h| format!("https://{h}")).collect(),
         _ => return Reply::err(-1, "invalid action"),
     }
     Reply::ok()

@@ -3,7 +3,7 @@
 //! it): the code template library, fast registration of mini programs, the
 //! platform's domain lists. ThirdpartyServer's methods, not a client's.
 
-use super::checks::Check::{IntIn, OneOf, Required, SemicolonList, Str};
+use super::checks::Check::{Bool, IntIn, OneOf, Required, SemicolonList, Str};
 use super::{Body, Endpoint};
 
 const FAST_REGISTER: &str = "/cgi-bin/component/fastregisterweapp";
@@ -20,7 +20,7 @@ pub static PLATFORM: &[Endpoint] = &[
     ep!("fastRegisterWeapp", Post, FAST_REGISTER, ["options"], [("action", "create")], Body::Template(r#"{"name":"$options.name","code":"$options.code","code_type":"$options.codeType","legal_persona_wechat":"$options.legalPersonaWechat","legal_persona_name":"$options.legalPersonaName","component_phone":"$options.componentPhone"}"#), &[("options.name", Required), ("options.name", Str), ("options.code", Required), ("options.code", Str), ("options.codeType", Required), ("options.codeType", IntIn(1, 3)), ("options.legalPersonaWechat", Required), ("options.legalPersonaWechat", Str), ("options.legalPersonaName", Required), ("options.legalPersonaName", Str), ("options.componentPhone", Str)]),
     ep!("searchFastRegisterWeapp", Post, FAST_REGISTER, ["options"], [("action", "search")], Body::Template(r#"{"name":"$options.name","legal_persona_wechat":"$options.legalPersonaWechat","legal_persona_name":"$options.legalPersonaName"}"#), &[("options.name", Required), ("options.legalPersonaWechat", Required), ("options.legalPersonaName", Required)]),
     ep!("fastRegisterBetaWeapp", Post, "/wxa/component/fastregisterbetaweapp", ["options"], [], Body::Template(r#"{"name":"$options.name","openid":"$options.openid"}"#), &[("options.name", Required), ("options.name", Str), ("options.openid", Required), ("options.openid", Str)]),
-    ep!("fastRegisterPersonalWeapp", Post, PERSONAL, ["options"], [("action", "create")], Body::Template(r#"{"idname":"$options.idname","wxuser":"$options.wxuser","component_phone":"$options.componentPhone"}"#), &[("options.idname", Required), ("options.idname", Str), ("options.wxuser", Required), ("options.wxuser", Str), ("options.componentPhone", Str)]),
+    ep!("fastRegisterPersonalWeapp", Post, PERSONAL, ["options"], [("action", "create")], Body::Template(r#"{"idname":"$options.idname","wxuser":"$options.wxuser","component_phone":"$options.componentPhone","new_version":"$options.newVersion"}"#), &[("options.idname", Str), ("options.wxuser", Required), ("options.wxuser", Str), ("options.componentPhone", Str), ("options.newVersion", Bool)]),
     ep!("queryFastRegisterPersonalWeapp", Post, PERSONAL, ["taskid"], [("action", "query")], Body::Template(r#"{"taskid":"$taskid"}"#), &[("taskid", Str)]),
     // the platform's own domain lists, which authorizers' domains must come from
     ep!("modifyWxaServerDomain", Post, "/cgi-bin/component/modify_wxa_server_domain", ["options"], [], Body::Template(r#"{"action":"$options.action","wxa_server_domain":"$options.wxaServerDomain","is_modify_published_together":"$options.isModifyPublishedTogether"}"#), &[("options.action", Required), ("options.action", OneOf(DOMAIN_ACTIONS)), ("options.wxaServerDomain", SemicolonList)]),

@@ -25,7 +25,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
     // server and webview domains
     ep!("modifyDomain", Post, "/wxa/modify_domain", ["options"], [], Body::Template(DOMAINS), DOMAIN_CHECKS),
     ep!("modifyDomainDirectly", Post, "/wxa/modify_domain_directly", ["options"], [], Body::Template(DOMAINS), DOMAIN_CHECKS),
-    ep!("setWebviewDomain", Post, "/wxa/setwebviewdomain", ["options"], [], Body::Template(WEBVIEW), DOMAIN_CHECKS),
+    // No action: WeChat sets every business domain the platform registered.
+    ep!("setWebviewDomain", Post, "/wxa/setwebviewdomain", ["options?"], [], Body::Template(WEBVIEW), &[("options.action", OneOf(DOMAIN_ACTIONS))]),
     ep!("setWebviewDomainDirectly", Post, "/wxa/setwebviewdomain_directly", ["options"], [], Body::Template(WEBVIEW), DOMAIN_CHECKS),
     ep!("getEffectiveDomain", Post, "/wxa/get_effective_domain", [], [], Body::Template("{}")),
     ep!("getEffectiveWebviewDomain", Post, "/wxa/get_effective_webviewdomain", [], [], Body::Template("{}")),
