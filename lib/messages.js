@@ -56,7 +56,7 @@ const lateKind = (r) => (typeof r === 'string' ? 'text' : Array.isArray(r) ? 'ne
 // user_info and findAuthorizers give it) in camelCase, each handler its own
 // copy; a field WeChat did not give is absent, never null. func_info and
 // mini_program_info stay with get_user_info (nested, and rarely wanted here).
-const CONTEXT_FIELDS = ['wx_token', 'appid', 'nick_name', 'head_img', 'service_type_id', 'verify_type_info', 'user_name', 'alias', 'authorized', 'app_type']
+const CONTEXT_FIELDS = ['wx_token', 'appid', 'nick_name', 'head_img', 'service_type_id', 'verify_type_info', 'user_name', 'alias', 'authorized', 'app_type', 'principal_name']
   .map((k) => [k, k.replace(/_([a-z])/g, (_, c) => c.toUpperCase())])
 function contextAuthorizer(r) {
   const a = {}

@@ -38,25 +38,48 @@ pub struct StoredAuthorizer {
     /// WeChat's MiniProgramInfo (mini programs).
     #[napi(js_name = "mini_program_info", ts_type = "Record<string, unknown> | null")]
     pub mini_program_info: Option<Value>,
+    /// The company or person behind the account (null: stored before it was recorded).
+    #[napi(js_name = "principal_name")]
+    pub principal_name: Option<String>,
 }
 
 impl From<AuthorizerRecord> for StoredAuthorizer {
     fn from(r: AuthorizerRecord) -> Self {
         let json = |s: Option<String>| s.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok());
+        let func_scopes = r.func_scopes();
+        // Every field named: one added to the record fails to compile here
+        // until someone decides whether JS sees it.
+        let AuthorizerRecord {
+            component_appid: _,
+            appid,
+            wx_token,
+            nick_name,
+            head_img,
+            service_type_id,
+            verify_type_info,
+            user_name,
+            alias,
+            func_info,
+            authorized,
+            app_type,
+            mini_program_info,
+            principal_name,
+        } = r;
         StoredAuthorizer {
-            func_scopes: r.func_scopes(),
-            func_info: json(r.func_info),
-            mini_program_info: json(r.mini_program_info),
-            wx_token: r.wx_token,
-            appid: r.appid,
-            nick_name: r.nick_name,
-            head_img: r.head_img,
-            service_type_id: r.service_type_id,
-            verify_type_info: r.verify_type_info,
-            user_name: r.user_name,
-            alias: r.alias,
-            authorized: r.authorized,
-            app_type: r.app_type,
+            func_scopes,
+            func_info: json(func_info),
+            mini_program_info: json(mini_program_info),
+            wx_token,
+            appid,
+            nick_name,
+            head_img,
+            service_type_id,
+            verify_type_info,
+            user_name,
+            alias,
+            authorized,
+            app_type,
+            principal_name,
         }
     }
 }
