@@ -135,16 +135,17 @@ class OAuth {
   }
 
   /** OAuth on behalf of an authorizer: `thirdparty.oauth(authorizerAppid, options)`. */
+  /** `platform`: what ThirdpartyServer lends it, `{ core() → Promise of the native platform, componentAppid }`. */
   static forAuthorizer(platform, authorizerAppid, options) {
     nonEmpty('authorizerAppid', authorizerAppid)
     const o = options == null ? {} : options
     if (typeof o !== 'object') throw new TypeError('options: must be an object')
     let made = null
-    const native = () => platform._core().then((n) => {
+    const native = () => platform.core().then((n) => {
       if (!made || made.platform !== n) made = { platform: n, oauth: n.oauth(authorizerAppid, !!o.isMiniProgram) }
       return made.oauth
     })
-    return new OAuth(ON_BEHALF, { ...o, appid: authorizerAppid, componentAppid: platform.component_appid, native })
+    return new OAuth(ON_BEHALF, { ...o, appid: authorizerAppid, componentAppid: platform.componentAppid, native })
   }
 
   /**

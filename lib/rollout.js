@@ -91,8 +91,12 @@ async function appidsOf(platform, opts) {
   return found.map((a) => a.appid)
 }
 
+/** What a ThirdpartyServer lends its rollouts (these methods are its own, mixed in). */
+const lent = (server) => ({ core: () => server._core(), closed: () => server._closed })
+
 /** A rollout as any process sees it: read from the store, steered through it. */
 class Rollout extends EventEmitter {
+  /** `platform`: what ThirdpartyServer lends it, `{ core() → Promise of the native platform, closed() }`. */
   constructor(platform, id, options) {
     super()
     this.id = id
@@ -107,7 +111,7 @@ class Rollout extends EventEmitter {
   }
 
   _native() {
-    return this._platform._core()
+    return this._platform.core()
   }
 
   /** `{ id, state, reason, counts, apps: [{ appid, state, auditid, reason, screenshots, error, updatedAt }] }` */
@@ -173,7 +177,7 @@ class Rollout extends EventEmitter {
       s = await (await this._native()).rolloutStatus(this.id)
     } catch (e) {
       this._timer = null
-      if (this._platform._closed || this._closed) return
+      if (this._platform.closed() || this._closed) return
       if (this._rejectEnd && e && e.name === 'NotFoundError') return this._rejectEnd(e)
       this._timer = setTimeout(() => this._poll(), this._pollMs)
       return
@@ -191,7 +195,7 @@ class Rollout extends EventEmitter {
       try { this.emit('done', s) } catch (e) { setImmediate(() => { throw e }) }
       return
     }
-    if (this._platform._closed || this._closed) { this._timer = null; return }
+    if (this._platform.closed() || this._closed) { this._timer = null; return }
     this._timer = setTimeout(() => this._poll(), this._pollMs)
   }
 }
@@ -214,7 +218,7 @@ const methods = {
       const apps = given || build(await appidsOf(this, opts))
       const native = await this._core()
       const id = await native.rolloutStart(s, apps)
-      return new Rollout(this, id, opts)
+      return new Rollout(lent(this), id, opts)
     })()
     return settle(p, callback)
   },
@@ -222,7 +226,7 @@ const methods = {
   /** A stored rollout by id (started by any process of the fleet). */
   getRollout(id, callback) {
     if (typeof id !== 'string' || !id) throw new TypeError('id: must be a rollout id')
-    const p = this._core().then((n) => n.rolloutStatus(id)).then(() => new Rollout(this, id))
+    const p = this._core().then((n) => n.rolloutStatus(id)).then(() => new Rollout(lent(this), id))
     return settle(p, callback)
   },
 

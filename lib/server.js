@@ -262,7 +262,7 @@ class ThirdpartyServer extends EventEmitter {
    * options: { isMiniProgram, getToken, saveToken }.
    */
   oauth(authorizerAppid, options) {
-    return OAuth.forAuthorizer(this, authorizerAppid, options)
+    return OAuth.forAuthorizer({ core: () => this._core(), componentAppid: this.component_appid }, authorizerAppid, options)
   }
 
   check_ticket(callback) {
