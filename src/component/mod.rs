@@ -26,7 +26,7 @@ use crate::credential::endpoints::API_START_PUSH_TICKET;
 use crate::credential::{AuthorizerTokenFetch, ComponentCredential, ComponentTokenFetch, PreAuthCodeFetch, PushedTicket};
 use crate::crypto::MsgCrypt;
 use crate::error::{Error, Result};
-use crate::model::{now_ms, TokenKey, TokenKind};
+use crate::model::{now_ms, BoxFut, TokenKey, TokenKind};
 use crate::store::{Store, StoreConfig};
 use crate::token::{fetch_limit, CellEvent, CellOptions, Fetch, Role, TokenCell};
 use crate::wechat::{Transport, DEFAULT_TIMEOUT};
@@ -356,7 +356,7 @@ impl Component {
 
 /// Boxed so the Send proof happens here, with concrete lifetimes: sqlx's
 /// higher-ranked executor futures defeat it inside napi's generic async glue.
-fn connect_store(cfg: &StoreConfig) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Store>> + Send + '_>> {
+fn connect_store(cfg: &StoreConfig) -> BoxFut<'_, Result<Store>> {
     Box::pin(async move {
         let store = Store::connect(cfg).await?;
         store.migrate().await?;

@@ -14,6 +14,8 @@ pub use reply::{build_reply, build_reply_at, cdata, escape_text, to_xml};
 pub use wxa_events::{split_media_ids, AuditEvent, FastRegisterPush, WxaEvent, FAST_REGISTER_INFO_TYPES};
 
 /// Seconds since the Unix epoch (WeChat's CreateTime / TimeStamp unit).
+/// The wall clock, not `model::now_ms`: WeChat stamps with real time, and a
+/// test moving the token clock must not age every signed message with it.
 pub fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

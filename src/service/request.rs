@@ -131,7 +131,8 @@ fn path_appid(segment: &str) -> Result<String, Refusal> {
 }
 
 /// `%XX` escapes decoded (as axum's `Path` does; `+` stays a plus); None
-/// when the result is not UTF-8.
+/// when the result is not UTF-8. Lenient where `http::RequestTarget` is
+/// strict, as wetoken's paths were: a stray `%` only makes an appid no app has.
 fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
