@@ -485,6 +485,8 @@ export interface StoredAuthorizer {
   func_scopes: number[]
   /** WeChat's MiniProgramInfo (network domains, categories, visit_status) for a mini program. */
   mini_program_info: Record<string, unknown> | null
+  /** The company or person behind the account (api_get_authorizer_info's principal_name); null when stored before this was recorded. */
+  principal_name: string | null
 }
 
 /** A rollout's apps move `pending → committed → auditing → approved → released` (or `gray` on the way), ending `released | rejected | failed | cancelled` (`rolled_back` after rollback). */
@@ -621,6 +623,21 @@ export interface FastRegisterEvent {
   createTime: number | null
   /** The pushed auth_code was exchanged: the mini program is a stored authorizer now. */
   authorized: boolean
+}
+
+/**
+ * `push`: a push to the authorization-event URL of a kind not typed above
+ * (a beta's quick verification, 小程序认证, ICP filing, InfoTypes WeChat adds
+ * later), once fleet-wide, with every field WeChat pushed.
+ */
+export interface PlatformPushEvent {
+  /** WeChat's InfoType. */
+  infoType: string
+  /** AuthorizerAppid, when the push names one. */
+  appid: string | null
+  createTime: number | null
+  /** The decrypted push with WeChat's field names. */
+  message: Record<string, unknown>
 }
 
 /** `weapp_audit`: weapp_audit_success / weapp_audit_fail / weapp_audit_delay. */
@@ -816,7 +833,7 @@ export interface AccessTokenObject { accessToken: string; expireTime: number }
 /** An image WeChat answered (wxacodes, the trial QR code): the bytes, with their content type. */
 export type WxaImage = Buffer & { contentType: string }
 export interface WxaAuditStatus extends WeChatResult { status: 0 | 1 | 2 | 3 | 4; reason?: string; screenshot?: string }
-export interface WxaLatestAuditStatus extends WeChatResult { auditid: number; status: 0 | 1 | 2 | 3 | 4; reason?: string; ScreenShot?: string; user_version: string; user_desc: string; submit_audit_time: number }
+export interface WxaLatestAuditStatus extends WeChatResult { auditid: number; status: 0 | 1 | 2 | 3 | 4; reason?: string; /** Media ids, `|`-joined (the current docs name it `screenshot`, their sample `ScreenShot`). */ screenshot?: string; ScreenShot?: string; user_version: string; user_desc: string; submit_audit_time: number }
 export interface WxaQuota extends WeChatResult { rest: number; limit: number; speedup_rest: number; speedup_limit: number }
 export interface WxaVersion { app_version: number; user_version: string; user_desc: string; commit_time: number }
 export interface WxaGrayReleasePlan { status: number; create_timestamp: number; gray_percentage: number; support_debuger_first?: boolean; support_experiencer_first?: boolean }
@@ -1793,8 +1810,9 @@ export interface ApiMethods {
   setPrivacySetting(options: { ownerSetting: WeChatObject; privacyVer?: 1 | 2; sdkPrivacyInfoList?: WeChatObject[]; settingList: WeChatObject[] }): Promise<WeChatResult>
   setPrivacySetting(options: { ownerSetting: WeChatObject; privacyVer?: 1 | 2; sdkPrivacyInfoList?: WeChatObject[]; settingList: WeChatObject[] }, callback: ApiCallback<WeChatResult>): void
   /** `/wxa/setwebviewdomain` (wxa_settings). */
-  setWebviewDomain(options: { action: 'add' | 'delete' | 'set' | 'get'; webviewdomain?: string[] }): Promise<WeChatResult>
-  setWebviewDomain(options: { action: 'add' | 'delete' | 'set' | 'get'; webviewdomain?: string[] }, callback: ApiCallback<WeChatResult>): void
+  setWebviewDomain(options?: { action?: 'add' | 'delete' | 'set' | 'get'; webviewdomain?: string[] }): Promise<WeChatResult>
+  setWebviewDomain(callback: ApiCallback<WeChatResult>): void
+  setWebviewDomain(options: { action?: 'add' | 'delete' | 'set' | 'get'; webviewdomain?: string[] }, callback: ApiCallback<WeChatResult>): void
   /** `/wxa/setwebviewdomain_directly` (wxa_settings). */
   setWebviewDomainDirectly(options: { action: 'add' | 'delete' | 'set' | 'get'; webviewdomain?: string[] }): Promise<WeChatResult>
   setWebviewDomainDirectly(options: { action: 'add' | 'delete' | 'set' | 'get'; webviewdomain?: string[] }, callback: ApiCallback<WeChatResult>): void
@@ -1960,6 +1978,8 @@ export interface ThirdpartyServerEvents {
   unauthorized: [event: { appid: string }]
   /** A fast registration's result, once fleet-wide; on success the new mini program is stored first. */
   fast_register: [event: FastRegisterEvent]
+  /** Any other push to the authorization-event URL, once fleet-wide. */
+  push: [event: PlatformPushEvent]
   // Mini-program events of the message URL, once fleet-wide, besides reaching the handler:
   weapp_audit: [event: WeappAuditEvent]
   wxa_nickname_audit: [event: WxaNicknameAuditEvent]
@@ -2089,8 +2109,8 @@ export interface WxaPlatformMethods {
   fastRegisterBetaWeapp(options: { name: string; openid: string }): Promise<{ unique_id: string; authorize_url: string }>
   fastRegisterBetaWeapp(options: { name: string; openid: string }, callback: Callback<{ unique_id: string; authorize_url: string }>): void
   /** `/wxa/component/fastregisterpersonalweapp` (wxa_platform). */
-  fastRegisterPersonalWeapp(options: { componentPhone?: string; idname: string; wxuser: string }): Promise<{ taskid: string; authorize_url: string; status: number }>
-  fastRegisterPersonalWeapp(options: { componentPhone?: string; idname: string; wxuser: string }, callback: Callback<{ taskid: string; authorize_url: string; status: number }>): void
+  fastRegisterPersonalWeapp(options: { componentPhone?: string; idname?: string; newVersion?: boolean; wxuser: string }): Promise<{ taskid: string; authorize_url: string; status: number }>
+  fastRegisterPersonalWeapp(options: { componentPhone?: string; idname?: string; newVersion?: boolean; wxuser: string }, callback: Callback<{ taskid: string; authorize_url: string; status: number }>): void
   /** `/cgi-bin/component/fastregisterweapp` (wxa_platform). */
   fastRegisterWeapp(options: { code: string; codeType: 1 | 2 | 3; componentPhone?: string; legalPersonaName: string; legalPersonaWechat: string; name: string }): Promise<WeChatResult>
   fastRegisterWeapp(options: { code: string; codeType: 1 | 2 | 3; componentPhone?: string; legalPersonaName: string; legalPersonaWechat: string; name: string }, callback: Callback<WeChatResult>): void
@@ -2366,7 +2386,7 @@ export interface PlatformMessageContext extends MessageContext {
   /** The authorizer the message is for (from the URL). */
   authorizerAppid: string
   /** Its stored record. */
-  authorizer: { appid: string; wxToken: string; nickName?: string; userName?: string; alias?: string; headImg?: string; serviceTypeId?: number; verifyTypeInfo?: number; authorized: boolean; appType?: AuthorizerAppType; funcScopes: number[] }
+  authorizer: { appid: string; wxToken: string; nickName?: string; userName?: string; alias?: string; headImg?: string; serviceTypeId?: number; verifyTypeInfo?: number; authorized: boolean; appType?: AuthorizerAppType; principalName?: string; funcScopes: number[] }
   /** The API client acting for the authorizer. */
   readonly client: Client
 }
