@@ -32,6 +32,13 @@ const js = run('js', process.execPath, ['--test', '--test-concurrency=1', '--tes
 const proof = process.env.CI === 'true' || !!process.env.WXTP_PROOF
 const soak = proof ? run('soak (short)', process.execPath, ['scripts/soak.js', '--short']) : null
 const fuzz = proof ? run('fuzz (60 s per target)', process.execPath, ['scripts/fuzz.js', '--secs', '60']) : null
+// RustSec's advisories against Cargo.lock when a checkout of advisory-db is
+// here (cargo audit's place, or WXTP_ADVISORY_DB); CI's network cannot fetch one.
+const advisoryDb = process.env.WXTP_ADVISORY_DB || path.join(require('os').homedir(), '.cargo', 'advisory-db')
+const advisories = proof && require('fs').existsSync(path.join(advisoryDb, 'crates'))
+  ? run('advisories', process.execPath, ['scripts/advisories.js', advisoryDb])
+  : null
+if (proof && advisories === null) console.log(`\n=== advisories: skipped (no advisory-db checkout at ${advisoryDb}; github.com, where it comes from, is not reachable here)`)
 const word = (ok) => (ok === null ? 'skipped (not CI)' : ok ? 'ok' : 'FAILED')
-console.log(`\nrust suites: ${word(rust)}; js suites: ${word(js)}; soak: ${word(soak)}; fuzz: ${word(fuzz)}`)
-process.exit(rust && js && soak !== false && fuzz !== false ? 0 : 1)
+console.log(`\nrust suites: ${word(rust)}; js suites: ${word(js)}; soak: ${word(soak)}; fuzz: ${word(fuzz)}; advisories: ${advisories === null && proof ? 'skipped (no advisory-db)' : word(advisories)}`)
+process.exit(rust && js && soak !== false && fuzz !== false && advisories !== false ? 0 : 1)

@@ -464,6 +464,31 @@ fn sealed_push(crypt: &wxthirdparty::crypto::MsgCrypt, comp_appid: &str, inner: 
     (body, query)
 }
 
+/// `copies` of one push at once, spread over the processes (WeChat's retries land anywhere).
+async fn push_copies(procs: &[&Arc<Component>], body: &str, query: &SignatureQuery, copies: usize) {
+    let mut pushes = Vec::new();
+    for i in 0..copies {
+        let (c, body, query) = (procs[i % procs.len()].clone(), body.to_owned(), query.clone());
+        pushes.push(tokio::spawn(async move { c.handle_push(&body, Some(&query)).await.map(drop) }));
+    }
+    for p in pushes {
+        p.await.unwrap().expect("every copy of the push is answered");
+    }
+}
+
+/// The events named `name` the processes emitted until each was quiet for 300 ms.
+async fn events_named(procs: &[&Arc<Component>], name: &str) -> Vec<Event> {
+    let mut out = Vec::new();
+    for c in procs {
+        while let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(300), c.next_event()).await {
+            if e.name() == name {
+                out.push(e);
+            }
+        }
+    }
+    out
+}
+
 /// One ticket push retried at once to two processes (WeChat retries a push
 /// answered slowly; the retry lands wherever): stored and announced once.
 async fn one_ticket_push_at_two_processes_is_announced_once(backend: Backend) {
@@ -477,20 +502,8 @@ async fn one_ticket_push_at_two_processes_is_announced_once(backend: Backend) {
         unique("t")
     );
     let (body, query) = sealed_push(&crypt, &h.comp_appid, &inner);
-    let mut pushes = Vec::new();
-    for i in 0..8 {
-        let (c, body, query) = (if i % 2 == 0 { a.clone() } else { b.clone() }, body.clone(), query.clone());
-        pushes.push(tokio::spawn(async move { c.handle_push(&body, Some(&query)).await.map(drop) }));
-    }
-    for p in pushes {
-        p.await.unwrap().expect("every copy of the push is answered");
-    }
-    let mut announced = 0;
-    for c in [&a, &b] {
-        while let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(300), c.next_event()).await {
-            announced += usize::from(e.name() == "ticket");
-        }
-    }
+    push_copies(&[&a, &b], &body, &query, 8).await;
+    let announced = events_named(&[&a, &b], "ticket").await.len();
     assert_eq!(announced, 1, "one push, one ticket event across the two processes");
     a.close().await;
     b.close().await;
@@ -524,23 +537,9 @@ async fn an_untyped_push_is_one_push_event_fleet_wide(backend: Backend) {
         );
         sent.push((created, status.to_string()));
         let (body, query) = sealed_push(&crypt, &h.comp_appid, &inner);
-        let mut copies = Vec::new();
-        for j in 0..4 {
-            let (c, body, query) = (if j % 2 == 0 { a.clone() } else { b.clone() }, body.clone(), query.clone());
-            copies.push(tokio::spawn(async move { c.handle_push(&body, Some(&query)).await.map(drop) }));
-        }
-        for p in copies {
-            p.await.unwrap().expect("every copy of the push is answered");
-        }
+        push_copies(&[&a, &b], &body, &query, 4).await;
     }
-    let mut got = Vec::new();
-    for c in [&a, &b] {
-        while let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(300), c.next_event()).await {
-            if e.name() == "push" {
-                got.push(e.payload().expect("a push event has its payload"));
-            }
-        }
-    }
+    let got: Vec<_> = events_named(&[&a, &b], "push").await.iter().map(|e| e.payload().expect("a push event has its payload")).collect();
     assert_eq!(got.len(), sent.len(), "one event per push across the two processes: {got:?}");
     for (created, status) in sent {
         let e = got.iter().find(|e| e["createTime"] == created).unwrap_or_else(|| panic!("no event for the push of {created}: {got:?}"));
