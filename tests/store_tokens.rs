@@ -203,6 +203,34 @@ async fn revocations_in_push_order(b: Backend) {
     assert_eq!(store.revoke_authorizer("wxcomp", "wxnobody", Some(1)).await.unwrap(), Revocation::Unknown);
 }
 
+/// A pushed ticket is stored once however many processes handle its push
+/// at the same moment (each its own pool), and never over a later one.
+async fn pushed_tickets_once(b: Backend) {
+    let db = TestDb::create(b).await;
+    let store = db.store().await;
+    let key = TokenKey::component("wxcomp", TokenKind::ComponentVerifyTicket);
+    let pushed = |value: &str, at: i64| Token { value: value.into(), expires_at_ms: at + 43_200_000, updated_at_ms: at, refresh_token: None, extra: None };
+    assert!(store.save_pushed_ticket(&key, &pushed("t1", 1_000), "p0").await.unwrap(), "the first ticket ever (no row)");
+    // The row a push's lease makes does not hide a new ticket.
+    assert!(store.try_lease(&key, "p0", 5_000).await.unwrap());
+    let mut handlers = Vec::new();
+    for i in 0..6 {
+        let s = db.store().await;
+        let (key, t) = (key.clone(), pushed("t2", 2_000));
+        handlers.push(tokio::spawn(async move { s.save_pushed_ticket(&key, &t, &format!("p{i}")).await.unwrap() }));
+    }
+    let mut changed = 0;
+    for h in handlers {
+        changed += usize::from(h.await.unwrap());
+    }
+    assert_eq!(changed, 1, "one of six concurrent handlings of one push stores it");
+    assert!(!store.save_pushed_ticket(&key, &pushed("t2", 2_000), "p9").await.unwrap(), "a retry of the push");
+    assert!(!store.save_pushed_ticket(&key, &pushed("t0", 1_500), "p9").await.unwrap(), "an older push delivered late");
+    assert_eq!(store.load_token(&key, true).await.unwrap().unwrap().value, "t2");
+    assert!(store.save_pushed_ticket(&key, &pushed("t3", 3_000), "p9").await.unwrap());
+    assert_eq!(store.load_token(&key, true).await.unwrap().unwrap().value, "t3");
+}
+
 /// `{read, write}`: reads go to the replica, writes / leases / from_primary
 /// reads to the primary. Two separate databases make the routing visible.
 async fn read_write_split(b: Backend) {
@@ -228,7 +256,7 @@ async fn read_write_split(b: Backend) {
     assert_eq!(primary.scalar("SELECT lease_owner FROM wxtp_tokens").await.as_deref(), Some("A"));
 }
 
-per_backend!(tokens, component_rejection_expires_pre_auth_code, leases, authorizers, revocations_in_push_order, read_write_split);
+per_backend!(tokens, component_rejection_expires_pre_auth_code, leases, authorizers, revocations_in_push_order, pushed_tickets_once, read_write_split);
 
 #[tokio::test]
 async fn sqlite_memory_store() {

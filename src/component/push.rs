@@ -93,13 +93,9 @@ impl Component {
         Ok(())
     }
 
-    /// True when `ticket` was new and is now stored.
+    /// True when `ticket` was new and is now stored (the store decides:
+    /// `save_pushed_ticket`); this process's ticket cell learns it too.
     async fn save_ticket_leased(&self, ticket: &str, pushed_at: i64) -> Result<bool> {
-        if let Some(stored) = self.store.load_token(self.ticket.key(), true).await? {
-            if stored.value == ticket || stored.updated_at_ms > pushed_at {
-                return Ok(false); // a retried or out-of-order push
-            }
-        }
         let token = Token {
             value: ticket.to_owned(),
             expires_at_ms: pushed_at + self.cfg.ticket_max_age_ms,
@@ -107,7 +103,11 @@ impl Component {
             refresh_token: None,
             extra: None,
         };
-        self.ticket.set(token).await?;
+        if !self.store.save_pushed_ticket(self.ticket.key(), &token, &self.owner_id).await? {
+            return Ok(false); // a retried or out-of-order push
+        }
+        // Stored already: a failed write here is the cell's to retry, not the push's.
+        let _ = self.ticket.set(token).await;
         Ok(true)
     }
 
@@ -128,7 +128,6 @@ impl Component {
         }
         Ok(())
     }
-
 
     /// Any other push (quick verification of a beta, 小程序认证, ICP filing,
     /// InfoTypes WeChat adds later): one `push` event fleet-wide, with the

@@ -114,7 +114,6 @@ impl DbRow {
     }
 }
 
-/// `?` → `$1, $2, …` for Postgres. Our SQL never has `?` inside literals.
 /// The store's statements are its own text (values are always bound), so
 /// sqlx 0.9's "is this SQL safe" marker is asserted in this one place.
 fn sql_str(sql: Cow<'_, str>) -> SqlStr {
@@ -124,6 +123,7 @@ fn sql_str(sql: Cow<'_, str>) -> SqlStr {
     }
 }
 
+/// `?` → `$1, $2, …` for Postgres. Our SQL never has `?` inside literals.
 pub fn placeholders(d: Dialect, sql: &str) -> Cow<'_, str> {
     if d != Dialect::Postgres || !sql.contains('?') {
         return Cow::Borrowed(sql);

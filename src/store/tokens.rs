@@ -95,6 +95,42 @@ impl Store {
         tx.commit().await.map_err(e)
     }
 
+    /// Stores a pushed component_verify_ticket unless it, or one pushed
+    /// later, is stored already; true when this call changed it. The row
+    /// lock of one UPDATE decides, so two processes handling one push (WeChat
+    /// retries a slow answer) store and announce it once, even when a write
+    /// slowed by the database outlives the push's lease.
+    pub async fn save_pushed_ticket(&self, key: &TokenKey, token: &Token, by: &str) -> Result<bool> {
+        let e = |e: sqlx::Error| self.err("saving a ticket", e);
+        let [a, b, c] = key_args(key);
+        let value = Arg::from(token.value.as_str());
+        let mut tx = self.w().begin().await.map_err(e)?;
+        let n = tx
+            .exec(
+                "UPDATE wxtp_tokens SET value = ?, expires_at = ?, updated_at = ?, updated_by = ? \
+                 WHERE component_appid = ? AND kind = ? AND appid = ? AND (value IS NULL OR value <> ?) AND (updated_at IS NULL OR updated_at <= ?)",
+                &[value.clone(), Arg::from(token.expires_at_ms), Arg::from(token.updated_at_ms), Arg::from(by), a, b, c, value, Arg::from(token.updated_at_ms)],
+            )
+            .await
+            .map_err(e)?;
+        if n == 0 {
+            let [a, b, c] = key_args(key);
+            let row = tx.fetch("SELECT 1 FROM wxtp_tokens WHERE component_appid = ? AND kind = ? AND appid = ?", &[a, b, c], &[Col::I]).await.map_err(e)?;
+            drop(tx);
+            if !row.is_empty() {
+                return Ok(false); // this ticket, or a later one, is stored
+            }
+            // The first ticket ever (no row yet, not even a lease's).
+            return self.save_token_by(key, token, Some(by)).await.map(|()| true);
+        }
+        if !key.component_appid.is_empty() {
+            legacy::mirror(&mut tx, self.dialect(), key, token).await.map_err(e)?;
+        }
+        changes::record(&mut tx, &key.component_appid, key.kind.as_str(), &key.appid).await.map_err(e)?;
+        tx.commit().await.map_err(e)?;
+        Ok(true)
+    }
+
     /// Compare-and-expire: marks the token expired only if its value is still
     /// `value` (the one that failed). True when it did. `voided`: WeChat voided
     /// it (not a natural expiry), so a component token's pre_auth_code goes too.
