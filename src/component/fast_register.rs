@@ -25,19 +25,22 @@ impl Component {
     /// or is handling it (one that died is taken over by WeChat's next
     /// retry once its lease ends).
     pub(super) async fn claim_push(&self, key: &str) -> Result<bool> {
-        let scope = format!("push:{}", self.cfg.appid);
-        Ok(matches!(self.store.claim_message(&scope, key, PUSH_LEASE_MS).await?, Claim::First))
+        Ok(matches!(self.store.claim_message(&self.push_scope(), key, PUSH_LEASE_MS).await?, Claim::First))
+    }
+
+    /// The ledger scope of this platform's pushes.
+    fn push_scope(&self) -> String {
+        format!("push:{}", self.cfg.appid)
     }
 
     /// Lets WeChat's retry (here or elsewhere) handle a push again at once.
     pub(super) async fn unclaim_push(&self, key: &str) {
-        let _ = self.store.release_message(&format!("push:{}", self.cfg.appid), key).await;
+        let _ = self.store.release_message(&self.push_scope(), key).await;
     }
 
     /// Remembers a handled push; its event goes out even if this fails.
     pub(super) async fn finish_push(&self, key: &str) {
-        let scope = format!("push:{}", self.cfg.appid);
-        if let Err(e) = self.store.finish_message(&scope, key, "", PUSH_KEEP_MS).await {
+        if let Err(e) = self.store.finish_message(&self.push_scope(), key, "", PUSH_KEEP_MS).await {
             self.emit(Event::DbError { message: e.to_string() });
         }
     }

@@ -94,7 +94,8 @@ impl Component {
     }
 
     /// True when `ticket` was new and is now stored (the store decides:
-    /// `save_pushed_ticket`); this process's ticket cell learns it too.
+    /// `save_pushed_ticket`); this process's ticket cell takes it without
+    /// writing it again.
     async fn save_ticket_leased(&self, ticket: &str, pushed_at: i64) -> Result<bool> {
         let token = Token {
             value: ticket.to_owned(),
@@ -106,8 +107,7 @@ impl Component {
         if !self.store.save_pushed_ticket(self.ticket.key(), &token, &self.owner_id).await? {
             return Ok(false); // a retried or out-of-order push
         }
-        // Stored already: a failed write here is the cell's to retry, not the push's.
-        let _ = self.ticket.set(token).await;
+        self.ticket.adopt(token);
         Ok(true)
     }
 

@@ -495,17 +495,7 @@ impl TokenCell {
     /// memory at once, the store durably (an error is returned, and the write
     /// is retried on the next call).
     pub async fn set(&self, token: Token) -> Result<()> {
-        {
-            let mut st = self.st();
-            let mut token = token;
-            if token.refresh_token.is_none() {
-                token.refresh_token = st.token.as_ref().and_then(|t| t.refresh_token.clone());
-            }
-            st.token = Some(token);
-            st.unsaved = self.store.is_some();
-            st.failures = 0;
-            st.retry_at_ms = 0;
-        }
+        self.remember(token, true);
         let Some(store) = &self.store else { return Ok(()) };
         let t = self.cached().expect("just set");
         match store.save_token_by(&self.key, &t, Some(&self.opts.owner_id)).await {
@@ -518,6 +508,24 @@ impl TokenCell {
                 Err(e)
             }
         }
+    }
+
+    /// Takes a token the store already holds (written by the caller, as a
+    /// ticket push's conditional write): memory only, nothing written again.
+    pub fn adopt(&self, token: Token) {
+        self.remember(token, false);
+    }
+
+    /// The memory side of `set` / `adopt`; `unsaved`: the store still needs it.
+    fn remember(&self, mut token: Token, unsaved: bool) {
+        let mut st = self.st();
+        if token.refresh_token.is_none() {
+            token.refresh_token = st.token.as_ref().and_then(|t| t.refresh_token.clone());
+        }
+        st.token = Some(token);
+        st.unsaved = unsaved && self.store.is_some();
+        st.failures = 0;
+        st.retry_at_ms = 0;
     }
 
     /// Compare-and-expire after WeChat rejected `failed_value` (40001 / 42001 /
