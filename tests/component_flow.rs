@@ -529,8 +529,10 @@ async fn an_untyped_push_is_one_push_event_fleet_wide(backend: Backend) {
     let crypt = push_crypt(&h);
     let beta = unique("wxbeta");
     let mut sent = Vec::new();
+    // One clock reading: two distinct CreateTimes even when the second ticks between pushes.
+    let now = chrono_now();
     for (i, status) in ["0", "89251"].iter().enumerate() {
-        let created = chrono_now() - i as i64;
+        let created = now - i as i64;
         let inner = format!(
             "<xml><AppId><![CDATA[{}]]></AppId><CreateTime>{created}</CreateTime><InfoType><![CDATA[notify_third_fastverifybetaapp]]></InfoType><AuthorizerAppid><![CDATA[{beta}]]></AuthorizerAppid><status>{status}</status><msg><![CDATA[m{i}]]></msg></xml>",
             h.comp_appid
